@@ -1,0 +1,153 @@
+/*
+ * vtopo: one model of a virtual machine's CPU topology and NUMA layout
+ *
+ * The model is what every guest-visible channel (CPUID, ACPI, device
+ * tree) and every report (query-topology) is derived from.  It depends
+ * on glib and libc only, so that it can be unit tested without QEMU.
+ *
+ * Copyright (c) 2026 The vtopo authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_CORE_VTOPO_H
+#define HW_CORE_VTOPO_H
+
+/*
+ * Topology levels, innermost first.  The order is the nesting order of
+ * QEMU's -smp (drawers > books > sockets > dies > clusters > modules >
+ * cores > threads) and matches QAPI's CpuTopologyLevel.
+ */
+typedef enum VTopoLevel {
+    VTOPO_LEVEL_THREAD,
+    VTOPO_LEVEL_CORE,
+    VTOPO_LEVEL_MODULE,
+    VTOPO_LEVEL_CLUSTER,
+    VTOPO_LEVEL_DIE,
+    VTOPO_LEVEL_SOCKET,
+    VTOPO_LEVEL_BOOK,
+    VTOPO_LEVEL_DRAWER,
+    VTOPO_LEVEL__MAX,
+} VTopoLevel;
+
+/* A topology id that the machine does not define. */
+#define VTOPO_ID_NONE (-1)
+/* A CPU that belongs to no NUMA node. */
+#define VTOPO_NODE_NONE (-1)
+
+/*
+ * VTopoShape: the counts of -smp.
+ * @count: number of level-L domains in one domain of the next level up;
+ *         1 for a level the machine does not have.
+ * @supported: whether the machine type has this level at all (a level
+ *             can be supported and still have a count of 1).
+ * @cpus: vCPUs present at startup (-smp cpus=).
+ */
+typedef struct VTopoShape {
+    unsigned int count[VTOPO_LEVEL__MAX];
+    bool supported[VTOPO_LEVEL__MAX];
+    unsigned int cpus;
+} VTopoShape;
+
+/*
+ * VTopoCpu: one possible vCPU.
+ * @index: QEMU's cpu-index.
+ * @arch_id: architectural id (x86 APIC ID, Arm MPIDR affinity).
+ * @id: id within the parent domain at each level (as in
+ *      CpuInstanceProperties), VTOPO_ID_NONE where the machine has none.
+ * @node: NUMA node, or VTOPO_NODE_NONE.
+ * @present: whether the vCPU exists now (is plugged).
+ */
+typedef struct VTopoCpu {
+    unsigned int index;
+    uint64_t arch_id;
+    int id[VTOPO_LEVEL__MAX];
+    int node;
+    bool present;
+} VTopoCpu;
+
+/*
+ * VTopoNode: one NUMA node.
+ * @mem_size: memory in bytes.
+ * @distance: SLIT-style distance to every node, indexed by node id; all 0
+ *            when the user configured no distances.
+ */
+typedef struct VTopoNode {
+    uint64_t mem_size;
+    uint8_t *distance;
+} VTopoNode;
+
+typedef struct VTopo {
+    VTopoShape shape;
+    unsigned int nr_cpus;
+    VTopoCpu *cpus;
+    unsigned int nr_nodes;
+    VTopoNode *nodes;
+} VTopo;
+
+/* Severity of a finding of vtopo_validate(). */
+typedef enum VTopoSeverity {
+    VTOPO_SEVERITY_WARNING,
+    VTOPO_SEVERITY_ERROR,
+} VTopoSeverity;
+
+/*
+ * VTopoFinding: one rule violation.
+ * @rule: stable identifier of the rule, e.g. "cpu-id-range".
+ */
+typedef struct VTopoFinding {
+    const char *rule;
+    VTopoSeverity severity;
+    char *message;
+} VTopoFinding;
+
+const char *vtopo_level_name(VTopoLevel level);
+
+/* Number of possible vCPUs: the product of all counts. */
+unsigned int vtopo_shape_max_cpus(const VTopoShape *shape);
+
+/*
+ * Number of vCPUs in one domain of @level (1 for a thread);
+ * VTOPO_LEVEL__MAX gives the whole machine.
+ */
+unsigned int vtopo_shape_cpus_per(const VTopoShape *shape, VTopoLevel level);
+
+/*
+ * Topology ids of the vCPU with linear index @index: threads vary
+ * fastest, then cores, modules, clusters, dies, sockets, books, drawers.
+ * This is the order in which QEMU's machines (x86_topo_ids_from_idx(),
+ * virt_possible_cpu_arch_ids()) enumerate possible CPUs.  Levels the
+ * machine does not support get VTOPO_ID_NONE.
+ */
+void vtopo_shape_ids_from_index(const VTopoShape *shape, unsigned int index,
+                                int id[VTOPO_LEVEL__MAX]);
+
+/*
+ * A topology for @shape: every possible vCPU with the ids of
+ * vtopo_shape_ids_from_index(), present if its index is below
+ * shape->cpus, in no node; @nr_nodes nodes without memory or distances.
+ */
+VTopo *vtopo_new(const VTopoShape *shape, unsigned int nr_nodes);
+void vtopo_free(VTopo *topo);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VTopo, vtopo_free)
+
+/*
+ * Index of the domain of @level that holds @cpu, counted across the
+ * whole machine (e.g. the global core number), or -1 if @cpu's ids do
+ * not fit the shape.
+ */
+int vtopo_cpu_domain(const VTopo *topo, const VTopoCpu *cpu, VTopoLevel level);
+
+/*
+ * Check the model against itself: every id in range for its level, no
+ * two vCPUs with the same ids, every node id valid.  Returns the
+ * findings (an array of VTopoFinding, empty when the model is sound).
+ */
+GArray *vtopo_validate(const VTopo *topo);
+void vtopo_findings_free(GArray *findings);
+
+/* Append @cpus (sorted ascending) to @out in Linux cpulist form, "0-3,8". */
+void vtopo_format_cpulist(GString *out, const unsigned int *cpus,
+                          unsigned int n);
+
+#endif

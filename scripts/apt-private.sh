@@ -1,0 +1,67 @@
+# shellcheck shell=bash
+#
+# Private apt configuration for vtopo's scripts (sourced, not executed).
+#
+# The Debian archive we may use is whatever this machine's apt already points
+# at: the mirror is read from the system's own sources, never hard-coded.
+# From it we build a private apt state (under VTOPO_CACHE) that knows
+# trixie's source packages, so `apt-get source` can fetch and verify the
+# pinned QEMU tarball without touching the host's package lists.
+
+VTOPO_CACHE=${VTOPO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vtopo}
+VTOPO_KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+
+# Print the URI of the main Debian archive configured on this machine.
+vtopo_debian_uri() {
+    local f uri
+    for f in /etc/apt/sources.list.d/*.sources; do
+        [ -r "$f" ] || continue
+        # deb822 stanzas: take the URIs of the stanza whose Suites name a
+        # plain release (not -security) and whose URI is not a security one.
+        uri=$(awk '
+            /^[[:space:]]*$/ { if (u != "" && s ~ /(bookworm|trixie|stable)( |$)/ && u !~ /security/) { print u; exit } u = ""; s = ""; next }
+            /^URIs:/   { u = $2 }
+            /^Suites:/ { $1 = ""; s = $0 }
+            END { if (u != "" && s ~ /(bookworm|trixie|stable)( |$)/ && u !~ /security/) print u }
+        ' "$f" | head -n1)
+        if [ -n "$uri" ]; then
+            echo "${uri%/}"
+            return 0
+        fi
+    done
+    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+        [ -r "$f" ] || continue
+        uri=$(awk '$1 == "deb" && $0 !~ /security/ && $0 ~ / (bookworm|trixie|stable) / {
+                     for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' "$f")
+        if [ -n "$uri" ]; then
+            echo "${uri%/}"
+            return 0
+        fi
+    done
+    echo "error: cannot find a Debian archive URI in /etc/apt/sources.list*;" \
+         "configure apt for Debian first" >&2
+    return 1
+}
+
+# Set up (once) and print the options that make apt-get use a private
+# state with trixie deb-src only.  Usage: apt-get $(vtopo_apt_opts) ...
+vtopo_apt_private_setup() {
+    local uri root="$VTOPO_CACHE/apt"
+    uri=$(vtopo_debian_uri) || return 1
+    mkdir -p "$root/lists/partial" "$root/archives/partial" "$root/etc/preferences.d" \
+             "$root/etc/sources.list.d"
+    cat > "$root/etc/sources.list" <<SRC
+deb-src [signed-by=$VTOPO_KEYRING] $uri trixie main
+deb-src [signed-by=$VTOPO_KEYRING] $uri trixie-updates main
+SRC
+    VTOPO_APT_OPTS=(
+        -o "Dir::Etc::SourceList=$root/etc/sources.list"
+        -o "Dir::Etc::SourceParts=$root/etc/sources.list.d"
+        -o "Dir::Etc::PreferencesParts=$root/etc/preferences.d"
+        -o "Dir::State::Lists=$root/lists"
+        -o "Dir::Cache=$root"
+        -o "Dir::Cache::archives=$root/archives"
+        -o "Dir::State::status=/var/lib/dpkg/status"
+        -o "APT::Sandbox::User=root"
+    )
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Suite 'guest': boot one configuration of tests/vtopo/guest_configs.py
+and check the Linux guest's view against query-topology.  TAP output;
+known failures are TAP TODO points naming the issue that fixes them."""
+
+import sys
+
+import guest_configs
+import vtopo_guest as vg
+
+
+def main():
+    name = sys.argv[1]
+    cfg = guest_configs.CONFIGS[name]
+    xfail = cfg.get("xfail", {})
+    points = []
+
+    def point(what, ok, detail=""):
+        points.append((what, ok, detail))
+
+    topo = None
+    view = None
+    try:
+        with vg.Vm(name, cfg["args"], accel=vg.accel()) as vm:
+            topo = vm.qmp.cmd("query-topology")
+            point("query-topology reports no findings", not topo["findings"],
+                  str(topo["findings"]))
+            text = vm.boot(timeout=300)
+            view = vg.parse_guest(text)
+            point("guest boots", True)
+    except (vg.QemuError, vg.GuestTimeout) as e:
+        point("guest boots", False, str(e))
+
+    if view is not None:
+        for r in vg.compare(topo, view):
+            point(r.name, r.ok, r.detail)
+
+    print("TAP version 13")
+    print("1..%d" % len(points))
+    for i, (what, ok, detail) in enumerate(points, 1):
+        line = "%s %d - %s" % ("ok" if ok else "not ok", i, what)
+        if what in xfail:
+            line += " # TODO " + xfail[what]
+        print(line)
+        if detail and not ok:
+            for d in detail.splitlines()[:20]:
+                print("# " + d)
+    if view is None and topo is not None:
+        print("# console: %s" % vg.os.path.join(vg.BUILD, "guest-logs", name + ".console"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Suite 'qmp': query-topology and info topology against QEMU's own view
+of the machine (query-hotpluggable-cpus, query-cpus-fast, device_add),
+without booting a guest.  Expected APIC IDs are written by hand from the
+x2APIC ID layout of the Intel SDM (vol. 3A 10.12.8: SMT, core, die ...
+fields each as wide as their count needs)."""
+
+import subprocess
+import sys
+
+import vtopo_guest as vg
+
+points = []
+
+
+def point(what, ok, detail=""):
+    points.append((what, bool(ok), detail))
+
+
+def query(name, args):
+    with vg.Vm(name, args, kernel=False) as vm:
+        return (vm.qmp.cmd("query-topology"), vm.qmp.cmd("query-hotpluggable-cpus"),
+                vm.qmp.hmp("info topology").replace("\r\n", "\n"))
+
+
+def props_of(v):
+    return {k: x for k, x in v["props"].items()}
+
+
+def check_against_hotpluggable(name, topo, hotpluggable):
+    # query-hotpluggable-cpus leaves out the ids of levels with a count of
+    # 1 (die-id with dies=1); they are 0.
+    implied = {l["level"] + "-id": 0 for l in topo["levels"] if l["count"] == 1}
+    want = {}
+    for h in hotpluggable:
+        props = dict(implied, **h["props"])
+        key = tuple(sorted((k, v) for k, v in props.items() if k != "node-id"))
+        want[key] = ("qom-path" in h, h["props"].get("node-id"))
+    got = {}
+    for v in topo["vcpus"]:
+        key = tuple(sorted((k, x) for k, x in v["props"].items() if k != "node-id"))
+        got[key] = (v["present"], v["props"].get("node-id"))
+    point("%s: vCPU ids, presence and nodes equal query-hotpluggable-cpus" % name,
+          got == want, "query-topology %s\nhotpluggable %s" % (sorted(got.items()), sorted(want.items())))
+
+
+def main():
+    # No NUMA, all CPUs present, pc machine levels.
+    topo, hp, hmp = query("qmp-plain", ["-smp", "4,sockets=1,cores=4,threads=1"])
+    levels = [(l["level"], l["count"]) for l in topo["levels"]]
+    point("plain: levels are socket, die, module, core, thread with -smp's counts",
+          levels == [("socket", 1), ("die", 1), ("module", 1), ("core", 4), ("thread", 1)], str(levels))
+    point("plain: 4 present vCPUs with APIC IDs 0-3",
+          [(v["cpu-index"], v["arch-id"], v["present"]) for v in topo["vcpus"]] ==
+          [(i, i, True) for i in range(4)], str(topo["vcpus"]))
+    point("plain: no NUMA nodes, no findings", topo["numa-nodes"] == [] and topo["findings"] == [],
+          str(topo))
+    check_against_hotpluggable("plain", topo, hp)
+    point("plain: info topology prints the tree",
+          "topology: 1 socket x 1 die x 1 module x 4 cores x 1 thread (4 present, 4 possible)" in hmp
+          and "      core 3\n        thread 0: cpu 3 arch-id 0x3\n" in hmp, hmp)
+
+    # Hotpluggable CPUs not yet plugged, non-power-of-two cores.
+    args = ["-smp", "2,maxcpus=6,sockets=2,cores=3,threads=1"]
+    with vg.Vm("qmp-hotplug", args, kernel=False) as vm:
+        topo = vm.qmp.cmd("query-topology")
+        hp = vm.qmp.cmd("query-hotpluggable-cpus")
+        point("hotplug: 6 possible, 2 present", topo["max-cpus"] == 6 and topo["cpus"] == 2 and
+              [v["present"] for v in topo["vcpus"]] == [True, True, False, False, False, False],
+              str(topo["vcpus"]))
+        # cores=3 needs 2 APIC ID bits: socket 1 starts at 4 (SDM 10.12.8).
+        point("hotplug: APIC IDs leave a gap for 3 cores",
+              [v["arch-id"] for v in topo["vcpus"]] == [0, 1, 2, 4, 5, 6],
+              str([v["arch-id"] for v in topo["vcpus"]]))
+        check_against_hotpluggable("hotplug", topo, hp)
+        vm.qmp.cmd("device_add", driver="qemu64-x86_64-cpu", id="cpu4",
+                   **{"socket-id": 1, "core-id": 1, "thread-id": 0})
+        topo = vm.qmp.cmd("query-topology")
+        cpus = {v["cpu-index"]: v for v in vm.qmp.cmd("query-cpus-fast")}
+        plugged = [v for v in topo["vcpus"] if v["arch-id"] == 5][0]
+        point("hotplug: a vCPU plugged with device_add is present, with QEMU's cpu-index",
+              plugged["present"] and plugged["cpu-index"] in cpus and
+              cpus[plugged["cpu-index"]]["props"]["core-id"] == 1, str(plugged))
+        hmp = vm.qmp.hmp("info topology").replace("\r\n", "\n")
+        point("hotplug: info topology marks absent vCPUs",
+              hmp.count("(not present)") == 3, hmp)
+
+    # NUMA with distances.
+    args = ["-smp", "4,sockets=2,cores=2,threads=1", "-m", "512M",
+            "-object", "memory-backend-ram,id=m0,size=128M",
+            "-object", "memory-backend-ram,id=m1,size=384M",
+            "-numa", "node,nodeid=0,cpus=0-1,memdev=m0",
+            "-numa", "node,nodeid=1,cpus=2-3,memdev=m1",
+            "-numa", "dist,src=0,dst=1,val=21"]
+    topo, hp, hmp = query("qmp-numa", args)
+    nodes = [(n["node-id"], n["cpus"], n["mem-size"], n.get("distances")) for n in topo["numa-nodes"]]
+    point("numa: nodes with CPUs, memory and distances",
+          nodes == [(0, [0, 1], 128 << 20, [10, 21]), (1, [2, 3], 384 << 20, [21, 10])], str(nodes))
+    check_against_hotpluggable("numa", topo, hp)
+    point("numa: info topology lists the nodes",
+          "node 1: 384 MiB, cpus 2 3, distances 21 10" in hmp, hmp)
+
+    # NUMA without distances: none reported.
+    topo, hp, hmp = query("qmp-numa-nodist", [
+        "-smp", "2", "-object", "memory-backend-ram,id=m0,size=256M",
+        "-object", "memory-backend-ram,id=m1,size=256M",
+        "-numa", "node,memdev=m0", "-numa", "node,memdev=m1"])
+    point("numa without dist: no distances reported",
+          all("distances" not in n for n in topo["numa-nodes"]) and len(topo["numa-nodes"]) == 2,
+          str(topo["numa-nodes"]))
+
+    # A machine without a CPU topology: an error, not a crash.
+    with vg.Vm("qmp-none", ["-M", "none"], kernel=False) as vm:
+        try:
+            vm.qmp.cmd("query-topology")
+            point("machine none: query-topology fails cleanly", False, "it succeeded")
+        except vg.QemuError as e:
+            point("machine none: query-topology fails cleanly",
+                  "does not describe its CPU topology" in str(e), str(e))
+        point("machine none: QEMU still answers", vm.qmp.cmd("query-status")["status"] == "prelaunch")
+
+    # Invalid -smp: QEMU's own one-line error, exit code 1.
+    p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none", "-smp", "8,sockets=3,cores=2"],
+                       capture_output=True, text=True, timeout=60)
+    point("invalid -smp: one-line error, exit code 1",
+          p.returncode == 1 and len(p.stderr.strip().splitlines()) == 1 and "topology" in p.stderr.lower(),
+          "rc=%d stderr=%r" % (p.returncode, p.stderr))
+
+    print("TAP version 13")
+    print("1..%d" % len(points))
+    for i, (what, ok, detail) in enumerate(points, 1):
+        print("%s %d - %s" % ("ok" if ok else "not ok", i, what))
+        if not ok:
+            for d in detail.splitlines()[:20]:
+                print("# " + d)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,265 @@
+/*
+ * Unit tests for the vtopo topology model (hw/core/vtopo.c)
+ *
+ * Expected ids are written by hand from the enumeration order QEMU's
+ * machines use for possible CPUs (x86_topo_ids_from_idx() for pc/q35,
+ * virt_possible_cpu_arch_ids() for Arm virt): threads vary fastest.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "hw/core/vtopo.h"
+#include <check.h>
+
+/* An x86-style shape: sockets, dies, modules, cores, threads. */
+static VTopoShape x86_shape(unsigned int sockets, unsigned int dies,
+                            unsigned int modules, unsigned int cores,
+                            unsigned int threads)
+{
+    VTopoShape s = { 0 };
+
+    for (int l = 0; l < VTOPO_LEVEL__MAX; l++) {
+        s.count[l] = 1;
+    }
+    s.count[VTOPO_LEVEL_SOCKET] = sockets;
+    s.count[VTOPO_LEVEL_DIE] = dies;
+    s.count[VTOPO_LEVEL_MODULE] = modules;
+    s.count[VTOPO_LEVEL_CORE] = cores;
+    s.count[VTOPO_LEVEL_THREAD] = threads;
+    s.supported[VTOPO_LEVEL_SOCKET] = true;
+    s.supported[VTOPO_LEVEL_DIE] = true;
+    s.supported[VTOPO_LEVEL_MODULE] = true;
+    s.supported[VTOPO_LEVEL_CORE] = true;
+    s.supported[VTOPO_LEVEL_THREAD] = true;
+    s.cpus = sockets * dies * modules * cores * threads;
+    return s;
+}
+
+START_TEST(test_level_names)
+{
+    ck_assert_str_eq(vtopo_level_name(VTOPO_LEVEL_THREAD), "thread");
+    ck_assert_str_eq(vtopo_level_name(VTOPO_LEVEL_MODULE), "module");
+    ck_assert_str_eq(vtopo_level_name(VTOPO_LEVEL_CLUSTER), "cluster");
+    ck_assert_str_eq(vtopo_level_name(VTOPO_LEVEL_DRAWER), "drawer");
+}
+END_TEST
+
+START_TEST(test_cpus_per_level)
+{
+    VTopoShape s = x86_shape(2, 2, 1, 3, 2);
+
+    ck_assert_uint_eq(vtopo_shape_max_cpus(&s), 24);
+    ck_assert_uint_eq(vtopo_shape_cpus_per(&s, VTOPO_LEVEL_THREAD), 1);
+    ck_assert_uint_eq(vtopo_shape_cpus_per(&s, VTOPO_LEVEL_CORE), 2);
+    ck_assert_uint_eq(vtopo_shape_cpus_per(&s, VTOPO_LEVEL_MODULE), 6);
+    ck_assert_uint_eq(vtopo_shape_cpus_per(&s, VTOPO_LEVEL_DIE), 6);
+    ck_assert_uint_eq(vtopo_shape_cpus_per(&s, VTOPO_LEVEL_SOCKET), 12);
+}
+END_TEST
+
+/* 2 sockets x 2 dies x 3 cores x 2 threads, non-power-of-two cores. */
+START_TEST(test_ids_from_index_x86)
+{
+    static const struct {
+        unsigned int index;
+        int socket, die, module, core, thread;
+    } expect[] = {
+        { 0,  0, 0, 0, 0, 0 },
+        { 1,  0, 0, 0, 0, 1 },
+        { 2,  0, 0, 0, 1, 0 },
+        { 5,  0, 0, 0, 2, 1 },
+        { 6,  0, 1, 0, 0, 0 },
+        { 11, 0, 1, 0, 2, 1 },
+        { 12, 1, 0, 0, 0, 0 },
+        { 13, 1, 0, 0, 0, 1 },
+        { 23, 1, 1, 0, 2, 1 },
+    };
+    VTopoShape s = x86_shape(2, 2, 1, 3, 2);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(expect); i++) {
+        int id[VTOPO_LEVEL__MAX];
+
+        vtopo_shape_ids_from_index(&s, expect[i].index, id);
+        ck_assert_int_eq(id[VTOPO_LEVEL_SOCKET], expect[i].socket);
+        ck_assert_int_eq(id[VTOPO_LEVEL_DIE], expect[i].die);
+        ck_assert_int_eq(id[VTOPO_LEVEL_MODULE], expect[i].module);
+        ck_assert_int_eq(id[VTOPO_LEVEL_CORE], expect[i].core);
+        ck_assert_int_eq(id[VTOPO_LEVEL_THREAD], expect[i].thread);
+        ck_assert_int_eq(id[VTOPO_LEVEL_CLUSTER], VTOPO_ID_NONE);
+        ck_assert_int_eq(id[VTOPO_LEVEL_BOOK], VTOPO_ID_NONE);
+    }
+}
+END_TEST
+
+/* Arm virt: sockets, clusters, cores, threads; no dies or modules. */
+START_TEST(test_ids_from_index_arm)
+{
+    VTopoShape s = { 0 };
+    int id[VTOPO_LEVEL__MAX];
+
+    for (int l = 0; l < VTOPO_LEVEL__MAX; l++) {
+        s.count[l] = 1;
+    }
+    s.count[VTOPO_LEVEL_SOCKET] = 2;
+    s.count[VTOPO_LEVEL_CLUSTER] = 2;
+    s.count[VTOPO_LEVEL_CORE] = 2;
+    s.supported[VTOPO_LEVEL_SOCKET] = true;
+    s.supported[VTOPO_LEVEL_CLUSTER] = true;
+    s.supported[VTOPO_LEVEL_CORE] = true;
+    s.supported[VTOPO_LEVEL_THREAD] = true;
+
+    vtopo_shape_ids_from_index(&s, 7, id);
+    ck_assert_int_eq(id[VTOPO_LEVEL_SOCKET], 1);
+    ck_assert_int_eq(id[VTOPO_LEVEL_CLUSTER], 1);
+    ck_assert_int_eq(id[VTOPO_LEVEL_CORE], 1);
+    ck_assert_int_eq(id[VTOPO_LEVEL_THREAD], 0);
+    ck_assert_int_eq(id[VTOPO_LEVEL_DIE], VTOPO_ID_NONE);
+    ck_assert_int_eq(id[VTOPO_LEVEL_MODULE], VTOPO_ID_NONE);
+
+    vtopo_shape_ids_from_index(&s, 5, id);
+    ck_assert_int_eq(id[VTOPO_LEVEL_SOCKET], 1);
+    ck_assert_int_eq(id[VTOPO_LEVEL_CLUSTER], 0);
+    ck_assert_int_eq(id[VTOPO_LEVEL_CORE], 1);
+}
+END_TEST
+
+START_TEST(test_new_present_and_nodes)
+{
+    VTopoShape s = x86_shape(1, 1, 1, 4, 2);
+    g_autoptr(VTopo) topo = NULL;
+
+    s.cpus = 3;
+    topo = vtopo_new(&s, 2);
+    ck_assert_uint_eq(topo->nr_cpus, 8);
+    ck_assert(topo->cpus[2].present);
+    ck_assert(!topo->cpus[3].present);
+    ck_assert(!topo->cpus[7].present);
+    ck_assert_int_eq(topo->cpus[7].node, VTOPO_NODE_NONE);
+    ck_assert_uint_eq(topo->nr_nodes, 2);
+    ck_assert_uint_eq(topo->nodes[1].distance[0], 0);
+}
+END_TEST
+
+START_TEST(test_cpu_domain)
+{
+    VTopoShape s = x86_shape(2, 2, 1, 3, 2);
+    g_autoptr(VTopo) topo = vtopo_new(&s, 0);
+    const VTopoCpu *cpu = &topo->cpus[13];   /* socket 1 die 0 core 0 t 1 */
+
+    ck_assert_int_eq(vtopo_cpu_domain(topo, cpu, VTOPO_LEVEL_THREAD), 13);
+    ck_assert_int_eq(vtopo_cpu_domain(topo, cpu, VTOPO_LEVEL_CORE), 6);
+    ck_assert_int_eq(vtopo_cpu_domain(topo, cpu, VTOPO_LEVEL_DIE), 2);
+    ck_assert_int_eq(vtopo_cpu_domain(topo, cpu, VTOPO_LEVEL_SOCKET), 1);
+    ck_assert_int_eq(vtopo_cpu_domain(topo, cpu, VTOPO_LEVEL_DRAWER), 0);
+
+    topo->cpus[0].id[VTOPO_LEVEL_CORE] = 3;
+    ck_assert_int_eq(vtopo_cpu_domain(topo, &topo->cpus[0],
+                                      VTOPO_LEVEL_CORE), -1);
+}
+END_TEST
+
+static bool has_rule(GArray *findings, const char *rule, const char *text)
+{
+    for (guint i = 0; i < findings->len; i++) {
+        VTopoFinding *f = &g_array_index(findings, VTopoFinding, i);
+
+        if (!strcmp(f->rule, rule) && strstr(f->message, text)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+START_TEST(test_validate_sound)
+{
+    VTopoShape s = x86_shape(2, 1, 1, 3, 2);
+    g_autoptr(VTopo) topo = vtopo_new(&s, 2);
+    GArray *findings;
+
+    for (unsigned int i = 0; i < topo->nr_cpus; i++) {
+        topo->cpus[i].node = i / 6;
+    }
+    findings = vtopo_validate(topo);
+    ck_assert_uint_eq(findings->len, 0);
+    vtopo_findings_free(findings);
+}
+END_TEST
+
+START_TEST(test_validate_findings)
+{
+    VTopoShape s = x86_shape(1, 1, 1, 2, 2);
+    g_autoptr(VTopo) topo = vtopo_new(&s, 1);
+    GArray *findings;
+
+    topo->cpus[0].node = 0;
+    topo->cpus[1].node = 0;
+    topo->cpus[2].node = 3;                      /* no such node */
+    /* CPU 3: no node */
+    topo->cpus[1].id[VTOPO_LEVEL_CORE] = 2;      /* out of range */
+    topo->cpus[2].id[VTOPO_LEVEL_THREAD] = 1;    /* same as CPU 3 */
+
+    findings = vtopo_validate(topo);
+    ck_assert(has_rule(findings, "cpu-id-range",
+                       "CPU 1: core-id 2 is outside 0..1"));
+    ck_assert(has_rule(findings, "cpu-node-range", "CPU 2: node-id 3"));
+    ck_assert(has_rule(findings, "cpu-node-missing", "CPU 3 belongs"));
+    ck_assert(has_rule(findings, "cpu-id-unique", "CPUs 2 and 3"));
+    ck_assert_uint_eq(findings->len, 4);
+    vtopo_findings_free(findings);
+}
+END_TEST
+
+START_TEST(test_format_cpulist)
+{
+    static const unsigned int a[] = { 0, 1, 2, 3, 8 };
+    static const unsigned int b[] = { 0, 2, 4 };
+    static const unsigned int c[] = { 5 };
+    static const unsigned int d[] = { 0, 1, 3, 4, 5, 7 };
+    g_autoptr(GString) s = g_string_new("");
+
+    vtopo_format_cpulist(s, a, G_N_ELEMENTS(a));
+    ck_assert_str_eq(s->str, "0-3,8");
+    g_string_truncate(s, 0);
+    vtopo_format_cpulist(s, b, G_N_ELEMENTS(b));
+    ck_assert_str_eq(s->str, "0,2,4");
+    g_string_truncate(s, 0);
+    vtopo_format_cpulist(s, c, G_N_ELEMENTS(c));
+    ck_assert_str_eq(s->str, "5");
+    g_string_truncate(s, 0);
+    vtopo_format_cpulist(s, d, G_N_ELEMENTS(d));
+    ck_assert_str_eq(s->str, "0-1,3-5,7");
+    g_string_truncate(s, 0);
+    vtopo_format_cpulist(s, NULL, 0);
+    ck_assert_str_eq(s->str, "");
+}
+END_TEST
+
+static Suite *vtopo_suite(void)
+{
+    Suite *s = suite_create("vtopo");
+    TCase *tc = tcase_create("model");
+
+    tcase_add_test(tc, test_level_names);
+    tcase_add_test(tc, test_cpus_per_level);
+    tcase_add_test(tc, test_ids_from_index_x86);
+    tcase_add_test(tc, test_ids_from_index_arm);
+    tcase_add_test(tc, test_new_present_and_nodes);
+    tcase_add_test(tc, test_cpu_domain);
+    tcase_add_test(tc, test_validate_sound);
+    tcase_add_test(tc, test_validate_findings);
+    tcase_add_test(tc, test_format_cpulist);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(vtopo_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,334 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Boot a test guest under the patched QEMU and compare what the guest
+sees with what QEMU's query-topology says it built.
+
+The guest (scripts/build-initramfs, tests/vtopo/guest/init) prints its
+view of the topology on the serial console: Linux's sysfs, as Linux read
+it from CPUID and ACPI.  That is the witness; query-topology is the
+claim.  Nothing here decodes CPUID or tables itself.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("VTOPO_BUILD", os.path.join(REPO, "build"))
+
+# Kernel messages that mean the guest found its topology inconsistent.
+BAD_DMESG = (
+    "firmware bug", "fw bug", "bug:", "warning:", "borken",
+    "not on the same node", "sibling", "mismatch", "hyperthreading is not",
+    "topology", "unexpected",
+)
+# ... unless they are one of these harmless lines.
+HARMLESS_DMESG = (
+    "sched_clock", "hash table entries", "retbleed", "spectre", "mitigation",
+)
+
+
+class QemuError(Exception):
+    """QEMU refused the configuration or died; str() is its message."""
+
+
+class GuestTimeout(Exception):
+    pass
+
+
+class QMP:
+    def __init__(self, path, timeout):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(path)
+        self.file = self.sock.makefile("rwb")
+        self._read()                      # greeting
+        self.cmd("qmp_capabilities")
+
+    def _read(self):
+        while True:
+            line = self.file.readline()
+            if not line:
+                raise QemuError("QMP connection closed")
+            msg = json.loads(line)
+            if "event" not in msg:
+                return msg
+
+    def cmd(self, name, **args):
+        req = {"execute": name}
+        if args:
+            req["arguments"] = args
+        self.file.write(json.dumps(req).encode() + b"\n")
+        self.file.flush()
+        resp = self._read()
+        if "error" in resp:
+            raise QemuError(resp["error"]["desc"])
+        return resp["return"]
+
+    def hmp(self, line):
+        return self.cmd("human-monitor-command", **{"command-line": line})
+
+    def close(self):
+        self.file.close()
+        self.sock.close()
+
+
+def qemu_binary(arch="x86_64"):
+    return os.path.join(BUILD, "qemu-system-" + arch)
+
+
+_kvm_ok = None
+
+
+def accel():
+    """'tcg', or 'kvm' when VTOPO_ACCEL=kvm or a probe guest boots under
+    KVM within a short time (on some machines /dev/kvm exists but nested
+    guests stall)."""
+    global _kvm_ok
+    forced = os.environ.get("VTOPO_ACCEL")
+    if forced:
+        return forced
+    if _kvm_ok is None:
+        _kvm_ok = False
+        if os.access("/dev/kvm", os.R_OK | os.W_OK) and os.environ.get("VTOPO_KVM_PROBE") == "1":
+            try:
+                with Vm("kvm-probe", ["-smp", "1"], accel="kvm") as vm:
+                    vm.boot(timeout=30)
+                    _kvm_ok = True
+            except (QemuError, GuestTimeout):
+                pass
+    return "kvm" if _kvm_ok else "tcg"
+
+
+class Vm:
+    """A QEMU process started with -S and a QMP socket, its serial
+    console written to build/guest-logs/NAME.console."""
+
+    def __init__(self, name, args, accel="tcg", memory="512M", arch="x86_64",
+                 kernel=True):
+        self.name = name
+        logdir = os.path.join(BUILD, "guest-logs")
+        os.makedirs(logdir, exist_ok=True)
+        self.console = os.path.join(logdir, name + ".console")
+        self.sock = os.path.join(logdir, name + ".qmp")
+        for f in (self.console, self.sock):
+            if os.path.exists(f):
+                os.unlink(f)
+        guest = os.path.join(BUILD, "guest")
+        self.argv = [
+            qemu_binary(arch), "-S", "-nodefaults", "-no-user-config",
+            "-display", "none", "-L", os.path.join(guest, "firmware"),
+            "-accel", accel, "-m", memory,
+            "-serial", "file:" + self.console, "-no-reboot",
+            "-qmp", "unix:%s,server=on,wait=off" % self.sock,
+        ]
+        if kernel:
+            self.argv += [
+                "-kernel", os.path.join(guest, "vmlinuz"),
+                "-initrd", os.path.join(guest, "initramfs.cpio.gz"),
+                "-append", "console=ttyS0 panic=-1 quiet loglevel=4",
+            ]
+        self.argv += list(args)
+        self.proc = None
+        self.qmp = None
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while self.qmp is None:
+            if self.proc.poll() is not None:
+                err = self.proc.stderr.read().decode(errors="replace").strip()
+                raise QemuError(err or "QEMU exited with %d" % self.proc.returncode)
+            if time.monotonic() > deadline:
+                self.kill()
+                raise QemuError("QEMU did not open its QMP socket within 60 s")
+            try:
+                self.qmp = QMP(self.sock, timeout=60)
+            except (FileNotFoundError, ConnectionRefusedError):
+                time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc):
+        self.kill()
+
+    def kill(self):
+        if self.qmp:
+            try:
+                self.qmp.close()
+            except OSError:
+                pass
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stderr(self):
+        if self.proc.poll() is None:
+            return ""
+        return self.proc.stderr.read().decode(errors="replace")
+
+    def boot(self, timeout=300):
+        """Run the guest until it prints its view; returns the console text.
+        Raises QemuError if QEMU dies, GuestTimeout if the guest hangs."""
+        self.qmp.cmd("cont")
+        deadline = time.monotonic() + timeout
+        text = ""
+        while True:
+            try:
+                with open(self.console, errors="replace") as f:
+                    text = f.read()
+            except FileNotFoundError:
+                pass
+            if "VTOPO-END" in text:
+                return text
+            if self.proc.poll() is not None:
+                raise QemuError("QEMU died (exit %d) before the guest reported: %s"
+                                % (self.proc.returncode, self.stderr().strip()[-500:]))
+            if time.monotonic() > deadline:
+                self.kill()
+                raise GuestTimeout("guest did not report within %d s (console: %s)"
+                                   % (timeout, self.console))
+            time.sleep(0.5)
+
+
+def parse_cpulist(text):
+    cpus = set()
+    if text in ("", "-"):
+        return cpus
+    for part in text.split(","):
+        if "-" in part:
+            lo, hi = part.split("-")
+            cpus.update(range(int(lo), int(hi) + 1))
+        else:
+            cpus.add(int(part))
+    return cpus
+
+
+def parse_guest(text):
+    """The guest's records between VTOPO-BEGIN and VTOPO-END."""
+    view = {"cpus": {}, "caches": [], "nodes": {}, "acpi": [], "dmesg": [],
+            "guest": {}}
+    body = text.split("VTOPO-BEGIN", 1)[1].split("VTOPO-END", 1)[0]
+    for line in body.splitlines():
+        kind, _, rest = line.strip().partition(" ")
+        if kind == "dmesg":
+            view["dmesg"].append(rest)
+            continue
+        fields = dict(tok.split("=", 1) for tok in rest.split() if "=" in tok)
+        if kind == "cpu":
+            view["cpus"][int(fields["id"])] = fields
+        elif kind == "cache":
+            view["caches"].append(fields)
+        elif kind == "node":
+            view["nodes"][int(fields["id"])] = fields
+        elif kind == "acpi":
+            view["acpi"] = [t for t in fields.get("tables", "").split(",") if t]
+        elif kind == "guest":
+            view["guest"] = fields
+    return view
+
+
+# query-topology level names, outermost first, and their props keys.
+LEVEL_KEYS = ["drawer", "book", "socket", "die", "cluster", "module", "core", "thread"]
+
+
+def model_domains(topo, level):
+    """{arch-id: key of the @level domain} for present vCPUs, where the key
+    is the tuple of ids from the outermost level down to @level."""
+    depth = LEVEL_KEYS.index(level)
+    out = {}
+    for v in topo["vcpus"]:
+        if not v["present"]:
+            continue
+        p = v["props"]
+        out[v["arch-id"]] = tuple(p.get(k + "-id", 0) for k in LEVEL_KEYS[:depth + 1])
+    return out
+
+
+def model_groups(topo, level):
+    """{arch-id: set of arch-ids in the same @level domain}."""
+    dom = model_domains(topo, level)
+    groups = {}
+    for a, key in dom.items():
+        groups.setdefault(key, set()).add(a)
+    return {a: groups[key] for a, key in dom.items()}
+
+
+class Result:
+    def __init__(self, name, ok, detail=""):
+        self.name, self.ok, self.detail = name, ok, detail
+
+
+def compare(topo, view):
+    """Check every part of the guest's view against query-topology."""
+    results = []
+    present = {v["arch-id"]: v for v in topo["vcpus"] if v["present"]}
+    by_cpu = {}
+    for n, c in view["cpus"].items():
+        if c.get("apicid", "-") != "-":
+            by_cpu[n] = int(c["apicid"])
+    apic_of = by_cpu
+
+    online = set(by_cpu.values())
+    results.append(Result("online CPUs are the present vCPUs",
+                          online == set(present),
+                          "guest APIC IDs %s, QEMU %s" % (sorted(online), sorted(present))))
+
+    levels = {lv["level"] for lv in topo["levels"]}
+    sysfs_for = [("core", "core_cpus", "SMT siblings (core_cpus_list)"),
+                 ("die", "die_cpus", "die siblings (die_cpus_list)"),
+                 ("socket", "package_cpus", "package siblings (package_cpus_list)")]
+    for level, key, what in sysfs_for:
+        if level not in levels:
+            continue
+        want = model_groups(topo, level)
+        bad = []
+        for n, c in view["cpus"].items():
+            if n not in apic_of or apic_of[n] not in want:
+                continue
+            got = {apic_of[m] for m in parse_cpulist(c[key]) if m in apic_of}
+            if got != want[apic_of[n]]:
+                bad.append("cpu%d: guest %s, QEMU %s" % (n, sorted(got), sorted(want[apic_of[n]])))
+        results.append(Result(what + " match the %s level" % level, not bad,
+                              "; ".join(bad[:4])))
+
+    if topo["numa-nodes"]:
+        bad = []
+        for node in topo["numa-nodes"]:
+            want = {present[a]["arch-id"] for a in present
+                    if present[a]["props"].get("node-id") == node["node-id"]}
+            g = view["nodes"].get(node["node-id"])
+            got = {apic_of[m] for m in parse_cpulist(g["cpus"]) if m in apic_of} if g else set()
+            if got != want:
+                bad.append("node%d: guest %s, QEMU %s" % (node["node-id"], sorted(got), sorted(want)))
+        results.append(Result("NUMA node CPUs match", not bad, "; ".join(bad)))
+
+        bad = []
+        n = len(topo["numa-nodes"])
+        for node in topo["numa-nodes"]:
+            want = node.get("distances") or [10 if m == node["node-id"] else 20 for m in range(n)]
+            g = view["nodes"].get(node["node-id"])
+            got = [int(d) for d in g["distance"].split("_")] if g else []
+            if got != want:
+                bad.append("node%d: guest %s, QEMU %s" % (node["node-id"], got, want))
+        results.append(Result("NUMA distances match", not bad, "; ".join(bad)))
+
+        # A cache shared across a node boundary makes the guest scheduler
+        # build domains for a machine that cannot exist.
+        node_of = {n: c.get("node") for n, c in view["cpus"].items()}
+        bad = set()
+        for cache in view["caches"]:
+            nodes = {node_of.get(m) for m in parse_cpulist(cache["shared"])}
+            if len(nodes) > 1:
+                bad.add("L%s %s shared by CPUs %s on nodes %s" % (
+                    cache["level"], cache["type"], cache["shared"], sorted(nodes)))
+        results.append(Result("no cache is shared across NUMA nodes", not bad,
+                              "; ".join(sorted(bad))))
+
+    bad = [l for l in view["dmesg"]
+           if any(b in l.lower() for b in BAD_DMESG)
+           and not any(h in l.lower() for h in HARMLESS_DMESG)]
+    results.append(Result("dmesg has no topology warnings", not bad, " | ".join(bad[:3])))
+    return results
