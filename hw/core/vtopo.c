@@ -154,7 +154,8 @@ GArray *vtopo_validate(const VTopo *topo)
                 continue;
             }
             if (id < 0 || id >= (int)topo->shape.count[l]) {
-                vtopo_add_finding(findings, "cpu-id-range", VTOPO_SEVERITY_ERROR,
+                vtopo_add_finding(findings, "cpu-id-range",
+                                  VTOPO_SEVERITY_ERROR,
                                   "CPU %u: %s-id %d is outside 0..%u",
                                   cpu->index, vtopo_level_name(l), id,
                                   topo->shape.count[l] - 1);
@@ -169,7 +170,8 @@ GArray *vtopo_validate(const VTopo *topo)
                               cpu->index, cpu->node, topo->nr_nodes);
         }
         if (topo->nr_nodes && cpu->node == VTOPO_NODE_NONE) {
-            vtopo_add_finding(findings, "cpu-node-missing", VTOPO_SEVERITY_ERROR,
+            vtopo_add_finding(findings, "cpu-node-missing",
+                              VTOPO_SEVERITY_ERROR,
                               "CPU %u belongs to no NUMA node", cpu->index);
         }
         if (!in_range) {
