@@ -11,31 +11,18 @@
 #include "qapi/qapi-commands-vtopo.h"
 #include "monitor/hmp.h"
 #include "monitor/monitor.h"
+#include "hw/core/vtopo-machine.h"
 
 /* The id of @props at @level, or -1 where the vCPU has none. */
 static int64_t topology_props_id(const CpuInstanceProperties *props,
                                  CpuTopologyLevel level)
 {
-    switch (level) {
-    case CPU_TOPOLOGY_LEVEL_DRAWER:
-        return props->has_drawer_id ? props->drawer_id : -1;
-    case CPU_TOPOLOGY_LEVEL_BOOK:
-        return props->has_book_id ? props->book_id : -1;
-    case CPU_TOPOLOGY_LEVEL_SOCKET:
-        return props->has_socket_id ? props->socket_id : -1;
-    case CPU_TOPOLOGY_LEVEL_DIE:
-        return props->has_die_id ? props->die_id : -1;
-    case CPU_TOPOLOGY_LEVEL_CLUSTER:
-        return props->has_cluster_id ? props->cluster_id : -1;
-    case CPU_TOPOLOGY_LEVEL_MODULE:
-        return props->has_module_id ? props->module_id : -1;
-    case CPU_TOPOLOGY_LEVEL_CORE:
-        return props->has_core_id ? props->core_id : -1;
-    case CPU_TOPOLOGY_LEVEL_THREAD:
-        return props->has_thread_id ? props->thread_id : -1;
-    default:
+    int64_t id;
+
+    if (!vtopo_props_get_id(props, vtopo_level_from_qapi(level), &id)) {
         return -1;
     }
+    return id;
 }
 
 static void hmp_topology_tree(Monitor *mon, TopologyInfo *info)
@@ -86,13 +73,19 @@ static void hmp_topology_nodes(Monitor *mon, TopologyInfo *info)
 
     for (n = info->numa_nodes; n; n = n->next) {
         TopologyNumaNode *node = n->value;
+        g_autoptr(GArray) cpus = g_array_new(false, false, sizeof(unsigned));
+        g_autoptr(GString) cpulist = g_string_new("");
         intList *i;
 
-        monitor_printf(mon, "node %" PRId64 ": %" PRIu64 " MiB, cpus",
-                       node->node_id, node->mem_size >> 20);
         for (i = node->cpus; i; i = i->next) {
-            monitor_printf(mon, " %" PRId64, i->value);
+            unsigned int cpu = i->value;
+
+            g_array_append_val(cpus, cpu);
         }
+        vtopo_format_cpulist(cpulist, (unsigned int *)cpus->data, cpus->len);
+        monitor_printf(mon, "node %" PRId64 ": %" PRIu64 " MiB, cpus %s",
+                       node->node_id, node->mem_size >> 20,
+                       cpus->len ? cpulist->str : "none");
         if (node->has_distances) {
             monitor_printf(mon, ", distances");
             for (i = node->distances; i; i = i->next) {

@@ -45,26 +45,69 @@ static VTopoShape machine_vtopo_shape(MachineState *ms)
 }
 
 /*
- * The machine's own id for @level, as it reports it in
- * query-hotpluggable-cpus.  Machines leave out ids of levels with a
- * count of 1 (x86 omits die-id with dies=1); those are 0.
+ * Each level's QAPI name and its id in CpuInstanceProperties, the form in
+ * which machines describe their possible CPUs.
  */
-static int machine_vtopo_id(const VTopoShape *shape, VTopoLevel level,
-                            bool has_id, int64_t id)
+#define VTOPO_LEVEL_PROPS(LEVEL, field) {                           \
+    .qapi = CPU_TOPOLOGY_LEVEL_##LEVEL,                             \
+    .has_id = offsetof(CpuInstanceProperties, has_##field),         \
+    .id = offsetof(CpuInstanceProperties, field),                   \
+}
+
+static const struct {
+    CpuTopologyLevel qapi;
+    size_t has_id;
+    size_t id;
+} vtopo_level_props[VTOPO_LEVEL__MAX] = {
+    [VTOPO_LEVEL_THREAD] = VTOPO_LEVEL_PROPS(THREAD, thread_id),
+    [VTOPO_LEVEL_CORE] = VTOPO_LEVEL_PROPS(CORE, core_id),
+    [VTOPO_LEVEL_MODULE] = VTOPO_LEVEL_PROPS(MODULE, module_id),
+    [VTOPO_LEVEL_CLUSTER] = VTOPO_LEVEL_PROPS(CLUSTER, cluster_id),
+    [VTOPO_LEVEL_DIE] = VTOPO_LEVEL_PROPS(DIE, die_id),
+    [VTOPO_LEVEL_SOCKET] = VTOPO_LEVEL_PROPS(SOCKET, socket_id),
+    [VTOPO_LEVEL_BOOK] = VTOPO_LEVEL_PROPS(BOOK, book_id),
+    [VTOPO_LEVEL_DRAWER] = VTOPO_LEVEL_PROPS(DRAWER, drawer_id),
+};
+
+CpuTopologyLevel vtopo_level_to_qapi(VTopoLevel level)
 {
-    if (!shape->supported[level]) {
-        return VTOPO_ID_NONE;
+    return vtopo_level_props[level].qapi;
+}
+
+VTopoLevel vtopo_level_from_qapi(CpuTopologyLevel level)
+{
+    for (VTopoLevel l = VTOPO_LEVEL_THREAD; l < VTOPO_LEVEL__MAX; l++) {
+        if (vtopo_level_props[l].qapi == level) {
+            return l;
+        }
     }
-    if (has_id) {
-        return id;
+    g_assert_not_reached();
+}
+
+bool vtopo_props_get_id(const CpuInstanceProperties *props, VTopoLevel level,
+                        int64_t *id)
+{
+    const char *base = (const char *)props;
+
+    if (!*(const bool *)(base + vtopo_level_props[level].has_id)) {
+        return false;
     }
-    return shape->count[level] == 1 ? 0 : VTOPO_ID_NONE;
+    *id = *(const int64_t *)(base + vtopo_level_props[level].id);
+    return true;
+}
+
+void vtopo_props_set_id(CpuInstanceProperties *props, VTopoLevel level,
+                        int64_t id)
+{
+    char *base = (char *)props;
+
+    *(bool *)(base + vtopo_level_props[level].has_id) = true;
+    *(int64_t *)(base + vtopo_level_props[level].id) = id;
 }
 
 static void machine_vtopo_cpu(VTopo *topo, VTopoCpu *vcpu,
                               const CPUArchId *arch)
 {
-    const CpuInstanceProperties *p = &arch->props;
     const VTopoShape *s = &topo->shape;
 
     vcpu->arch_id = arch->arch_id;
@@ -72,24 +115,22 @@ static void machine_vtopo_cpu(VTopo *topo, VTopoCpu *vcpu,
     if (arch->cpu) {
         vcpu->index = arch->cpu->cpu_index;
     }
-    vcpu->id[VTOPO_LEVEL_THREAD] =
-        machine_vtopo_id(s, VTOPO_LEVEL_THREAD, p->has_thread_id, p->thread_id);
-    vcpu->id[VTOPO_LEVEL_CORE] =
-        machine_vtopo_id(s, VTOPO_LEVEL_CORE, p->has_core_id, p->core_id);
-    vcpu->id[VTOPO_LEVEL_MODULE] =
-        machine_vtopo_id(s, VTOPO_LEVEL_MODULE, p->has_module_id, p->module_id);
-    vcpu->id[VTOPO_LEVEL_CLUSTER] =
-        machine_vtopo_id(s, VTOPO_LEVEL_CLUSTER, p->has_cluster_id,
-                         p->cluster_id);
-    vcpu->id[VTOPO_LEVEL_DIE] =
-        machine_vtopo_id(s, VTOPO_LEVEL_DIE, p->has_die_id, p->die_id);
-    vcpu->id[VTOPO_LEVEL_SOCKET] =
-        machine_vtopo_id(s, VTOPO_LEVEL_SOCKET, p->has_socket_id, p->socket_id);
-    vcpu->id[VTOPO_LEVEL_BOOK] =
-        machine_vtopo_id(s, VTOPO_LEVEL_BOOK, p->has_book_id, p->book_id);
-    vcpu->id[VTOPO_LEVEL_DRAWER] =
-        machine_vtopo_id(s, VTOPO_LEVEL_DRAWER, p->has_drawer_id, p->drawer_id);
-    vcpu->node = p->has_node_id ? p->node_id : VTOPO_NODE_NONE;
+    for (VTopoLevel l = VTOPO_LEVEL_THREAD; l < VTOPO_LEVEL__MAX; l++) {
+        int64_t id;
+
+        if (!s->supported[l]) {
+            vcpu->id[l] = VTOPO_ID_NONE;
+        } else if (vtopo_props_get_id(&arch->props, l, &id)) {
+            vcpu->id[l] = id;
+        } else {
+            /*
+             * Machines leave out the ids of levels with a count of 1
+             * (x86 omits die-id with dies=1): those are 0.
+             */
+            vcpu->id[l] = s->count[l] == 1 ? 0 : VTOPO_ID_NONE;
+        }
+    }
+    vcpu->node = arch->props.has_node_id ? arch->props.node_id : VTOPO_NODE_NONE;
 }
 
 VTopo *machine_vtopo_new(MachineState *ms, Error **errp)

@@ -12,18 +12,6 @@
 #include "hw/boards.h"
 #include "hw/core/vtopo-machine.h"
 
-/* QAPI's CpuTopologyLevel has the same levels as VTopoLevel. */
-static const CpuTopologyLevel vtopo_level_qapi[VTOPO_LEVEL__MAX] = {
-    [VTOPO_LEVEL_THREAD] = CPU_TOPOLOGY_LEVEL_THREAD,
-    [VTOPO_LEVEL_CORE] = CPU_TOPOLOGY_LEVEL_CORE,
-    [VTOPO_LEVEL_MODULE] = CPU_TOPOLOGY_LEVEL_MODULE,
-    [VTOPO_LEVEL_CLUSTER] = CPU_TOPOLOGY_LEVEL_CLUSTER,
-    [VTOPO_LEVEL_DIE] = CPU_TOPOLOGY_LEVEL_DIE,
-    [VTOPO_LEVEL_SOCKET] = CPU_TOPOLOGY_LEVEL_SOCKET,
-    [VTOPO_LEVEL_BOOK] = CPU_TOPOLOGY_LEVEL_BOOK,
-    [VTOPO_LEVEL_DRAWER] = CPU_TOPOLOGY_LEVEL_DRAWER,
-};
-
 static TopologyLevelList *topology_levels(const VTopo *topo)
 {
     TopologyLevelList *head = NULL;
@@ -36,7 +24,7 @@ static TopologyLevelList *topology_levels(const VTopo *topo)
             continue;
         }
         level = g_new0(TopologyLevel, 1);
-        level->level = vtopo_level_qapi[l];
+        level->level = vtopo_level_to_qapi(l);
         level->count = topo->shape.count[l];
         QAPI_LIST_PREPEND(head, level);
     }
@@ -46,26 +34,14 @@ static TopologyLevelList *topology_levels(const VTopo *topo)
 static CpuInstanceProperties *topology_vcpu_props(const VTopoCpu *cpu)
 {
     CpuInstanceProperties *p = g_new0(CpuInstanceProperties, 1);
-    const int *id = cpu->id;
 
+    for (VTopoLevel l = VTOPO_LEVEL_THREAD; l < VTOPO_LEVEL__MAX; l++) {
+        if (cpu->id[l] != VTOPO_ID_NONE) {
+            vtopo_props_set_id(p, l, cpu->id[l]);
+        }
+    }
     p->has_node_id = cpu->node != VTOPO_NODE_NONE;
     p->node_id = cpu->node;
-    p->has_drawer_id = id[VTOPO_LEVEL_DRAWER] != VTOPO_ID_NONE;
-    p->drawer_id = id[VTOPO_LEVEL_DRAWER];
-    p->has_book_id = id[VTOPO_LEVEL_BOOK] != VTOPO_ID_NONE;
-    p->book_id = id[VTOPO_LEVEL_BOOK];
-    p->has_socket_id = id[VTOPO_LEVEL_SOCKET] != VTOPO_ID_NONE;
-    p->socket_id = id[VTOPO_LEVEL_SOCKET];
-    p->has_die_id = id[VTOPO_LEVEL_DIE] != VTOPO_ID_NONE;
-    p->die_id = id[VTOPO_LEVEL_DIE];
-    p->has_cluster_id = id[VTOPO_LEVEL_CLUSTER] != VTOPO_ID_NONE;
-    p->cluster_id = id[VTOPO_LEVEL_CLUSTER];
-    p->has_module_id = id[VTOPO_LEVEL_MODULE] != VTOPO_ID_NONE;
-    p->module_id = id[VTOPO_LEVEL_MODULE];
-    p->has_core_id = id[VTOPO_LEVEL_CORE] != VTOPO_ID_NONE;
-    p->core_id = id[VTOPO_LEVEL_CORE];
-    p->has_thread_id = id[VTOPO_LEVEL_THREAD] != VTOPO_ID_NONE;
-    p->thread_id = id[VTOPO_LEVEL_THREAD];
     return p;
 }
 

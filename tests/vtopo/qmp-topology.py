@@ -99,7 +99,7 @@ def main():
           nodes == [(0, [0, 1], 128 << 20, [10, 21]), (1, [2, 3], 384 << 20, [21, 10])], str(nodes))
     check_against_hotpluggable("numa", topo, hp)
     point("numa: info topology lists the nodes",
-          "node 1: 384 MiB, cpus 2 3, distances 21 10" in hmp, hmp)
+          "node 1: 384 MiB, cpus 2-3, distances 21 10" in hmp, hmp)
 
     # NUMA without distances: none reported.
     topo, hp, hmp = query("qmp-numa-nodist", [

@@ -11,6 +11,7 @@
 
 #include "hw/boards.h"
 #include "hw/core/vtopo.h"
+#include "qapi/qapi-types-machine-common.h"
 
 /*
  * machine_vtopo_new: the topology model of @ms, from its -smp
@@ -18,5 +19,18 @@
  * @errp) for machine types that do not describe their possible CPUs.
  */
 VTopo *machine_vtopo_new(MachineState *ms, Error **errp);
+
+/* QAPI's CpuTopologyLevel for @level, and back. */
+CpuTopologyLevel vtopo_level_to_qapi(VTopoLevel level);
+VTopoLevel vtopo_level_from_qapi(CpuTopologyLevel level);
+
+/*
+ * The id of @props at @level: returns false if @props has none.
+ * vtopo_props_set_id() sets it.
+ */
+bool vtopo_props_get_id(const CpuInstanceProperties *props, VTopoLevel level,
+                        int64_t *id);
+void vtopo_props_set_id(CpuInstanceProperties *props, VTopoLevel level,
+                        int64_t id);
 
 #endif
