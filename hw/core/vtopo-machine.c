@@ -130,7 +130,8 @@ static void machine_vtopo_cpu(VTopo *topo, VTopoCpu *vcpu,
             vcpu->id[l] = s->count[l] == 1 ? 0 : VTOPO_ID_NONE;
         }
     }
-    vcpu->node = arch->props.has_node_id ? arch->props.node_id : VTOPO_NODE_NONE;
+    vcpu->node = arch->props.has_node_id ? arch->props.node_id
+                                          : VTOPO_NODE_NONE;
 }
 
 VTopo *machine_vtopo_new(MachineState *ms, Error **errp)
