@@ -327,6 +327,16 @@ def compare(topo, view):
         results.append(Result("no cache is shared across NUMA nodes", not bad,
                               "; ".join(sorted(bad))))
 
+    # The tables Linux found: SRAT exactly with NUMA, SLIT exactly with
+    # configured distances, and always a MADT.
+    tables = set(view["acpi"])
+    want = {"APIC": True, "SRAT": bool(topo["numa-nodes"]),
+            "SLIT": any("distances" in n for n in topo["numa-nodes"])}
+    bad = ["%s %s" % (t, "missing" if w else "unexpected")
+           for t, w in sorted(want.items()) if (t in tables) != w]
+    results.append(Result("ACPI tables (MADT, SRAT, SLIT) as configured", not bad,
+                          "; ".join(bad) + " (guest has %s)" % ",".join(sorted(tables))))
+
     bad = [l for l in view["dmesg"]
            if any(b in l.lower() for b in BAD_DMESG)
            and not any(h in l.lower() for h in HARMLESS_DMESG)]
