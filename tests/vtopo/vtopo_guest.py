@@ -209,7 +209,7 @@ def parse_cpulist(text):
 def parse_guest(text):
     """The guest's records between VTOPO-BEGIN and VTOPO-END."""
     view = {"cpus": {}, "caches": [], "nodes": {}, "acpi": [], "dmesg": [],
-            "guest": {}}
+            "guest": {}, "cpuid_walk": []}
     body = text.split("VTOPO-BEGIN", 1)[1].split("VTOPO-END", 1)[0]
     for line in body.splitlines():
         kind, _, rest = line.strip().partition(" ")
@@ -227,6 +227,8 @@ def parse_guest(text):
             view["acpi"] = [t for t in fields.get("tables", "").split(",") if t]
         elif kind == "guest":
             view["guest"] = fields
+        elif kind == "cpuid-walk":
+            view["cpuid_walk"].append(fields)
     return view
 
 
@@ -326,6 +328,13 @@ def compare(topo, view):
                     cache["level"], cache["type"], cache["shared"], sorted(nodes)))
         results.append(Result("no cache is shared across NUMA nodes", not bad,
                               "; ".join(sorted(bad))))
+
+    # An unprivileged process walked every subleaf of the leaves that
+    # have them (and leaves above the maximum) and QEMU answered.
+    walked = {w["leaf"] for w in view["cpuid_walk"] if w.get("uid") == "65534"}
+    want = {"0x4", "0xb", "0x1f", "0x8000001d", "above-max"}
+    results.append(Result("unprivileged CPUID walk of subleaves 0-64 completes",
+                          walked == want, "walked %s" % sorted(walked)))
 
     # The tables Linux found: SRAT exactly with NUMA, SLIT exactly with
     # configured distances, and always a MADT.
