@@ -127,6 +127,27 @@ def main():
           p.returncode == 1 and len(p.stderr.strip().splitlines()) == 1 and "topology" in p.stderr.lower(),
           "rc=%d stderr=%r" % (p.returncode, p.stderr))
 
+    # APIC ID 255 without x2APIC: stock QEMU 10.0 aborts (signal 6).
+    p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
+                        "-M", "q35", "-smp", "256"],
+                       capture_output=True, text=True, timeout=120)
+    point("-smp 256 without x2apic: error naming x2apic, exit code 1, no abort",
+          p.returncode == 1 and "requires x2APIC" in p.stderr and "x2apic=on" in p.stderr
+          and "Unexpected error" not in p.stderr,
+          "rc=%d stderr=%r" % (p.returncode, p.stderr))
+    # ... and hotplugging such a CPU is refused over QMP, QEMU stays up.
+    with vg.Vm("qmp-x2apic-hotplug", ["-M", "q35", "-smp", "1,maxcpus=256"],
+               kernel=False) as vm:
+        try:
+            vm.qmp.cmd("device_add", driver="qemu64-x86_64-cpu", id="c255",
+                       **{"socket-id": 0, "core-id": 255, "thread-id": 0})
+            point("device_add of APIC ID 255 without x2apic is refused", False, "it succeeded")
+        except vg.QemuError as e:
+            point("device_add of APIC ID 255 without x2apic is refused",
+                  "requires x2APIC" in str(e), str(e))
+        point("QEMU still answers after the refused device_add",
+              vm.qmp.cmd("query-status")["status"] == "prelaunch")
+
     print("TAP version 13")
     print("1..%d" % len(points))
     for i, (what, ok, detail) in enumerate(points, 1):
