@@ -91,6 +91,36 @@ static TopologyNumaNodeList *topology_numa_nodes(const VTopo *topo)
     return head;
 }
 
+static TopologyCacheList *topology_caches(MachineState *ms, const VTopo *topo)
+{
+    TopologyCacheList *head = NULL, **tail = &head;
+
+    for (int i = 0; i < CACHE_LEVEL_AND_TYPE__MAX; i++) {
+        const SmpCacheProperties *p = &ms->smp_cache_effective.props[i];
+        TopologyCache *c;
+        VTopoLevel sharing;
+
+        if (!p->has_size || !p->has_topology ||
+            p->topology == CPU_TOPOLOGY_LEVEL_DEFAULT) {
+            continue;
+        }
+        sharing = vtopo_level_from_qapi(p->topology);
+        c = g_new0(TopologyCache, 1);
+        c->cache = i;
+        c->size = p->size;
+        c->ways = p->ways;
+        c->line_size = p->line_size;
+        c->partitions = p->partitions;
+        c->sets = p->size / ((uint64_t)p->ways * p->line_size * p->partitions);
+        c->inclusive = p->inclusive;
+        c->sharing = p->topology;
+        c->instances = topo->nr_cpus / vtopo_shape_cpus_per(&topo->shape,
+                                                             sharing);
+        QAPI_LIST_APPEND(tail, c);
+    }
+    return head;
+}
+
 static TopologyFindingList *topology_findings(const VTopo *topo)
 {
     TopologyFindingList *head = NULL, **tail = &head;
@@ -126,6 +156,7 @@ TopologyInfo *qmp_query_topology(Error **errp)
     info->max_cpus = topo->nr_cpus;
     info->vcpus = topology_vcpus(topo);
     info->numa_nodes = topology_numa_nodes(topo);
+    info->caches = topology_caches(ms, topo);
     info->findings = topology_findings(topo);
     return info;
 }

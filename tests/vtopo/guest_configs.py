@@ -33,6 +33,8 @@ CONFIGS = {
         "xfail": {
             "SMT siblings (core_cpus_list) match the core level":
                 "issue 3: AMD models under TCG lose SMT without topoext",
+            "cache sharing (shared_cpu_list) matches":
+                "issue 3: AMD models under TCG lose SMT without topoext",
         },
     },
     # Non-power-of-two cores, 3 sockets, 3 nodes, no SMT.
@@ -69,6 +71,15 @@ CONFIGS = {
     # here on SeaBIOS's CPUID probe of 0x40000100, patch 0005 fixes it.)
     "intel-dies": {
         "args": ["-cpu", INTEL, "-smp", "8,sockets=1,dies=2,cores=2,threads=2"],
+    },
+    # Explicit cache geometry: 48K 12-way L1d, 2M L2, a 12-way 24M L3
+    # shared per socket (Intel: 0x80000006 describes no L3).
+    "intel-cache-geometry": {
+        "args": ["-cpu", INTEL, "-smp", "8,sockets=2,cores=2,threads=2",
+                 "-machine", "smp-cache.0.cache=l1d,smp-cache.0.size=48K,smp-cache.0.ways=12,"
+                 "smp-cache.1.cache=l2,smp-cache.1.size=2M,smp-cache.1.ways=16,"
+                 "smp-cache.2.cache=l3,smp-cache.2.size=24M,smp-cache.2.ways=12,"
+                 "smp-cache.2.topology=socket"],
     },
     # Modules on an Intel model: leaf 0x1F with a module level.
     "intel-modules": {

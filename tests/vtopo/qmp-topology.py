@@ -148,6 +148,44 @@ def main():
         point("QEMU still answers after the refused device_add",
               vm.qmp.cmd("query-status")["status"] == "prelaunch")
 
+    # Cache geometry: query-topology reports what -machine smp-cache set.
+    args = ["-cpu", "Skylake-Server", "-smp", "4,sockets=1,cores=2,threads=2", "-machine",
+            "smp-cache.0.cache=l2,smp-cache.0.size=2M,smp-cache.0.ways=16,smp-cache.0.line-size=128"]
+    topo, hp, hmp = query("qmp-cache", args)
+    l2 = [c for c in topo["caches"] if c["cache"] == "l2"]
+    point("cache geometry: smp-cache l2 size/ways/line-size reported with derived sets",
+          l2 and (l2[0]["size"], l2[0]["ways"], l2[0]["line-size"], l2[0]["sets"],
+                  l2[0]["sharing"], l2[0]["instances"]) == (2 << 20, 16, 128, 1024, "core", 2),
+          str(topo["caches"]))
+
+    # Bad cache geometry: one line naming smp-cache and the cache, exit 1.
+    bad = [
+        ("smp-cache.0.cache=l2,smp-cache.0.size=1000000", "", "smp-cache l2: size 1000000 is not a whole number of sets"),
+        ("smp-cache.0.cache=l2,smp-cache.0.size=0", "", "smp-cache l2: size must not be 0"),
+        ("smp-cache.0.cache=l1d,smp-cache.0.line-size=96", "", "smp-cache l1d: line-size 96 is not a power of two"),
+        ("smp-cache.0.cache=l1d,smp-cache.0.line-size=256", "", "line-size 256 is more than CPUID 0x80000005 can describe"),
+        ("smp-cache.0.cache=l2,smp-cache.0.ways=0", "", "smp-cache l2: ways 0 is outside 1..1024"),
+        ("smp-cache.0.cache=l2,smp-cache.0.ways=2048", "", "smp-cache l2: ways 2048 is outside 1..1024"),
+        ("smp-cache.0.cache=l2,smp-cache.0.size=3M,smp-cache.0.ways=12", "", "12 ways cannot be described by CPUID 0x80000006"),
+        ("smp-cache.0.cache=l3,smp-cache.0.size=24M,smp-cache.0.ways=12", "EPYC", "12 ways cannot be described by CPUID 0x80000006"),
+        ("smp-cache.0.cache=l3,smp-cache.0.size=1K", "", "smp-cache l3: size 1024 is not a multiple of 512K"),
+        ("smp-cache.0.cache=l3,smp-cache.0.size=6G,smp-cache.0.ways=1", "", "is more than QEMU's x86 CPUs support"),
+        ("smp-cache.0.cache=l1d,smp-cache.0.size=4K,smp-cache.0.ways=64", "", "fully associative caches are not supported"),
+        ("smp-cache.0.cache=l2,smp-cache.0.partitions=300,smp-cache.0.size=61440000", "", "partitions 300 is more than QEMU supports"),
+        ("smp-cache.0.cache=l3,smp-cache.0.size=16M", "qemu64,l3-cache=off", "smp-cache l3: the CPU has l3-cache=off"),
+        ("smp-cache.0.cache=l2,smp-cache.0.size=2X", "", "size"),
+        ("smp-cache.0.cache=l2,smp-cache.0.ways=-1", "", "Parameter 'ways' expects uint32_t"),
+    ]
+    for opts, cpu, want in bad:
+        argv = [vg.qemu_binary(), "-S", "-display", "none", "-nodefaults", "-M", "q35," + opts]
+        if cpu:
+            argv += ["-cpu", cpu]
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        err = [l for l in p.stderr.splitlines() if "TCG doesn't support" not in l]
+        point("bad geometry %s%s: one-line error, exit code 1" % (opts, " -cpu " + cpu if cpu else ""),
+              p.returncode == 1 and len(err) == 1 and want in err[0],
+              "rc=%d stderr=%r" % (p.returncode, p.stderr))
+
     print("TAP version 13")
     print("1..%d" % len(points))
     for i, (what, ok, detail) in enumerate(points, 1):

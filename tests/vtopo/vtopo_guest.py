@@ -329,6 +329,41 @@ def compare(topo, view):
         results.append(Result("no cache is shared across NUMA nodes", not bad,
                               "; ".join(sorted(bad))))
 
+    # Caches: geometry and sharing of every cache the guest sees.
+    if topo.get("caches"):
+        want = {c["cache"]: c for c in topo["caches"]}
+        key = {("1", "Data"): "l1d", ("1", "Instruction"): "l1i",
+               ("2", "Unified"): "l2", ("3", "Unified"): "l3"}
+        geo_bad, share_bad = set(), set()
+        seen = set()
+        groups = {}
+        for c in want.values():
+            groups[c["cache"]] = model_groups(topo, c["sharing"])
+        for cache in view["caches"]:
+            k = key.get((cache["level"], cache["type"]))
+            seen.add(k)
+            w = want.get(k)
+            if not w:
+                geo_bad.add("guest has %s, QEMU does not" % k)
+                continue
+            got = (cache["size"], int(cache["ways"]), int(cache["line"]), int(cache["sets"]))
+            exp = ("%dK" % (w["size"] // 1024), w["ways"], w["line-size"], w["sets"])
+            if got != exp:
+                geo_bad.add("%s: guest size/ways/line/sets %s, QEMU %s" % (k, got, exp))
+            n = int(cache["cpu"])
+            if n in apic_of:
+                shared = {apic_of[m] for m in parse_cpulist(cache["shared"]) if m in apic_of}
+                if shared != groups[k].get(apic_of[n]):
+                    share_bad.add("%s of cpu%d: guest %s, QEMU %s" % (
+                        k, n, sorted(shared), sorted(groups[k].get(apic_of[n], ()))))
+        missing = set(want) - seen
+        if missing:
+            geo_bad.add("guest lacks %s" % sorted(missing))
+        results.append(Result("cache geometry (size, ways, line, sets) matches",
+                              not geo_bad, "; ".join(sorted(geo_bad)[:6])))
+        results.append(Result("cache sharing (shared_cpu_list) matches",
+                              not share_bad, "; ".join(sorted(share_bad)[:6])))
+
     # An unprivileged process walked every subleaf of the leaves that
     # have them (and leaves above the maximum) and QEMU answered.
     walked = {w["leaf"] for w in view["cpuid_walk"] if w.get("uid") == "65534"}
