@@ -96,6 +96,25 @@ static void hmp_topology_nodes(Monitor *mon, TopologyInfo *info)
     }
 }
 
+static void hmp_topology_caches(Monitor *mon, TopologyInfo *info)
+{
+    TopologyCacheList *c;
+
+    for (c = info->caches; c; c = c->next) {
+        TopologyCache *cache = c->value;
+
+        monitor_printf(mon, "cache %s: %" PRIu64 " KiB, %" PRId64 " ways, "
+                       "%" PRId64 "-byte lines, %" PRId64 " sets, %s, "
+                       "shared per %s (%" PRId64 " instances)\n",
+                       CacheLevelAndType_str(cache->cache),
+                       cache->size >> 10, cache->ways, cache->line_size,
+                       cache->sets,
+                       cache->inclusive ? "inclusive" : "non-inclusive",
+                       CpuTopologyLevel_str(cache->sharing),
+                       cache->instances);
+    }
+}
+
 void hmp_info_topology(Monitor *mon, const QDict *qdict)
 {
     Error *err = NULL;
@@ -118,6 +137,7 @@ void hmp_info_topology(Monitor *mon, const QDict *qdict)
                    info->cpus, info->max_cpus);
     hmp_topology_tree(mon, info);
     hmp_topology_nodes(mon, info);
+    hmp_topology_caches(mon, info);
     for (f = info->findings; f; f = f->next) {
         monitor_printf(mon, "%s: %s [%s]\n",
                        TopologyFindingSeverity_str(f->value->severity),

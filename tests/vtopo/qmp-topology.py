@@ -157,6 +157,9 @@ def main():
           l2 and (l2[0]["size"], l2[0]["ways"], l2[0]["line-size"], l2[0]["sets"],
                   l2[0]["sharing"], l2[0]["instances"]) == (2 << 20, 16, 128, 1024, "core", 2),
           str(topo["caches"]))
+    point("cache geometry: info topology prints the caches",
+          "cache l2: 2048 KiB, 16 ways, 128-byte lines, 1024 sets, non-inclusive, "
+          "shared per core (2 instances)" in hmp, hmp)
 
     # Bad cache geometry: one line naming smp-cache and the cache, exit 1.
     bad = [
