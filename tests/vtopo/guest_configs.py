@@ -96,3 +96,13 @@ DEMO = {
         "-numa", "node,nodeid=1,cpus=6-11,memdev=m1",
         "-numa", "dist,src=0,dst=1,val=21"],
 }
+
+# Configurations whose guest-visible ABI (every CPUID leaf of every CPU,
+# every ACPI table) must equal pristine QEMU's: the default machine type
+# and pc, without the options our patches add.
+ABI = {
+    "cores4": CONFIGS["cores4"]["args"],
+    "intel-smt-numa2": CONFIGS["intel-smt-numa2"]["args"],
+    "amd-smt": CONFIGS["amd-smt"]["args"],
+    "pc-cores3-numa3": ["-M", "pc"] + CONFIGS["cores3-numa3"]["args"],
+}

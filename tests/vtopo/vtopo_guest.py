@@ -78,6 +78,11 @@ def qemu_binary(arch="x86_64"):
     return os.path.join(BUILD, "qemu-system-" + arch)
 
 
+def pristine_binary(arch="x86_64"):
+    """QEMU built from the same base without our patches."""
+    return os.path.join(BUILD, "pristine", "qemu-system-" + arch)
+
+
 _kvm_ok = None
 
 
@@ -106,7 +111,7 @@ class Vm:
     console written to build/guest-logs/NAME.console."""
 
     def __init__(self, name, args, accel="tcg", memory="512M", arch="x86_64",
-                 kernel=True):
+                 kernel=True, binary=None):
         self.name = name
         logdir = os.path.join(BUILD, "guest-logs")
         os.makedirs(logdir, exist_ok=True)
@@ -117,7 +122,7 @@ class Vm:
                 os.unlink(f)
         guest = os.path.join(BUILD, "guest")
         self.argv = [
-            qemu_binary(arch), "-S", "-nodefaults", "-no-user-config",
+            binary or qemu_binary(arch), "-S", "-nodefaults", "-no-user-config",
             "-display", "none", "-L", os.path.join(guest, "firmware"),
             "-accel", accel, "-m", memory,
             "-serial", "file:" + self.console, "-no-reboot",
@@ -127,7 +132,7 @@ class Vm:
             self.argv += [
                 "-kernel", os.path.join(guest, "vmlinuz"),
                 "-initrd", os.path.join(guest, "initramfs.cpio.gz"),
-                "-append", "console=ttyS0 panic=-1 quiet loglevel=4",
+                "-append", "console=ttyS0 panic=-1 quiet loglevel=4 no_timer_check",
             ]
         self.argv += list(args)
         self.proc = None
@@ -209,7 +214,7 @@ def parse_cpulist(text):
 def parse_guest(text):
     """The guest's records between VTOPO-BEGIN and VTOPO-END."""
     view = {"cpus": {}, "caches": [], "nodes": {}, "acpi": [], "dmesg": [],
-            "guest": {}, "cpuid_walk": []}
+            "guest": {}, "cpuid_walk": [], "cpuid": [], "acpi_sha256": {}}
     body = text.split("VTOPO-BEGIN", 1)[1].split("VTOPO-END", 1)[0]
     for line in body.splitlines():
         kind, _, rest = line.strip().partition(" ")
@@ -229,6 +234,10 @@ def parse_guest(text):
             view["guest"] = fields
         elif kind == "cpuid-walk":
             view["cpuid_walk"].append(fields)
+        elif kind == "cpuid":
+            view["cpuid"].append(fields)
+        elif kind == "acpi-table":
+            view["acpi_sha256"][fields["name"]] = fields["sha256"]
     return view
 
 

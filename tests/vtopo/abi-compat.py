@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Suite 'abi': boot one configuration under pristine QEMU (same base, no
+patches) and under ours, and compare what the guest reads: every CPUID
+leaf and subleaf of every CPU (tests/vtopo/guest/cpuid-dump.c) and the
+SHA-256 of every ACPI table.  Machines not given the new options must
+keep their guest-visible ABI byte for byte."""
+
+import sys
+
+import guest_configs
+import vtopo_guest as vg
+
+
+def guest_view(name, binary, args):
+    with vg.Vm(name, args, binary=binary) as vm:
+        return vg.parse_guest(vm.boot(timeout=300))
+
+
+def cpuid_table(view):
+    return {(c["cpu"], c["leaf"], c["sub"]): (c["eax"], c["ebx"], c["ecx"], c["edx"])
+            for c in view["cpuid"]}
+
+
+def main():
+    name = sys.argv[1]
+    args = guest_configs.ABI[name]
+    points = []
+    try:
+        old = guest_view("abi-%s-pristine" % name, vg.pristine_binary(), args)
+        new = guest_view("abi-%s" % name, None, args)
+    except (vg.QemuError, vg.GuestTimeout) as e:
+        print("TAP version 13\n1..1\nnot ok 1 - both guests boot\n# %s" % e)
+        return 0
+    a, b = cpuid_table(old), cpuid_table(new)
+    diff = ["%s: pristine %s, ours %s" % (k, a.get(k), b.get(k))
+            for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+    points.append(("CPUID of every CPU equals pristine QEMU's (%d leaves)" % len(a),
+                   a and not diff, "\n".join(diff[:20])))
+    ta, tb = old["acpi_sha256"], new["acpi_sha256"]
+    diff = ["%s: pristine %s, ours %s" % (t, ta.get(t), tb.get(t))
+            for t in sorted(set(ta) | set(tb)) if ta.get(t) != tb.get(t)]
+    points.append(("ACPI tables equal pristine QEMU's (%s)" % ",".join(sorted(ta)),
+                   ta and not diff, "\n".join(diff)))
+    print("TAP version 13")
+    print("1..%d" % len(points))
+    for i, (what, ok, detail) in enumerate(points, 1):
+        print("%s %d - %s" % ("ok" if ok else "not ok", i, what))
+        if not ok:
+            for d in detail.splitlines():
+                print("# " + d)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
