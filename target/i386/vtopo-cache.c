@@ -11,6 +11,7 @@
 #include "qemu/units.h"
 #include "hw/core/vtopo-cache.h"
 #include "vtopo-cache.h"
+#include "cpu-internal.h"
 
 static CPUCacheInfo **x86_cache_slot(CPUCaches *caches, CacheLevelAndType c)
 {
@@ -34,24 +35,28 @@ static bool smp_cache_has_geometry(const SmpCacheProperties *p)
            p->has_partitions || p->has_inclusive;
 }
 
+/* The geometry of @info with the members of @p that are set. */
 static VTopoCache x86_cache_to_vtopo(const CPUCacheInfo *info,
                                      const SmpCacheProperties *p)
 {
-    static const VTopoCacheType type[] = {
-        [DATA_CACHE] = VTOPO_CACHE_DATA,
-        [INSTRUCTION_CACHE] = VTOPO_CACHE_INSTRUCTION,
-        [UNIFIED_CACHE] = VTOPO_CACHE_UNIFIED,
-    };
+    VTopoCache c = x86_cpu_cache_describe(info).geometry;
 
-    return (VTopoCache) {
-        .level = info->level,
-        .type = type[info->type],
-        .size = p->has_size ? p->size : info->size,
-        .ways = p->has_ways ? p->ways : info->associativity,
-        .line_size = p->has_line_size ? p->line_size : info->line_size,
-        .partitions = p->has_partitions ? p->partitions : info->partitions,
-        .inclusive = p->has_inclusive ? p->inclusive : info->inclusive,
-    };
+    if (p->has_size) {
+        c.size = p->size;
+    }
+    if (p->has_ways) {
+        c.ways = p->ways;
+    }
+    if (p->has_line_size) {
+        c.line_size = p->line_size;
+    }
+    if (p->has_partitions) {
+        c.partitions = p->partitions;
+    }
+    if (p->has_inclusive) {
+        c.inclusive = p->inclusive;
+    }
+    return c;
 }
 
 /*

@@ -1,0 +1,120 @@
+/*
+ * vtopo: x86 CPUID cache leaves, encoded through named fields
+ *
+ * Copyright (c) 2026 The vtopo authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/units.h"
+#include "vtopo-cpuid.h"
+
+/* @count - 1 in a field that holds at most @max, saturating. */
+static uint32_t vtopo_cpuid_minus_one(uint64_t count, uint32_t max)
+{
+    return count ? MIN(count - 1, max) : 0;
+}
+
+static uint32_t vtopo_cpuid4_cache_type(VTopoCacheType type)
+{
+    switch (type) {
+    case VTOPO_CACHE_DATA:
+        return CPUID4_CACHE_TYPE_DATA;
+    case VTOPO_CACHE_INSTRUCTION:
+        return CPUID4_CACHE_TYPE_INSTRUCTION;
+    case VTOPO_CACHE_UNIFIED:
+        return CPUID4_CACHE_TYPE_UNIFIED;
+    }
+    g_assert_not_reached();
+}
+
+VTopoCpuidRegs vtopo_cpuid4_encode(const VTopoX86Cache *cache,
+                                   uint32_t sharing_ids, uint32_t core_ids)
+{
+    const VTopoCache *c = &cache->geometry;
+    VTopoCpuidRegs r = { 0 };
+
+    r.eax = VTOPO_FIELD_DP32(r.eax, CPUID4_EAX, CACHE_TYPE,
+                             vtopo_cpuid4_cache_type(c->type));
+    r.eax = VTOPO_FIELD_DP32(r.eax, CPUID4_EAX, CACHE_LEVEL, c->level);
+    r.eax = VTOPO_FIELD_DP32(r.eax, CPUID4_EAX, SELF_INITIALIZING,
+                             cache->self_init);
+    r.eax = VTOPO_FIELD_DP32(r.eax, CPUID4_EAX, MAX_SHARING_IDS,
+                             vtopo_cpuid_minus_one(sharing_ids,
+                                 VTOPO_FIELD_MAX(CPUID4_EAX, MAX_SHARING_IDS)));
+    r.eax = VTOPO_FIELD_DP32(r.eax, CPUID4_EAX, MAX_CORE_IDS,
+                             vtopo_cpuid_minus_one(core_ids,
+                                 VTOPO_FIELD_MAX(CPUID4_EAX, MAX_CORE_IDS)));
+
+    r.ebx = VTOPO_FIELD_DP32(r.ebx, CPUID4_EBX, LINE_SIZE, c->line_size - 1);
+    r.ebx = VTOPO_FIELD_DP32(r.ebx, CPUID4_EBX, PARTITIONS, c->partitions - 1);
+    r.ebx = VTOPO_FIELD_DP32(r.ebx, CPUID4_EBX, WAYS, c->ways - 1);
+
+    r.ecx = VTOPO_FIELD_DP32(r.ecx, CPUID4_ECX, SETS,
+                             vtopo_cache_sets(c) - 1);
+
+    r.edx = VTOPO_FIELD_DP32(r.edx, CPUID4_EDX, WBINVD_NOT_SHARED,
+                             cache->no_invd_sharing);
+    r.edx = VTOPO_FIELD_DP32(r.edx, CPUID4_EDX, INCLUSIVE, c->inclusive);
+    r.edx = VTOPO_FIELD_DP32(r.edx, CPUID4_EDX, COMPLEX_INDEXING,
+                             cache->complex_indexing);
+    return r;
+}
+
+uint32_t vtopo_cpuid80000005_encode(const VTopoX86Cache *l1)
+{
+    const VTopoCache *c = &l1->geometry;
+    uint32_t reg = 0;
+
+    reg = VTOPO_FIELD_DP32(reg, CPUID80000005_CACHE, SIZE_KB, c->size / KiB);
+    reg = VTOPO_FIELD_DP32(reg, CPUID80000005_CACHE, ASSOC, c->ways);
+    reg = VTOPO_FIELD_DP32(reg, CPUID80000005_CACHE, LINES_PER_TAG,
+                           l1->lines_per_tag);
+    reg = VTOPO_FIELD_DP32(reg, CPUID80000005_CACHE, LINE_SIZE, c->line_size);
+    return reg;
+}
+
+uint32_t vtopo_cpuid80000006_assoc(uint32_t ways)
+{
+    /* AMD APM vol. 3, Fn8000_0006 L2Assoc / L3Assoc */
+    static const struct {
+        uint32_t ways, code;
+    } encoding[] = {
+        { 1, 0x1 }, { 2, 0x2 }, { 4, 0x4 }, { 8, 0x6 }, { 16, 0x8 },
+        { 32, 0xa }, { 48, 0xb }, { 64, 0xc }, { 96, 0xd }, { 128, 0xe },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(encoding); i++) {
+        if (encoding[i].ways == ways) {
+            return encoding[i].code;
+        }
+    }
+    return 0;
+}
+
+VTopoCpuidRegs vtopo_cpuid80000006_encode(const VTopoX86Cache *l2,
+                                          const VTopoX86Cache *l3)
+{
+    VTopoCpuidRegs r = { 0 };
+
+    r.ecx = VTOPO_FIELD_DP32(r.ecx, CPUID80000006_ECX, SIZE_KB,
+                             l2->geometry.size / KiB);
+    r.ecx = VTOPO_FIELD_DP32(r.ecx, CPUID80000006_ECX, ASSOC,
+                             vtopo_cpuid80000006_assoc(l2->geometry.ways));
+    r.ecx = VTOPO_FIELD_DP32(r.ecx, CPUID80000006_ECX, LINES_PER_TAG,
+                             l2->lines_per_tag);
+    r.ecx = VTOPO_FIELD_DP32(r.ecx, CPUID80000006_ECX, LINE_SIZE,
+                             l2->geometry.line_size);
+    if (l3) {
+        r.edx = VTOPO_FIELD_DP32(r.edx, CPUID80000006_EDX, SIZE_512KB,
+                                 l3->geometry.size / (512 * KiB));
+        r.edx = VTOPO_FIELD_DP32(r.edx, CPUID80000006_EDX, ASSOC,
+                                 vtopo_cpuid80000006_assoc(l3->geometry.ways));
+        r.edx = VTOPO_FIELD_DP32(r.edx, CPUID80000006_EDX, LINES_PER_TAG,
+                                 l3->lines_per_tag);
+        r.edx = VTOPO_FIELD_DP32(r.edx, CPUID80000006_EDX, LINE_SIZE,
+                                 l3->geometry.line_size);
+    }
+    return r;
+}

@@ -1,0 +1,136 @@
+/*
+ * vtopo: x86 CPUID cache leaves, encoded through named fields
+ *
+ * Intel SDM vol. 2A, CPUID leaf 04H "Deterministic Cache Parameters";
+ * AMD APM vol. 3, CPUID Fn8000_001D "Cache Topology Information" (the
+ * same layout, without EAX[31:26]), Fn8000_0005 "L1 Cache and TLB
+ * Identifiers" and Fn8000_0006 "L2 Cache and TLB and L3 Cache
+ * Identifiers".  Depends on glib and libc only.
+ *
+ * Copyright (c) 2026 The vtopo authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef TARGET_I386_VTOPO_CPUID_H
+#define TARGET_I386_VTOPO_CPUID_H
+
+#include "hw/core/vtopo-cache.h"
+
+/*
+ * A register field, as QEMU's hw/registerfields.h FIELD(): defines
+ * R_<reg>_<field>_SHIFT and R_<reg>_<field>_LENGTH.
+ */
+#define VTOPO_FIELD(reg, field, shift, length)                          \
+    enum { R_ ## reg ## _ ## field ## _SHIFT = (shift),                 \
+           R_ ## reg ## _ ## field ## _LENGTH = (length) };
+
+/* @storage with @field of @reg set to @val (which must fit). */
+#define VTOPO_FIELD_DP32(storage, reg, field, val)                      \
+    vtopo_deposit32((storage), R_ ## reg ## _ ## field ## _SHIFT,       \
+                    R_ ## reg ## _ ## field ## _LENGTH, (val))
+/* @field of @reg in @storage. */
+#define VTOPO_FIELD_EX32(storage, reg, field)                           \
+    vtopo_extract32((storage), R_ ## reg ## _ ## field ## _SHIFT,       \
+                    R_ ## reg ## _ ## field ## _LENGTH)
+/* The largest value @field of @reg holds. */
+#define VTOPO_FIELD_MAX(reg, field)                                     \
+    ((uint32_t)((UINT64_C(1) << R_ ## reg ## _ ## field ## _LENGTH) - 1))
+
+static inline uint32_t vtopo_deposit32(uint32_t value, unsigned int shift,
+                                       unsigned int length, uint32_t field)
+{
+    uint32_t mask = (uint32_t)(((UINT64_C(1) << length) - 1) << shift);
+
+    return (value & ~mask) | ((field << shift) & mask);
+}
+
+static inline uint32_t vtopo_extract32(uint32_t value, unsigned int shift,
+                                       unsigned int length)
+{
+    return (value >> shift) & (uint32_t)((UINT64_C(1) << length) - 1);
+}
+
+/* Leaf 04H and Fn8000_001D */
+VTOPO_FIELD(CPUID4_EAX, CACHE_TYPE, 0, 5)
+VTOPO_FIELD(CPUID4_EAX, CACHE_LEVEL, 5, 3)
+VTOPO_FIELD(CPUID4_EAX, SELF_INITIALIZING, 8, 1)
+VTOPO_FIELD(CPUID4_EAX, FULLY_ASSOCIATIVE, 9, 1)
+/* Maximum number of addressable IDs for logical processors sharing it - 1 */
+VTOPO_FIELD(CPUID4_EAX, MAX_SHARING_IDS, 14, 12)
+/* Maximum number of addressable IDs for processor cores in the package - 1 */
+VTOPO_FIELD(CPUID4_EAX, MAX_CORE_IDS, 26, 6)
+VTOPO_FIELD(CPUID4_EBX, LINE_SIZE, 0, 12)           /* L - 1 */
+VTOPO_FIELD(CPUID4_EBX, PARTITIONS, 12, 10)         /* P - 1 */
+VTOPO_FIELD(CPUID4_EBX, WAYS, 22, 10)               /* W - 1 */
+VTOPO_FIELD(CPUID4_ECX, SETS, 0, 32)                /* S - 1 */
+VTOPO_FIELD(CPUID4_EDX, WBINVD_NOT_SHARED, 0, 1)
+VTOPO_FIELD(CPUID4_EDX, INCLUSIVE, 1, 1)
+VTOPO_FIELD(CPUID4_EDX, COMPLEX_INDEXING, 2, 1)
+
+/* Cache Type field of leaf 04H */
+#define CPUID4_CACHE_TYPE_NULL          0
+#define CPUID4_CACHE_TYPE_DATA          1
+#define CPUID4_CACHE_TYPE_INSTRUCTION   2
+#define CPUID4_CACHE_TYPE_UNIFIED       3
+
+/* Fn8000_0005 ECX (L1 data) and EDX (L1 instruction) */
+VTOPO_FIELD(CPUID80000005_CACHE, LINE_SIZE, 0, 8)
+VTOPO_FIELD(CPUID80000005_CACHE, LINES_PER_TAG, 8, 8)
+VTOPO_FIELD(CPUID80000005_CACHE, ASSOC, 16, 8)
+VTOPO_FIELD(CPUID80000005_CACHE, SIZE_KB, 24, 8)
+
+/* Fn8000_0006 ECX (L2) */
+VTOPO_FIELD(CPUID80000006_ECX, LINE_SIZE, 0, 8)
+VTOPO_FIELD(CPUID80000006_ECX, LINES_PER_TAG, 8, 4)
+VTOPO_FIELD(CPUID80000006_ECX, ASSOC, 12, 4)
+VTOPO_FIELD(CPUID80000006_ECX, SIZE_KB, 16, 16)
+/* Fn8000_0006 EDX (L3) */
+VTOPO_FIELD(CPUID80000006_EDX, LINE_SIZE, 0, 8)
+VTOPO_FIELD(CPUID80000006_EDX, LINES_PER_TAG, 8, 4)
+VTOPO_FIELD(CPUID80000006_EDX, ASSOC, 12, 4)
+VTOPO_FIELD(CPUID80000006_EDX, SIZE_512KB, 18, 14)
+
+/*
+ * VTopoX86Cache: a cache with what x86 CPUID says beyond its geometry.
+ * @lines_per_tag: for Fn8000_0005/Fn8000_0006.
+ */
+typedef struct VTopoX86Cache {
+    VTopoCache geometry;
+    bool self_init;
+    bool no_invd_sharing;
+    bool complex_indexing;
+    uint32_t lines_per_tag;
+} VTopoX86Cache;
+
+/* CPUID registers, in the order CPUID returns them. */
+typedef struct VTopoCpuidRegs {
+    uint32_t eax, ebx, ecx, edx;
+} VTopoCpuidRegs;
+
+/*
+ * Leaf 04H / Fn8000_001D for @cache, shared by @sharing_ids addressable
+ * logical processor IDs, in a package of @core_ids addressable core IDs
+ * (0 for Fn8000_001D, which has no such field).  Counts beyond a field's
+ * width saturate at its maximum.
+ */
+VTopoCpuidRegs vtopo_cpuid4_encode(const VTopoX86Cache *cache,
+                                   uint32_t sharing_ids, uint32_t core_ids);
+
+/* One register (ECX: L1 data, EDX: L1 instruction) of Fn8000_0005. */
+uint32_t vtopo_cpuid80000005_encode(const VTopoX86Cache *l1);
+
+/*
+ * Fn8000_0006 ECX for @l2 and EDX for @l3 (NULL: no L3, EDX 0).  Only
+ * ECX and EDX are set.
+ */
+VTopoCpuidRegs vtopo_cpuid80000006_encode(const VTopoX86Cache *l2,
+                                          const VTopoX86Cache *l3);
+
+/*
+ * The L2/L3 associativity encoding of Fn8000_0006, 0 (disabled) for
+ * counts it cannot express.
+ */
+uint32_t vtopo_cpuid80000006_assoc(uint32_t ways);
+
+#endif

@@ -1,0 +1,176 @@
+/*
+ * Unit tests for the x86 CPUID cache leaf encoder (target/i386/vtopo-cpuid.c)
+ *
+ * Leaf 4 expectations are what an Intel Core i7-6700K (Skylake, 4 cores,
+ * 8 threads) returns; the AMD legacy leaf expectations are computed by
+ * hand from the field layout of the AMD APM vol. 3 (Fn8000_0005,
+ * Fn8000_0006), shown next to each value.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/units.h"
+#include "vtopo-cpuid.h"
+#include <check.h>
+
+static VTopoX86Cache cache(unsigned int level, VTopoCacheType type,
+                           uint64_t size, uint32_t ways, bool inclusive,
+                           bool complex)
+{
+    return (VTopoX86Cache) {
+        .geometry = {
+            .level = level, .type = type, .size = size, .ways = ways,
+            .line_size = 64, .partitions = 1, .inclusive = inclusive,
+        },
+        .self_init = true,
+        .complex_indexing = complex,
+        .lines_per_tag = 1,
+    };
+}
+
+/* i7-6700K leaf 4, subleaves 0-3: 2 threads share L1/L2, 16 IDs the L3. */
+START_TEST(test_cpuid4_skylake)
+{
+    static const struct {
+        unsigned int level;
+        VTopoCacheType type;
+        uint64_t size;
+        uint32_t ways, sharing;
+        bool inclusive, complex;
+        VTopoCpuidRegs want;
+    } leaf4[] = {
+        { 1, VTOPO_CACHE_DATA, 32 * KiB, 8, 2, false, false,
+          { 0x1c004121, 0x01c0003f, 0x0000003f, 0x00000000 } },
+        { 1, VTOPO_CACHE_INSTRUCTION, 32 * KiB, 8, 2, false, false,
+          { 0x1c004122, 0x01c0003f, 0x0000003f, 0x00000000 } },
+        { 2, VTOPO_CACHE_UNIFIED, 256 * KiB, 4, 2, false, false,
+          { 0x1c004143, 0x00c0003f, 0x000003ff, 0x00000000 } },
+        { 3, VTOPO_CACHE_UNIFIED, 8 * MiB, 16, 16, true, true,
+          { 0x1c03c163, 0x03c0003f, 0x00001fff, 0x00000006 } },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(leaf4); i++) {
+        VTopoX86Cache c = cache(leaf4[i].level, leaf4[i].type, leaf4[i].size,
+                                leaf4[i].ways, leaf4[i].inclusive,
+                                leaf4[i].complex);
+        VTopoCpuidRegs r = vtopo_cpuid4_encode(&c, leaf4[i].sharing, 8);
+
+        ck_assert_uint_eq(r.eax, leaf4[i].want.eax);
+        ck_assert_uint_eq(r.ebx, leaf4[i].want.ebx);
+        ck_assert_uint_eq(r.ecx, leaf4[i].want.ecx);
+        ck_assert_uint_eq(r.edx, leaf4[i].want.edx);
+    }
+}
+END_TEST
+
+/* Counts beyond a field saturate at its maximum; they never wrap. */
+START_TEST(test_cpuid4_saturation)
+{
+    VTopoX86Cache c = cache(3, VTOPO_CACHE_UNIFIED, 32 * MiB, 16, false, false);
+    VTopoCpuidRegs r;
+
+    r = vtopo_cpuid4_encode(&c, 4096, 64);
+    ck_assert_uint_eq(VTOPO_FIELD_EX32(r.eax, CPUID4_EAX, MAX_SHARING_IDS), 4095);
+    ck_assert_uint_eq(VTOPO_FIELD_EX32(r.eax, CPUID4_EAX, MAX_CORE_IDS), 63);
+    r = vtopo_cpuid4_encode(&c, 1 << 20, 1024);
+    ck_assert_uint_eq(VTOPO_FIELD_EX32(r.eax, CPUID4_EAX, MAX_SHARING_IDS), 4095);
+    ck_assert_uint_eq(VTOPO_FIELD_EX32(r.eax, CPUID4_EAX, MAX_CORE_IDS), 63);
+    /* the saturated fields do not spill into their neighbours */
+    ck_assert_uint_eq(VTOPO_FIELD_EX32(r.eax, CPUID4_EAX, CACHE_LEVEL), 3);
+    ck_assert_uint_eq(VTOPO_FIELD_EX32(r.eax, CPUID4_EAX, FULLY_ASSOCIATIVE), 0);
+    /* Fn8000_001D has no core ID field: 0 leaves it clear */
+    r = vtopo_cpuid4_encode(&c, 8, 0);
+    ck_assert_uint_eq(VTOPO_FIELD_EX32(r.eax, CPUID4_EAX, MAX_CORE_IDS), 0);
+    ck_assert_uint_eq(r.eax, 0x0001c163);
+}
+END_TEST
+
+/* The largest geometry leaf 4 can describe fills each field exactly. */
+START_TEST(test_cpuid4_maximum_fields)
+{
+    VTopoX86Cache c = {
+        .geometry = {
+            .level = 3, .type = VTOPO_CACHE_UNIFIED,
+            .size = UINT64_C(1024) * 1024 * 4096 * 4,
+            .ways = 1024, .partitions = 1024, .line_size = 4096,
+        },
+    };
+    VTopoCpuidRegs r = vtopo_cpuid4_encode(&c, 1, 1);
+
+    ck_assert_uint_eq(r.ebx, 0xffffffff);
+    ck_assert_uint_eq(r.ecx, 3);
+}
+END_TEST
+
+START_TEST(test_cpuid80000005)
+{
+    /* 32K: size 0x20 [31:24], 8-way 0x08 [23:16], 1 line/tag [15:8], 64 B */
+    VTopoX86Cache l1 = cache(1, VTOPO_CACHE_DATA, 32 * KiB, 8, false, false);
+
+    ck_assert_uint_eq(vtopo_cpuid80000005_encode(&l1), 0x20080140);
+    /* 64K 2-way (QEMU's legacy L1) */
+    l1 = cache(1, VTOPO_CACHE_DATA, 64 * KiB, 2, false, false);
+    ck_assert_uint_eq(vtopo_cpuid80000005_encode(&l1), 0x40020140);
+}
+END_TEST
+
+START_TEST(test_cpuid80000006)
+{
+    /* L2 512K: 0x0200 [31:16], 8-way -> 6h [15:12], 1 [11:8], 64 [7:0] */
+    VTopoX86Cache l2 = cache(2, VTOPO_CACHE_UNIFIED, 512 * KiB, 8, false, false);
+    /* L3 16M: 32 x 512K [31:18], 16-way -> 8h [15:12], 1, 64 */
+    VTopoX86Cache l3 = cache(3, VTOPO_CACHE_UNIFIED, 16 * MiB, 16, false, false);
+    VTopoCpuidRegs r = vtopo_cpuid80000006_encode(&l2, &l3);
+
+    ck_assert_uint_eq(r.ecx, 0x02006140);
+    ck_assert_uint_eq(r.edx, 0x00808140);
+    ck_assert_uint_eq(r.eax, 0);
+    ck_assert_uint_eq(r.ebx, 0);
+    r = vtopo_cpuid80000006_encode(&l2, NULL);
+    ck_assert_uint_eq(r.edx, 0);
+}
+END_TEST
+
+START_TEST(test_cpuid80000006_assoc)
+{
+    static const uint32_t ways[] = { 1, 2, 4, 8, 16, 32, 48, 64, 96, 128 };
+    static const uint32_t code[] = { 1, 2, 4, 6, 8, 0xa, 0xb, 0xc, 0xd, 0xe };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(ways); i++) {
+        ck_assert_uint_eq(vtopo_cpuid80000006_assoc(ways[i]), code[i]);
+    }
+    /* not expressible: "disabled" (0), never a neighbouring code */
+    ck_assert_uint_eq(vtopo_cpuid80000006_assoc(0), 0);
+    ck_assert_uint_eq(vtopo_cpuid80000006_assoc(3), 0);
+    ck_assert_uint_eq(vtopo_cpuid80000006_assoc(12), 0);
+    ck_assert_uint_eq(vtopo_cpuid80000006_assoc(24), 0);
+    ck_assert_uint_eq(vtopo_cpuid80000006_assoc(256), 0);
+}
+END_TEST
+
+static Suite *cpuid_suite(void)
+{
+    Suite *s = suite_create("vtopo-cpuid");
+    TCase *tc = tcase_create("cache-leaves");
+
+    tcase_add_test(tc, test_cpuid4_skylake);
+    tcase_add_test(tc, test_cpuid4_saturation);
+    tcase_add_test(tc, test_cpuid4_maximum_fields);
+    tcase_add_test(tc, test_cpuid80000005);
+    tcase_add_test(tc, test_cpuid80000006);
+    tcase_add_test(tc, test_cpuid80000006_assoc);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(cpuid_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
