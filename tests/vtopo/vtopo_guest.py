@@ -267,6 +267,85 @@ def model_groups(topo, level):
     return {a: groups[key] for a, key in dom.items()}
 
 
+def decode_cpuid(view):
+    """The guest's CPUID dump, decoded by build/tests/vtopo/cpuid-decode:
+    ({cpu: topo record}, {cpu: [cache records]})."""
+    dump = "".join("cpuid %s\n" % " ".join("%s=%s" % kv for kv in c.items())
+                   for c in view["cpuid"])
+    p = subprocess.run([os.path.join(BUILD, "tests", "vtopo", "cpuid-decode")],
+                       input=dump, capture_output=True, text=True, timeout=60)
+    if p.returncode:
+        raise QemuError("cpuid-decode: " + p.stderr.strip())
+    topo, caches = {}, {}
+    for line in p.stdout.splitlines():
+        kind, _, rest = line.partition(" ")
+        fields = dict(tok.split("=", 1) for tok in rest.split())
+        if kind == "topo":
+            topo[int(fields["cpu"])] = fields
+        elif kind == "cache":
+            caches.setdefault(int(fields["cpu"]), []).append(fields)
+    return topo, caches
+
+
+def id_bits(n):
+    """Width of an APIC ID field for @n values (SDM vol. 3A 10.12.8)."""
+    return (n - 1).bit_length()
+
+
+def compare_cpuid(topo, view):
+    """Check the decoded CPUID of every CPU against query-topology."""
+    results = []
+    dtopo, dcaches = decode_cpuid(view)
+    count = {l["level"]: l["count"] for l in topo["levels"]}
+    w = {l: id_bits(count.get(l, 1)) for l in ("thread", "core", "module", "die")}
+    offset = {"thread": 0, "core": w["thread"], "module": w["thread"] + w["core"],
+              "die": w["thread"] + w["core"] + w["module"],
+              "socket": w["thread"] + w["core"] + w["module"] + w["die"]}
+    arch = {v["arch-id"] for v in topo["vcpus"] if v["present"]}
+    ids = {int(t["x2apic"]) for t in dtopo.values() if t["x2apic"] != "-"}
+    results.append(Result("CPUID x2APIC IDs (0xB/0x1F EDX) are the vCPUs' arch ids",
+                          ids == arch, "CPUID %s, QEMU %s" % (sorted(ids), sorted(arch))))
+
+    bad = set()
+    for cpu, t in dtopo.items():
+        if t["leaf"] == "-":
+            continue
+        if t["leaf"] == "0x1f":
+            want = ["smt:%d" % offset["core"], "core:%d" % offset["module"]]
+            if count.get("module", 1) > 1:
+                want.append("module:%d" % offset["die"])
+            if count.get("die", 1) > 1:
+                want.append("die:%d" % offset["socket"])
+        else:
+            want = ["smt:%d" % offset["core"], "core:%d" % offset["socket"]]
+        if t["levels"] != ",".join(want):
+            bad.add("leaf %s: CPUID %s, -smp %s" % (t["leaf"], t["levels"], ",".join(want)))
+    results.append(Result("CPUID topology levels and shifts (0xB/0x1F) match -smp",
+                          not bad and dtopo, "; ".join(sorted(bad))))
+
+    if dcaches:
+        want = {c["cache"]: c for c in topo["caches"]}
+        key = {("1", "data"): "l1d", ("1", "instruction"): "l1i",
+               ("2", "unified"): "l2", ("3", "unified"): "l3"}
+        bad = set()
+        for cpu, cl in dcaches.items():
+            for c in cl:
+                k = key.get((c["level"], c["type"]))
+                m = want.get(k)
+                if not m:
+                    bad.add("CPUID describes %s, QEMU has none" % k)
+                    continue
+                got = (int(c["size"]), int(c["ways"]), int(c["line"]), int(c["sets"]),
+                       int(c["sharing_ids"]))
+                exp = (m["size"], m["ways"], m["line-size"], m["sets"],
+                       1 << offset[m["sharing"]])
+                if got != exp:
+                    bad.add("%s: CPUID size/ways/line/sets/sharing-ids %s, model %s" % (k, got, exp))
+        results.append(Result("CPUID cache leaves (4/0x8000001D) match the model",
+                              not bad, "; ".join(sorted(bad))))
+    return results
+
+
 class Result:
     def __init__(self, name, ok, detail=""):
         self.name, self.ok, self.detail = name, ok, detail
