@@ -214,7 +214,8 @@ def parse_cpulist(text):
 def parse_guest(text):
     """The guest's records between VTOPO-BEGIN and VTOPO-END."""
     view = {"cpus": {}, "caches": [], "nodes": {}, "acpi": [], "dmesg": [],
-            "guest": {}, "cpuid_walk": [], "cpuid": [], "acpi_sha256": {}}
+            "guest": {}, "cpuid_walk": [], "cpuid": [], "acpi_sha256": {},
+            "glibc": {}}
     body = text.split("VTOPO-BEGIN", 1)[1].split("VTOPO-END", 1)[0]
     for line in body.splitlines():
         kind, _, rest = line.strip().partition(" ")
@@ -236,6 +237,8 @@ def parse_guest(text):
             view["cpuid_walk"].append(fields)
         elif kind == "cpuid":
             view["cpuid"].append(fields)
+        elif kind == "glibc":
+            view["glibc"].update(fields)
         elif kind == "acpi-table":
             view["acpi_sha256"][fields["name"]] = fields["sha256"]
     return view
@@ -451,6 +454,22 @@ def compare(topo, view):
                               not geo_bad, "; ".join(sorted(geo_bad)[:6])))
         results.append(Result("cache sharing (shared_cpu_list) matches",
                               not share_bad, "; ".join(sorted(share_bad)[:6])))
+
+    # glibc's view of the caches (ld.so --list-diagnostics).
+    if topo.get("caches"):
+        want = {c["cache"]: c for c in topo["caches"]}
+        g = {k.rsplit(".", 1)[1]: int(v, 0) for k, v in view["glibc"].items()}
+        bad = []
+        for cache, prefix in (("l1d", "level1_dcache"), ("l2", "level2_cache"),
+                              ("l3", "level3_cache")):
+            if cache not in want:
+                continue
+            got = (g.get(prefix + "_size"), g.get(prefix + "_assoc"), g.get(prefix + "_linesize"))
+            exp = (want[cache]["size"], want[cache]["ways"], want[cache]["line-size"])
+            if got != exp:
+                bad.append("%s: glibc size/assoc/linesize %s, QEMU %s" % (cache, got, exp))
+        results.append(Result("glibc (ld.so --list-diagnostics) sees the caches' size, ways and line",
+                              view["glibc"] and not bad, "; ".join(bad) or "no glibc output"))
 
     # An unprivileged process walked every subleaf of the leaves that
     # have them (and leaves above the maximum) and QEMU answered.
