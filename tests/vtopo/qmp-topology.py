@@ -148,6 +148,14 @@ def main():
         point("QEMU still answers after the refused device_add",
               vm.qmp.cmd("query-status")["status"] == "prelaunch")
 
+    # AMD model with SMT but topoext turned off: refused, not silent.
+    p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
+                        "-smp", "4,cores=2,threads=2", "-cpu", "qemu64,-topoext"],
+                       capture_output=True, text=True, timeout=60)
+    point("AMD model, threads=2, -topoext: one-line error, exit code 1",
+          p.returncode == 1 and len(p.stderr.strip().splitlines()) == 1 and
+          "threads=2 needs topoext" in p.stderr, "rc=%d stderr=%r" % (p.returncode, p.stderr))
+
     # Cache geometry: query-topology reports what -machine smp-cache set.
     args = ["-cpu", "Skylake-Server", "-smp", "4,sockets=1,cores=2,threads=2", "-machine",
             "smp-cache.0.cache=l2,smp-cache.0.size=2M,smp-cache.0.ways=16,smp-cache.0.line-size=128"]
