@@ -8,7 +8,7 @@
 
 #include "qemu/osdep.h"
 #include "cpuid-decode.h"
-#include <check.h>
+#include "vtopo-check.h"
 
 static const char *const skylake_cpu3[] = {
     /* GenuineIntel, max leaf 0x16 */
@@ -108,11 +108,5 @@ static Suite *decode_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(decode_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return vtopo_check_run(decode_suite());
 }

@@ -10,7 +10,7 @@
 
 #include "qemu/osdep.h"
 #include "hw/core/vtopo-cache.h"
-#include <check.h>
+#include "vtopo-check.h"
 
 #define KiB (UINT64_C(1) << 10)
 #define MiB (UINT64_C(1) << 20)
@@ -171,11 +171,5 @@ static Suite *cache_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(cache_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return vtopo_check_run(cache_suite());
 }

@@ -12,7 +12,7 @@
 #include "qemu/osdep.h"
 #include "qemu/units.h"
 #include "vtopo-cpuid.h"
-#include <check.h>
+#include "vtopo-check.h"
 
 static VTopoX86Cache cache(unsigned int level, VTopoCacheType type,
                            uint64_t size, uint32_t ways, bool inclusive,
@@ -166,11 +166,5 @@ static Suite *cpuid_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(cpuid_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return vtopo_check_run(cpuid_suite());
 }

@@ -10,7 +10,7 @@
 
 #include "qemu/osdep.h"
 #include "hw/core/vtopo.h"
-#include <check.h>
+#include "vtopo-check.h"
 
 /* An x86-style shape: sockets, dies, modules, cores, threads. */
 static VTopoShape x86_shape(unsigned int sockets, unsigned int dies,
@@ -255,11 +255,5 @@ static Suite *vtopo_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(vtopo_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return vtopo_check_run(vtopo_suite());
 }
