@@ -11,13 +11,6 @@ unexpected pass fails the run, so the mark has to go when the fix lands.
 # warning on stderr, but keeps the vendor and the topology leaves).
 INTEL = "Skylake-Server"
 
-# Skylake-Server keeps QEMU's legacy caches: leaf 2 describes a 2M 8-way
-# L2 where leaf 4 says 4M 16-way, and glibc believes leaf 2.
-LEAF2_L2 = {
-    "glibc (ld.so --list-diagnostics) sees the caches' size, ways and line":
-        "issue 3: leaf 2 and leaf 4 disagree on the L2 of the legacy caches",
-}
-
 NUMA2 = ["-object", "memory-backend-ram,id=m0,size=256M",
          "-object", "memory-backend-ram,id=m1,size=256M"]
 
@@ -32,7 +25,6 @@ CONFIGS = {
             "-numa", "node,nodeid=0,cpus=0-3,memdev=m0",
             "-numa", "node,nodeid=1,cpus=4-7,memdev=m1",
             "-numa", "dist,src=0,dst=1,val=21"],
-        "xfail": LEAF2_L2,
     },
     # SMT on the default, AMD-vendor model: the guest sees SMT siblings
     # only through TopologyExtensions, which TCG now offers and new
@@ -52,7 +44,6 @@ CONFIGS = {
                  "-numa", "dist,src=0,dst=1,val=20",
                  "-numa", "dist,src=0,dst=2,val=30",
                  "-numa", "dist,src=1,dst=2,val=20"],
-        "xfail": LEAF2_L2,
     },
     # 4 nodes, 2 per socket: each node splits its socket's L3.  (Linux
     # 6.1 does not warn here; the guest's cache sysfs shows the split.)
@@ -66,16 +57,15 @@ CONFIGS = {
                  "-numa", "node,nodeid=1,cpus=2-3,memdev=m1",
                  "-numa", "node,nodeid=2,cpus=4-5,memdev=m2",
                  "-numa", "node,nodeid=3,cpus=6-7,memdev=m3"],
-        "xfail": dict(LEAF2_L2, **{
+        "xfail": {
             "no cache is shared across NUMA nodes":
                 "issue 4: NUMA nodes may cut an LLC domain (must be refused or made consistent)",
-        }),
+        },
     },
     # Dies on an Intel model: leaf 0x1F appears.  (Stock QEMU 10.0 aborts
     # here on SeaBIOS's CPUID probe of 0x40000100, patch 0005 fixes it.)
     "intel-dies": {
         "args": ["-cpu", INTEL, "-smp", "8,sockets=1,dies=2,cores=2,threads=2"],
-        "xfail": LEAF2_L2,
     },
     # Explicit cache geometry: 48K 12-way L1d, 2M L2, a 12-way 24M L3
     # shared per socket (Intel: 0x80000006 describes no L3).
@@ -89,7 +79,6 @@ CONFIGS = {
     # Modules on an Intel model: leaf 0x1F with a module level.
     "intel-modules": {
         "args": ["-cpu", INTEL, "-smp", "8,sockets=1,modules=2,cores=2,threads=2"],
-        "xfail": LEAF2_L2,
     },
 }
 
