@@ -187,8 +187,13 @@ def main():
         ("smp-cache.0.cache=l2,smp-cache.0.size=2X", "", "size"),
         ("smp-cache.0.cache=l2,smp-cache.0.ways=-1", "", "Parameter 'ways' expects uint32_t"),
     ]
+    bad.append(("smp-cache.0.cache=l2,smp-cache.0.size=2M", "microvm",
+                "l2 cache geometry not supported by this machine"))
     for opts, cpu, want in bad:
-        argv = [vg.qemu_binary(), "-S", "-display", "none", "-nodefaults", "-M", "q35," + opts]
+        machine = "q35"
+        if cpu == "microvm":
+            machine, cpu = "microvm", ""
+        argv = [vg.qemu_binary(), "-S", "-display", "none", "-nodefaults", "-M", machine + "," + opts]
         if cpu:
             argv += ["-cpu", cpu]
         p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
