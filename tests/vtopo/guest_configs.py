@@ -82,13 +82,12 @@ CONFIGS = {
     },
 }
 
-# The demo: 2 sockets x 3 cores x 2 threads on an Intel model, one NUMA
-# node per socket.  (dies= belongs here once issue 3 stops the SeaBIOS
-# abort; see the intel-dies configuration.)
+# The demo: 2 sockets x 2 dies x 2 cores x 2 threads on an Intel model,
+# one NUMA node per socket, distance 21.
 DEMO = {
-    "args": ["-cpu", INTEL, "-smp", "12,sockets=2,cores=3,threads=2"] + NUMA2 + [
-        "-numa", "node,nodeid=0,cpus=0-5,memdev=m0",
-        "-numa", "node,nodeid=1,cpus=6-11,memdev=m1",
+    "args": ["-cpu", INTEL, "-smp", "16,sockets=2,dies=2,cores=2,threads=2"] + NUMA2 + [
+        "-numa", "node,nodeid=0,cpus=0-7,memdev=m0",
+        "-numa", "node,nodeid=1,cpus=8-15,memdev=m1",
         "-numa", "dist,src=0,dst=1,val=21"],
 }
 
