@@ -10,6 +10,7 @@
 #include "qapi/error.h"
 #include "qapi/qapi-commands-vtopo.h"
 #include "hw/boards.h"
+#include "hw/core/vtopo-cache.h"
 #include "hw/core/vtopo-machine.h"
 
 static TopologyLevelList *topology_levels(const VTopo *topo)
@@ -111,7 +112,10 @@ static TopologyCacheList *topology_caches(MachineState *ms, const VTopo *topo)
         c->ways = p->ways;
         c->line_size = p->line_size;
         c->partitions = p->partitions;
-        c->sets = p->size / ((uint64_t)p->ways * p->line_size * p->partitions);
+        c->sets = vtopo_cache_sets(&(VTopoCache) {
+            .size = p->size, .ways = p->ways, .line_size = p->line_size,
+            .partitions = p->partitions,
+        });
         c->inclusive = p->inclusive;
         c->sharing = p->topology;
         c->instances = topo->nr_cpus / vtopo_shape_cpus_per(&topo->shape,
