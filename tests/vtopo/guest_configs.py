@@ -100,4 +100,11 @@ ABI = {
     "intel-smt-numa2": ["-M", "pc-q35-10.0"] + CONFIGS["intel-smt-numa2"]["args"],
     "amd-smt": ["-M", "pc-q35-10.0"] + CONFIGS["amd-smt"]["args"],
     "pc-cores3-numa3": ["-M", "pc-i440fx-10.0"] + CONFIGS["cores3-numa3"]["args"],
+    # The AMD topology leaves with dies: one node per processor on 10.0,
+    # a node per die on 9.0 (legacy-multi-node).  (Intel dies have no
+    # pristine counterpart: stock QEMU 10.0 aborts on leaf 0x1F.)
+    "epyc-dies": ["-M", "pc-q35-10.0", "-cpu", "EPYC",
+                  "-smp", "8,sockets=1,dies=2,cores=2,threads=2"],
+    "pc-9.0-epyc-dies": ["-M", "pc-i440fx-9.0", "-cpu", "EPYC",
+                         "-smp", "8,sockets=1,dies=2,cores=2,threads=2"],
 }

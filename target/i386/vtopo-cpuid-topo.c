@@ -1,0 +1,186 @@
+/*
+ * vtopo: x86 CPUID topology leaves, encoded through named fields
+ *
+ * Copyright (c) 2026 The vtopo authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "vtopo-cpuid-topo.h"
+
+/* @count in a field that holds at most @max, saturating. */
+static uint32_t vtopo_cpuid_count(uint32_t count, uint32_t max)
+{
+    return MIN(count, max);
+}
+
+static uint32_t vtopo_cpuid_package_threads(const VTopoX86Topology *topo)
+{
+    return topo->logical_processors[VTOPO_X86_PACKAGE];
+}
+
+uint32_t vtopo_cpuid1_ebx(const VTopoX86Topology *topo, uint32_t apic_id,
+                          uint32_t clflush_bytes)
+{
+    uint32_t ebx = 0;
+    uint32_t count = 0;
+
+    if (vtopo_cpuid_package_threads(topo) > 1) {
+        count = topo->addressable_ids ?
+                1u << topo->id_shift[VTOPO_X86_PACKAGE] :
+                vtopo_cpuid_package_threads(topo);
+    }
+    ebx = VTOPO_FIELD_DP32(ebx, CPUID1_EBX, CLFLUSH_LINE_SIZE,
+                           clflush_bytes / 8);
+    ebx = VTOPO_FIELD_DP32(ebx, CPUID1_EBX, LOGICAL_PROCESSORS,
+                           vtopo_cpuid_count(count,
+                               VTOPO_FIELD_MAX(CPUID1_EBX,
+                                               LOGICAL_PROCESSORS)));
+    ebx = VTOPO_FIELD_DP32(ebx, CPUID1_EBX, INITIAL_APIC_ID, apic_id);
+    return ebx;
+}
+
+static uint32_t vtopo_cpuid_level_type(VTopoX86Level level)
+{
+    switch (level) {
+    case VTOPO_X86_THREAD:
+        return CPUID_EXT_TOPO_LEVEL_SMT;
+    case VTOPO_X86_CORE:
+        return CPUID_EXT_TOPO_LEVEL_CORE;
+    case VTOPO_X86_MODULE:
+        return CPUID_EXT_TOPO_LEVEL_MODULE;
+    case VTOPO_X86_DIE:
+        return CPUID_EXT_TOPO_LEVEL_DIE;
+    default:
+        return CPUID_EXT_TOPO_LEVEL_INVALID;
+    }
+}
+
+/*
+ * One subleaf of leaf 0BH or 1FH: @level described through the domain of
+ * @next, the level above it in the leaf (VTOPO_X86_LEVELS: the subleaf
+ * past the last level, whose type is invalid).
+ */
+static VTopoCpuidRegs vtopo_cpuid_ext_topo(const VTopoX86Topology *topo,
+                                           uint32_t apic_id, uint32_t subleaf,
+                                           VTopoX86Level level,
+                                           VTopoX86Level next)
+{
+    VTopoCpuidRegs r = { 0 };
+
+    if (next < VTOPO_X86_LEVELS) {
+        r.eax = VTOPO_FIELD_DP32(r.eax, CPUID_EXT_TOPO_EAX, X2APIC_ID_SHIFT,
+                                 topo->id_shift[next]);
+        /* SDM: "software must not use EBX[15:0] to enumerate" - saturate */
+        r.ebx = VTOPO_FIELD_DP32(r.ebx, CPUID_EXT_TOPO_EBX, LOGICAL_PROCESSORS,
+                                 vtopo_cpuid_count(
+                                     topo->logical_processors[next],
+                                     VTOPO_FIELD_MAX(CPUID_EXT_TOPO_EBX,
+                                                     LOGICAL_PROCESSORS)));
+        r.ecx = VTOPO_FIELD_DP32(r.ecx, CPUID_EXT_TOPO_ECX, LEVEL_TYPE,
+                                 vtopo_cpuid_level_type(level));
+    }
+    r.ecx = VTOPO_FIELD_DP32(r.ecx, CPUID_EXT_TOPO_ECX, LEVEL_NUMBER, subleaf);
+    r.edx = VTOPO_FIELD_DP32(r.edx, CPUID_EXT_TOPO_EDX, X2APIC_ID, apic_id);
+    return r;
+}
+
+VTopoCpuidRegs vtopo_cpuid0b_encode(const VTopoX86Topology *topo,
+                                    uint32_t apic_id, uint32_t subleaf)
+{
+    switch (subleaf) {
+    case 0:
+        return vtopo_cpuid_ext_topo(topo, apic_id, subleaf,
+                                    VTOPO_X86_THREAD, VTOPO_X86_CORE);
+    case 1:
+        return vtopo_cpuid_ext_topo(topo, apic_id, subleaf,
+                                    VTOPO_X86_CORE, VTOPO_X86_PACKAGE);
+    default:
+        return vtopo_cpuid_ext_topo(topo, apic_id, subleaf,
+                                    VTOPO_X86_LEVELS, VTOPO_X86_LEVELS);
+    }
+}
+
+/* The first present level above @level (the package at the latest). */
+static VTopoX86Level vtopo_cpuid_next_level(const VTopoX86Topology *topo,
+                                            VTopoX86Level level)
+{
+    VTopoX86Level next = level + 1;
+
+    while (next < VTOPO_X86_PACKAGE && !topo->present[next]) {
+        next++;
+    }
+    return next;
+}
+
+VTopoCpuidRegs vtopo_cpuid1f_encode(const VTopoX86Topology *topo,
+                                    uint32_t apic_id, uint32_t subleaf)
+{
+    VTopoX86Level level = VTOPO_X86_THREAD;
+
+    for (uint32_t i = 0; i < subleaf && level < VTOPO_X86_PACKAGE; i++) {
+        level = vtopo_cpuid_next_level(topo, level);
+    }
+    if (level >= VTOPO_X86_PACKAGE) {
+        /* SDM: the package level itself has no subleaf. */
+        return vtopo_cpuid_ext_topo(topo, apic_id, subleaf,
+                                    VTOPO_X86_LEVELS, VTOPO_X86_LEVELS);
+    }
+    return vtopo_cpuid_ext_topo(topo, apic_id, subleaf, level,
+                                vtopo_cpuid_next_level(topo, level));
+}
+
+uint32_t vtopo_cpuid80000008_ecx(const VTopoX86Topology *topo)
+{
+    uint32_t threads = vtopo_cpuid_package_threads(topo);
+    uint32_t ecx = 0;
+
+    if (threads <= 1) {
+        return 0;
+    }
+    if (topo->unbounded_counts) {
+        ecx = VTOPO_FIELD_DP32(ecx, CPUID80000008_ECX, NC_UNBOUNDED,
+                               threads - 1);
+    } else {
+        ecx = VTOPO_FIELD_DP32(ecx, CPUID80000008_ECX, NC,
+                               vtopo_cpuid_count(threads - 1,
+                                   VTOPO_FIELD_MAX(CPUID80000008_ECX, NC)));
+    }
+    ecx = VTOPO_FIELD_DP32(ecx, CPUID80000008_ECX, APIC_ID_SIZE,
+                           topo->id_shift[VTOPO_X86_PACKAGE]);
+    return ecx;
+}
+
+VTopoCpuidRegs vtopo_cpuid8000001e_encode(const VTopoX86Topology *topo,
+                                          uint32_t apic_id, uint32_t core_id,
+                                          uint32_t node_id,
+                                          uint32_t nodes_per_processor)
+{
+    uint32_t threads_per_core = topo->logical_processors[VTOPO_X86_CORE];
+    VTopoCpuidRegs r = { 0 };
+
+    r.eax = VTOPO_FIELD_DP32(r.eax, CPUID8000001E_EAX, EXTENDED_APIC_ID,
+                             apic_id);
+    r.ebx = VTOPO_FIELD_DP32(r.ebx, CPUID8000001E_EBX, CORE_ID, core_id);
+    r.ecx = VTOPO_FIELD_DP32(r.ecx, CPUID8000001E_ECX, NODE_ID, node_id);
+    if (topo->unbounded_counts) {
+        r.ebx = VTOPO_FIELD_DP32(r.ebx, CPUID8000001E_EBX,
+                                 THREADS_PER_CORE_UNBOUNDED,
+                                 threads_per_core - 1);
+        r.ecx = VTOPO_FIELD_DP32(r.ecx, CPUID8000001E_ECX,
+                                 NODES_PER_PROCESSOR_UNBOUNDED,
+                                 nodes_per_processor - 1);
+    } else {
+        r.ebx = VTOPO_FIELD_DP32(r.ebx, CPUID8000001E_EBX, THREADS_PER_CORE,
+                                 vtopo_cpuid_count(threads_per_core - 1,
+                                     VTOPO_FIELD_MAX(CPUID8000001E_EBX,
+                                                     THREADS_PER_CORE)));
+        r.ecx = VTOPO_FIELD_DP32(r.ecx, CPUID8000001E_ECX,
+                                 NODES_PER_PROCESSOR,
+                                 vtopo_cpuid_count(nodes_per_processor - 1,
+                                     VTOPO_FIELD_MAX(CPUID8000001E_ECX,
+                                                     NODES_PER_PROCESSOR)));
+    }
+    return r;
+}

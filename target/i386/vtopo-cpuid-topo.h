@@ -1,0 +1,140 @@
+/*
+ * vtopo: x86 CPUID topology leaves, encoded through named fields
+ *
+ * Intel SDM vol. 2A, CPUID leaf 01H (EBX), leaf 0BH "Extended Topology
+ * Enumeration" and leaf 1FH "V2 Extended Topology Enumeration"; AMD APM
+ * vol. 3, CPUID Fn0000_0001 (EBX), Fn8000_0008 ECX "Size Identifiers"
+ * and Fn8000_001E "Processor Topology Information".
+ *
+ * One domain table drives every leaf: for each level of the x2APIC ID
+ * (SMT, core, module, die, package), the bits of the ID below a domain's
+ * ID and the number of logical processors in a domain.  The APIC ID
+ * layout itself is the machine's (include/hw/i386/topology.h); these
+ * functions only say it in CPUID's words.  Depends on glib and libc.
+ *
+ * Copyright (c) 2026 The vtopo authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef TARGET_I386_VTOPO_CPUID_TOPO_H
+#define TARGET_I386_VTOPO_CPUID_TOPO_H
+
+#include "vtopo-cpuid.h"
+
+/* Leaf 01H EBX */
+VTOPO_FIELD(CPUID1_EBX, BRAND_INDEX, 0, 8)
+VTOPO_FIELD(CPUID1_EBX, CLFLUSH_LINE_SIZE, 8, 8)    /* in 8-byte units */
+/*
+ * Intel: maximum number of addressable IDs for logical processors in
+ * the package; AMD: LogicalProcessorCount.
+ */
+VTOPO_FIELD(CPUID1_EBX, LOGICAL_PROCESSORS, 16, 8)
+VTOPO_FIELD(CPUID1_EBX, INITIAL_APIC_ID, 24, 8)
+
+/* Leaves 0BH and 1FH */
+VTOPO_FIELD(CPUID_EXT_TOPO_EAX, X2APIC_ID_SHIFT, 0, 5)
+VTOPO_FIELD(CPUID_EXT_TOPO_EBX, LOGICAL_PROCESSORS, 0, 16)
+VTOPO_FIELD(CPUID_EXT_TOPO_ECX, LEVEL_NUMBER, 0, 8)
+VTOPO_FIELD(CPUID_EXT_TOPO_ECX, LEVEL_TYPE, 8, 8)
+VTOPO_FIELD(CPUID_EXT_TOPO_EDX, X2APIC_ID, 0, 32)
+
+/* Level Type field of leaves 0BH and 1FH */
+#define CPUID_EXT_TOPO_LEVEL_INVALID    0
+#define CPUID_EXT_TOPO_LEVEL_SMT        1
+#define CPUID_EXT_TOPO_LEVEL_CORE       2
+#define CPUID_EXT_TOPO_LEVEL_MODULE     3
+#define CPUID_EXT_TOPO_LEVEL_TILE       4
+#define CPUID_EXT_TOPO_LEVEL_DIE        5
+
+/* Fn8000_0008 ECX */
+VTOPO_FIELD(CPUID80000008_ECX, NC, 0, 8)            /* threads - 1 */
+VTOPO_FIELD(CPUID80000008_ECX, APIC_ID_SIZE, 12, 4)
+VTOPO_FIELD(CPUID80000008_ECX, PERF_TSC_SIZE, 16, 2)
+
+/* Fn8000_001E */
+VTOPO_FIELD(CPUID8000001E_EAX, EXTENDED_APIC_ID, 0, 32)
+VTOPO_FIELD(CPUID8000001E_EBX, CORE_ID, 0, 8)
+VTOPO_FIELD(CPUID8000001E_EBX, THREADS_PER_CORE, 8, 8)      /* n - 1 */
+VTOPO_FIELD(CPUID8000001E_ECX, NODE_ID, 0, 8)
+VTOPO_FIELD(CPUID8000001E_ECX, NODES_PER_PROCESSOR, 8, 3)   /* n - 1 */
+
+/*
+ * QEMU 10.0 and older wrote NC, ThreadsPerCore and NodesPerProcessor
+ * without a limit, so counts too large for them spilled into the
+ * reserved bits above.  Their machine types keep that, as these wider
+ * fields (the bits the old values could reach).
+ */
+VTOPO_FIELD(CPUID80000008_ECX, NC_UNBOUNDED, 0, 12)
+VTOPO_FIELD(CPUID8000001E_EBX, THREADS_PER_CORE_UNBOUNDED, 8, 24)
+VTOPO_FIELD(CPUID8000001E_ECX, NODES_PER_PROCESSOR_UNBOUNDED, 8, 24)
+
+/* The levels of an x2APIC ID, innermost first. */
+typedef enum VTopoX86Level {
+    VTOPO_X86_THREAD,
+    VTOPO_X86_CORE,
+    VTOPO_X86_MODULE,
+    VTOPO_X86_DIE,
+    VTOPO_X86_PACKAGE,
+    VTOPO_X86_LEVELS,
+} VTopoX86Level;
+
+/*
+ * VTopoX86Topology: the domain table of one machine.
+ * @present: the machine has this level (thread, core and package always;
+ *     module and die when configured), so leaf 1FH enumerates it.
+ * @id_shift: bits of the x2APIC ID below the ID of a domain of this
+ *     level: ID >> id_shift is the domain's ID (0 for threads).
+ * @logical_processors: logical processors in one domain of this level.
+ * @addressable_ids: leaf 01H EBX[23:16] counts addressable IDs (Intel)
+ *     rather than logical processors (AMD).
+ * @unbounded_counts: counts that exceed their field spill over instead of
+ *     saturating (the ABI of QEMU 10.0 and older machine types).
+ */
+typedef struct VTopoX86Topology {
+    bool present[VTOPO_X86_LEVELS];
+    uint32_t id_shift[VTOPO_X86_LEVELS];
+    uint32_t logical_processors[VTOPO_X86_LEVELS];
+    bool addressable_ids;
+    bool unbounded_counts;
+} VTopoX86Topology;
+
+/*
+ * Leaf 01H EBX of the logical processor with x2APIC ID @apic_id, whose
+ * CLFLUSH line is @clflush_bytes.  EBX[23:16] is 0 in a package of one
+ * logical processor (EDX.HTT clear); larger counts saturate at 255.
+ */
+uint32_t vtopo_cpuid1_ebx(const VTopoX86Topology *topo, uint32_t apic_id,
+                          uint32_t clflush_bytes);
+
+/*
+ * Leaf 0BH, subleaf @subleaf: the SMT and core levels, the core level
+ * reaching up to the package (leaf 0BH has no module or die level).
+ */
+VTopoCpuidRegs vtopo_cpuid0b_encode(const VTopoX86Topology *topo,
+                                    uint32_t apic_id, uint32_t subleaf);
+
+/*
+ * Leaf 1FH, subleaf @subleaf: every present level below the package, in
+ * order; subleaves past the last one are invalid levels.
+ */
+VTopoCpuidRegs vtopo_cpuid1f_encode(const VTopoX86Topology *topo,
+                                    uint32_t apic_id, uint32_t subleaf);
+
+/*
+ * Fn8000_0008 ECX: NC and ApicIdSize (0 in a package of one logical
+ * processor).  PerfTscSize is 0 (40 bits).
+ */
+uint32_t vtopo_cpuid80000008_ecx(const VTopoX86Topology *topo);
+
+/*
+ * Fn8000_001E of the logical processor with x2APIC ID @apic_id, in core
+ * @core_id of node @node_id, in a processor of @nodes_per_processor
+ * nodes.  IDs keep the low bits their fields hold; counts saturate.
+ */
+VTopoCpuidRegs vtopo_cpuid8000001e_encode(const VTopoX86Topology *topo,
+                                          uint32_t apic_id, uint32_t core_id,
+                                          uint32_t node_id,
+                                          uint32_t nodes_per_processor);
+
+#endif

@@ -1,0 +1,274 @@
+/*
+ * Unit tests for the x86 CPUID topology leaf encoder
+ * (target/i386/vtopo-cpuid-topo.c)
+ *
+ * The i7-6700K rows are what that CPU (4 cores, 8 threads, x2APIC IDs
+ * with 4 package bits) returns.  The other expectations are worked out
+ * by hand from the field layouts of the Intel SDM vol. 2A (leaves 01H,
+ * 0BH, 1FH) and the AMD APM vol. 3 (Fn8000_0008, Fn8000_001E); each
+ * table row names the topology, with QEMU's x2APIC ID layout (each level
+ * takes the bits its count needs, include/hw/i386/topology.h).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "vtopo-cpuid-topo.h"
+#include "vtopo-check.h"
+
+/*
+ * A topology as widths: x2APIC ID bits of the thread, core, module and
+ * die IDs, the counts of each, and which optional levels exist.
+ */
+static VTopoX86Topology topology(uint32_t threads, uint32_t cores,
+                                 uint32_t modules, uint32_t dies,
+                                 uint32_t smt_bits, uint32_t core_bits,
+                                 uint32_t module_bits, uint32_t die_bits)
+{
+    VTopoX86Topology t = {
+        .present = { true, true, modules > 1, dies > 1, true },
+        .addressable_ids = true,
+    };
+
+    t.id_shift[VTOPO_X86_THREAD] = 0;
+    t.id_shift[VTOPO_X86_CORE] = smt_bits;
+    t.id_shift[VTOPO_X86_MODULE] = smt_bits + core_bits;
+    t.id_shift[VTOPO_X86_DIE] = smt_bits + core_bits + module_bits;
+    t.id_shift[VTOPO_X86_PACKAGE] = smt_bits + core_bits + module_bits +
+                                    die_bits;
+    t.logical_processors[VTOPO_X86_THREAD] = 1;
+    t.logical_processors[VTOPO_X86_CORE] = threads;
+    t.logical_processors[VTOPO_X86_MODULE] = threads * cores;
+    t.logical_processors[VTOPO_X86_DIE] = threads * cores * modules;
+    t.logical_processors[VTOPO_X86_PACKAGE] = threads * cores * modules *
+                                              dies;
+    return t;
+}
+
+static void assert_regs(VTopoCpuidRegs got, VTopoCpuidRegs want,
+                        const char *what, uint32_t subleaf)
+{
+    ck_assert_msg(got.eax == want.eax && got.ebx == want.ebx &&
+                  got.ecx == want.ecx && got.edx == want.edx,
+                  "%s.%u: got %08x %08x %08x %08x, want %08x %08x %08x %08x",
+                  what, subleaf, got.eax, got.ebx, got.ecx, got.edx,
+                  want.eax, want.ebx, want.ecx, want.edx);
+}
+
+/* Leaves 0BH and 1FH of every row, subleaves 0 up to the first invalid. */
+START_TEST(test_ext_topo_leaves)
+{
+    static const struct {
+        const char *name;
+        uint32_t threads, cores, modules, dies;
+        uint32_t smt_bits, core_bits, module_bits, die_bits;
+        uint32_t apic_id;
+        VTopoCpuidRegs leaf0b[3];
+        VTopoCpuidRegs leaf1f[5];
+    } rows[] = {
+        /* i7-6700K, logical processor 5 (core 2, thread 1) */
+        { "i7-6700K", 2, 4, 1, 1, 1, 3, 0, 0, 5,
+          { { 1, 2, 0x100, 5 }, { 4, 8, 0x201, 5 }, { 0, 0, 0x002, 5 } },
+          { { 1, 2, 0x100, 5 }, { 4, 8, 0x201, 5 }, { 0, 0, 0x002, 5 } } },
+        /* 3 cores, 1 thread: core IDs take 2 bits, the 4th is unused */
+        { "cores3", 1, 3, 1, 1, 0, 2, 0, 0, 2,
+          { { 0, 1, 0x100, 2 }, { 2, 3, 0x201, 2 }, { 0, 0, 0x002, 2 } },
+          { { 0, 1, 0x100, 2 }, { 2, 3, 0x201, 2 }, { 0, 0, 0x002, 2 } } },
+        /*
+         * 4 dies x 2 modules x 3 cores x 2 threads: shifts 1, 3, 4, 6;
+         * logical processor in die 3, module 1, core 2, thread 1:
+         * 3 << 4 | 1 << 3 | 2 << 1 | 1 = 0x3d.
+         */
+        { "dies4-modules2-cores3-smt2", 2, 3, 2, 4, 1, 2, 1, 2, 0x3d,
+          { { 1, 2, 0x100, 0x3d }, { 6, 48, 0x201, 0x3d },
+            { 0, 0, 0x002, 0x3d } },
+          { { 1, 2, 0x100, 0x3d }, { 3, 6, 0x201, 0x3d },
+            { 4, 12, 0x302, 0x3d }, { 6, 48, 0x503, 0x3d },
+            { 0, 0, 0x004, 0x3d } } },
+        /* dies without modules: the die level follows the core level */
+        { "dies2-cores2-smt2", 2, 2, 1, 2, 1, 1, 0, 1, 7,
+          { { 1, 2, 0x100, 7 }, { 3, 8, 0x201, 7 }, { 0, 0, 0x002, 7 } },
+          { { 1, 2, 0x100, 7 }, { 2, 4, 0x201, 7 }, { 3, 8, 0x502, 7 },
+            { 0, 0, 0x003, 7 } } },
+        /*
+         * 150 cores x 2 threads in one package, more than 256 logical
+         * processors: core 149, thread 1 is x2APIC ID 149 << 1 | 1.
+         */
+        { "cores150-smt2", 2, 150, 1, 1, 1, 8, 0, 0, 0x12b,
+          { { 1, 2, 0x100, 0x12b }, { 9, 300, 0x201, 0x12b },
+            { 0, 0, 0x002, 0x12b } },
+          { { 1, 2, 0x100, 0x12b }, { 9, 300, 0x201, 0x12b },
+            { 0, 0, 0x002, 0x12b } } },
+        /* a logical processor count past EBX[15:0] saturates */
+        { "threads70000", 70000, 1, 1, 1, 17, 0, 0, 0, 0,
+          { { 17, 0xffff, 0x100, 0 }, { 17, 0xffff, 0x201, 0 },
+            { 0, 0, 0x002, 0 } },
+          { { 17, 0xffff, 0x100, 0 }, { 17, 0xffff, 0x201, 0 },
+            { 0, 0, 0x002, 0 } } },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        VTopoX86Topology t = topology(rows[i].threads, rows[i].cores,
+                                      rows[i].modules, rows[i].dies,
+                                      rows[i].smt_bits, rows[i].core_bits,
+                                      rows[i].module_bits,
+                                      rows[i].die_bits);
+        uint32_t n1f = 3 + t.present[VTOPO_X86_MODULE] +
+                       t.present[VTOPO_X86_DIE];
+
+        for (uint32_t s = 0; s < 3; s++) {
+            assert_regs(vtopo_cpuid0b_encode(&t, rows[i].apic_id, s),
+                        rows[i].leaf0b[s], rows[i].name, s);
+        }
+        for (uint32_t s = 0; s < n1f; s++) {
+            assert_regs(vtopo_cpuid1f_encode(&t, rows[i].apic_id, s),
+                        rows[i].leaf1f[s], rows[i].name, s);
+        }
+    }
+}
+END_TEST
+
+/* Any subleaf past the last level is invalid, with its number in ECX. */
+START_TEST(test_ext_topo_past_last_level)
+{
+    VTopoX86Topology t = topology(2, 3, 2, 4, 1, 2, 1, 2);
+    static const uint32_t subleaves[] = { 5, 6, 64, 255, 256, 0xffffffff };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(subleaves); i++) {
+        VTopoCpuidRegs want = { 0, 0, subleaves[i] & 0xff, 9 };
+
+        assert_regs(vtopo_cpuid1f_encode(&t, 9, subleaves[i]), want,
+                    "1f", subleaves[i]);
+        assert_regs(vtopo_cpuid0b_encode(&t, 9, subleaves[i]), want,
+                    "0b", subleaves[i]);
+    }
+}
+END_TEST
+
+START_TEST(test_cpuid1_ebx)
+{
+    static const struct {
+        const char *name;
+        uint32_t threads, cores, dies;
+        uint32_t smt_bits, core_bits, die_bits;
+        bool addressable_ids;
+        uint32_t apic_id, want;
+    } rows[] = {
+        /* i7-6700K: 16 addressable IDs, CLFLUSH 64 bytes, APIC ID 5 */
+        { "i7-6700K", 2, 4, 1, 1, 3, 0, true, 5, 0x05100800 },
+        /* 3 cores: 4 addressable IDs (Intel), 3 processors (AMD) */
+        { "cores3 intel", 1, 3, 1, 0, 2, 0, true, 2, 0x02040800 },
+        { "cores3 amd", 1, 3, 1, 0, 2, 0, false, 2, 0x02030800 },
+        /* one logical processor: EBX[23:16] is 0 (HTT clear) */
+        { "uniprocessor", 1, 1, 1, 0, 0, 0, true, 0, 0x00000800 },
+        /* 512 IDs, 300 processors: both saturate; APIC ID low 8 bits */
+        { "cores150 intel", 2, 150, 1, 1, 8, 0, true, 0x12b, 0x2bff0800 },
+        { "cores150 amd", 2, 150, 1, 1, 8, 0, false, 0x12b, 0x2bff0800 },
+        /* 128 processors: 128 IDs, exactly representable */
+        { "dies2-cores32-smt2", 2, 32, 2, 1, 5, 1, true, 0x7f, 0x7f800800 },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        VTopoX86Topology t = topology(rows[i].threads, rows[i].cores, 1,
+                                      rows[i].dies, rows[i].smt_bits,
+                                      rows[i].core_bits, 0,
+                                      rows[i].die_bits);
+        uint32_t ebx;
+
+        t.addressable_ids = rows[i].addressable_ids;
+        ebx = vtopo_cpuid1_ebx(&t, rows[i].apic_id, 64);
+        ck_assert_msg(ebx == rows[i].want, "%s: got %08x, want %08x",
+                      rows[i].name, ebx, rows[i].want);
+    }
+}
+END_TEST
+
+START_TEST(test_cpuid80000008_ecx)
+{
+    static const struct {
+        const char *name;
+        uint32_t threads, cores, dies;
+        uint32_t smt_bits, core_bits, die_bits;
+        bool unbounded;
+        uint32_t want;
+    } rows[] = {
+        /* 2 cores x 2 threads: NC 3, ApicIdSize 2 */
+        { "cores2-smt2", 2, 2, 1, 1, 1, 0, false, 0x2003 },
+        /* 3 cores: NC 2, ApicIdSize 2 (core IDs take 2 bits) */
+        { "cores3", 1, 3, 1, 0, 2, 0, false, 0x2002 },
+        /* 8 CCDs ("dies") x 8 cores x 2 threads: NC 127, ApicIdSize 7 */
+        { "dies8-cores8-smt2", 2, 8, 8, 1, 3, 3, false, 0x707f },
+        /* 256 processors: NC 255, the largest it holds */
+        { "cores128-smt2", 2, 128, 1, 1, 7, 0, false, 0x80ff },
+        /* 300 processors: NC saturates at 255 ... */
+        { "cores150-smt2", 2, 150, 1, 1, 8, 0, false, 0x90ff },
+        /* ... where QEMU 10.0 spilled 299 into the reserved bits */
+        { "cores150-smt2 unbounded", 2, 150, 1, 1, 8, 0, true, 0x912b },
+        /* one logical processor: 0 */
+        { "uniprocessor", 1, 1, 1, 0, 0, 0, false, 0 },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        VTopoX86Topology t = topology(rows[i].threads, rows[i].cores, 1,
+                                      rows[i].dies, rows[i].smt_bits,
+                                      rows[i].core_bits, 0,
+                                      rows[i].die_bits);
+        uint32_t ecx;
+
+        t.unbounded_counts = rows[i].unbounded;
+        ecx = vtopo_cpuid80000008_ecx(&t);
+        ck_assert_msg(ecx == rows[i].want, "%s: got %08x, want %08x",
+                      rows[i].name, ecx, rows[i].want);
+    }
+}
+END_TEST
+
+START_TEST(test_cpuid8000001e)
+{
+    static const struct {
+        const char *name;
+        uint32_t threads;
+        bool unbounded;
+        uint32_t apic_id, core_id, node_id, nodes;
+        VTopoCpuidRegs want;
+    } rows[] = {
+        /* SMT: ThreadsPerCore 1; core 5 of node (socket) 1 */
+        { "smt2", 2, false, 0x2b, 5, 1, 1, { 0x2b, 0x105, 0x001, 0 } },
+        /* no SMT: ThreadsPerCore 0 */
+        { "smt1", 1, false, 3, 3, 0, 1, { 3, 0x003, 0x000, 0 } },
+        /* Naples-style 4 nodes per processor: NodesPerProcessor 3 */
+        { "nodes4", 2, false, 0x15, 2, 2, 4, { 0x15, 0x102, 0x302, 0 } },
+        /* IDs keep their low 8 bits; counts saturate */
+        { "wide", 300, false, 0x1234, 0x123, 0x145, 9,
+          { 0x1234, 0xff23, 0x745, 0 } },
+        /* QEMU 10.0 spilled the counts into the reserved bits */
+        { "wide unbounded", 300, true, 0x1234, 0x123, 0x145, 9,
+          { 0x1234, 0x12b23, 0x845, 0 } },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        VTopoX86Topology t = topology(rows[i].threads, 1, 1, 1, 9, 0, 0, 0);
+
+        t.unbounded_counts = rows[i].unbounded;
+        assert_regs(vtopo_cpuid8000001e_encode(&t, rows[i].apic_id,
+                                               rows[i].core_id,
+                                               rows[i].node_id,
+                                               rows[i].nodes),
+                    rows[i].want, rows[i].name, 0);
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("vtopo-cpuid-topo");
+    TCase *tc = tcase_create("encode");
+
+    tcase_add_test(tc, test_ext_topo_leaves);
+    tcase_add_test(tc, test_ext_topo_past_last_level);
+    tcase_add_test(tc, test_cpuid1_ebx);
+    tcase_add_test(tc, test_cpuid80000008_ecx);
+    tcase_add_test(tc, test_cpuid8000001e);
+    suite_add_tcase(s, tc);
+    return vtopo_check_run(s);
+}
