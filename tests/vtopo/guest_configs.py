@@ -80,6 +80,28 @@ CONFIGS = {
     "intel-modules": {
         "args": ["-cpu", INTEL, "-smp", "8,sockets=1,modules=2,cores=2,threads=2"],
     },
+    # AMD: dies (CCDs) with SMT and an L3 per die, described by leaf
+    # 0x1F on 10.1 (AMD models had none, so Linux put every die of a
+    # package in one).  A Zen 4 model: Linux takes a Zen 1 (EPYC) guest's
+    # L3 domain from the APIC ID (8 IDs), whatever CPUID says.
+    "epyc-genoa-dies": {
+        "args": ["-cpu", "EPYC-Genoa", "-smp", "8,sockets=1,dies=2,cores=2,threads=2"],
+    },
+    # AMD: EPYC-Genoa, 2 sockets, SMT, 2 NUMA nodes, explicit L2/L3
+    # geometry (leaves 0x8000001D, 0x80000005/6) with the L3 per socket.
+    "epyc-genoa-numa2-cache": {
+        "args": ["-cpu", "EPYC-Genoa", "-smp", "16,sockets=2,cores=4,threads=2"] + NUMA2 + [
+            "-numa", "node,nodeid=0,cpus=0-7,memdev=m0",
+            "-numa", "node,nodeid=1,cpus=8-15,memdev=m1",
+            "-numa", "dist,src=0,dst=1,val=32",
+            "-machine", "smp-cache.0.cache=l2,smp-cache.0.size=1M,smp-cache.0.ways=8,"
+            "smp-cache.1.cache=l3,smp-cache.1.size=32M,smp-cache.1.ways=16,"
+            "smp-cache.1.topology=socket"],
+    },
+    # TCG's "max" model (AMD vendor) with SMT.
+    "max-smt": {
+        "args": ["-cpu", "max", "-smp", "4,sockets=1,cores=2,threads=2"],
+    },
 }
 
 # The demo: 2 sockets x 2 dies x 2 cores x 2 threads on an Intel model,
