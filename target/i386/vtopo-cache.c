@@ -148,6 +148,12 @@ bool x86_cpu_apply_smp_cache_geometry(MachineState *ms, X86CPU *cpu,
         if (!smp_cache_has_geometry(p)) {
             continue;
         }
+        if (cpu->cache_info_passthrough) {
+            error_setg(errp, "smp-cache %s: cache geometry cannot be set "
+                       "with host-cache-info=on, which passes the host's "
+                       "caches through", CacheLevelAndType_str(i));
+            return false;
+        }
         if (i == CACHE_LEVEL_AND_TYPE_L3 && !cpu->enable_l3_cache) {
             error_setg(errp, "smp-cache %s: the CPU has l3-cache=off",
                        CacheLevelAndType_str(i));
@@ -190,7 +196,8 @@ void x86_cpu_record_smp_caches(MachineState *ms, X86CPU *cpu)
         SmpCacheProperties *p = &ms->smp_cache_effective.props[i];
 
         *p = (SmpCacheProperties) { .cache = i };
-        if (!info ||
+        /* With host-cache-info=on the guest reads the host's caches. */
+        if (!info || cpu->cache_info_passthrough ||
             (i == CACHE_LEVEL_AND_TYPE_L3 && !cpu->enable_l3_cache)) {
             continue;
         }

@@ -169,6 +169,12 @@ def main():
           "cache l2: 2048 KiB, 16 ways, 128-byte lines, 1024 sets, non-inclusive, "
           "shared per core (2 instances)" in hmp, hmp)
 
+    # host-cache-info=on: the guest reads the host's caches, so
+    # query-topology does not claim the model's.
+    topo, hp, hmp = query("qmp-host-cache", ["-cpu", "max,host-cache-info=on"])
+    point("host-cache-info=on: query-topology lists no caches",
+          topo["caches"] == [], str(topo["caches"]))
+
     # Bad cache geometry: one line naming smp-cache and the cache, exit 1.
     bad = [
         ("smp-cache.0.cache=l2,smp-cache.0.size=1000000", "", "smp-cache l2: size 1000000 is not a whole number of sets"),
@@ -184,6 +190,8 @@ def main():
         ("smp-cache.0.cache=l1d,smp-cache.0.size=4K,smp-cache.0.ways=64", "", "fully associative caches are not supported"),
         ("smp-cache.0.cache=l2,smp-cache.0.partitions=300,smp-cache.0.size=61440000", "", "partitions 300 is more than QEMU supports"),
         ("smp-cache.0.cache=l3,smp-cache.0.size=16M", "qemu64,l3-cache=off", "smp-cache l3: the CPU has l3-cache=off"),
+        ("smp-cache.0.cache=l2,smp-cache.0.size=2M", "max,host-cache-info=on",
+         "smp-cache l2: cache geometry cannot be set with host-cache-info=on"),
         ("smp-cache.0.cache=l2,smp-cache.0.size=2X", "", "size"),
         ("smp-cache.0.cache=l2,smp-cache.0.ways=-1", "", "Parameter 'ways' expects uint32_t"),
     ]
