@@ -5,10 +5,12 @@
  * caches the leaves describe:
  *
  *   topo cpu=N vendor=intel x2apic=ID leaf=0x1f levels=smt:1,core:3,die:4
+ *   amd cpu=N logical=8 nc=7 apic_id_size=3 threads_per_core=2
  *   cache cpu=N level=1 type=data size=32768 ways=8 line=64 partitions=1
  *         sets=64 sharing_ids=2
  *
- * Field positions come from target/i386/vtopo-cpuid.h (SDM/APM names).
+ * Field positions come from target/i386/vtopo-cpuid.h and
+ * vtopo-cpuid-topo.h (SDM/APM names).
  * Input is untrusted: a malformed line is an error with its number.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -16,16 +18,15 @@
 
 #include "qemu/osdep.h"
 #include "qemu/units.h"
-#include "vtopo-cpuid.h"
+#include "vtopo-cpuid-topo.h"
 #include "cpuid-decode.h"
 
-/* Leaf 0BH / 1FH (Intel SDM vol. 2A, "V2 Extended Topology Enumeration") */
-VTOPO_FIELD(CPUIDB_EAX, SHIFT, 0, 5)
-VTOPO_FIELD(CPUIDB_ECX, LEVEL_NUMBER, 0, 8)
-VTOPO_FIELD(CPUIDB_ECX, LEVEL_TYPE, 8, 8)
-
 static const char *const cpuidb_level_names[] = {
-    [1] = "smt", [2] = "core", [3] = "module", [4] = "tile", [5] = "die",
+    [CPUID_EXT_TOPO_LEVEL_SMT] = "smt",
+    [CPUID_EXT_TOPO_LEVEL_CORE] = "core",
+    [CPUID_EXT_TOPO_LEVEL_MODULE] = "module",
+    [CPUID_EXT_TOPO_LEVEL_TILE] = "tile",
+    [CPUID_EXT_TOPO_LEVEL_DIE] = "die",
 };
 
 bool vtopo_cpuid_parse_line(const char *line, VTopoCpuidRecord *rec)
@@ -107,19 +108,19 @@ void vtopo_cpuid_decode_topology(const VTopoCpuidDump *d, unsigned int cpu,
     uint32_t leaf = max && max->eax >= 0x1f &&
                     vtopo_cpuid_dump_get(d, cpu, 0x1f, 0) &&
                     VTOPO_FIELD_EX32(vtopo_cpuid_dump_get(d, cpu, 0x1f, 0)->ecx,
-                                     CPUIDB_ECX, LEVEL_TYPE) ? 0x1f : 0xb;
+                                     CPUID_EXT_TOPO_ECX, LEVEL_TYPE) ? 0x1f : 0xb;
     const VTopoCpuidRegs *r = vtopo_cpuid_dump_get(d, cpu, leaf, 0);
 
     g_string_append_printf(out, "topo cpu=%u vendor=%s", cpu,
                            vtopo_cpuid_is_amd(d, cpu) ? "amd" : "intel");
-    if (!r || !VTOPO_FIELD_EX32(r->ecx, CPUIDB_ECX, LEVEL_TYPE)) {
+    if (!r || !VTOPO_FIELD_EX32(r->ecx, CPUID_EXT_TOPO_ECX, LEVEL_TYPE)) {
         g_string_append(out, " x2apic=- leaf=- levels=-\n");
         return;
     }
     g_string_append_printf(out, " x2apic=%u leaf=0x%x levels=", r->edx, leaf);
     for (uint32_t sub = 0; r && sub < 64; r = vtopo_cpuid_dump_get(d, cpu,
                                                                    leaf, ++sub)) {
-        uint32_t type = VTOPO_FIELD_EX32(r->ecx, CPUIDB_ECX, LEVEL_TYPE);
+        uint32_t type = VTOPO_FIELD_EX32(r->ecx, CPUID_EXT_TOPO_ECX, LEVEL_TYPE);
 
         if (!type) {
             break;
@@ -128,7 +129,36 @@ void vtopo_cpuid_decode_topology(const VTopoCpuidDump *d, unsigned int cpu,
                                type < G_N_ELEMENTS(cpuidb_level_names) &&
                                cpuidb_level_names[type] ?
                                cpuidb_level_names[type] : "unknown",
-                               VTOPO_FIELD_EX32(r->eax, CPUIDB_EAX, SHIFT));
+                               VTOPO_FIELD_EX32(r->eax, CPUID_EXT_TOPO_EAX, X2APIC_ID_SHIFT));
+    }
+    g_string_append_c(out, '\n');
+}
+
+void vtopo_cpuid_decode_amd(const VTopoCpuidDump *d, unsigned int cpu,
+                            GString *out)
+{
+    const VTopoCpuidRegs *max = vtopo_cpuid_dump_get(d, cpu, 0x80000000, 0);
+    const VTopoCpuidRegs *l1 = vtopo_cpuid_dump_get(d, cpu, 1, 0);
+    const VTopoCpuidRegs *size = vtopo_cpuid_dump_get(d, cpu, 0x80000008, 0);
+    const VTopoCpuidRegs *topo = vtopo_cpuid_dump_get(d, cpu, 0x8000001e, 0);
+
+    if (!vtopo_cpuid_is_amd(d, cpu) || !max || !l1 || !size ||
+        max->eax < 0x80000008) {
+        return;
+    }
+    g_string_append_printf(out, "amd cpu=%u logical=%u nc=%u apic_id_size=%u",
+                           cpu,
+                           VTOPO_FIELD_EX32(l1->ebx, CPUID1_EBX,
+                                            LOGICAL_PROCESSORS),
+                           VTOPO_FIELD_EX32(size->ecx, CPUID80000008_ECX, NC),
+                           VTOPO_FIELD_EX32(size->ecx, CPUID80000008_ECX,
+                                            APIC_ID_SIZE));
+    if (topo && max->eax >= 0x8000001e) {
+        g_string_append_printf(out, " threads_per_core=%u",
+                               VTOPO_FIELD_EX32(topo->ebx, CPUID8000001E_EBX,
+                                                THREADS_PER_CORE) + 1);
+    } else {
+        g_string_append(out, " threads_per_core=-");
     }
     g_string_append_c(out, '\n');
 }
@@ -217,6 +247,7 @@ int main(void)
             continue;
         }
         vtopo_cpuid_decode_topology(d, cpu, out);
+        vtopo_cpuid_decode_amd(d, cpu, out);
         vtopo_cpuid_decode_caches(d, cpu, out);
     }
     fputs(out->str, stdout);

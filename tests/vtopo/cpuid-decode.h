@@ -35,6 +35,12 @@ const VTopoCpuidRegs *vtopo_cpuid_dump_get(const VTopoCpuidDump *d,
 /* Append the "topo" / "cache" records of @cpu to @out. */
 void vtopo_cpuid_decode_topology(const VTopoCpuidDump *d, unsigned int cpu,
                                  GString *out);
+/*
+ * Append the "amd" record of @cpu (leaf 01H EBX, Fn8000_0008 ECX and
+ * Fn8000_001E EBX) to @out; nothing for other vendors.
+ */
+void vtopo_cpuid_decode_amd(const VTopoCpuidDump *d, unsigned int cpu,
+                            GString *out);
 void vtopo_cpuid_decode_caches(const VTopoCpuidDump *d, unsigned int cpu,
                                GString *out);
 

@@ -94,12 +94,57 @@ START_TEST(test_truncated_dump)
 }
 END_TEST
 
+/*
+ * An AMD package of 2 cores x 2 threads, logical processor 3, its fields
+ * laid out by hand from the APM: Fn0000_0001 EBX LogicalProcessorCount 4,
+ * Fn8000_0008 ECX ApicIdSize 2 and NC 3, Fn8000_001E EBX
+ * ThreadsPerComputeUnit 1 (2 threads) and CoreId 1.
+ */
+static const char *const amd_cpu3[] = {
+    "cpuid cpu=3 leaf=0x0 sub=0x0 eax=0x0000000d ebx=0x68747541 ecx=0x444d4163 edx=0x69746e65",
+    "cpuid cpu=3 leaf=0x1 sub=0x0 eax=0x00000663 ebx=0x03040800 ecx=0x80002001 edx=0x178bfbfd",
+    "cpuid cpu=3 leaf=0x80000000 sub=0x0 eax=0x8000001e ebx=0x68747541 ecx=0x444d4163 edx=0x69746e65",
+    "cpuid cpu=3 leaf=0x80000008 sub=0x0 eax=0x00003028 ebx=0x00000000 ecx=0x00002003 edx=0x00000000",
+    "cpuid cpu=3 leaf=0x8000001e sub=0x0 eax=0x00000003 ebx=0x00000101 ecx=0x00000000 edx=0x00000000",
+};
+
+START_TEST(test_decode_amd)
+{
+    g_autoptr(GString) out = g_string_new("");
+    VTopoCpuidDump *d = vtopo_cpuid_dump_new();
+
+    /* Without Fn8000_001E (no TopologyExtensions): threads unknown */
+    for (size_t i = 0; i < G_N_ELEMENTS(amd_cpu3); i++) {
+        VTopoCpuidRecord rec;
+
+        ck_assert_msg(vtopo_cpuid_parse_line(amd_cpu3[i], &rec), "%zu", i);
+        if (rec.leaf == 0x8000001e) {
+            vtopo_cpuid_decode_amd(d, 3, out);
+            ck_assert_str_eq(out->str, "amd cpu=3 logical=4 nc=3 "
+                             "apic_id_size=2 threads_per_core=-\n");
+            g_string_truncate(out, 0);
+        }
+        vtopo_cpuid_dump_add(d, &rec);
+    }
+    vtopo_cpuid_decode_amd(d, 3, out);
+    ck_assert_str_eq(out->str, "amd cpu=3 logical=4 nc=3 apic_id_size=2 "
+                     "threads_per_core=2\n");
+
+    /* Not an AMD processor: no record */
+    g_string_truncate(out, 0);
+    vtopo_cpuid_decode_amd(d, 2, out);
+    ck_assert_str_eq(out->str, "");
+    vtopo_cpuid_dump_free(d);
+}
+END_TEST
+
 static Suite *decode_suite(void)
 {
     Suite *s = suite_create("cpuid-decode");
     TCase *tc = tcase_create("decode");
 
     tcase_add_test(tc, test_decode_skylake);
+    tcase_add_test(tc, test_decode_amd);
     tcase_add_loop_test(tc, test_malformed, 0, G_N_ELEMENTS(malformed));
     tcase_add_test(tc, test_truncated_dump);
     suite_add_tcase(s, tc);

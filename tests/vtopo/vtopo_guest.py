@@ -272,14 +272,14 @@ def model_groups(topo, level):
 
 def decode_cpuid(view):
     """The guest's CPUID dump, decoded by build/tests/vtopo/cpuid-decode:
-    ({cpu: topo record}, {cpu: [cache records]})."""
+    ({cpu: topo record}, {cpu: [cache records]}, {cpu: amd record})."""
     dump = "".join("cpuid %s\n" % " ".join("%s=%s" % kv for kv in c.items())
                    for c in view["cpuid"])
     p = subprocess.run([os.path.join(BUILD, "tests", "vtopo", "cpuid-decode")],
                        input=dump, capture_output=True, text=True, timeout=60)
     if p.returncode:
         raise QemuError("cpuid-decode: " + p.stderr.strip())
-    topo, caches = {}, {}
+    topo, caches, amd = {}, {}, {}
     for line in p.stdout.splitlines():
         kind, _, rest = line.partition(" ")
         fields = dict(tok.split("=", 1) for tok in rest.split())
@@ -287,7 +287,9 @@ def decode_cpuid(view):
             topo[int(fields["cpu"])] = fields
         elif kind == "cache":
             caches.setdefault(int(fields["cpu"]), []).append(fields)
-    return topo, caches
+        elif kind == "amd":
+            amd[int(fields["cpu"])] = fields
+    return topo, caches, amd
 
 
 def id_bits(n):
@@ -298,7 +300,7 @@ def id_bits(n):
 def compare_cpuid(topo, view):
     """Check the decoded CPUID of every CPU against query-topology."""
     results = []
-    dtopo, dcaches = decode_cpuid(view)
+    dtopo, dcaches, damd = decode_cpuid(view)
     count = {l["level"]: l["count"] for l in topo["levels"]}
     w = {l: id_bits(count.get(l, 1)) for l in ("thread", "core", "module", "die")}
     offset = {"thread": 0, "core": w["thread"], "module": w["thread"] + w["core"],
@@ -325,6 +327,26 @@ def compare_cpuid(topo, view):
             bad.add("leaf %s: CPUID %s, -smp %s" % (t["leaf"], t["levels"], ",".join(want)))
     results.append(Result("CPUID topology levels and shifts (0xB/0x1F) match -smp",
                           not bad and dtopo, "; ".join(sorted(bad))))
+
+    # AMD: Fn0000_0001 LogicalProcessorCount, Fn8000_0008 NC and
+    # ApicIdSize, Fn8000_001E ThreadsPerComputeUnit (all saturating).
+    if damd:
+        threads = 1
+        for l in ("thread", "core", "module", "die"):
+            threads *= count.get(l, 1)
+        want = {"logical": min(threads, 255) if threads > 1 else 0,
+                "nc": min(threads - 1, 255),
+                "apic_id_size": offset["socket"] if threads > 1 else 0,
+                "threads_per_core": count.get("thread", 1)}
+        bad = set()
+        for cpu, a in damd.items():
+            for k, v in want.items():
+                if a[k] != "-" and int(a[k]) != v:
+                    bad.add("%s: CPUID %s, -smp %d" % (k, a[k], v))
+                elif a[k] == "-" and k == "threads_per_core" and v > 1:
+                    bad.add("no Fn8000_001E with %d threads per core" % v)
+        results.append(Result("CPUID AMD topology (0x1, 0x80000008, 0x8000001E) matches -smp",
+                              not bad, "; ".join(sorted(bad))))
 
     if dcaches:
         want = {c["cache"]: c for c in topo["caches"]}
