@@ -134,6 +134,27 @@ static void machine_vtopo_cpu(VTopo *topo, VTopoCpu *vcpu,
                                           : VTOPO_NODE_NONE;
 }
 
+/*
+ * The level that shares the last-level cache the vCPUs describe (L3,
+ * else L2), as the target recorded it; VTOPO_LEVEL__MAX if none did.
+ */
+static VTopoLevel machine_vtopo_llc_level(MachineState *ms)
+{
+    static const CacheLevelAndType outermost_first[] = {
+        CACHE_LEVEL_AND_TYPE_L3, CACHE_LEVEL_AND_TYPE_L2,
+    };
+
+    for (int i = 0; i < ARRAY_SIZE(outermost_first); i++) {
+        const SmpCacheProperties *p =
+            &ms->smp_cache_effective.props[outermost_first[i]];
+
+        if (p->has_topology && p->topology != CPU_TOPOLOGY_LEVEL_DEFAULT) {
+            return vtopo_level_from_qapi(p->topology);
+        }
+    }
+    return VTOPO_LEVEL__MAX;
+}
+
 VTopo *machine_vtopo_new(MachineState *ms, Error **errp)
 {
     MachineClass *mc = MACHINE_GET_CLASS(ms);
@@ -159,6 +180,7 @@ VTopo *machine_vtopo_new(MachineState *ms, Error **errp)
     for (int i = 0; i < possible->len; i++) {
         machine_vtopo_cpu(topo, &topo->cpus[i], &possible->cpus[i]);
     }
+    topo->llc_level = machine_vtopo_llc_level(ms);
 
     for (unsigned int n = 0; n < nr_nodes; n++) {
         const NodeInfo *node = &ms->numa_state->nodes[n];

@@ -69,6 +69,7 @@ VTopo *vtopo_new(const VTopoShape *shape, unsigned int nr_nodes)
         cpu->node = VTOPO_NODE_NONE;
         cpu->present = i < shape->cpus;
     }
+    topo->llc_level = VTOPO_LEVEL__MAX;
     topo->nr_nodes = nr_nodes;
     topo->nodes = g_new0(VTopoNode, nr_nodes);
     for (unsigned int n = 0; n < nr_nodes; n++) {
@@ -131,6 +132,202 @@ static void vtopo_finding_clear(gpointer data)
     g_free(f->message);
 }
 
+/* Whether @cpu has a valid node and ids that fit the shape. */
+static bool vtopo_cpu_in_numa(const VTopo *topo, const VTopoCpu *cpu)
+{
+    return cpu->node >= 0 && cpu->node < (int)topo->nr_nodes &&
+           vtopo_cpu_domain(topo, cpu, VTOPO_LEVEL_THREAD) >= 0;
+}
+
+/*
+ * The CPUs of domain @domain of @level, as a cpulist, and their nodes.
+ * Returns the highest of those nodes.
+ */
+static int vtopo_describe_domain(const VTopo *topo, VTopoLevel level,
+                                 int domain, GString *cpus, GString *nodes)
+{
+    g_autofree unsigned int *list = g_new(unsigned int, topo->nr_cpus);
+    g_autofree bool *seen = g_new0(bool, topo->nr_nodes);
+    unsigned int n = 0;
+    int last = VTOPO_NODE_NONE;
+
+    for (unsigned int i = 0; i < topo->nr_cpus; i++) {
+        const VTopoCpu *cpu = &topo->cpus[i];
+
+        if (vtopo_cpu_in_numa(topo, cpu) &&
+            vtopo_cpu_domain(topo, cpu, level) == domain) {
+            list[n++] = cpu->index;
+            seen[cpu->node] = true;
+        }
+    }
+    vtopo_format_cpulist(cpus, list, n);
+    for (unsigned int i = 0; i < topo->nr_nodes; i++) {
+        if (seen[i]) {
+            g_string_append_printf(nodes, "%s%u", nodes->len ? ", " : "", i);
+            last = i;
+        }
+    }
+    return last;
+}
+
+static unsigned int vtopo_nr_domains(const VTopo *topo, VTopoLevel level)
+{
+    return vtopo_shape_max_cpus(&topo->shape) /
+           vtopo_shape_cpus_per(&topo->shape, level);
+}
+
+/*
+ * For each domain of @level, whether its CPUs are in more than one node
+ * (vtopo_nr_domains() entries).
+ */
+static bool *vtopo_domains_across_nodes(const VTopo *topo, VTopoLevel level)
+{
+    unsigned int nr_domains = vtopo_nr_domains(topo, level);
+    g_autofree int *node_of = g_new(int, nr_domains);
+    bool *split = g_new0(bool, nr_domains);
+
+    for (unsigned int d = 0; d < nr_domains; d++) {
+        node_of[d] = VTOPO_NODE_NONE;
+    }
+    for (unsigned int i = 0; i < topo->nr_cpus; i++) {
+        const VTopoCpu *cpu = &topo->cpus[i];
+        int d;
+
+        if (!vtopo_cpu_in_numa(topo, cpu)) {
+            continue;
+        }
+        d = vtopo_cpu_domain(topo, cpu, level);
+        if (node_of[d] == VTOPO_NODE_NONE) {
+            node_of[d] = cpu->node;
+        } else if (node_of[d] != cpu->node) {
+            split[d] = true;
+        }
+    }
+    return split;
+}
+
+/*
+ * Each domain of @level whose CPUs are in several nodes: rule @rule,
+ * saying that @what (a domain of @level) must not be split.
+ */
+static void vtopo_check_domains_in_one_node(const VTopo *topo,
+                                            VTopoLevel level,
+                                            const char *rule,
+                                            const char *what,
+                                            GArray *findings)
+{
+    g_autofree bool *split = vtopo_domains_across_nodes(topo, level);
+
+    for (unsigned int d = 0; d < vtopo_nr_domains(topo, level); d++) {
+        g_autoptr(GString) cpus = g_string_new("");
+        g_autoptr(GString) nodes = g_string_new("");
+        int node;
+
+        if (!split[d]) {
+            continue;
+        }
+        node = vtopo_describe_domain(topo, level, d, cpus, nodes);
+        vtopo_add_finding(findings, rule, VTOPO_SEVERITY_ERROR,
+                          "-numa node,nodeid=%d: splits %s (CPUs %s) "
+                          "across nodes %s", node, what, cpus->str,
+                          nodes->str);
+    }
+}
+
+/*
+ * A node that holds CPUs of more than one socket must hold each of
+ * those sockets whole (Linux: "BUG: arch topology borken" otherwise).
+ */
+static void vtopo_check_nodes_hold_whole_sockets(const VTopo *topo,
+                                                 GArray *findings)
+{
+    unsigned int nr_sockets = vtopo_nr_domains(topo, VTOPO_LEVEL_SOCKET);
+    g_autofree bool *socket_split =
+        vtopo_domains_across_nodes(topo, VTOPO_LEVEL_SOCKET);
+
+    for (unsigned int n = 0; n < topo->nr_nodes; n++) {
+        g_autofree bool *held = g_new0(bool, nr_sockets);
+        unsigned int sockets = 0;
+
+        for (unsigned int i = 0; i < topo->nr_cpus; i++) {
+            const VTopoCpu *cpu = &topo->cpus[i];
+            int s;
+
+            if (!vtopo_cpu_in_numa(topo, cpu) || cpu->node != (int)n) {
+                continue;
+            }
+            s = vtopo_cpu_domain(topo, cpu, VTOPO_LEVEL_SOCKET);
+            if (!held[s]) {
+                held[s] = true;
+                sockets++;
+            }
+        }
+        for (unsigned int s = 0; sockets > 1 && s < nr_sockets; s++) {
+            g_autoptr(GString) cpus = g_string_new("");
+            g_autoptr(GString) nodes = g_string_new("");
+
+            if (!held[s] || !socket_split[s]) {
+                continue;
+            }
+            vtopo_describe_domain(topo, VTOPO_LEVEL_SOCKET, s, cpus, nodes);
+            vtopo_add_finding(findings, "numa-socket-partial",
+                              VTOPO_SEVERITY_ERROR,
+                              "-numa node,nodeid=%u: holds CPUs of %u "
+                              "sockets but only part of socket %u "
+                              "(CPUs %s, nodes %s); a node that spans "
+                              "sockets must hold them whole",
+                              n, sockets, s, cpus->str, nodes->str);
+        }
+    }
+}
+
+/*
+ * SLIT rules (ACPI 6.5, 5.2.17): a node is at distance 10 from itself
+ * and further from any other node; Linux ignores a SLIT that breaks them.
+ * Asymmetric distances are allowed.
+ */
+static void vtopo_check_distances(const VTopo *topo, GArray *findings)
+{
+    for (unsigned int i = 0; i < topo->nr_nodes; i++) {
+        for (unsigned int j = 0; j < topo->nr_nodes; j++) {
+            unsigned int d = topo->nodes[i].distance[j];
+
+            if (!d) {
+                continue;   /* not configured */
+            }
+            if (i == j ? d != 10 : d <= 10) {
+                vtopo_add_finding(findings, "numa-distance",
+                                  VTOPO_SEVERITY_ERROR,
+                                  "-numa dist,src=%u,dst=%u,val=%u: %s",
+                                  i, j, d, i == j ?
+                                  "the local distance must be 10" :
+                                  "a remote distance must be more than 10");
+            }
+        }
+    }
+}
+
+static void vtopo_validate_numa(const VTopo *topo, GArray *findings)
+{
+    g_autofree char *llc = NULL;
+
+    if (!topo->nr_nodes) {
+        return;
+    }
+    vtopo_check_domains_in_one_node(topo, VTOPO_LEVEL_CORE,
+                                    "numa-core-split", "the threads of a core",
+                                    findings);
+    if (topo->llc_level < VTOPO_LEVEL__MAX &&
+        topo->llc_level > VTOPO_LEVEL_CORE) {
+        llc = g_strdup_printf("the last-level cache shared per %s",
+                              vtopo_level_name(topo->llc_level));
+        vtopo_check_domains_in_one_node(topo, topo->llc_level,
+                                        "numa-llc-split", llc, findings);
+    }
+    vtopo_check_nodes_hold_whole_sockets(topo, findings);
+    vtopo_check_distances(topo, findings);
+}
+
 GArray *vtopo_validate(const VTopo *topo)
 {
     GArray *findings = g_array_new(false, true, sizeof(VTopoFinding));
@@ -186,6 +383,7 @@ GArray *vtopo_validate(const VTopo *topo)
             owner[thread] = cpu->index;
         }
     }
+    vtopo_validate_numa(topo, findings);
     return findings;
 }
 

@@ -45,10 +45,13 @@ CONFIGS = {
                  "-numa", "dist,src=0,dst=2,val=30",
                  "-numa", "dist,src=1,dst=2,val=20"],
     },
-    # 4 nodes, 2 per socket: each node splits its socket's L3.  (Linux
-    # 6.1 does not warn here; the guest's cache sysfs shows the split.)
-    "snc-numa4": {
-        "args": ["-cpu", INTEL, "-smp", "8,sockets=2,cores=4,threads=1",
+    # Sub-NUMA clustering done consistently: 2 sockets x 2 dies, an L3
+    # per die, one node per die.  (Nodes that cut an L3 are refused:
+    # Linux would build scheduling domains for a machine that cannot
+    # exist; qmp-topology checks the error.)
+    "snc-dies-numa4": {
+        "args": ["-cpu", INTEL, "-smp", "8,sockets=2,dies=2,cores=2,threads=1",
+                 "-machine", "smp-cache.0.cache=l3,smp-cache.0.topology=die",
                  "-object", "memory-backend-ram,id=m0,size=128M",
                  "-object", "memory-backend-ram,id=m1,size=128M",
                  "-object", "memory-backend-ram,id=m2,size=128M",
@@ -56,11 +59,13 @@ CONFIGS = {
                  "-numa", "node,nodeid=0,cpus=0-1,memdev=m0",
                  "-numa", "node,nodeid=1,cpus=2-3,memdev=m1",
                  "-numa", "node,nodeid=2,cpus=4-5,memdev=m2",
-                 "-numa", "node,nodeid=3,cpus=6-7,memdev=m3"],
-        "xfail": {
-            "no cache is shared across NUMA nodes":
-                "issue 4: NUMA nodes may cut an LLC domain (must be refused or made consistent)",
-        },
+                 "-numa", "node,nodeid=3,cpus=6-7,memdev=m3",
+                 "-numa", "dist,src=0,dst=1,val=11",
+                 "-numa", "dist,src=0,dst=2,val=21",
+                 "-numa", "dist,src=0,dst=3,val=21",
+                 "-numa", "dist,src=1,dst=2,val=21",
+                 "-numa", "dist,src=1,dst=3,val=21",
+                 "-numa", "dist,src=2,dst=3,val=11"],
     },
     # Dies on an Intel model: leaf 0x1F appears.  (Stock QEMU 10.0 aborts
     # here on SeaBIOS's CPUID probe of 0x40000100, patch 0005 fixes it.)

@@ -120,6 +120,50 @@ def main():
                   "does not describe its CPU topology" in str(e), str(e))
         point("machine none: QEMU still answers", vm.qmp.cmd("query-status")["status"] == "prelaunch")
 
+    # NUMA layouts that cut the topology: one-line errors naming the
+    # option on 10.1; warnings on 10.0, which keeps starting, and the
+    # same findings in query-topology.
+    def nodes(*cpus):
+        args = ["-m", "512M"]
+        for n, c in enumerate(cpus):
+            args += ["-object", "memory-backend-ram,id=m%d,size=%dM" % (n, 512 // len(cpus)),
+                     "-numa", "node,nodeid=%d,cpus=%s,memdev=m%d" % (n, c, n)]
+        return args
+    bad_numa = [
+        ("threads of a core in two nodes", "numa-core-split",
+         ["-smp", "4,sockets=1,cores=2,threads=2"] + nodes("0", "1-3"),
+         "-numa node,nodeid=1: splits the threads of a core (CPUs 0-1) across nodes 0, 1"),
+        ("nodes that cut the L3", "numa-llc-split",
+         ["-cpu", "Skylake-Server", "-smp", "8,sockets=2,cores=4"] +
+         nodes("0-1", "2-3", "4-5", "6-7"),
+         "-numa node,nodeid=1: splits the last-level cache shared per die (CPUs 0-3) "
+         "across nodes 0, 1"),
+        ("a node with a socket and a half", "numa-socket-partial",
+         ["-cpu", "qemu64,l3-cache=off", "-smp", "8,sockets=2,cores=4"] + nodes("0-5", "6-7"),
+         "-numa node,nodeid=0: holds CPUs of 2 sockets but only part of socket 1 "
+         "(CPUs 4-7, nodes 0, 1); a node that spans sockets must hold them whole"),
+        ("remote distance 10", "numa-distance",
+         ["-smp", "2,sockets=2"] + nodes("0", "1") + ["-numa", "dist,src=0,dst=1,val=10"],
+         "-numa dist,src=0,dst=1,val=10: a remote distance must be more than 10"),
+    ]
+    for what, rule, args, want in bad_numa:
+        p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none", "-nodefaults"] + args,
+                           capture_output=True, text=True, timeout=60)
+        err = [l for l in p.stderr.splitlines() if "TCG doesn't support" not in l]
+        point("%s: one-line error, exit code 1" % what,
+              p.returncode == 1 and len(err) == 1 and err[0].endswith(want),
+              "rc=%d stderr=%r" % (p.returncode, p.stderr))
+        with vg.Vm("qmp-numa-10.0", ["-M", "pc-q35-10.0"] + args, kernel=False) as vm:
+            topo = vm.qmp.cmd("query-topology")
+            vm.qmp.cmd("quit")
+            vm.proc.wait(timeout=60)
+            stderr = vm.stderr()
+        point("%s on pc-q35-10.0: starts with a warning, query-topology reports %s" %
+              (what, rule),
+              any(f["rule"] == rule and f["message"] == want for f in topo["findings"]) and
+              ("warning: " + want) in stderr,
+              "findings %s, stderr %r" % (topo["findings"], stderr))
+
     # Invalid -smp: QEMU's own one-line error, exit code 1.
     p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none", "-smp", "8,sockets=3,cores=2"],
                        capture_output=True, text=True, timeout=60)

@@ -210,6 +210,107 @@ START_TEST(test_validate_findings)
 }
 END_TEST
 
+/*
+ * NUMA layouts against the topology: each row gives every CPU's node,
+ * the last-level cache level, and the findings expected (rule and the
+ * start of the message), at most two.
+ */
+START_TEST(test_validate_numa)
+{
+    static const struct {
+        const char *name;
+        unsigned int sockets, dies, cores, threads, nodes;
+        int node[8];
+        VTopoLevel llc;
+        const char *rule[2], *message[2];
+    } rows[] = {
+        { "threads of a core in two nodes", 1, 1, 2, 2, 2,
+          { 0, 1, 0, 0 }, VTOPO_LEVEL__MAX,
+          { "numa-core-split" },
+          { "-numa node,nodeid=1: splits the threads of a core (CPUs 0-1) "
+            "across nodes 0, 1" } },
+        { "sub-NUMA clusters cut the socket's L3", 2, 1, 4, 1, 4,
+          { 0, 0, 1, 1, 2, 2, 3, 3 }, VTOPO_LEVEL_SOCKET,
+          { "numa-llc-split", "numa-llc-split" },
+          { "-numa node,nodeid=1: splits the last-level cache shared per "
+            "socket (CPUs 0-3) across nodes 0, 1",
+            "-numa node,nodeid=3: splits the last-level cache shared per "
+            "socket (CPUs 4-7) across nodes 2, 3" } },
+        { "sub-NUMA clusters, an L3 per die", 2, 2, 2, 1, 4,
+          { 0, 0, 1, 1, 2, 2, 3, 3 }, VTOPO_LEVEL_DIE },
+        { "sub-NUMA clusters, L3 unknown", 2, 1, 4, 1, 4,
+          { 0, 0, 1, 1, 2, 2, 3, 3 }, VTOPO_LEVEL__MAX },
+        { "a node with one socket and half of another", 2, 1, 4, 1, 2,
+          { 0, 0, 0, 0, 0, 0, 1, 1 }, VTOPO_LEVEL__MAX,
+          { "numa-socket-partial" },
+          { "-numa node,nodeid=0: holds CPUs of 2 sockets but only part of "
+            "socket 1 (CPUs 4-7, nodes 0, 1)" } },
+        { "a node with two whole sockets", 4, 1, 2, 1, 2,
+          { 0, 0, 0, 0, 1, 1, 1, 1 }, VTOPO_LEVEL_SOCKET },
+        { "a node with memory only", 2, 1, 2, 1, 3,
+          { 0, 0, 1, 1 }, VTOPO_LEVEL_SOCKET },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        VTopoShape s = x86_shape(rows[i].sockets, rows[i].dies, 1,
+                                 rows[i].cores, rows[i].threads);
+        g_autoptr(VTopo) topo = vtopo_new(&s, rows[i].nodes);
+        GArray *findings;
+        unsigned int want = 0;
+
+        for (unsigned int c = 0; c < topo->nr_cpus; c++) {
+            topo->cpus[c].node = rows[i].node[c];
+        }
+        topo->llc_level = rows[i].llc;
+        findings = vtopo_validate(topo);
+        for (; want < 2 && rows[i].rule[want]; want++) {
+            ck_assert_msg(has_rule(findings, rows[i].rule[want],
+                                   rows[i].message[want]),
+                          "%s: no %s finding \"%s\"", rows[i].name,
+                          rows[i].rule[want], rows[i].message[want]);
+        }
+        ck_assert_msg(findings->len == want, "%s: %u findings, want %u%s%s",
+                      rows[i].name, findings->len, want,
+                      findings->len ? ": " : "",
+                      findings->len ?
+                      g_array_index(findings, VTopoFinding, 0).message : "");
+        vtopo_findings_free(findings);
+    }
+}
+END_TEST
+
+/* SLIT: local distance 10, remote more than 10, asymmetric allowed. */
+START_TEST(test_validate_distances)
+{
+    VTopoShape s = x86_shape(2, 1, 1, 1, 1);
+    g_autoptr(VTopo) topo = vtopo_new(&s, 3);
+    GArray *findings;
+
+    topo->cpus[0].node = 0;
+    topo->cpus[1].node = 1;
+    for (unsigned int i = 0; i < 3; i++) {
+        for (unsigned int j = 0; j < 3; j++) {
+            topo->nodes[i].distance[j] = i == j ? 10 : 20 + i + 2 * j;
+        }
+    }
+    findings = vtopo_validate(topo);
+    ck_assert_uint_eq(findings->len, 0);
+    vtopo_findings_free(findings);
+
+    topo->nodes[0].distance[1] = 10;
+    topo->nodes[2].distance[2] = 11;
+    findings = vtopo_validate(topo);
+    ck_assert(has_rule(findings, "numa-distance",
+                       "-numa dist,src=0,dst=1,val=10: a remote distance "
+                       "must be more than 10"));
+    ck_assert(has_rule(findings, "numa-distance",
+                       "-numa dist,src=2,dst=2,val=11: the local distance "
+                       "must be 10"));
+    ck_assert_uint_eq(findings->len, 2);
+    vtopo_findings_free(findings);
+}
+END_TEST
+
 START_TEST(test_format_cpulist)
 {
     static const unsigned int a[] = { 0, 1, 2, 3, 8 };
@@ -248,6 +349,8 @@ static Suite *vtopo_suite(void)
     tcase_add_test(tc, test_cpu_domain);
     tcase_add_test(tc, test_validate_sound);
     tcase_add_test(tc, test_validate_findings);
+    tcase_add_test(tc, test_validate_numa);
+    tcase_add_test(tc, test_validate_distances);
     tcase_add_test(tc, test_format_cpulist);
     suite_add_tcase(s, tc);
     return s;

@@ -77,12 +77,18 @@ typedef struct VTopoNode {
     uint8_t *distance;
 } VTopoNode;
 
+/*
+ * VTopo: the model.
+ * @llc_level: the level whose domains each share one last-level cache,
+ *             VTOPO_LEVEL__MAX when the CPUs describe none.
+ */
 typedef struct VTopo {
     VTopoShape shape;
     unsigned int nr_cpus;
     VTopoCpu *cpus;
     unsigned int nr_nodes;
     VTopoNode *nodes;
+    VTopoLevel llc_level;
 } VTopo;
 
 /* Severity of a finding of vtopo_validate(). */
@@ -125,7 +131,8 @@ void vtopo_shape_ids_from_index(const VTopoShape *shape, unsigned int index,
 /*
  * A topology for @shape: every possible vCPU with the ids of
  * vtopo_shape_ids_from_index(), present if its index is below
- * shape->cpus, in no node; @nr_nodes nodes without memory or distances.
+ * shape->cpus, in no node; @nr_nodes nodes without memory or distances;
+ * no last-level cache.
  */
 VTopo *vtopo_new(const VTopoShape *shape, unsigned int nr_nodes);
 void vtopo_free(VTopo *topo);
@@ -140,8 +147,12 @@ int vtopo_cpu_domain(const VTopo *topo, const VTopoCpu *cpu, VTopoLevel level);
 
 /*
  * Check the model against itself: every id in range for its level, no
- * two vCPUs with the same ids, every node id valid.  Returns the
- * findings (an array of VTopoFinding, empty when the model is sound).
+ * two vCPUs with the same ids, every node id valid; and NUMA nodes that
+ * nest with the topology: no node splits the threads of a core or a
+ * last-level cache domain, a node that holds CPUs of several sockets
+ * holds them whole, local distances are 10 and remote ones more.
+ * Returns the findings (an array of VTopoFinding, empty when the model
+ * is sound).
  */
 GArray *vtopo_validate(const VTopo *topo);
 void vtopo_findings_free(GArray *findings);
