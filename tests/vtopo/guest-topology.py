@@ -33,7 +33,8 @@ def main():
         point("guest boots", False, str(e))
 
     if view is not None:
-        for r in vg.compare(topo, view) + vg.compare_cpuid(topo, view):
+        for r in (vg.compare(topo, view) + vg.compare_cpuid(topo, view) +
+                  vg.compare_pptt(topo, view)):
             point(r.name, r.ok, r.detail)
 
     print("TAP version 13")

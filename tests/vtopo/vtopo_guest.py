@@ -8,10 +8,13 @@ it from CPUID and ACPI.  That is the witness; query-topology is the
 claim.  Nothing here decodes CPUID or tables itself.
 """
 
+import base64
 import json
 import os
+import re
 import socket
 import subprocess
+import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -214,7 +217,7 @@ def parse_cpulist(text):
 def parse_guest(text):
     """The guest's records between VTOPO-BEGIN and VTOPO-END."""
     view = {"cpus": {}, "caches": [], "nodes": {}, "acpi": [], "dmesg": [],
-            "guest": {}, "cpuid_walk": [], "cpuid": [], "acpi_sha256": {},
+            "guest": {}, "cpuid_walk": [], "cpuid": [], "acpi_sha256": {}, "acpi_raw": {},
             "glibc": {}}
     body = text.split("VTOPO-BEGIN", 1)[1].split("VTOPO-END", 1)[0]
     for line in body.splitlines():
@@ -241,6 +244,8 @@ def parse_guest(text):
             view["glibc"].update(fields)
         elif kind == "acpi-table":
             view["acpi_sha256"][fields["name"]] = fields["sha256"]
+        elif kind == "acpi-raw":
+            view["acpi_raw"][fields["name"]] = base64.b64decode(fields["base64"])
     return view
 
 
@@ -368,6 +373,163 @@ def compare_cpuid(topo, view):
                     bad.add("%s: CPUID size/ways/line/sets/sharing-ids %s, model %s" % (k, got, exp))
         results.append(Result("CPUID cache leaves (4/0x8000001D) match the model",
                               not bad, "; ".join(sorted(bad))))
+    return results
+
+
+# Lines of `iasl -d` that only report progress.
+IASL_INFO = re.compile(r"^(Intel ACPI Component Architecture|ASL\+ Optimizing|Copyright|"
+                       r"File appears to be binary|Binary file appears to be a valid|"
+                       r"Input file |ACPI: |Acpi Data Table \[|Formatted output:|\s*$)")
+
+
+def iasl_decode(name, data):
+    """Disassemble the ACPI table @data with ACPICA's `iasl -d`:
+    (subtables, problems).  Each subtable is a dict of the fields iasl
+    prints (decoded flag bits included) plus "_offset", "_type" and a
+    "Private Resource" list; the first, of _type "header", holds the
+    fields before any subtable.  problems are iasl's errors and
+    warnings."""
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, name + ".dat")
+        with open(path, "wb") as f:
+            f.write(data)
+        p = subprocess.run(["iasl", "-d", path], cwd=d, capture_output=True,
+                           text=True, timeout=60)
+        problems = [l for l in (p.stdout + p.stderr).splitlines() if not IASL_INFO.match(l)]
+        if p.returncode:
+            problems.append("iasl exited with %d" % p.returncode)
+        dsl_path = os.path.join(d, name + ".dsl")
+        dsl = open(dsl_path).read() if os.path.exists(dsl_path) else ""
+    cur = {"_offset": 0, "_type": "header", "Private Resource": []}
+    subtables = [cur]
+    for line in dsl.splitlines():
+        if re.search(r"\*\*\*\*|Unknown|Invalid|Error|Warning", line):
+            problems.append(line.strip())
+        m = re.match(r"\[([0-9A-F]+)h \d+ +\d+\]\s+(.+?) : (.*)$", line)
+        if m:
+            off, field, value = int(m.group(1), 16), m.group(2).strip(), m.group(3).strip()
+            if field == "Subtable Type":
+                cur = {"_offset": off, "_type": value, "Private Resource": []}
+                subtables.append(cur)
+            elif cur is not None and field == "Private Resource":
+                cur[field].append(int(value, 16))
+            elif cur is not None:
+                cur[field] = value
+            continue
+        m = re.match(r"\s+(\S.*?) : (\S+)$", line)
+        if m and cur is not None:
+            cur[m.group(1)] = m.group(2)
+    return subtables, problems
+
+
+def hexval(text):
+    return int(text.split()[0], 16)
+
+
+def compare_pptt(topo, view):
+    """Check the PPTT the guest read, as ACPICA's iasl disassembles it,
+    against query-topology: iasl finds nothing wrong; leaves are the MADT
+    processor UIDs; every level's nodes group the vCPUs as the model does;
+    each cache reached from a leaf has the model's geometry and is shared
+    by the model's vCPUs."""
+    results = []
+    if "PPTT" not in view["acpi_raw"]:
+        return results
+    pptt, problems = iasl_decode("PPTT", view["acpi_raw"]["PPTT"])
+    madt, madt_problems = iasl_decode("APIC", view["acpi_raw"].get("APIC", b""))
+    results.append(Result("iasl disassembles PPTT and MADT without errors or warnings",
+                          bool(pptt and madt and not problems + madt_problems),
+                          "; ".join((problems + madt_problems)[:6])))
+    # MADT: processor UID -> APIC ID (Local APIC and Local x2APIC entries).
+    uid_apic = {}
+    for t in madt:
+        if "Processor x2Apic ID" in t:
+            uid_apic[hexval(t["Processor UID"])] = hexval(t["Processor x2Apic ID"])
+        elif "Local Apic ID" in t:
+            uid_apic[hexval(t["Processor ID"])] = hexval(t["Local Apic ID"])
+    nodes = {t["_offset"]: t for t in pptt if t["_type"].startswith("00")}
+    caches = {t["_offset"]: t for t in pptt if t["_type"].startswith("01")}
+    leaves = {hexval(t["ACPI Processor ID"]): t for t in nodes.values()
+              if t.get("Node is a leaf") == "1"}
+    results.append(Result("PPTT leaves are the MADT processors (ACPI Processor ID = UID)",
+                          bool(leaves) and set(leaves) == set(uid_apic),
+                          "PPTT %s, MADT %s" % (sorted(leaves), sorted(uid_apic))))
+    if not leaves or set(leaves) != set(uid_apic):
+        return results
+
+    def chain(node):
+        out = [node]
+        while hexval(out[-1]["Parent"]):
+            out.append(nodes[hexval(out[-1]["Parent"])])
+        return out
+    chains = {uid_apic[u]: chain(n) for u, n in leaves.items()}
+
+    # Levels: the package, every level with more than one domain, the core.
+    count = {l["level"]: l["count"] for l in topo["levels"]}
+    levels = ["socket"] + [l for l in ("die", "cluster", "module")
+                           if count.get(l, 1) > 1] + ["core"]
+    if count.get("thread", 1) > 1:
+        levels.append("thread")
+    bad = []
+    for apic, c in chains.items():
+        if len(c) != len(levels):
+            bad.append("APIC ID %d: %d levels, model %s" % (apic, len(c), levels))
+        elif c[-1].get("Physical package") != "1" or \
+                (levels[-1] == "thread") != (c[0].get("Processor is a thread") == "1"):
+            bad.append("APIC ID %d: package/thread flags wrong" % apic)
+    arch = {a for a in chains}
+    for depth, level in enumerate(reversed(levels[:-1]), 1):
+        want = model_groups(topo, level)
+        for apic, c in chains.items():
+            if len(c) <= depth or apic not in want:
+                continue
+            got = {a for a, o in chains.items() if len(o) > depth and o[depth] is c[depth]}
+            if got != want[apic]:
+                bad.append("%s of APIC ID %d: PPTT %s, model %s" % (
+                    level, apic, sorted(got), sorted(want[apic])))
+                break
+    results.append(Result("PPTT hierarchy (levels, flags, grouping) matches the model (%s)"
+                          % ",".join(levels), bool(not bad and arch), "; ".join(bad[:4])))
+
+    # Caches: from each leaf, the first data/instruction cache up the
+    # chain, then Next Level of Cache.
+    if topo.get("caches"):
+        want = {c["cache"]: c for c in topo["caches"]}
+        kind = {"0": "l1d", "1": "l1i"}
+        bad, holders = set(), {}
+        for apic, c in chains.items():
+            found = {}
+            for node in c:
+                for r in node["Private Resource"]:
+                    t = caches.get(r)
+                    if t and kind.get(t.get("Cache Type")) and kind[t["Cache Type"]] not in found:
+                        found[kind[t["Cache Type"]]] = t
+            nxt = found.get("l1d")
+            for name in ("l2", "l3"):
+                nxt = caches.get(hexval(nxt["Next Level of Cache"])) if nxt else None
+                if nxt:
+                    found[name] = nxt
+            if set(found) != set(want):
+                bad.add("APIC ID %d: PPTT caches %s, model %s" % (apic, sorted(found), sorted(want)))
+            for name, t in found.items():
+                m = want.get(name)
+                if not m:
+                    continue
+                got = (hexval(t["Size"]), hexval(t["Number of Sets"]),
+                       hexval(t["Associativity"]), hexval(t["Line Size"]))
+                exp = (m["size"], m["sets"], m["ways"], m["line-size"])
+                if got != exp:
+                    bad.add("%s: PPTT size/sets/ways/line %s, model %s" % (name, got, exp))
+                holders.setdefault((name, t["_offset"]), set()).add(apic)
+        for (name, _), apics in holders.items():
+            groups = model_groups(topo, want[name]["sharing"])
+            for a in apics:
+                if groups.get(a) != apics:
+                    bad.add("%s shared by %s in PPTT, model %s" % (
+                        name, sorted(apics), sorted(groups.get(a, ()))))
+                    break
+        results.append(Result("PPTT caches (geometry, chains, sharing) match the model",
+                              not bad, "; ".join(sorted(bad)[:4])))
     return results
 
 

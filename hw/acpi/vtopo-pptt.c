@@ -1,0 +1,283 @@
+/*
+ * vtopo: ACPI PPTT with every topology level and the caches
+ *
+ * ACPI 6.5, 5.2.30 "Processor Properties Topology Table (PPTT)":
+ * 5.2.30.1 Processor Hierarchy Node Structure (Type 0) and 5.2.30.2
+ * Cache Type Structure (Type 1).
+ *
+ * Copyright (c) 2026 The vtopo authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "hw/acpi/aml-build.h"
+#include "hw/acpi/vtopo-pptt.h"
+#include "hw/core/vtopo-cache.h"
+#include "hw/core/vtopo-machine.h"
+#include "hw/registerfields.h"
+
+/* Table 5.160: Processor Structure Flags */
+FIELD(PPTT_PROCESSOR_FLAGS, PHYSICAL_PACKAGE, 0, 1)
+FIELD(PPTT_PROCESSOR_FLAGS, ACPI_PROCESSOR_ID_VALID, 1, 1)
+FIELD(PPTT_PROCESSOR_FLAGS, PROCESSOR_IS_A_THREAD, 2, 1)
+FIELD(PPTT_PROCESSOR_FLAGS, NODE_IS_A_LEAF, 3, 1)
+FIELD(PPTT_PROCESSOR_FLAGS, IDENTICAL_IMPLEMENTATION, 4, 1)
+
+/* Table 5.162: Cache Structure Flags */
+FIELD(PPTT_CACHE_FLAGS, SIZE_VALID, 0, 1)
+FIELD(PPTT_CACHE_FLAGS, NUMBER_OF_SETS_VALID, 1, 1)
+FIELD(PPTT_CACHE_FLAGS, ASSOCIATIVITY_VALID, 2, 1)
+FIELD(PPTT_CACHE_FLAGS, ALLOCATION_TYPE_VALID, 3, 1)
+FIELD(PPTT_CACHE_FLAGS, CACHE_TYPE_VALID, 4, 1)
+FIELD(PPTT_CACHE_FLAGS, WRITE_POLICY_VALID, 5, 1)
+FIELD(PPTT_CACHE_FLAGS, LINE_SIZE_VALID, 6, 1)
+FIELD(PPTT_CACHE_FLAGS, CACHE_ID_VALID, 7, 1)
+
+/* Table 5.161: Cache Type Structure, Attributes */
+FIELD(PPTT_CACHE_ATTRIBUTES, ALLOCATION_TYPE, 0, 2)
+FIELD(PPTT_CACHE_ATTRIBUTES, CACHE_TYPE, 2, 2)
+FIELD(PPTT_CACHE_ATTRIBUTES, WRITE_POLICY, 4, 1)
+
+#define PPTT_ALLOCATION_READ_WRITE      2
+#define PPTT_CACHE_TYPE_DATA            0
+#define PPTT_CACHE_TYPE_INSTRUCTION     1
+#define PPTT_CACHE_TYPE_UNIFIED         2
+#define PPTT_WRITE_POLICY_WRITE_BACK    0
+
+#define PPTT_TYPE_PROCESSOR             0
+#define PPTT_TYPE_CACHE                 1
+#define PPTT_PROCESSOR_LENGTH           20
+#define PPTT_CACHE_LENGTH               28
+
+/* The caches, outermost first: the order their structures are built in. */
+static const struct {
+    CacheLevelAndType cache;
+    unsigned int level;
+    VTopoCacheType type;
+    uint32_t pptt_type;
+} vtopo_pptt_caches[] = {
+    { CACHE_LEVEL_AND_TYPE_L3, 3, VTOPO_CACHE_UNIFIED,
+      PPTT_CACHE_TYPE_UNIFIED },
+    { CACHE_LEVEL_AND_TYPE_L2, 2, VTOPO_CACHE_UNIFIED,
+      PPTT_CACHE_TYPE_UNIFIED },
+    { CACHE_LEVEL_AND_TYPE_L1D, 1, VTOPO_CACHE_DATA, PPTT_CACHE_TYPE_DATA },
+    { CACHE_LEVEL_AND_TYPE_L1I, 1, VTOPO_CACHE_INSTRUCTION,
+      PPTT_CACHE_TYPE_INSTRUCTION },
+};
+#define VTOPO_PPTT_CACHES ARRAY_SIZE(vtopo_pptt_caches)
+
+typedef struct VTopoPptt {
+    GArray *table;
+    uint32_t start;
+    const VTopo *topo;
+    /* Levels with a hierarchy node, and where each cache is attached. */
+    bool node_level[VTOPO_LEVEL__MAX];
+    VTopoLevel cache_level[VTOPO_PPTT_CACHES];
+    const SmpCacheProperties *cache[VTOPO_PPTT_CACHES];
+    /* The open node of each level and the latest instance of each cache */
+    int open_domain[VTOPO_LEVEL__MAX];
+    uint32_t open_offset[VTOPO_LEVEL__MAX];
+    uint32_t cache_offset[VTOPO_PPTT_CACHES];
+    uint32_t next_cache_id;
+} VTopoPptt;
+
+/*
+ * The levels that get a node: the package, the core, and every level
+ * in between or below with more than one domain per parent.
+ */
+static bool vtopo_pptt_has_node(const VTopo *topo, VTopoLevel level)
+{
+    if (level == VTOPO_LEVEL_SOCKET || level == VTOPO_LEVEL_CORE) {
+        return true;
+    }
+    return level < VTOPO_LEVEL_SOCKET && topo->shape.supported[level] &&
+           topo->shape.count[level] > 1;
+}
+
+/* The innermost level with a node that holds a whole domain of @level. */
+static VTopoLevel vtopo_pptt_node_level_for(const VTopoPptt *p,
+                                            VTopoLevel level)
+{
+    VTopoLevel l = level;
+
+    while (l < VTOPO_LEVEL_SOCKET && !p->node_level[l]) {
+        l++;
+    }
+    return l;
+}
+
+static uint32_t vtopo_pptt_offset(const VTopoPptt *p)
+{
+    return p->table->len - p->start;
+}
+
+/* 5.2.30.2: one instance of cache @c, chained to the next level's. */
+static uint32_t vtopo_pptt_build_cache(VTopoPptt *p, int c)
+{
+    const SmpCacheProperties *prop = p->cache[c];
+    VTopoCache geometry = {
+        .level = vtopo_pptt_caches[c].level,
+        .type = vtopo_pptt_caches[c].type,
+        .size = prop->size,
+        .ways = prop->ways,
+        .line_size = prop->line_size,
+        .partitions = prop->partitions,
+    };
+    uint32_t offset = vtopo_pptt_offset(p);
+    uint32_t next = 0, flags = 0, attributes = 0;
+
+    /* The next level: the nearest outer cache, opened before this one */
+    for (int outer = c - 1; outer >= 0 && !next; outer--) {
+        if (p->cache[outer] &&
+            vtopo_pptt_caches[outer].level > geometry.level) {
+            next = p->cache_offset[outer];
+        }
+    }
+
+    flags = FIELD_DP32(flags, PPTT_CACHE_FLAGS, SIZE_VALID, 1);
+    flags = FIELD_DP32(flags, PPTT_CACHE_FLAGS, NUMBER_OF_SETS_VALID, 1);
+    /* Associativity has one byte: leave it out when it does not fit */
+    flags = FIELD_DP32(flags, PPTT_CACHE_FLAGS, ASSOCIATIVITY_VALID,
+                       geometry.ways <= UINT8_MAX);
+    flags = FIELD_DP32(flags, PPTT_CACHE_FLAGS, ALLOCATION_TYPE_VALID, 1);
+    flags = FIELD_DP32(flags, PPTT_CACHE_FLAGS, CACHE_TYPE_VALID, 1);
+    flags = FIELD_DP32(flags, PPTT_CACHE_FLAGS, WRITE_POLICY_VALID, 1);
+    flags = FIELD_DP32(flags, PPTT_CACHE_FLAGS, LINE_SIZE_VALID, 1);
+    flags = FIELD_DP32(flags, PPTT_CACHE_FLAGS, CACHE_ID_VALID, 1);
+
+    attributes = FIELD_DP32(attributes, PPTT_CACHE_ATTRIBUTES,
+                            ALLOCATION_TYPE, PPTT_ALLOCATION_READ_WRITE);
+    attributes = FIELD_DP32(attributes, PPTT_CACHE_ATTRIBUTES, CACHE_TYPE,
+                            vtopo_pptt_caches[c].pptt_type);
+    attributes = FIELD_DP32(attributes, PPTT_CACHE_ATTRIBUTES, WRITE_POLICY,
+                            PPTT_WRITE_POLICY_WRITE_BACK);
+
+    build_append_int_noprefix(p->table, PPTT_TYPE_CACHE, 1);  /* Type */
+    build_append_int_noprefix(p->table, PPTT_CACHE_LENGTH, 1); /* Length */
+    build_append_int_noprefix(p->table, 0, 2);              /* Reserved */
+    build_append_int_noprefix(p->table, flags, 4);          /* Flags */
+    build_append_int_noprefix(p->table, next, 4);   /* Next Level of Cache */
+    build_append_int_noprefix(p->table, geometry.size, 4);  /* Size */
+    /* Number of sets */
+    build_append_int_noprefix(p->table, vtopo_cache_sets(&geometry), 4);
+    /* Associativity */
+    build_append_int_noprefix(p->table,
+                              geometry.ways <= UINT8_MAX ? geometry.ways : 0,
+                              1);
+    build_append_int_noprefix(p->table, attributes, 1);     /* Attributes */
+    build_append_int_noprefix(p->table, geometry.line_size, 2); /* Line size */
+    build_append_int_noprefix(p->table, p->next_cache_id++, 4); /* Cache ID */
+
+    p->cache_offset[c] = offset;
+    return offset;
+}
+
+/*
+ * 5.2.30.1: the node of @level for @cpu, possible CPU @uid, after the
+ * caches it holds.
+ */
+static void vtopo_pptt_build_node(VTopoPptt *p, uint32_t uid,
+                                  const VTopoCpu *cpu, VTopoLevel level,
+                                  VTopoLevel parent)
+{
+    bool leaf = level == VTOPO_LEVEL_THREAD ||
+                (level == VTOPO_LEVEL_CORE &&
+                 !p->node_level[VTOPO_LEVEL_THREAD]);
+    uint32_t resources[VTOPO_PPTT_CACHES];
+    uint32_t nr_resources = 0, flags = 0;
+
+    for (int c = 0; c < VTOPO_PPTT_CACHES; c++) {
+        if (p->cache[c] && p->cache_level[c] == level) {
+            resources[nr_resources++] = vtopo_pptt_build_cache(p, c);
+        }
+    }
+
+    flags = FIELD_DP32(flags, PPTT_PROCESSOR_FLAGS, PHYSICAL_PACKAGE,
+                       level == VTOPO_LEVEL_SOCKET);
+    flags = FIELD_DP32(flags, PPTT_PROCESSOR_FLAGS, ACPI_PROCESSOR_ID_VALID,
+                       leaf);
+    flags = FIELD_DP32(flags, PPTT_PROCESSOR_FLAGS, PROCESSOR_IS_A_THREAD,
+                       level == VTOPO_LEVEL_THREAD);
+    flags = FIELD_DP32(flags, PPTT_PROCESSOR_FLAGS, NODE_IS_A_LEAF, leaf);
+    /* Every vCPU has the same CPU model */
+    flags = FIELD_DP32(flags, PPTT_PROCESSOR_FLAGS, IDENTICAL_IMPLEMENTATION,
+                       !leaf);
+
+    p->open_offset[level] = vtopo_pptt_offset(p);
+    build_append_int_noprefix(p->table, PPTT_TYPE_PROCESSOR, 1); /* Type */
+    build_append_int_noprefix(p->table,
+                              PPTT_PROCESSOR_LENGTH + nr_resources * 4,
+                              1);                            /* Length */
+    build_append_int_noprefix(p->table, 0, 2);              /* Reserved */
+    build_append_int_noprefix(p->table, flags, 4);          /* Flags */
+    build_append_int_noprefix(p->table,                     /* Parent */
+                              parent < VTOPO_LEVEL__MAX ?
+                              p->open_offset[parent] : 0, 4);
+    /* ACPI Processor ID: the MADT/DSDT UID of leaves, the level id above */
+    build_append_int_noprefix(p->table,
+                              leaf ? uid : MAX(cpu->id[level], 0), 4);
+    /* Number of Private Resources */
+    build_append_int_noprefix(p->table, nr_resources, 4);
+    for (uint32_t i = 0; i < nr_resources; i++) {
+        build_append_int_noprefix(p->table, resources[i], 4);
+    }
+}
+
+void build_vtopo_pptt(GArray *table_data, BIOSLinker *linker,
+                      MachineState *ms, const char *oem_id,
+                      const char *oem_table_id)
+{
+    g_autoptr(VTopo) topo = machine_vtopo_new(ms, &error_abort);
+    AcpiTable table = { .sig = "PPTT", .rev = 3,
+                        .oem_id = oem_id, .oem_table_id = oem_table_id };
+    VTopoPptt p = { .table = table_data, .topo = topo, .next_cache_id = 1 };
+
+    for (VTopoLevel l = VTOPO_LEVEL_THREAD; l < VTOPO_LEVEL__MAX; l++) {
+        p.node_level[l] = vtopo_pptt_has_node(topo, l);
+        p.open_domain[l] = -1;
+    }
+    for (int c = 0; c < VTOPO_PPTT_CACHES; c++) {
+        const SmpCacheProperties *prop =
+            &ms->smp_cache_effective.props[vtopo_pptt_caches[c].cache];
+
+        if (prop->has_size && prop->has_topology &&
+            prop->topology != CPU_TOPOLOGY_LEVEL_DEFAULT) {
+            p.cache[c] = prop;
+            p.cache_level[c] = vtopo_pptt_node_level_for(&p,
+                vtopo_level_from_qapi(prop->topology));
+        }
+    }
+
+    acpi_table_begin(&table, table_data);
+    p.start = table.table_offset;
+
+    /*
+     * Possible CPUs come sorted from the outermost level in, so a node
+     * opens when a CPU's domain at its level differs from the last one.
+     */
+    for (unsigned int i = 0; i < topo->nr_cpus; i++) {
+        const VTopoCpu *cpu = &topo->cpus[i];
+        VTopoLevel parent = VTOPO_LEVEL__MAX;
+
+        for (int l = VTOPO_LEVEL_SOCKET; l >= VTOPO_LEVEL_THREAD; l--) {
+            int domain;
+
+            if (!p.node_level[l]) {
+                continue;
+            }
+            domain = vtopo_cpu_domain(topo, cpu, l);
+            if (domain != p.open_domain[l]) {
+                p.open_domain[l] = domain;
+                for (int inner = l - 1; inner >= VTOPO_LEVEL_THREAD; inner--) {
+                    p.open_domain[inner] = -1;
+                }
+                vtopo_pptt_build_node(&p, i, cpu, l, parent);
+            }
+            parent = l;
+        }
+    }
+
+    acpi_table_end(linker, &table);
+}
