@@ -47,7 +47,7 @@ def main(argv):
     print()
     bad = 0
     for r in vg.compare(topo, view) + vg.compare_cpuid(topo, view) + \
-            vg.compare_pptt(topo, view):
+            vg.compare_pptt(topo, view) + vg.compare_acpi(topo, view):
         print("%-5s %s%s" % ("OK" if r.ok else "DIFF", r.name, "" if r.ok else ": " + r.detail))
         bad += not r.ok
     print("\nverdict: %s" % ("the guest sees the requested topology" if not bad else

@@ -34,7 +34,8 @@ def main():
 
     if view is not None:
         for r in (vg.compare(topo, view) + vg.compare_cpuid(topo, view) +
-                  vg.compare_pptt(topo, view)):
+                  vg.compare_pptt(topo, view) +
+                  vg.compare_acpi(topo, view)):
             point(r.name, r.ok, r.detail)
 
     print("TAP version 13")

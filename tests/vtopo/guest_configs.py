@@ -103,6 +103,14 @@ CONFIGS = {
             "smp-cache.1.cache=l3,smp-cache.1.size=32M,smp-cache.1.ways=16,"
             "smp-cache.1.topology=socket"],
     },
+    # Possible vCPUs not plugged yet: the MADT lists them disabled, the
+    # PPTT and SRAT describe them already.
+    "intel-hotplug-numa2": {
+        "args": ["-cpu", INTEL, "-smp", "4,maxcpus=8,sockets=2,cores=2,threads=2"] + NUMA2 + [
+            "-numa", "node,nodeid=0,memdev=m0", "-numa", "node,nodeid=1,memdev=m1",
+            "-numa", "cpu,node-id=0,socket-id=0", "-numa", "cpu,node-id=1,socket-id=1",
+            "-numa", "dist,src=0,dst=1,val=17"],
+    },
     # TCG's "max" model (AMD vendor) with SMT.
     "max-smt": {
         "args": ["-cpu", "max", "-smp", "4,sockets=1,cores=2,threads=2"],

@@ -426,6 +426,68 @@ def hexval(text):
     return int(text.split()[0], 16)
 
 
+def acpi_decode(name, data):
+    """Records of build/tests/vtopo/acpi-decode for table @data:
+    [(kind, {field: int})], or raises QemuError with its reason."""
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        p = subprocess.run([os.path.join(BUILD, "tests", "vtopo", "acpi-decode"), path],
+                           capture_output=True, text=True, timeout=60)
+    if p.returncode:
+        raise QemuError(p.stderr.strip())
+    out = []
+    for line in p.stdout.splitlines():
+        kind, _, rest = line.partition(" ")
+        fields = {}
+        for kv in rest.split():
+            k, v = kv.split("=", 1)
+            if k != "resources" and v != "-":
+                fields[k] = int(v, 0)
+        out.append((kind, fields))
+    return out
+
+
+def compare_acpi(topo, view):
+    """MADT, SRAT and SLIT as the guest read them (decoded by acpi-decode,
+    which agrees with ACPICA on QEMU's tables) against query-topology:
+    every possible vCPU in the MADT with its arch id, enabled exactly when
+    present, with the UID of its possible-CPU index; every processor in
+    the SRAT with its node; the SLIT equal to the distances."""
+    results = []
+    raw = view["acpi_raw"]
+    if "APIC" not in raw:
+        return results
+    try:
+        madt = acpi_decode("APIC", raw["APIC"])
+        srat = acpi_decode("SRAT", raw["SRAT"]) if "SRAT" in raw else []
+        slit = acpi_decode("SLIT", raw["SLIT"]) if "SLIT" in raw else []
+    except QemuError as e:
+        return [Result("the guest's MADT, SRAT and SLIT decode", False, str(e))]
+    want = {i: (v["arch-id"], int(v["present"])) for i, v in enumerate(topo["vcpus"])}
+    got = {r["uid"]: (r["id"], r["enabled"]) for k, r in madt if k == "madt-cpu"}
+    results.append(Result("MADT: every possible vCPU, UID = index, enabled = present",
+                          got == want, "MADT %s, QEMU %s" % (sorted(got.items())[:8],
+                                                             sorted(want.items())[:8])))
+    if topo["numa-nodes"]:
+        node_of = {v["arch-id"]: v["props"].get("node-id") for v in topo["vcpus"]}
+        got = {r["id"]: r["node"] for k, r in srat if k == "srat-cpu"}
+        results.append(Result("SRAT: every vCPU's APIC ID in its node",
+                              got == node_of, "SRAT %s, QEMU %s" % (
+                                  sorted(got.items())[:8], sorted(node_of.items())[:8])))
+    if slit:
+        n = len(topo["numa-nodes"])
+        got = [[0] * n for _ in range(n)]
+        for k, r in slit:
+            if r["from"] < n and r["to"] < n:
+                got[r["from"]][r["to"]] = r["distance"]
+        want = [node.get("distances") for node in topo["numa-nodes"]]
+        results.append(Result("SLIT: the configured distances", got == want,
+                              "SLIT %s, QEMU %s" % (got, want)))
+    return results
+
+
 def compare_pptt(topo, view):
     """Check the PPTT the guest read, as ACPICA's iasl disassembles it,
     against query-topology: iasl finds nothing wrong; leaves are the MADT
@@ -462,7 +524,10 @@ def compare_pptt(topo, view):
         while hexval(out[-1]["Parent"]):
             out.append(nodes[hexval(out[-1]["Parent"])])
         return out
-    chains = {uid_apic[u]: chain(n) for u, n in leaves.items()}
+    # The guest runs the present vCPUs: compare their chains (absent ones
+    # are described too, and the MADT check covers them).
+    present = {v["arch-id"] for v in topo["vcpus"] if v["present"]}
+    chains = {uid_apic[u]: chain(n) for u, n in leaves.items() if uid_apic[u] in present}
 
     # Levels: the package, every level with more than one domain, the core.
     count = {l["level"]: l["count"] for l in topo["levels"]}
