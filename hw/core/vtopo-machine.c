@@ -148,7 +148,7 @@ static VTopoLevel machine_vtopo_llc_level(MachineState *ms)
         const SmpCacheProperties *p =
             &ms->smp_cache_effective.props[outermost_first[i]];
 
-        if (p->has_topology && p->topology != CPU_TOPOLOGY_LEVEL_DEFAULT) {
+        if (p->topology != CPU_TOPOLOGY_LEVEL_DEFAULT) {
             return vtopo_level_from_qapi(p->topology);
         }
     }

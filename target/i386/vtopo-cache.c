@@ -195,7 +195,10 @@ void x86_cpu_record_smp_caches(MachineState *ms, X86CPU *cpu)
         const CPUCacheInfo *info = *x86_cache_slot(caches, i);
         SmpCacheProperties *p = &ms->smp_cache_effective.props[i];
 
-        *p = (SmpCacheProperties) { .cache = i };
+        /* A cache the CPU does not describe has no topology. */
+        *p = (SmpCacheProperties) {
+            .cache = i, .topology = CPU_TOPOLOGY_LEVEL_DEFAULT,
+        };
         /* With host-cache-info=on the guest reads the host's caches. */
         if (!info || cpu->cache_info_passthrough ||
             (i == CACHE_LEVEL_AND_TYPE_L3 && !cpu->enable_l3_cache)) {
