@@ -164,6 +164,26 @@ def main():
               ("warning: " + want) in stderr,
               "findings %s, stderr %r" % (topo["findings"], stderr))
 
+    # Arm virt (no 10.1 machine type yet): the same check warns, and
+    # query-topology reports the model with its clusters.
+    args = ["-M", "virt", "-cpu", "cortex-a57",
+            "-smp", "4,sockets=1,clusters=1,cores=2,threads=2"] + nodes("0", "1-3")
+    want = "-numa node,nodeid=1: splits the threads of a core (CPUs 0-1) across nodes 0, 1"
+    with vg.Vm("qmp-virt", args, arch="aarch64", kernel=False) as vm:
+        topo = vm.qmp.cmd("query-topology")
+        vm.qmp.cmd("quit")
+        vm.proc.wait(timeout=60)
+        stderr = vm.stderr()
+    levels = [(l["level"], l["count"]) for l in topo["levels"]]
+    point("virt: levels socket, cluster, core, thread with -smp's counts",
+          levels == [("socket", 1), ("cluster", 1), ("core", 2), ("thread", 2)],
+          str(levels))
+    point("virt: a node that splits a core starts with a warning and a finding",
+          ("warning: " + want) in stderr and
+          any(f["rule"] == "numa-core-split" and f["message"] == want
+              for f in topo["findings"]),
+          "findings %s, stderr %r" % (topo["findings"], stderr))
+
     # Invalid -smp: QEMU's own one-line error, exit code 1.
     p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none", "-smp", "8,sockets=3,cores=2"],
                        capture_output=True, text=True, timeout=60)
