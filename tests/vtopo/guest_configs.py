@@ -68,7 +68,7 @@ CONFIGS = {
                  "-numa", "dist,src=2,dst=3,val=11"],
     },
     # Dies on an Intel model: leaf 0x1F appears.  (Stock QEMU 10.0 aborts
-    # here on SeaBIOS's CPUID probe of 0x40000100, patch 0005 fixes it.)
+    # here on SeaBIOS's CPUID probe of 0x40000100, patch 0002 fixes it.)
     "intel-dies": {
         "args": ["-cpu", INTEL, "-smp", "8,sockets=1,dies=2,cores=2,threads=2"],
     },
