@@ -71,7 +71,6 @@ static const struct {
 typedef struct VTopoPptt {
     GArray *table;
     uint32_t start;
-    const VTopo *topo;
     /* Levels with a hierarchy node, and where each cache is attached. */
     bool node_level[VTOPO_LEVEL__MAX];
     VTopoLevel cache_level[VTOPO_PPTT_CACHES];
@@ -232,7 +231,7 @@ void build_vtopo_pptt(GArray *table_data, BIOSLinker *linker,
     g_autoptr(VTopo) topo = machine_vtopo_new(ms, &error_abort);
     AcpiTable table = { .sig = "PPTT", .rev = 3,
                         .oem_id = oem_id, .oem_table_id = oem_table_id };
-    VTopoPptt p = { .table = table_data, .topo = topo, .next_cache_id = 1 };
+    VTopoPptt p = { .table = table_data, .next_cache_id = 1 };
 
     for (VTopoLevel l = VTOPO_LEVEL_THREAD; l < VTOPO_LEVEL__MAX; l++) {
         p.node_level[l] = vtopo_pptt_has_node(topo, l);
@@ -255,7 +254,8 @@ void build_vtopo_pptt(GArray *table_data, BIOSLinker *linker,
 
     /*
      * Possible CPUs come sorted from the outermost level in, so a node
-     * opens when a CPU's domain at its level differs from the last one.
+     * opens when a CPU's domain at its level (numbered across the whole
+     * machine) differs from the last one.
      */
     for (unsigned int i = 0; i < topo->nr_cpus; i++) {
         const VTopoCpu *cpu = &topo->cpus[i];
@@ -270,9 +270,6 @@ void build_vtopo_pptt(GArray *table_data, BIOSLinker *linker,
             domain = vtopo_cpu_domain(topo, cpu, l);
             if (domain != p.open_domain[l]) {
                 p.open_domain[l] = domain;
-                for (int inner = l - 1; inner >= VTOPO_LEVEL_THREAD; inner--) {
-                    p.open_domain[inner] = -1;
-                }
                 vtopo_pptt_build_node(&p, i, cpu, l, parent);
             }
             parent = l;

@@ -8,33 +8,11 @@ prints equals the one iasl prints for the same bytes."""
 import glob
 import os
 import re
-import subprocess
 import sys
 
 import vtopo_guest as vg
 
 DATA = os.path.join(vg.BUILD, "qemu-src", "tests", "data", "acpi")
-DECODER = os.path.join(vg.BUILD, "tests", "vtopo", "acpi-decode")
-
-
-def records(path):
-    p = subprocess.run([DECODER, path], capture_output=True, text=True, timeout=60)
-    if p.returncode:
-        raise ValueError(p.stderr.strip())
-    out = []
-    for line in p.stdout.splitlines():
-        kind, _, rest = line.partition(" ")
-        out.append((kind, dict(kv.split("=", 1) for kv in rest.split())))
-    return out
-
-
-def num(text):
-    """An iasl value (hex, possibly followed by a [comment]) as an int."""
-    return int(text.split()[0], 16)
-
-
-def by_type(subtables, prefix):
-    return [t for t in subtables if t["_type"].startswith(prefix)]
 
 
 def iasl_view(sig, data):
@@ -44,37 +22,37 @@ def iasl_view(sig, data):
     if sig == "APIC":
         for t in subtables:
             if t["_type"].startswith("00 "):
-                out.append(("madt-cpu", {"uid": num(t["Processor ID"]),
-                                         "id": num(t["Local Apic ID"]),
+                out.append(("madt-cpu", {"uid": vg.hexval(t["Processor ID"]),
+                                         "id": vg.hexval(t["Local Apic ID"]),
                                          "enabled": int(t["Processor Enabled"])}))
             elif t["_type"].startswith("09 "):
-                out.append(("madt-cpu", {"uid": num(t["Processor UID"]),
-                                         "id": num(t["Processor x2Apic ID"]),
+                out.append(("madt-cpu", {"uid": vg.hexval(t["Processor UID"]),
+                                         "id": vg.hexval(t["Processor x2Apic ID"]),
                                          "enabled": int(t["Processor Enabled"])}))
             elif t["_type"].startswith("0B "):
-                out.append(("madt-cpu", {"uid": num(t["Processor UID"]),
-                                         "id": num(t["ARM MPIDR"]),
+                out.append(("madt-cpu", {"uid": vg.hexval(t["Processor UID"]),
+                                         "id": vg.hexval(t["ARM MPIDR"]),
                                          "enabled": int(t["Processor Enabled"])}))
     elif sig == "SRAT":
         for t in subtables:
             if t["_type"].startswith("00 "):
                 out.append(("srat-cpu", {
-                    "id": num(t["Apic ID"]),
-                    "node": num(t["Proximity Domain High(24)"]) << 8 |
-                    num(t["Proximity Domain Low(8)"]),
+                    "id": vg.hexval(t["Apic ID"]),
+                    "node": vg.hexval(t["Proximity Domain High(24)"]) << 8 |
+                    vg.hexval(t["Proximity Domain Low(8)"]),
                     "enabled": int(t["Enabled"])}))
             elif t["_type"].startswith("01 "):
-                out.append(("srat-mem", {"node": num(t["Proximity Domain"]),
-                                         "base": num(t["Base Address"]),
-                                         "length": num(t["Address Length"]),
-                                         "flags": num(t["Flags (decoded below)"])}))
+                out.append(("srat-mem", {"node": vg.hexval(t["Proximity Domain"]),
+                                         "base": vg.hexval(t["Base Address"]),
+                                         "length": vg.hexval(t["Address Length"]),
+                                         "flags": vg.hexval(t["Flags (decoded below)"])}))
             elif t["_type"].startswith("02 "):
-                out.append(("srat-cpu", {"id": num(t["Apic ID"]),
-                                         "node": num(t["Proximity Domain"]),
+                out.append(("srat-cpu", {"id": vg.hexval(t["Apic ID"]),
+                                         "node": vg.hexval(t["Proximity Domain"]),
                                          "enabled": int(t["Enabled"])}))
             elif t["_type"].startswith("03 "):
-                out.append(("srat-gicc", {"uid": num(t["Acpi Processor UID"]),
-                                          "node": num(t["Proximity Domain"]),
+                out.append(("srat-gicc", {"uid": vg.hexval(t["Acpi Processor UID"]),
+                                          "node": vg.hexval(t["Proximity Domain"]),
                                           "enabled": int(t["Enabled"])}))
     elif sig == "SLIT":
         rows = {int(m.group(1)): [int(b, 16) for b in v.split()]
@@ -87,31 +65,18 @@ def iasl_view(sig, data):
         for t in subtables:
             if t["_type"].startswith("00 "):
                 out.append(("pptt-node", {
-                    "offset": t["_offset"], "flags": num(t["Flags (decoded below)"]),
-                    "parent": num(t["Parent"]), "id": num(t["ACPI Processor ID"]),
+                    "offset": t["_offset"], "flags": vg.hexval(t["Flags (decoded below)"]),
+                    "parent": vg.hexval(t["Parent"]), "id": vg.hexval(t["ACPI Processor ID"]),
                     "resources": t["Private Resource"]}))
             elif t["_type"].startswith("01 "):
-                rec = {"offset": t["_offset"], "flags": num(t["Flags (decoded below)"]),
-                       "next": num(t["Next Level of Cache"]), "size": num(t["Size"]),
-                       "sets": num(t["Number of Sets"]), "ways": num(t["Associativity"]),
-                       "attributes": num(t["Attributes"]), "line": num(t["Line Size"])}
+                rec = {"offset": t["_offset"], "flags": vg.hexval(t["Flags (decoded below)"]),
+                       "next": vg.hexval(t["Next Level of Cache"]), "size": vg.hexval(t["Size"]),
+                       "sets": vg.hexval(t["Number of Sets"]), "ways": vg.hexval(t["Associativity"]),
+                       "attributes": vg.hexval(t["Attributes"]), "line": vg.hexval(t["Line Size"])}
                 if "Cache ID" in t:
-                    rec["id"] = num(t["Cache ID"])
+                    rec["id"] = vg.hexval(t["Cache ID"])
                 out.append(("pptt-cache", rec))
     return out, problems
-
-
-def as_ints(kind, rec):
-    """A decoder record with its values as ints (lists for resources)."""
-    out = {}
-    for k, v in rec.items():
-        if k == "resources":
-            out[k] = [int(r, 16) for r in v.split(",") if r]
-        elif v == "-":
-            continue
-        else:
-            out[k] = int(v, 16) if v.startswith("0x") else int(v)
-    return (kind, out)
 
 
 def main():
@@ -125,8 +90,8 @@ def main():
         with open(f, "rb") as fh:
             data = fh.read()
         try:
-            ours = [as_ints(k, r) for k, r in records(f)]
-        except ValueError as e:
+            ours = vg.acpi_decode(sig, data)
+        except vg.QemuError as e:
             points.append((name, False, "decoder refused it: %s" % e))
             continue
         theirs, problems = iasl_view(sig, data)

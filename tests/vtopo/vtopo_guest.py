@@ -428,7 +428,8 @@ def hexval(text):
 
 def acpi_decode(name, data):
     """Records of build/tests/vtopo/acpi-decode for table @data:
-    [(kind, {field: int})], or raises QemuError with its reason."""
+    [(kind, {field: int, "resources": [int]})], or raises QemuError with
+    its reason.  A field the table does not have ("-") is left out."""
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, name)
         with open(path, "wb") as f:
@@ -443,7 +444,9 @@ def acpi_decode(name, data):
         fields = {}
         for kv in rest.split():
             k, v = kv.split("=", 1)
-            if k != "resources" and v != "-":
+            if k == "resources":
+                fields[k] = [int(r, 16) for r in v.split(",") if r]
+            elif v != "-":
                 fields[k] = int(v, 0)
         out.append((kind, fields))
     return out
