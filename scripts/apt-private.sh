@@ -43,17 +43,15 @@ vtopo_debian_uri() {
     return 1
 }
 
-# Set up (once) and print the options that make apt-get use a private
-# state with trixie deb-src only.  Usage: apt-get $(vtopo_apt_opts) ...
-vtopo_apt_private_setup() {
-    local uri root="$VTOPO_CACHE/apt"
-    uri=$(vtopo_debian_uri) || return 1
+# A private apt state under $VTOPO_CACHE/NAME whose sources are the lines
+# on stdin: sets VTOPO_APT_OPTS (then `apt-get "${VTOPO_APT_OPTS[@]}" ...`).
+# Extra apt options follow NAME.
+vtopo_apt_state() {
+    local root="$VTOPO_CACHE/$1"
+    shift
     mkdir -p "$root/lists/partial" "$root/archives/partial" "$root/etc/preferences.d" \
              "$root/etc/sources.list.d"
-    cat > "$root/etc/sources.list" <<SRC
-deb-src [signed-by=$VTOPO_KEYRING] $uri trixie main
-deb-src [signed-by=$VTOPO_KEYRING] $uri trixie-updates main
-SRC
+    cat > "$root/etc/sources.list"
     VTOPO_APT_OPTS=(
         -o "Dir::Etc::SourceList=$root/etc/sources.list"
         -o "Dir::Etc::SourceParts=$root/etc/sources.list.d"
@@ -61,7 +59,28 @@ SRC
         -o "Dir::State::Lists=$root/lists"
         -o "Dir::Cache=$root"
         -o "Dir::Cache::archives=$root/archives"
-        -o "Dir::State::status=/var/lib/dpkg/status"
         -o "APT::Sandbox::User=root"
+        "$@"
     )
+}
+
+# The private state with trixie deb-src only (for `apt-get source`).
+vtopo_apt_private_setup() {
+    local uri
+    uri=$(vtopo_debian_uri) || return 1
+    vtopo_apt_state apt -o "Dir::State::status=/var/lib/dpkg/status" <<SRC
+deb-src [signed-by=$VTOPO_KEYRING] $uri trixie main
+deb-src [signed-by=$VTOPO_KEYRING] $uri trixie-updates main
+SRC
+}
+
+# The private state with bookworm's arm64 binary packages (for
+# `apt-get download` of the arm64 test guest); the host stays amd64-only.
+vtopo_apt_arm64_setup() {
+    local uri
+    uri=$(vtopo_debian_uri) || return 1
+    vtopo_apt_state apt-arm64 -o "Dir::State::status=/dev/null" \
+        -o "APT::Architecture=arm64" -o "APT::Architectures::=arm64" <<SRC
+deb [arch=arm64 signed-by=$VTOPO_KEYRING] $uri bookworm main
+SRC
 }

@@ -127,9 +127,16 @@ static uint32_t vtopo_pptt_build_cache(VTopoPptt *p, int c)
     uint32_t offset = vtopo_pptt_offset(p);
     uint32_t next = 0, flags = 0, attributes = 0;
 
-    /* The next level: the nearest outer cache, opened before this one */
+    /*
+     * The next level: the nearest outer cache private to the same node
+     * (built just before this one), else none.  A cache shared by a
+     * larger node is that node's resource: chaining to it as well would
+     * count its level twice (Linux's acpi_count_levels() walks the
+     * chains of every node from the leaf up).
+     */
     for (int outer = c - 1; outer >= 0 && !next; outer--) {
         if (p->cache[outer] &&
+            p->cache_level[outer] == p->cache_level[c] &&
             vtopo_pptt_caches[outer].level > geometry.level) {
             next = p->cache_offset[outer];
         }

@@ -105,13 +105,20 @@ void vtopo_props_set_id(CpuInstanceProperties *props, VTopoLevel level,
     *(int64_t *)(base + vtopo_level_props[level].id) = id;
 }
 
+/*
+ * @vcpu from @arch.  On machines with CPU hotplug, a vCPU is present
+ * when it is plugged; the others (Arm virt) do not record their CPUs in
+ * @arch, and have the first -smp cpus= present, as vtopo_new() says.
+ */
 static void machine_vtopo_cpu(VTopo *topo, VTopoCpu *vcpu,
-                              const CPUArchId *arch)
+                              const CPUArchId *arch, bool hotpluggable)
 {
     const VTopoShape *s = &topo->shape;
 
     vcpu->arch_id = arch->arch_id;
-    vcpu->present = arch->cpu != NULL;
+    if (hotpluggable || arch->cpu) {
+        vcpu->present = arch->cpu != NULL;
+    }
     if (arch->cpu) {
         vcpu->index = arch->cpu->cpu_index;
     }
@@ -178,7 +185,8 @@ VTopo *machine_vtopo_new(MachineState *ms, Error **errp)
         return NULL;
     }
     for (int i = 0; i < possible->len; i++) {
-        machine_vtopo_cpu(topo, &topo->cpus[i], &possible->cpus[i]);
+        machine_vtopo_cpu(topo, &topo->cpus[i], &possible->cpus[i],
+                          mc->has_hotpluggable_cpus);
     }
     topo->llc_level = machine_vtopo_llc_level(ms);
 

@@ -115,6 +115,31 @@ CONFIGS = {
     "max-smt": {
         "args": ["-cpu", "max", "-smp", "4,sockets=1,cores=2,threads=2"],
     },
+    # Arm virt booted with UEFI, so that Linux reads the PPTT: clusters,
+    # caches from the CPU's CLIDR/CCSIDR at their default sharing.
+    "arm-clusters": {
+        "arch": "aarch64",
+        "args": ["-M", "virt", "-cpu", "max",
+                 "-smp", "8,sockets=1,clusters=2,cores=2,threads=2"],
+    },
+    # Arm: 2 sockets x 2 clusters, an L2 per cluster, and an L3 per
+    # socket that the max CPU model lacks (added to CLIDR_EL1 and
+    # CCSIDR_EL1 by smp-cache).
+    "arm-sockets-l3": {
+        "arch": "aarch64",
+        "args": ["-M", "virt,smp-cache.0.cache=l2,smp-cache.0.topology=cluster,"
+                 "smp-cache.1.cache=l3,smp-cache.1.topology=socket,"
+                 "smp-cache.1.size=8M,smp-cache.1.ways=16,smp-cache.1.line-size=64",
+                 "-cpu", "max", "-smp", "8,sockets=2,clusters=2,cores=2,threads=1"],
+    },
+    # Arm: geometry of the CPU model's own caches changed.
+    "arm-cache-geometry": {
+        "arch": "aarch64",
+        "args": ["-M", "virt,smp-cache.0.cache=l1d,smp-cache.0.size=64K,"
+                 "smp-cache.0.ways=4,smp-cache.1.cache=l2,smp-cache.1.size=1M,"
+                 "smp-cache.1.ways=8,smp-cache.1.line-size=128",
+                 "-cpu", "max", "-smp", "4,sockets=1,cores=4,threads=1"],
+    },
 }
 
 # The demo: 2 sockets x 2 dies x 2 cores x 2 threads on an Intel model,

@@ -164,25 +164,69 @@ def main():
               ("warning: " + want) in stderr,
               "findings %s, stderr %r" % (topo["findings"], stderr))
 
-    # Arm virt (no 10.1 machine type yet): the same check warns, and
-    # query-topology reports the model with its clusters.
-    args = ["-M", "virt", "-cpu", "cortex-a57",
+    # Arm virt: virt-10.1 refuses a node that splits a core, virt-10.0
+    # warns and query-topology reports the model with its clusters.
+    args = ["-cpu", "cortex-a57",
             "-smp", "4,sockets=1,clusters=1,cores=2,threads=2"] + nodes("0", "1-3")
     want = "-numa node,nodeid=1: splits the threads of a core (CPUs 0-1) across nodes 0, 1"
-    with vg.Vm("qmp-virt", args, arch="aarch64", kernel=False) as vm:
+    p = subprocess.run([vg.qemu_binary("aarch64"), "-S", "-display", "none", "-nodefaults",
+                        "-M", "virt"] + args, capture_output=True, text=True, timeout=60)
+    # (QEMU's own warnings about nodes that cut a cluster come first.)
+    errors = [l for l in p.stderr.splitlines() if ": warning: " not in l]
+    point("virt (10.1): a node that splits a core is a one-line error, exit code 1",
+          p.returncode == 1 and errors == ["qemu-system-aarch64: " + want],
+          "rc=%d stderr=%r" % (p.returncode, p.stderr))
+    with vg.Vm("qmp-virt", ["-M", "virt-10.0"] + args, arch="aarch64", kernel=False) as vm:
         topo = vm.qmp.cmd("query-topology")
         vm.qmp.cmd("quit")
         vm.proc.wait(timeout=60)
         stderr = vm.stderr()
     levels = [(l["level"], l["count"]) for l in topo["levels"]]
-    point("virt: levels socket, cluster, core, thread with -smp's counts",
+    point("virt-10.0: levels socket, cluster, core, thread with -smp's counts",
           levels == [("socket", 1), ("cluster", 1), ("core", 2), ("thread", 2)],
           str(levels))
-    point("virt: a node that splits a core starts with a warning and a finding",
+    point("virt-10.0: a node that splits a core starts with a warning and a finding",
           ("warning: " + want) in stderr and
           any(f["rule"] == "numa-core-split" and f["message"] == want
               for f in topo["findings"]),
           "findings %s, stderr %r" % (topo["findings"], stderr))
+    point("virt-10.0: no caches recorded (its PPTT describes none)",
+          topo["caches"] == [], str(topo["caches"]))
+
+    # Arm virt 10.1: the caches CLIDR_EL1/CCSIDR_EL1 describe (QEMU's
+    # cortex-a57: 32K 4-way L1d, 48K 3-way L1i, 2M 16-way L2, 64-byte lines), shared
+    # as smp-cache says.
+    with vg.Vm("qmp-virt-caches", ["-M", "virt,smp-cache.0.cache=l2,smp-cache.0.topology=cluster",
+                                   "-cpu", "cortex-a57", "-smp", "8,clusters=2,cores=4"],
+               arch="aarch64", kernel=False) as vm:
+        topo = vm.qmp.cmd("query-topology")
+    got = [(c["cache"], c["size"], c["ways"], c["line-size"], c["sharing"], c["instances"])
+           for c in topo["caches"]]
+    point("virt: caches from cortex-a57's CCSIDR_EL1, L2 per cluster",
+          got == [("l1d", 32768, 4, 64, "core", 8), ("l1i", 49152, 3, 64, "core", 8),
+                  ("l2", 2097152, 16, 64, "cluster", 2)], str(got))
+
+    # Arm smp-cache bad input: one line naming the option, exit code 1.
+    for what, machine, want in (
+            ("L3 the CPU lacks, without geometry",
+             "virt,smp-cache.0.cache=l3,smp-cache.0.topology=socket",
+             "smp-cache.l3: the CPU has no such cache; give its size, ways and line-size"),
+            ("line size CCSIDR_EL1 cannot encode",
+             "virt,smp-cache.0.cache=l2,smp-cache.0.line-size=4096",
+             "smp-cache.l2: line-size 4096 is outside CCSIDR_EL1's 16-2048"),
+            ("inclusive on Arm",
+             "virt,smp-cache.0.cache=l2,smp-cache.0.inclusive=on",
+             "smp-cache.l2: Arm CPUs do not describe whether a cache is inclusive"),
+            ("smp-cache on virt-10.0",
+             "virt-10.0,smp-cache.0.cache=l2,smp-cache.0.topology=cluster",
+             "l2 cache topology not supported by this machine")):
+        p = subprocess.run([vg.qemu_binary("aarch64"), "-S", "-display", "none",
+                            "-nodefaults", "-M", machine, "-cpu", "max"],
+                           capture_output=True, text=True, timeout=60)
+        point("virt %s: one-line error, exit code 1" % what,
+              p.returncode == 1 and p.stderr.strip().splitlines() ==
+              ["qemu-system-aarch64: " + want],
+              "rc=%d stderr=%r" % (p.returncode, p.stderr))
 
     # Invalid -smp: QEMU's own one-line error, exit code 1.
     p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none", "-smp", "8,sockets=3,cores=2"],

@@ -123,19 +123,31 @@ class Vm:
         for f in (self.console, self.sock):
             if os.path.exists(f):
                 os.unlink(f)
-        guest = os.path.join(BUILD, "guest")
+        guest = os.path.join(BUILD, "guest" if arch == "x86_64" else "guest-arm64")
+        firmware = os.path.join(guest, "firmware")
         self.argv = [
             binary or qemu_binary(arch), "-S", "-nodefaults", "-no-user-config",
-            "-display", "none", "-L", os.path.join(guest, "firmware"),
-            "-accel", accel, "-m", memory,
+            "-display", "none", "-accel", accel, "-m", memory,
             "-serial", "file:" + self.console, "-no-reboot",
             "-qmp", "unix:%s,server=on,wait=off" % self.sock,
         ]
+        if arch == "x86_64":
+            self.argv += ["-L", firmware]
+            console = "console=ttyS0 no_timer_check"
+        else:
+            # UEFI, so that Linux reads the ACPI tables (PPTT, SRAT, ...).
+            self.argv += [
+                "-drive", "if=pflash,format=raw,readonly=on,file=" +
+                os.path.join(firmware, "AAVMF_CODE.fd"),
+                "-drive", "if=pflash,format=raw,snapshot=on,file=" +
+                os.path.join(firmware, "AAVMF_VARS.fd"),
+            ]
+            console = "console=ttyAMA0 acpi=force"
         if kernel:
             self.argv += [
                 "-kernel", os.path.join(guest, "vmlinuz"),
                 "-initrd", os.path.join(guest, "initramfs.cpio.gz"),
-                "-append", "console=ttyS0 panic=-1 quiet loglevel=4 no_timer_check",
+                "-append", console + " panic=-1 quiet loglevel=4",
             ]
         self.argv += list(args)
         self.proc = None
@@ -155,7 +167,8 @@ class Vm:
                 raise QemuError("QEMU did not open its QMP socket within 60 s")
             try:
                 self.qmp = QMP(self.sock, timeout=60)
-            except (FileNotFoundError, ConnectionRefusedError):
+            except (FileNotFoundError, ConnectionRefusedError, ConnectionResetError):
+                # Not listening yet, or exiting: the poll above tells.
                 time.sleep(0.05)
         return self
 
@@ -246,6 +259,7 @@ def parse_guest(text):
             view["acpi_sha256"][fields["name"]] = fields["sha256"]
         elif kind == "acpi-raw":
             view["acpi_raw"][fields["name"]] = base64.b64decode(fields["base64"])
+    view["arch"] = view["guest"].get("arch")
     return view
 
 
@@ -476,7 +490,10 @@ def compare_acpi(topo, view):
     if topo["numa-nodes"]:
         node_of = {v["arch-id"]: v["props"].get("node-id") for v in topo["vcpus"]}
         got = {r["id"]: r["node"] for k, r in srat if k == "srat-cpu"}
-        results.append(Result("SRAT: every vCPU's APIC ID in its node",
+        # Arm: GICC affinity entries name the processor UID (the index).
+        got.update({topo["vcpus"][r["uid"]]["arch-id"]: r["node"]
+                    for k, r in srat if k == "srat-gicc" and r["uid"] < len(topo["vcpus"])})
+        results.append(Result("SRAT: every vCPU's arch id in its node",
                               got == node_of, "SRAT %s, QEMU %s" % (
                                   sorted(got.items())[:8], sorted(node_of.items())[:8])))
     if slit:
@@ -512,6 +529,8 @@ def compare_pptt(topo, view):
             uid_apic[hexval(t["Processor UID"])] = hexval(t["Processor x2Apic ID"])
         elif "Local Apic ID" in t:
             uid_apic[hexval(t["Processor ID"])] = hexval(t["Local Apic ID"])
+        elif "ARM MPIDR" in t:
+            uid_apic[hexval(t["Processor UID"])] = hexval(t["ARM MPIDR"])
     nodes = {t["_offset"]: t for t in pptt if t["_type"].startswith("00")}
     caches = {t["_offset"]: t for t in pptt if t["_type"].startswith("01")}
     leaves = {hexval(t["ACPI Processor ID"]): t for t in nodes.values()
@@ -559,24 +578,42 @@ def compare_pptt(topo, view):
     results.append(Result("PPTT hierarchy (levels, flags, grouping) matches the model (%s)"
                           % ",".join(levels), bool(not bad and arch), "; ".join(bad[:4])))
 
-    # Caches: from each leaf, the first data/instruction cache up the
-    # chain, then Next Level of Cache.
+    # Caches, found the way Linux's drivers/acpi/pptt.c finds them: from
+    # the leaf up, each node's private caches and their Next Level of
+    # Cache chains continue the levels counted below that node.
     if topo.get("caches"):
         want = {c["cache"]: c for c in topo["caches"]}
-        kind = {"0": "l1d", "1": "l1i"}
+        types = {"l1d": ("0",), "l1i": ("1",), "l2": ("2", "3"), "l3": ("2", "3")}
         bad, holders = set(), {}
-        for apic, c in chains.items():
-            found = {}
+
+        def walk(c, match):
+            """(first cache for which match(level, cache), levels counted)"""
+            below = 0
             for node in c:
+                deepest = below
                 for r in node["Private Resource"]:
-                    t = caches.get(r)
-                    if t and kind.get(t.get("Cache Type")) and kind[t["Cache Type"]] not in found:
-                        found[kind[t["Cache Type"]]] = t
-            nxt = found.get("l1d")
-            for name in ("l2", "l3"):
-                nxt = caches.get(hexval(nxt["Next Level of Cache"])) if nxt else None
-                if nxt:
-                    found[name] = nxt
+                    t, level = caches.get(r), below
+                    while t:
+                        level += 1
+                        if match(level, t):
+                            return t, level
+                        t = caches.get(hexval(t["Next Level of Cache"]))
+                    deepest = max(deepest, level)
+                below = deepest
+            return None, below
+
+        deepest_level = max(int(name[1]) for name in want)
+        for apic, c in chains.items():
+            _, levels_seen = walk(c, lambda level, t: False)
+            if levels_seen != deepest_level:
+                bad.add("APIC ID %d: Linux counts %d cache levels, model %d" % (
+                    apic, levels_seen, deepest_level))
+            found = {}
+            for name in want:
+                t, _ = walk(c, lambda level, t: level == int(name[1]) and
+                            t.get("Cache Type") in types[name])
+                if t:
+                    found[name] = t
             if set(found) != set(want):
                 bad.add("APIC ID %d: PPTT caches %s, model %s" % (apic, sorted(found), sorted(want)))
             for name, t in found.items():
@@ -614,7 +651,11 @@ def compare(topo, view):
     for n, c in view["cpus"].items():
         if c.get("apicid", "-") != "-":
             by_cpu[n] = int(c["apicid"])
+        elif n < len(topo["vcpus"]):
+            # Arm: Linux numbers CPUs in MADT (possible CPU) order.
+            by_cpu[n] = topo["vcpus"][n]["arch-id"]
     apic_of = by_cpu
+    x86 = view["arch"] == "x86_64"
 
     online = set(by_cpu.values())
     results.append(Result("online CPUs are the present vCPUs",
@@ -623,6 +664,7 @@ def compare(topo, view):
 
     levels = {lv["level"] for lv in topo["levels"]}
     sysfs_for = [("core", "core_cpus", "SMT siblings (core_cpus_list)"),
+                 ("cluster", "cluster_cpus", "cluster siblings (cluster_cpus_list)"),
                  ("die", "die_cpus", "die siblings (die_cpus_list)"),
                  ("socket", "package_cpus", "package siblings (package_cpus_list)")]
     for level, key, what in sysfs_for:
@@ -708,7 +750,7 @@ def compare(topo, view):
                               not share_bad, "; ".join(sorted(share_bad)[:6])))
 
     # glibc's view of the caches (ld.so --list-diagnostics).
-    if topo.get("caches"):
+    if topo.get("caches") and x86:
         want = {c["cache"]: c for c in topo["caches"]}
         g = {k.rsplit(".", 1)[1]: int(v, 0) for k, v in view["glibc"].items()}
         bad = []
@@ -725,10 +767,11 @@ def compare(topo, view):
 
     # An unprivileged process walked every subleaf of the leaves that
     # have them (and leaves above the maximum) and QEMU answered.
-    walked = {w["leaf"] for w in view["cpuid_walk"] if w.get("uid") == "65534"}
-    want = {"0x4", "0xb", "0x1f", "0x8000001d", "above-max"}
-    results.append(Result("unprivileged CPUID walk of subleaves 0-64 completes",
-                          walked == want, "walked %s" % sorted(walked)))
+    if x86:
+        walked = {w["leaf"] for w in view["cpuid_walk"] if w.get("uid") == "65534"}
+        want = {"0x4", "0xb", "0x1f", "0x8000001d", "above-max"}
+        results.append(Result("unprivileged CPUID walk of subleaves 0-64 completes",
+                              walked == want, "walked %s" % sorted(walked)))
 
     # The tables Linux found: SRAT exactly with NUMA, SLIT exactly with
     # configured distances, and always a MADT.

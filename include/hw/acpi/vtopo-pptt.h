@@ -20,7 +20,7 @@
  * index of the possible CPU (the MADT and DSDT processor UID), and one
  * cache type structure per instance of each cache the vCPUs describe
  * (MachineState.smp_cache_effective), a private resource of the node of
- * the level that shares it, chained L1 -> L2 -> L3.
+ * the level that shares it, chained L1 -> L2 -> L3 within each node.
  */
 void build_vtopo_pptt(GArray *table_data, BIOSLinker *linker,
                       MachineState *ms, const char *oem_id,
