@@ -9,6 +9,7 @@
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qapi/qapi-commands-vtopo.h"
+#include "hw/acpi/vtopo-acpi-machine.h"
 #include "hw/boards.h"
 #include "hw/core/vtopo-cache.h"
 #include "hw/core/vtopo-machine.h"
@@ -125,11 +126,27 @@ static TopologyCacheList *topology_caches(MachineState *ms, const VTopo *topo)
     return head;
 }
 
-static TopologyFindingList *topology_findings(const VTopo *topo)
+static TopologyAcpiTableList *topology_acpi_tables(MachineState *ms)
 {
-    TopologyFindingList *head = NULL, **tail = &head;
-    GArray *findings = vtopo_validate(topo);
+    TopologyAcpiTableList *head = NULL, **tail = &head;
 
+    for (guint i = 0; ms->vtopo_acpi && i < ms->vtopo_acpi->tables->len;
+         i++) {
+        const VTopoEmittedTable *e = &g_array_index(ms->vtopo_acpi->tables,
+                                                    VTopoEmittedTable, i);
+        TopologyAcpiTable *t = g_new0(TopologyAcpiTable, 1);
+
+        t->signature = g_strdup(e->signature);
+        t->length = e->length;
+        t->sha256 = g_strdup(e->sha256);
+        QAPI_LIST_APPEND(tail, t);
+    }
+    return head;
+}
+
+static void topology_append_findings(TopologyFindingList ***tail,
+                                     GArray *findings)
+{
     for (guint i = 0; i < findings->len; i++) {
         const VTopoFinding *f = &g_array_index(findings, VTopoFinding, i);
         TopologyFinding *tf = g_new0(TopologyFinding, 1);
@@ -139,9 +156,22 @@ static TopologyFindingList *topology_findings(const VTopo *topo)
                        TOPOLOGY_FINDING_SEVERITY_ERROR :
                        TOPOLOGY_FINDING_SEVERITY_WARNING;
         tf->message = g_strdup(f->message);
-        QAPI_LIST_APPEND(tail, tf);
+        QAPI_LIST_APPEND(*tail, tf);
     }
+}
+
+/* The model's own findings, then those of its ACPI tables. */
+static TopologyFindingList *topology_findings(MachineState *ms,
+                                              const VTopo *topo)
+{
+    TopologyFindingList *head = NULL, **tail = &head;
+    GArray *findings = vtopo_validate(topo);
+
+    topology_append_findings(&tail, findings);
     vtopo_findings_free(findings);
+    if (ms->vtopo_acpi) {
+        topology_append_findings(&tail, ms->vtopo_acpi->findings);
+    }
     return head;
 }
 
@@ -161,6 +191,7 @@ TopologyInfo *qmp_query_topology(Error **errp)
     info->vcpus = topology_vcpus(topo);
     info->numa_nodes = topology_numa_nodes(topo);
     info->caches = topology_caches(ms, topo);
-    info->findings = topology_findings(topo);
+    info->acpi_tables = topology_acpi_tables(ms);
+    info->findings = topology_findings(ms, topo);
     return info;
 }

@@ -112,9 +112,8 @@ int vtopo_cpu_domain(const VTopo *topo, const VTopoCpu *cpu, VTopoLevel level)
     return domain;
 }
 
-static void G_GNUC_PRINTF(4, 5)
-vtopo_add_finding(GArray *findings, const char *rule, VTopoSeverity severity,
-                  const char *fmt, ...)
+void vtopo_add_finding(GArray *findings, const char *rule,
+                       VTopoSeverity severity, const char *fmt, ...)
 {
     VTopoFinding f = { .rule = rule, .severity = severity };
     va_list ap;
@@ -130,6 +129,14 @@ static void vtopo_finding_clear(gpointer data)
     VTopoFinding *f = data;
 
     g_free(f->message);
+}
+
+GArray *vtopo_findings_new(void)
+{
+    GArray *findings = g_array_new(false, true, sizeof(VTopoFinding));
+
+    g_array_set_clear_func(findings, vtopo_finding_clear);
+    return findings;
 }
 
 /* Whether @cpu has a valid node and ids that fit the shape. */
@@ -330,11 +337,10 @@ static void vtopo_validate_numa(const VTopo *topo, GArray *findings)
 
 GArray *vtopo_validate(const VTopo *topo)
 {
-    GArray *findings = g_array_new(false, true, sizeof(VTopoFinding));
+    GArray *findings = vtopo_findings_new();
     unsigned int nr_threads = topo->nr_cpus;
     g_autofree int *owner = g_new(int, nr_threads);
 
-    g_array_set_clear_func(findings, vtopo_finding_clear);
     for (unsigned int i = 0; i < nr_threads; i++) {
         owner[i] = -1;
     }

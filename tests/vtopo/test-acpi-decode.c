@@ -1,5 +1,6 @@
 /*
- * Unit tests for the ACPI table decoder (tests/vtopo/acpi-decode.c):
+ * Unit tests for the ACPI table decoder (hw/acpi/vtopo-acpi-decode.c,
+ * through the records of tests/vtopo/acpi-decode.c):
  * tables laid out by hand from the ACPI 6.5 structure tables, and
  * malformed ones, which must be refused with a reason and no crash
  * (this test runs under AddressSanitizer and UBSan).
@@ -39,7 +40,7 @@ static void assert_decodes(GByteArray *t, const char *want)
     g_autoptr(GString) out = g_string_new("");
     g_autofree char *err = NULL;
 
-    ck_assert_msg(vtopo_acpi_decode(t->data, t->len, out, &err), "%s", err);
+    ck_assert_msg(acpi_decode_records(t->data, t->len, out, &err), "%s", err);
     ck_assert_str_eq(out->str, want);
     g_byte_array_unref(t);
 }
@@ -49,7 +50,7 @@ static void assert_refused(GByteArray *t, const char *reason)
     g_autoptr(GString) out = g_string_new("");
     g_autofree char *err = NULL;
 
-    ck_assert(!vtopo_acpi_decode(t->data, t->len, out, &err));
+    ck_assert(!acpi_decode_records(t->data, t->len, out, &err));
     ck_assert_msg(err && strstr(err, reason), "error '%s', want '%s'", err,
                   reason);
     ck_assert_str_eq(out->str, "");
@@ -137,6 +138,48 @@ START_TEST(test_pptt)
 }
 END_TEST
 
+/*
+ * HMAT (5.2.28): a Memory Proximity Domain Attributes structure (5.2.28.4)
+ * and a System Locality Latency and Bandwidth Information structure
+ * (5.2.28.5) with 2 initiators and 1 target.
+ */
+static const uint8_t hmat_body[] = {
+    0, 0, 0, 0,                                     /* reserved */
+    /* 0x28: domain attributes, initiator 1 valid, memory 2 */
+    0x00, 0x00, 0x00, 0x00, 0x28, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+    0x02, 0x00, 0x00, 0x00, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    /* 0x50: locality, access latency, initiators 0 and 1, target 2 */
+    0x01, 0x00, 0x00, 0x00, 0x30, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0xe8, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* base unit 1000 */
+    0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, /* initiators */
+    0x02, 0x00, 0x00, 0x00,                         /* target */
+    0x0a, 0x00, 0x14, 0x00,                         /* entries 10, 20 */
+};
+
+START_TEST(test_hmat)
+{
+    assert_decodes(table("HMAT", 2, hmat_body, sizeof(hmat_body)),
+                   "hmat-domain initiator=1 memory=2\n"
+                   "hmat-initiator node=0\n"
+                   "hmat-initiator node=1\n"
+                   "hmat-target node=2\n");
+}
+END_TEST
+
+/* @body of HMAT with byte @at set to @value. */
+static GByteArray *hmat_with(size_t at, uint8_t value)
+{
+    uint8_t body[sizeof(hmat_body)];
+
+    memcpy(body, hmat_body, sizeof(body));
+    body[at - 36] = value;
+    return table("HMAT", 2, body, sizeof(body));
+}
+
 /* @body of PPTT with byte @at set to @value. */
 static GByteArray *pptt_with(size_t at, uint8_t value)
 {
@@ -182,6 +225,11 @@ START_TEST(test_malformed)
     assert_refused(pptt_with(0x24 + 8, 0x24), "loops");
     /* ... more resources than bytes */
     assert_refused(pptt_with(0x40 + 16, 0x09), "resources in 24 bytes");
+    /* HMAT: a length past the end, counts the structure cannot hold */
+    assert_refused(hmat_with(0x50 + 4, 0x40), "has length 64");
+    assert_refused(hmat_with(0x50 + 12, 0x03), "lists 3 initiators");
+    assert_refused(hmat_with(0x50 + 19, 0x80), "lists 2 initiators and "
+                   "2147483649 targets");
     /* Headers: truncated, length beyond the buffer, checksum, signature */
     t = table("SLIT", 1, slit_short, sizeof(slit_short));
     g_byte_array_set_size(t, 20);
@@ -206,6 +254,7 @@ int main(void)
     tcase_add_test(tc, test_srat);
     tcase_add_test(tc, test_slit);
     tcase_add_test(tc, test_pptt);
+    tcase_add_test(tc, test_hmat);
     tcase_add_test(tc, test_malformed);
     suite_add_tcase(s, tc);
     return vtopo_check_run(s);

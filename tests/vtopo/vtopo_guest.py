@@ -9,6 +9,7 @@ claim.  Nothing here decodes CPUID or tables itself.
 """
 
 import base64
+import hashlib
 import json
 import os
 import re
@@ -464,6 +465,17 @@ def acpi_decode(name, data):
                 fields[k] = int(v, 0)
         out.append((kind, fields))
     return out
+
+
+def compare_emitted(topo, view):
+    """The topology tables the guest read (/sys/firmware/acpi/tables)
+    are byte for byte those query-topology says machine init built."""
+    raw = view["acpi_raw"]
+    want = {t["signature"]: t["sha256"] for t in topo["acpi-tables"]}
+    got = {name: hashlib.sha256(data).hexdigest() for name, data in raw.items()}
+    return [Result("the guest's MADT/SRAT/SLIT/PPTT/HMAT are the tables query-topology "
+                   "reports (SHA-256)", bool(want) and got == want,
+                   "guest %s, QEMU %s" % (sorted(got.items()), sorted(want.items())))]
 
 
 def compare_acpi(topo, view):

@@ -155,6 +155,15 @@ int vtopo_cpu_domain(const VTopo *topo, const VTopoCpu *cpu, VTopoLevel level);
  * is sound).
  */
 GArray *vtopo_validate(const VTopo *topo);
+
+/*
+ * An empty array of findings, and one more finding in it; @rule is a
+ * static string.  vtopo_findings_free() frees the array and messages.
+ */
+GArray *vtopo_findings_new(void);
+void G_GNUC_PRINTF(4, 5)
+vtopo_add_finding(GArray *findings, const char *rule, VTopoSeverity severity,
+                  const char *fmt, ...);
 void vtopo_findings_free(GArray *findings);
 
 /* Append @cpus (sorted ascending) to @out in Linux cpulist form, "0-3,8". */

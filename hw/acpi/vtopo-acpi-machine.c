@@ -1,0 +1,131 @@
+/*
+ * vtopo: check the ACPI tables a machine built against its topology
+ *
+ * Copyright (c) 2026 The vtopo authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qemu/error-report.h"
+#include "hw/acpi/vtopo-acpi-check.h"
+#include "hw/acpi/vtopo-acpi-machine.h"
+#include "hw/core/vtopo-machine.h"
+
+/* ACPI 6.5, Table 5.4: the header fields the blob is walked by */
+#define ACPI_HEADER_LENGTH_OFFSET   4
+#define ACPI_HEADER_CHECKSUM_OFFSET 9
+#define ACPI_HEADER_MIN_LENGTH      8
+
+static const char *const vtopo_acpi_signatures[] = {
+    "APIC", "SRAT", "SLIT", "PPTT", "HMAT", NULL,
+};
+
+/* The caches the vCPUs describe (recorded by the target) */
+static unsigned int machine_vtopo_shared_caches(MachineState *ms,
+                                                VTopoSharedCache *caches)
+{
+    static const struct {
+        CacheLevelAndType cache;
+        unsigned int level;
+        VTopoCacheType type;
+    } kinds[] = {
+        { CACHE_LEVEL_AND_TYPE_L1D, 1, VTOPO_CACHE_DATA },
+        { CACHE_LEVEL_AND_TYPE_L1I, 1, VTOPO_CACHE_INSTRUCTION },
+        { CACHE_LEVEL_AND_TYPE_L2, 2, VTOPO_CACHE_UNIFIED },
+        { CACHE_LEVEL_AND_TYPE_L3, 3, VTOPO_CACHE_UNIFIED },
+    };
+    unsigned int n = 0;
+
+    for (int i = 0; i < ARRAY_SIZE(kinds); i++) {
+        const SmpCacheProperties *p =
+            &ms->smp_cache_effective.props[kinds[i].cache];
+
+        if (!p->has_size || p->topology == CPU_TOPOLOGY_LEVEL_DEFAULT) {
+            continue;
+        }
+        caches[n++] = (VTopoSharedCache) {
+            .geometry = {
+                .level = kinds[i].level, .type = kinds[i].type,
+                .size = p->size, .ways = p->ways, .line_size = p->line_size,
+                .partitions = p->partitions,
+            },
+            .sharing = vtopo_level_from_qapi(p->topology),
+        };
+    }
+    return n;
+}
+
+static void vtopo_emitted_table_clear(gpointer data)
+{
+    VTopoEmittedTable *e = data;
+
+    g_free(e->sha256);
+}
+
+void machine_vtopo_check_acpi(MachineState *ms, GArray *table_data)
+{
+    g_autoptr(VTopoAcpiTables) tables = vtopo_acpi_tables_new();
+    VTopoSharedCache caches[CACHE_LEVEL_AND_TYPE__MAX];
+    unsigned int nr_caches = machine_vtopo_shared_caches(ms, caches);
+    g_autoptr(VTopo) topo = NULL;
+    VTopoAcpiEmitted *emitted;
+    Error *err = NULL;
+    uint32_t offset, length;
+
+    if (ms->vtopo_acpi || !MACHINE_GET_CLASS(ms)->possible_cpu_arch_ids) {
+        return;
+    }
+    topo = machine_vtopo_new(ms, &err);
+    if (!topo) {
+        warn_report_err(err);
+        return;
+    }
+    emitted = g_new0(VTopoAcpiEmitted, 1);
+    emitted->tables = g_array_new(false, true, sizeof(VTopoEmittedTable));
+    g_array_set_clear_func(emitted->tables, vtopo_emitted_table_clear);
+    emitted->findings = vtopo_findings_new();
+    ms->vtopo_acpi = emitted;
+
+    /* The tables lie back to back; zero padding ends them. */
+    for (offset = 0; table_data->len - offset >= ACPI_HEADER_MIN_LENGTH;
+         offset += length) {
+        const uint8_t *table = (const uint8_t *)table_data->data + offset;
+        g_autofree uint8_t *copy = NULL;
+        g_autofree char *reason = NULL;
+        VTopoEmittedTable e = { };
+        uint8_t sum = 0;
+
+        length = ldl_le_p(table + ACPI_HEADER_LENGTH_OFFSET);
+        if (length < ACPI_HEADER_MIN_LENGTH ||
+            length > table_data->len - offset) {
+            break;
+        }
+        memcpy(e.signature, table, 4);
+        if (!g_strv_contains(vtopo_acpi_signatures, e.signature)) {
+            continue;
+        }
+        /* As the guest will read it: with its checksum */
+        copy = g_memdup2(table, length);
+        copy[ACPI_HEADER_CHECKSUM_OFFSET] = 0;
+        for (uint32_t i = 0; i < length; i++) {
+            sum += copy[i];
+        }
+        copy[ACPI_HEADER_CHECKSUM_OFFSET] = -sum;
+        e.length = length;
+        e.sha256 = g_compute_checksum_for_data(G_CHECKSUM_SHA256, copy,
+                                               length);
+        g_array_append_val(emitted->tables, e);
+        if (!vtopo_acpi_decode_table(tables, copy, length, &reason)) {
+            vtopo_add_finding(emitted->findings, "acpi-decode",
+                              VTOPO_SEVERITY_ERROR, "the %s table cannot be "
+                              "decoded: %s", e.signature, reason);
+        }
+    }
+    vtopo_acpi_check(topo, caches, nr_caches, tables, emitted->findings);
+    for (guint i = 0; i < emitted->findings->len; i++) {
+        warn_report("%s", g_array_index(emitted->findings, VTopoFinding,
+                                        i).message);
+    }
+}
