@@ -37,7 +37,8 @@ def main():
     if view is not None:
         cpuid = vg.compare_cpuid(topo, view) if view["arch"] == "x86_64" else []
         for r in (vg.compare(topo, view) + cpuid + vg.compare_pptt(topo, view) +
-                  vg.compare_acpi(topo, view) + vg.compare_emitted(topo, view)):
+                  vg.compare_acpi(topo, view) + vg.compare_emitted(topo, view) +
+                  vg.compare_iasl(view)):
             point(r.name, r.ok, r.detail)
 
     print("TAP version 13")

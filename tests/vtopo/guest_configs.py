@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The guest test matrix (suite 'guest') and the demo's default.
 
+x86 configurations run on pc (the default machine) unless they name q35;
+those with "arch": "aarch64" on Arm virt, booted with UEFI (ACPI).
 Each configuration is QEMU options plus the checks known to fail with
 stock QEMU behaviour.  A known failure is marked with the issue that will
 fix it; the check itself stays as strict as for the others, and an
@@ -50,7 +52,7 @@ CONFIGS = {
     # Linux would build scheduling domains for a machine that cannot
     # exist; qmp-topology checks the error.)
     "snc-dies-numa4": {
-        "args": ["-cpu", INTEL, "-smp", "8,sockets=2,dies=2,cores=2,threads=1",
+        "args": ["-M", "q35", "-cpu", INTEL, "-smp", "8,sockets=2,dies=2,cores=2,threads=1",
                  "-machine", "smp-cache.0.cache=l3,smp-cache.0.topology=die",
                  "-object", "memory-backend-ram,id=m0,size=128M",
                  "-object", "memory-backend-ram,id=m1,size=128M",
@@ -95,7 +97,7 @@ CONFIGS = {
     # AMD: EPYC-Genoa, 2 sockets, SMT, 2 NUMA nodes, explicit L2/L3
     # geometry (leaves 0x8000001D, 0x80000005/6) with the L3 per socket.
     "epyc-genoa-numa2-cache": {
-        "args": ["-cpu", "EPYC-Genoa", "-smp", "16,sockets=2,cores=4,threads=2"] + NUMA2 + [
+        "args": ["-M", "q35", "-cpu", "EPYC-Genoa", "-smp", "16,sockets=2,cores=4,threads=2"] + NUMA2 + [
             "-numa", "node,nodeid=0,cpus=0-7,memdev=m0",
             "-numa", "node,nodeid=1,cpus=8-15,memdev=m1",
             "-numa", "dist,src=0,dst=1,val=32",

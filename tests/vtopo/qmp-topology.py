@@ -57,6 +57,11 @@ def main():
     point("plain: no NUMA nodes, no findings", topo["numa-nodes"] == [] and topo["findings"] == [],
           str(topo))
     check_against_hotpluggable("plain", topo, hp)
+    # pc-q35-10.1: MADT and PPTT, no SRAT/SLIT/HMAT without NUMA; the
+    # SHA-256s are checked against the guest's tables in suite 'guest'.
+    point("plain: query-topology lists the MADT and the PPTT it built",
+          sorted((t["signature"], len(t["sha256"])) for t in topo["acpi-tables"]) ==
+          [("APIC", 64), ("PPTT", 64)], str(topo["acpi-tables"]))
     point("plain: info topology prints the tree",
           "topology: 1 socket x 1 die x 1 module x 4 cores x 1 thread (4 present, 4 possible)" in hmp
           and "      core 3\n        thread 0: cpu 3 arch-id 0x3\n" in hmp, hmp)
