@@ -12,6 +12,7 @@
 #include "hw/acpi/vtopo-acpi-check.h"
 #include "hw/acpi/vtopo-acpi-machine.h"
 #include "hw/core/vtopo-machine.h"
+#include "trace.h"
 
 /* ACPI 6.5, Table 5.4: the header fields the blob is walked by */
 #define ACPI_HEADER_LENGTH_OFFSET   4
@@ -87,6 +88,7 @@ void machine_vtopo_check_acpi(MachineState *ms, GArray *table_data)
     g_array_set_clear_func(emitted->tables, vtopo_emitted_table_clear);
     emitted->findings = vtopo_findings_new();
     ms->vtopo_acpi = emitted;
+    trace_vtopo_acpi_check_begin(topo->nr_cpus, table_data->len);
 
     /* The tables lie back to back; zero padding ends them. */
     for (offset = 0; table_data->len - offset >= ACPI_HEADER_MIN_LENGTH;
@@ -124,6 +126,7 @@ void machine_vtopo_check_acpi(MachineState *ms, GArray *table_data)
         }
     }
     vtopo_acpi_check(topo, caches, nr_caches, tables, emitted->findings);
+    trace_vtopo_acpi_check_end(emitted->tables->len, emitted->findings->len);
     for (guint i = 0; i < emitted->findings->len; i++) {
         warn_report("%s", g_array_index(emitted->findings, VTopoFinding,
                                         i).message);

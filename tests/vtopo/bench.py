@@ -3,10 +3,15 @@
 """Startup benchmark: time from exec to a QMP-ready machine (-S, after
 qmp_capabilities and one query-status) for pristine QEMU and ours, same
 base and options, interleaved in one run; prints medians and ratios.
-Also the latency of query-topology on the largest machine.  Not a test:
-it asserts nothing about time, it reports."""
+Then, with 1, 4 and 16 NUMA nodes, the same ratio and the time the
+machine-init check of the ACPI tables takes (between its trace points
+vtopo_acpi_check_begin/end), per vCPU, with the 1024/256 ratio of that
+per-vCPU cost (linear: about 1).  Also the latency of query-topology on
+the largest machine.  Not a test: it asserts nothing about time, it
+reports."""
 
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -24,17 +29,39 @@ GEOMETRY = ("smp-cache.0.cache=l2,smp-cache.0.size=2M,smp-cache.0.ways=16,"
 QUERY_REPS = 9
 
 
-def qmp_ready(binary, smp, machine_opts, queries=()):
-    """Seconds from exec to QMP-ready, and {query: [seconds of each run]}
+def numa_args(smp, nodes):
+    """-smp and -numa options for @smp vCPUs in @nodes nodes: a socket per
+    node while there are vCPUs for it (nodes hold whole sockets, as the
+    machine-init rules want), memory-only nodes after that."""
+    if not nodes:
+        return ["-smp", str(smp)]
+    sockets = min(smp, nodes)
+    args = ["-smp", "%d,sockets=%d" % (smp, sockets), "-m", "%dM" % (64 * nodes)]
+    per = smp // sockets
+    for i in range(nodes):
+        args += ["-object", "memory-backend-ram,id=m%d,size=64M" % i]
+        cpus = ",cpus=%d-%d" % (i * per, i * per + per - 1) if i < sockets else ""
+        args += ["-numa", "node,nodeid=%d,memdev=m%d%s" % (i, i, cpus)]
+    return args
+
+
+TRACE = re.compile(r"@(\d+\.\d+):vtopo_acpi_check_(begin|end)")
+
+
+def qmp_ready(binary, smp, machine_opts, queries=(), nodes=0, trace=False):
+    """Seconds from exec to QMP-ready, {query: [seconds of each run]}
     for the QMP commands of @queries, run in turn, each QUERY_REPS times,
-    on that one QEMU."""
+    on that one QEMU, and with @trace the seconds between the trace
+    points of the ACPI table check."""
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "qmp")
         argv = [binary, "-S", "-display", "none", "-nodefaults", "-no-user-config",
                 "-L", os.path.join(vg.BUILD, "guest", "firmware"),
                 "-M", "q35" + machine_opts, "-cpu", "qemu64,+x2apic",
-                "-smp", str(smp), "-accel", "tcg",
-                "-qmp", "unix:%s,server=on,wait=on" % path]
+                "-accel", "tcg", "-qmp", "unix:%s,server=on,wait=on" % path]
+        argv += numa_args(smp, nodes)
+        if trace:
+            argv += ["-trace", "vtopo_acpi_check_*", "-D", os.path.join(d, "trace")]
         t0 = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         while not os.path.exists(path):
@@ -60,7 +87,12 @@ def qmp_ready(binary, smp, machine_opts, queries=()):
         except (vg.QemuError, OSError):
             pass
         proc.wait(timeout=60)
-        return ready, qtime
+        check = None
+        if trace:
+            with open(os.path.join(d, "trace")) as f:
+                stamps = {m.group(2): float(m.group(1)) for m in TRACE.finditer(f.read())}
+            check = stamps["end"] - stamps["begin"]
+        return ready, qtime, check
 
 
 def main():
@@ -79,6 +111,28 @@ def main():
         for name, t in runs.items():
             m = statistics.median(t)
             print("%-6d %-28s %10.4f %8.3f" % (n, name, m, m / base))
+    # NUMA: startup ratio, and the ACPI table check per vCPU.
+    print("%-6s %-6s %10s %10s %8s %14s" % ("vCPUs", "nodes", "pristine s", "vtopo s",
+                                          "ratio", "check us/vCPU"))
+    per_vcpu = {}
+    numa_reps = int(os.environ.get("VTOPO_BENCH_NUMA_REPS", str(reps)))
+    for nodes in (1, 4, 16):
+        for n in sizes:
+            base, ours_t, check = [], [], []
+            for _ in range(numa_reps):
+                base.append(qmp_ready(pristine, n, "", nodes=nodes)[0])
+                r = qmp_ready(ours, n, "", nodes=nodes, trace=True)
+                ours_t.append(r[0])
+                check.append(r[2])
+            per_vcpu[(nodes, n)] = statistics.median(check) / n
+            print("%-6d %-6d %10.4f %10.4f %8.3f %14.3f" % (
+                n, nodes, statistics.median(base), statistics.median(ours_t),
+                statistics.median(ours_t) / statistics.median(base),
+                per_vcpu[(nodes, n)] * 1e6))
+        if 256 in sizes and 1024 in sizes:
+            print("%-6s %-6d check per vCPU, 1024/256: %.2f (the whole check: %.2f)" % (
+                "", nodes, per_vcpu[(nodes, 1024)] / per_vcpu[(nodes, 256)],
+                4 * per_vcpu[(nodes, 1024)] / per_vcpu[(nodes, 256)]))
     # query-topology against QEMU's own per-vCPU query on the same
     # machine (both list every vCPU), end to end through the QMP socket.
     n = max(sizes)
