@@ -11,6 +11,7 @@
 #include "qemu/error-report.h"
 #include "hw/acpi/vtopo-acpi-check.h"
 #include "hw/acpi/vtopo-acpi-machine.h"
+#include "hw/core/vtopo-emitted.h"
 #include "hw/core/vtopo-machine.h"
 #include "trace.h"
 
@@ -23,59 +24,19 @@ static const char *const vtopo_acpi_signatures[] = {
     "APIC", "SRAT", "SLIT", "PPTT", "HMAT", NULL,
 };
 
-/* The caches the vCPUs describe (recorded by the target) */
-static unsigned int machine_vtopo_shared_caches(MachineState *ms,
-                                                VTopoSharedCache *caches)
-{
-    static const struct {
-        CacheLevelAndType cache;
-        unsigned int level;
-        VTopoCacheType type;
-    } kinds[] = {
-        { CACHE_LEVEL_AND_TYPE_L1D, 1, VTOPO_CACHE_DATA },
-        { CACHE_LEVEL_AND_TYPE_L1I, 1, VTOPO_CACHE_INSTRUCTION },
-        { CACHE_LEVEL_AND_TYPE_L2, 2, VTOPO_CACHE_UNIFIED },
-        { CACHE_LEVEL_AND_TYPE_L3, 3, VTOPO_CACHE_UNIFIED },
-    };
-    unsigned int n = 0;
-
-    for (int i = 0; i < ARRAY_SIZE(kinds); i++) {
-        const SmpCacheProperties *p =
-            &ms->smp_cache_effective.props[kinds[i].cache];
-
-        if (!p->has_size || p->topology == CPU_TOPOLOGY_LEVEL_DEFAULT) {
-            continue;
-        }
-        caches[n++] = (VTopoSharedCache) {
-            .geometry = {
-                .level = kinds[i].level, .type = kinds[i].type,
-                .size = p->size, .ways = p->ways, .line_size = p->line_size,
-                .partitions = p->partitions,
-            },
-            .sharing = vtopo_level_from_qapi(p->topology),
-        };
-    }
-    return n;
-}
-
-static void vtopo_emitted_table_clear(gpointer data)
-{
-    VTopoEmittedTable *e = data;
-
-    g_free(e->sha256);
-}
-
 void machine_vtopo_check_acpi(MachineState *ms, GArray *table_data)
 {
     g_autoptr(VTopoAcpiTables) tables = vtopo_acpi_tables_new();
     VTopoSharedCache caches[CACHE_LEVEL_AND_TYPE__MAX];
     unsigned int nr_caches = machine_vtopo_shared_caches(ms, caches);
     g_autoptr(VTopo) topo = NULL;
-    VTopoAcpiEmitted *emitted;
+    VTopoEmitted *emitted;
     Error *err = NULL;
     uint32_t offset, length;
+    guint first;
 
-    if (ms->vtopo_acpi || !MACHINE_GET_CLASS(ms)->possible_cpu_arch_ids) {
+    if (!MACHINE_GET_CLASS(ms)->possible_cpu_arch_ids ||
+        machine_vtopo_emitted(ms)->acpi_checked) {
         return;
     }
     topo = machine_vtopo_new(ms, &err);
@@ -83,11 +44,9 @@ void machine_vtopo_check_acpi(MachineState *ms, GArray *table_data)
         warn_report_err(err);
         return;
     }
-    emitted = g_new0(VTopoAcpiEmitted, 1);
-    emitted->tables = g_array_new(false, true, sizeof(VTopoEmittedTable));
-    g_array_set_clear_func(emitted->tables, vtopo_emitted_table_clear);
-    emitted->findings = vtopo_findings_new();
-    ms->vtopo_acpi = emitted;
+    emitted = machine_vtopo_emitted(ms);
+    emitted->acpi_checked = true;
+    first = emitted->findings->len;
     trace_vtopo_acpi_check_begin(topo->nr_cpus, table_data->len);
 
     /* The tables lie back to back; zero padding ends them. */
@@ -126,9 +85,7 @@ void machine_vtopo_check_acpi(MachineState *ms, GArray *table_data)
         }
     }
     vtopo_acpi_check(topo, caches, nr_caches, tables, emitted->findings);
-    trace_vtopo_acpi_check_end(emitted->tables->len, emitted->findings->len);
-    for (guint i = 0; i < emitted->findings->len; i++) {
-        warn_report("%s", g_array_index(emitted->findings, VTopoFinding,
-                                        i).message);
-    }
+    trace_vtopo_acpi_check_end(emitted->tables->len,
+                               emitted->findings->len - first);
+    machine_vtopo_warn_findings(ms, first);
 }

@@ -9,9 +9,9 @@
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qapi/qapi-commands-vtopo.h"
-#include "hw/acpi/vtopo-acpi-machine.h"
 #include "hw/boards.h"
 #include "hw/core/vtopo-cache.h"
+#include "hw/core/vtopo-emitted.h"
 #include "hw/core/vtopo-machine.h"
 
 static TopologyLevelList *topology_levels(const VTopo *topo)
@@ -130,9 +130,9 @@ static TopologyAcpiTableList *topology_acpi_tables(MachineState *ms)
 {
     TopologyAcpiTableList *head = NULL, **tail = &head;
 
-    for (guint i = 0; ms->vtopo_acpi && i < ms->vtopo_acpi->tables->len;
+    for (guint i = 0; ms->vtopo_emitted && i < ms->vtopo_emitted->tables->len;
          i++) {
-        const VTopoEmittedTable *e = &g_array_index(ms->vtopo_acpi->tables,
+        const VTopoEmittedTable *e = &g_array_index(ms->vtopo_emitted->tables,
                                                     VTopoEmittedTable, i);
         TopologyAcpiTable *t = g_new0(TopologyAcpiTable, 1);
 
@@ -169,8 +169,8 @@ static TopologyFindingList *topology_findings(MachineState *ms,
 
     topology_append_findings(&tail, findings);
     vtopo_findings_free(findings);
-    if (ms->vtopo_acpi) {
-        topology_append_findings(&tail, ms->vtopo_acpi->findings);
+    if (ms->vtopo_emitted) {
+        topology_append_findings(&tail, ms->vtopo_emitted->findings);
     }
     return head;
 }

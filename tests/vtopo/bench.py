@@ -61,7 +61,8 @@ def qmp_ready(binary, smp, machine_opts, queries=(), nodes=0, trace=False):
                 "-accel", "tcg", "-qmp", "unix:%s,server=on,wait=on" % path]
         argv += numa_args(smp, nodes)
         if trace:
-            argv += ["-trace", "vtopo_acpi_check_*", "-D", os.path.join(d, "trace")]
+            argv += ["-msg", "timestamp=on", "-trace", "vtopo_acpi_check_*",
+                     "-D", os.path.join(d, "trace")]
         t0 = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         while not os.path.exists(path):

@@ -23,22 +23,27 @@ def main():
     view = None
     try:
         arch = cfg.get("arch", "x86_64")
-        with vg.Vm(name, cfg["args"], arch=arch,
+        boot = cfg.get("boot", "acpi")
+        with vg.Vm(name, cfg["args"], arch=arch, boot=boot,
                    accel=vg.accel() if arch == "x86_64" else "tcg") as vm:
             topo = vm.qmp.cmd("query-topology")
             point("query-topology reports no findings", not topo["findings"],
                   str(topo["findings"]))
             text = vm.boot(timeout=300)
             view = vg.parse_guest(text)
+            view["boot"] = boot
             point("guest boots", True)
     except (vg.QemuError, vg.GuestTimeout) as e:
         point("guest boots", False, str(e))
 
     if view is not None:
         cpuid = vg.compare_cpuid(topo, view) if view["arch"] == "x86_64" else []
-        for r in (vg.compare(topo, view) + cpuid + vg.compare_pptt(topo, view) +
-                  vg.compare_acpi(topo, view) + vg.compare_emitted(topo, view) +
-                  vg.compare_iasl(view)):
+        if boot == "dt":
+            tables = vg.compare_dt(topo, view)
+        else:
+            tables = (vg.compare_pptt(topo, view) + vg.compare_acpi(topo, view) +
+                      vg.compare_emitted(topo, view) + vg.compare_iasl(view))
+        for r in vg.compare(topo, view) + cpuid + tables:
             point(r.name, r.ok, r.detail)
 
     print("TAP version 13")

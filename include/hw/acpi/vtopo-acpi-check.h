@@ -15,12 +15,6 @@
 #include "hw/core/vtopo-cache.h"
 #include "hw/acpi/vtopo-acpi-decode.h"
 
-/* A cache the vCPUs describe, and the level whose domains share it. */
-typedef struct VTopoSharedCache {
-    VTopoCache geometry;
-    VTopoLevel sharing;
-} VTopoSharedCache;
-
 /*
  * vtopo_acpi_check: compare the tables in @t with each other and with
  * @topo and its @nr_caches @caches, appending a VTopoFinding (severity

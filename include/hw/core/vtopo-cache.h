@@ -49,6 +49,12 @@ typedef struct VTopoCache {
     bool inclusive;
 } VTopoCache;
 
+/* A cache the vCPUs describe, and the level whose domains share it. */
+typedef struct VTopoSharedCache {
+    VTopoCache geometry;
+    VTopoLevel sharing;
+} VTopoSharedCache;
+
 const char *vtopo_cache_type_name(VTopoCacheType type);
 
 /* Number of sets: size / (ways x partitions x line size). */

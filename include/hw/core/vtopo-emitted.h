@@ -1,0 +1,55 @@
+/*
+ * vtopo: what a machine told its guest about the topology, and the
+ * findings of checking it against the model
+ *
+ * Copyright (c) 2026 The vtopo authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_CORE_VTOPO_EMITTED_H
+#define HW_CORE_VTOPO_EMITTED_H
+
+#include "hw/boards.h"
+#include "hw/core/vtopo-cache.h"
+
+/*
+ * One firmware table as the guest reads it: @sha256 is computed over
+ * its bytes as the guest sees them (ACPI: with the checksum the
+ * firmware fills in).
+ */
+typedef struct VTopoEmittedTable {
+    char signature[5];
+    uint32_t length;
+    char *sha256;
+} VTopoEmittedTable;
+
+/*
+ * VTopoEmitted: what machine init built and what checking it found.
+ * @acpi_checked, @fdt_checked: whether each description was checked.
+ * @tables: VTopoEmittedTable, the ACPI topology tables.
+ * @findings: VTopoFinding, where a description disagrees with itself
+ *            or with the topology model.
+ */
+typedef struct VTopoEmitted {
+    bool acpi_checked;
+    bool fdt_checked;
+    GArray *tables;
+    GArray *findings;
+} VTopoEmitted;
+
+/* @ms's record, created empty on first use. */
+VTopoEmitted *machine_vtopo_emitted(MachineState *ms);
+
+/*
+ * The caches the vCPUs of @ms describe, as the target recorded them in
+ * smp_cache_effective, into @caches (room for CACHE_LEVEL_AND_TYPE__MAX);
+ * returns how many.
+ */
+unsigned int machine_vtopo_shared_caches(MachineState *ms,
+                                         VTopoSharedCache *caches);
+
+/* Warn about the findings from @first on, as a guest-visible bug. */
+void machine_vtopo_warn_findings(MachineState *ms, guint first);
+
+#endif
