@@ -8,7 +8,6 @@
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
-#include "qemu/error-report.h"
 #include "hw/acpi/vtopo-acpi-check.h"
 #include "hw/acpi/vtopo-acpi-machine.h"
 #include "hw/core/vtopo-emitted.h"
