@@ -1,0 +1,508 @@
+/*
+ * vtopo: decode the topology a device tree describes, and check it
+ * against the topology model
+ *
+ * Bindings: Devicetree Specification v0.4 (3.7 CPU nodes, 3.8 cache
+ * nodes); Linux's Documentation/devicetree/bindings/cpu/cpu-topology.txt
+ * (cpu-map) and numa.txt (numa-node-id, distance-map).
+ *
+ * Copyright (c) 2026 The vtopo authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include <libfdt.h>
+#include "hw/core/vtopo-fdt-check.h"
+
+/* cpu-map nodes are named <level><N>; clusters may nest, so allow some */
+static const char *const vtopo_fdt_map_names[VTOPO_FDT_MAP__MAX] = {
+    [VTOPO_FDT_MAP_SOCKET] = "socket",
+    [VTOPO_FDT_MAP_CLUSTER] = "cluster",
+    [VTOPO_FDT_MAP_CORE] = "core",
+    [VTOPO_FDT_MAP_THREAD] = "thread",
+};
+#define VTOPO_FDT_MAP_DEPTH 8
+
+#define VTOPO_FDT_MAX_CACHES \
+    ((unsigned int)G_N_ELEMENTS(((VTopoFdtCpu *)NULL)->caches))
+
+typedef struct VTopoFdtBlob {
+    const void *fdt;
+    VTopoFdtTopology *out;
+    char **err;
+} VTopoFdtBlob;
+
+static bool G_GNUC_PRINTF(2, 3)
+vtopo_fdt_fail(VTopoFdtBlob *b, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    *b->err = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+/*
+ * A one-cell property of the node at @offset: false if absent (@value
+ * untouched), an error if it is not 4 bytes.
+ */
+static bool vtopo_fdt_u32(VTopoFdtBlob *b, int offset, const char *name,
+                          uint32_t *value, bool *ok)
+{
+    int len;
+    const fdt32_t *p = fdt_getprop(b->fdt, offset, name, &len);
+
+    if (!p) {
+        return false;
+    }
+    if (len != sizeof(*p)) {
+        *ok = vtopo_fdt_fail(b, "%s: %s has %d bytes, not 4",
+                             fdt_get_name(b->fdt, offset, NULL), name, len);
+        return false;
+    }
+    *value = fdt32_to_cpu(*p);
+    return true;
+}
+
+/* The L1 of @prefix ("d-cache", "i-cache") of the CPU node at @offset */
+static bool vtopo_fdt_l1(VTopoFdtBlob *b, int offset, const char *prefix,
+                         VTopoFdtCache *c)
+{
+    g_autofree char *size = g_strdup_printf("%s-size", prefix);
+    g_autofree char *sets = g_strdup_printf("%s-sets", prefix);
+    g_autofree char *line = g_strdup_printf("%s-line-size", prefix);
+    bool ok = true;
+
+    *c = (VTopoFdtCache) { .node_offset = offset, .level = 1 };
+    vtopo_fdt_u32(b, offset, size, &c->size, &ok);
+    vtopo_fdt_u32(b, offset, sets, &c->sets, &ok);
+    vtopo_fdt_u32(b, offset, line, &c->line_size, &ok);
+    return ok;
+}
+
+/* Index of the cache node at @offset in out->caches, added if new */
+static int vtopo_fdt_cache_node(VTopoFdtBlob *b, int offset)
+{
+    VTopoFdtCache c = { .node_offset = offset };
+    bool ok = true;
+
+    for (guint i = 0; i < b->out->caches->len; i++) {
+        if (g_array_index(b->out->caches, VTopoFdtCache, i).node_offset ==
+            offset) {
+            return i;
+        }
+    }
+    if (fdt_node_check_compatible(b->fdt, offset, "cache")) {
+        vtopo_fdt_fail(b, "%s: next-level-cache is not a \"cache\" node",
+                       fdt_get_name(b->fdt, offset, NULL));
+        return -1;
+    }
+    if (!vtopo_fdt_u32(b, offset, "cache-level", &c.level, &ok)) {
+        if (ok) {
+            vtopo_fdt_fail(b, "%s: no cache-level",
+                           fdt_get_name(b->fdt, offset, NULL));
+        }
+        return -1;
+    }
+    vtopo_fdt_u32(b, offset, "cache-size", &c.size, &ok);
+    vtopo_fdt_u32(b, offset, "cache-sets", &c.sets, &ok);
+    vtopo_fdt_u32(b, offset, "cache-line-size", &c.line_size, &ok);
+    if (!ok) {
+        return -1;
+    }
+    g_array_append_val(b->out->caches, c);
+    return b->out->caches->len - 1;
+}
+
+/* The next-level-cache chain from the node at @offset into @cpu */
+static bool vtopo_fdt_cache_chain(VTopoFdtBlob *b, int offset,
+                                  VTopoFdtCpu *cpu)
+{
+    uint32_t phandle;
+    bool ok = true;
+
+    while (vtopo_fdt_u32(b, offset, "next-level-cache", &phandle, &ok)) {
+        int index;
+
+        if (cpu->nr_caches == VTOPO_FDT_MAX_CACHES) {
+            return vtopo_fdt_fail(b, "next-level-cache chain from %s is "
+                                  "longer than %u (a loop?)",
+                                  fdt_get_name(b->fdt, cpu->node_offset,
+                                               NULL),
+                                  VTOPO_FDT_MAX_CACHES);
+        }
+        offset = fdt_node_offset_by_phandle(b->fdt, phandle);
+        if (offset < 0) {
+            return vtopo_fdt_fail(b, "next-level-cache <0x%x> names no "
+                                  "node", phandle);
+        }
+        index = vtopo_fdt_cache_node(b, offset);
+        if (index < 0) {
+            return false;
+        }
+        cpu->caches[cpu->nr_caches++] = index;
+    }
+    return ok;
+}
+
+static bool vtopo_fdt_decode_cpu(VTopoFdtBlob *b, int offset,
+                                 uint32_t addr_cells)
+{
+    VTopoFdtCpu cpu = { .node_offset = offset, .node = -1 };
+    const fdt32_t *reg;
+    uint32_t node;
+    bool ok = true;
+    int len;
+
+    reg = fdt_getprop(b->fdt, offset, "reg", &len);
+    if (!reg || len != (int)(addr_cells * sizeof(*reg))) {
+        return vtopo_fdt_fail(b, "%s: reg is missing or not %u cells",
+                              fdt_get_name(b->fdt, offset, NULL),
+                              addr_cells);
+    }
+    for (uint32_t i = 0; i < addr_cells; i++) {
+        cpu.reg = cpu.reg << 32 | fdt32_to_cpu(reg[i]);
+    }
+    if (vtopo_fdt_u32(b, offset, "numa-node-id", &node, &ok)) {
+        cpu.node = node;
+    }
+    for (int l = 0; l < VTOPO_FDT_MAP__MAX; l++) {
+        cpu.map[l] = -1;
+    }
+    if (!ok || !vtopo_fdt_l1(b, offset, "d-cache", &cpu.l1d) ||
+        !vtopo_fdt_l1(b, offset, "i-cache", &cpu.l1i) ||
+        !vtopo_fdt_cache_chain(b, offset, &cpu)) {
+        return false;
+    }
+    g_array_append_val(b->out->cpus, cpu);
+    return true;
+}
+
+/* The cpu-map node at @offset, @depth below /cpus/cpu-map, in @map */
+static bool vtopo_fdt_decode_map(VTopoFdtBlob *b, int offset, int depth,
+                                 int map[VTOPO_FDT_MAP__MAX])
+{
+    int child;
+
+    if (depth > VTOPO_FDT_MAP_DEPTH) {
+        return vtopo_fdt_fail(b, "cpu-map is deeper than %d",
+                              VTOPO_FDT_MAP_DEPTH);
+    }
+    fdt_for_each_subnode(child, b->fdt, offset) {
+        const char *name = fdt_get_name(b->fdt, child, NULL);
+        int sub[VTOPO_FDT_MAP__MAX];
+        uint32_t phandle;
+        bool ok = true;
+        int l;
+
+        memcpy(sub, map, sizeof(sub));
+        for (l = 0; l < VTOPO_FDT_MAP__MAX; l++) {
+            size_t n = strlen(vtopo_fdt_map_names[l]);
+
+            if (!strncmp(name, vtopo_fdt_map_names[l], n) &&
+                g_ascii_isdigit(name[n])) {
+                sub[l] = MIN(g_ascii_strtoull(name + n, NULL, 10), INT_MAX);
+                break;
+            }
+        }
+        if (l == VTOPO_FDT_MAP__MAX) {
+            return vtopo_fdt_fail(b, "cpu-map node %s is no socket, "
+                                  "cluster, core or thread", name);
+        }
+        if (vtopo_fdt_u32(b, child, "cpu", &phandle, &ok)) {
+            int cpu = fdt_node_offset_by_phandle(b->fdt, phandle);
+            guint i;
+
+            for (i = 0; i < b->out->cpus->len; i++) {
+                VTopoFdtCpu *c = &g_array_index(b->out->cpus, VTopoFdtCpu, i);
+
+                if (c->node_offset == cpu) {
+                    memcpy(c->map, sub, sizeof(sub));
+                    break;
+                }
+            }
+            if (i == b->out->cpus->len) {
+                return vtopo_fdt_fail(b, "cpu-map %s: cpu <0x%x> is no CPU "
+                                      "node", name, phandle);
+            }
+        }
+        if (!ok || !vtopo_fdt_decode_map(b, child, depth + 1, sub)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+VTopoFdtTopology *vtopo_fdt_topology_new(void)
+{
+    VTopoFdtTopology *t = g_new0(VTopoFdtTopology, 1);
+
+    t->cpus = g_array_new(false, false, sizeof(VTopoFdtCpu));
+    t->caches = g_array_new(false, false, sizeof(VTopoFdtCache));
+    t->distances = g_array_new(false, false, sizeof(uint32_t));
+    return t;
+}
+
+void vtopo_fdt_topology_free(VTopoFdtTopology *t)
+{
+    if (!t) {
+        return;
+    }
+    g_array_free(t->cpus, true);
+    g_array_free(t->caches, true);
+    g_array_free(t->distances, true);
+    g_free(t);
+}
+
+bool vtopo_fdt_decode(VTopoFdtTopology *t, const void *fdt, size_t size,
+                      char **err)
+{
+    VTopoFdtBlob b = { .fdt = fdt, .out = t, .err = err };
+    const fdt32_t *matrix;
+    uint32_t addr_cells = 1;
+    int cpus, node, len, rc;
+    bool ok = true;
+    int map[VTOPO_FDT_MAP__MAX] = { -1, -1, -1, -1 };
+
+    if (size > INT_MAX) {
+        return vtopo_fdt_fail(&b, "%zu bytes is too large", size);
+    }
+    rc = fdt_check_full(fdt, size);
+    if (rc) {
+        return vtopo_fdt_fail(&b, "not a valid device tree: %s",
+                              fdt_strerror(rc));
+    }
+    cpus = fdt_path_offset(fdt, "/cpus");
+    if (cpus < 0) {
+        return vtopo_fdt_fail(&b, "no /cpus node");
+    }
+    vtopo_fdt_u32(&b, cpus, "#address-cells", &addr_cells, &ok);
+    if (!ok || addr_cells < 1 || addr_cells > 2) {
+        return ok ? vtopo_fdt_fail(&b, "/cpus has #address-cells %u",
+                                   addr_cells) : false;
+    }
+    fdt_for_each_subnode(node, fdt, cpus) {
+        const char *type = fdt_getprop(fdt, node, "device_type", &len);
+
+        if (type && len == sizeof("cpu") && !memcmp(type, "cpu", len) &&
+            !vtopo_fdt_decode_cpu(&b, node, addr_cells)) {
+            return false;
+        }
+    }
+    node = fdt_subnode_offset(fdt, cpus, "cpu-map");
+    if (node >= 0 && !vtopo_fdt_decode_map(&b, node, 0, map)) {
+        return false;
+    }
+    node = fdt_path_offset(fdt, "/distance-map");
+    if (node >= 0) {
+        matrix = fdt_getprop(fdt, node, "distance-matrix", &len);
+        if (!matrix || len % (3 * sizeof(*matrix))) {
+            return vtopo_fdt_fail(&b, "/distance-map: distance-matrix is "
+                                  "missing or not triples");
+        }
+        for (int i = 0; i < len / (int)sizeof(*matrix); i++) {
+            uint32_t v = fdt32_to_cpu(matrix[i]);
+
+            g_array_append_val(t->distances, v);
+        }
+    }
+    return true;
+}
+
+/*
+ * Whether grouping the present vCPUs by @key (one per VTopoFdtCpu, in
+ * the order of @cpu_of) is grouping them by the domains of @level.
+ */
+static bool vtopo_fdt_groups_match(const VTopo *topo, const VTopoCpu **cpu_of,
+                                   const int64_t *key, unsigned int n,
+                                   VTopoLevel level)
+{
+    g_autoptr(GHashTable) domain_of = g_hash_table_new(g_int64_hash,
+                                                       g_int64_equal);
+    g_autoptr(GHashTable) key_of = g_hash_table_new(NULL, NULL);
+
+    for (unsigned int i = 0; i < n; i++) {
+        int domain = vtopo_cpu_domain(topo, cpu_of[i], level);
+        gpointer d = GINT_TO_POINTER(domain + 1);
+        gpointer seen = g_hash_table_lookup(domain_of, &key[i]);
+
+        if (domain < 0 || (seen && seen != d)) {
+            return false;
+        }
+        g_hash_table_insert(domain_of, (gpointer)&key[i], d);
+        seen = g_hash_table_lookup(key_of, d);
+        if (seen && *(const int64_t *)seen != key[i]) {
+            return false;
+        }
+        g_hash_table_insert(key_of, d, (gpointer)&key[i]);
+    }
+    return true;
+}
+
+static const VTopoCpu *vtopo_fdt_vcpu(const VTopo *topo, uint64_t reg)
+{
+    for (unsigned int i = 0; i < topo->nr_cpus; i++) {
+        if (topo->cpus[i].present && topo->cpus[i].arch_id == reg) {
+            return &topo->cpus[i];
+        }
+    }
+    return NULL;
+}
+
+void vtopo_fdt_check(const VTopo *topo, const VTopoSharedCache *caches,
+                     unsigned int nr_caches, const VTopoFdtTopology *t,
+                     GArray *findings)
+{
+    static const VTopoLevel map_level[VTOPO_FDT_MAP__MAX] = {
+        VTOPO_LEVEL_SOCKET, VTOPO_LEVEL_CLUSTER, VTOPO_LEVEL_CORE,
+        VTOPO_LEVEL_THREAD,
+    };
+    unsigned int n = t->cpus->len, present = 0;
+    g_autofree const VTopoCpu **cpu_of = g_new0(const VTopoCpu *, n);
+    g_autofree int64_t *key = g_new0(int64_t, n);
+
+    for (unsigned int i = 0; i < topo->nr_cpus; i++) {
+        present += topo->cpus[i].present;
+    }
+    for (unsigned int i = 0; i < n; i++) {
+        const VTopoFdtCpu *c = &g_array_index(t->cpus, VTopoFdtCpu, i);
+
+        cpu_of[i] = vtopo_fdt_vcpu(topo, c->reg);
+        if (!cpu_of[i]) {
+            vtopo_add_finding(findings, "fdt-cpus", VTOPO_SEVERITY_ERROR,
+                              "the device tree has a CPU with reg 0x%" PRIx64
+                              ", which is no present vCPU", c->reg);
+            return;
+        }
+    }
+    if (n != present) {
+        vtopo_add_finding(findings, "fdt-cpus", VTOPO_SEVERITY_ERROR,
+                          "the device tree has %u CPU nodes for %u present "
+                          "vCPUs", n, present);
+        return;
+    }
+
+    for (int l = 0; l < VTOPO_FDT_MAP__MAX; l++) {
+        bool described = false;
+
+        for (unsigned int i = 0; i < n; i++) {
+            const VTopoFdtCpu *c = &g_array_index(t->cpus, VTopoFdtCpu, i);
+
+            /* The path down to this level identifies the domain */
+            key[i] = 0;
+            for (int k = 0; k <= l; k++) {
+                key[i] = key[i] * 4096 + c->map[k] + 1;
+            }
+            described |= c->map[l] >= 0;
+        }
+        if (described && topo->shape.supported[map_level[l]] &&
+            !vtopo_fdt_groups_match(topo, cpu_of, key, n, map_level[l])) {
+            vtopo_add_finding(findings, "fdt-cpu-map", VTOPO_SEVERITY_ERROR,
+                              "cpu-map does not group the vCPUs by %s",
+                              vtopo_level_name(map_level[l]));
+        }
+    }
+
+    for (unsigned int i = 0; i < n; i++) {
+        const VTopoFdtCpu *c = &g_array_index(t->cpus, VTopoFdtCpu, i);
+
+        if (c->node != cpu_of[i]->node) {
+            vtopo_add_finding(findings, "fdt-numa", VTOPO_SEVERITY_ERROR,
+                              "CPU node with reg 0x%" PRIx64 " has "
+                              "numa-node-id %" PRId64 ", its vCPU is in "
+                              "node %d", c->reg, c->node, cpu_of[i]->node);
+            break;
+        }
+    }
+    if (topo->nr_nodes && topo->nodes[0].distance[0]) {
+        g_autofree uint8_t *got = g_new0(uint8_t,
+                                         topo->nr_nodes * topo->nr_nodes);
+        bool same = true;
+
+        for (guint i = 0; i + 2 < t->distances->len; i += 3) {
+            uint32_t from = g_array_index(t->distances, uint32_t, i);
+            uint32_t to = g_array_index(t->distances, uint32_t, i + 1);
+
+            if (from < topo->nr_nodes && to < topo->nr_nodes) {
+                got[from * topo->nr_nodes + to] =
+                    g_array_index(t->distances, uint32_t, i + 2);
+                /* The matrix may list one direction only */
+                if (!got[to * topo->nr_nodes + from]) {
+                    got[to * topo->nr_nodes + from] =
+                        got[from * topo->nr_nodes + to];
+                }
+            }
+        }
+        for (unsigned int i = 0; i < topo->nr_nodes; i++) {
+            for (unsigned int j = 0; j < topo->nr_nodes; j++) {
+                same &= got[i * topo->nr_nodes + j] ==
+                        topo->nodes[i].distance[j];
+            }
+        }
+        if (!same) {
+            vtopo_add_finding(findings, "fdt-numa", VTOPO_SEVERITY_ERROR,
+                              "/distance-map does not hold the configured "
+                              "distances");
+        }
+    }
+
+    for (unsigned int k = 0; k < nr_caches; k++) {
+        const VTopoCache *want = &caches[k].geometry;
+        bool found_all = true;
+
+        for (unsigned int i = 0; i < n && found_all; i++) {
+            const VTopoFdtCpu *c = &g_array_index(t->cpus, VTopoFdtCpu, i);
+            const VTopoFdtCache *got = NULL;
+
+            if (want->level == 1) {
+                got = want->type == VTOPO_CACHE_INSTRUCTION ? &c->l1i
+                                                            : &c->l1d;
+                key[i] = i;
+            } else {
+                for (unsigned int j = 0; j < c->nr_caches && !got; j++) {
+                    const VTopoFdtCache *e =
+                        &g_array_index(t->caches, VTopoFdtCache,
+                                       c->caches[j]);
+
+                    if (e->level == want->level) {
+                        got = e;
+                        key[i] = e->node_offset;
+                    }
+                }
+            }
+            if (!got || !got->size) {
+                vtopo_add_finding(findings, "fdt-caches",
+                                  VTOPO_SEVERITY_ERROR, "the device tree "
+                                  "gives CPU 0x%" PRIx64 " no L%u %s cache",
+                                  c->reg, want->level,
+                                  vtopo_cache_type_name(want->type));
+                found_all = false;
+            } else if (got->size != want->size ||
+                       got->sets != vtopo_cache_sets(want) ||
+                       got->line_size != want->line_size) {
+                vtopo_add_finding(findings, "fdt-caches",
+                                  VTOPO_SEVERITY_ERROR, "the device tree "
+                                  "L%u %s cache of CPU 0x%" PRIx64 " has "
+                                  "size %u, %u sets, %u-byte lines; the vCPU "
+                                  "describes %" PRIu64 ", %" PRIu64 ", %u",
+                                  want->level,
+                                  vtopo_cache_type_name(want->type), c->reg,
+                                  got->size, got->sets, got->line_size,
+                                  want->size, vtopo_cache_sets(want),
+                                  want->line_size);
+                found_all = false;
+            }
+        }
+        if (found_all && want->level > 1 &&
+            !vtopo_fdt_groups_match(topo, cpu_of, key, n,
+                                    caches[k].sharing)) {
+            vtopo_add_finding(findings, "fdt-caches", VTOPO_SEVERITY_ERROR,
+                              "the device tree does not share the L%u %s "
+                              "cache per %s", want->level,
+                              vtopo_cache_type_name(want->type),
+                              vtopo_level_name(caches[k].sharing));
+        }
+    }
+}

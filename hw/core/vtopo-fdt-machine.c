@@ -1,0 +1,49 @@
+/*
+ * vtopo: check the device tree a machine built against its topology
+ *
+ * Copyright (c) 2026 The vtopo authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include <libfdt.h>
+#include "qapi/error.h"
+#include "hw/core/vtopo-emitted.h"
+#include "hw/core/vtopo-fdt-check.h"
+#include "hw/core/vtopo-fdt-machine.h"
+#include "hw/core/vtopo-machine.h"
+
+void machine_vtopo_check_fdt(MachineState *ms)
+{
+    g_autoptr(VTopoFdtTopology) decoded = vtopo_fdt_topology_new();
+    VTopoSharedCache caches[CACHE_LEVEL_AND_TYPE__MAX];
+    unsigned int nr_caches = machine_vtopo_shared_caches(ms, caches);
+    g_autofree char *reason = NULL;
+    g_autoptr(VTopo) topo = NULL;
+    VTopoEmitted *emitted;
+    Error *err = NULL;
+    guint first;
+
+    if (!ms->fdt || !MACHINE_GET_CLASS(ms)->possible_cpu_arch_ids ||
+        machine_vtopo_emitted(ms)->fdt_checked) {
+        return;
+    }
+    topo = machine_vtopo_new(ms, &err);
+    if (!topo) {
+        warn_report_err(err);
+        return;
+    }
+    emitted = machine_vtopo_emitted(ms);
+    emitted->fdt_checked = true;
+    first = emitted->findings->len;
+    if (!vtopo_fdt_decode(decoded, ms->fdt, fdt_totalsize(ms->fdt),
+                          &reason)) {
+        vtopo_add_finding(emitted->findings, "fdt-decode",
+                          VTOPO_SEVERITY_ERROR, "the device tree cannot be "
+                          "decoded: %s", reason);
+    } else {
+        vtopo_fdt_check(topo, caches, nr_caches, decoded, emitted->findings);
+    }
+    machine_vtopo_warn_findings(ms, first);
+}
