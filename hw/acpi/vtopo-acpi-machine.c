@@ -7,7 +7,6 @@
  */
 
 #include "qemu/osdep.h"
-#include "qapi/error.h"
 #include "hw/acpi/vtopo-acpi-check.h"
 #include "hw/acpi/vtopo-acpi-machine.h"
 #include "hw/core/vtopo-emitted.h"
@@ -28,24 +27,15 @@ void machine_vtopo_check_acpi(MachineState *ms, GArray *table_data)
     g_autoptr(VTopoAcpiTables) tables = vtopo_acpi_tables_new();
     VTopoSharedCache caches[CACHE_LEVEL_AND_TYPE__MAX];
     unsigned int nr_caches = machine_vtopo_shared_caches(ms, caches);
-    g_autoptr(VTopo) topo = NULL;
-    VTopoEmitted *emitted;
-    Error *err = NULL;
+    VTopoEmitted *emitted = machine_vtopo_emitted(ms);
+    g_autoptr(VTopo) topo = machine_vtopo_for_check(ms,
+                                                    &emitted->acpi_checked);
+    guint first = emitted->findings->len;
     uint32_t offset, length;
-    guint first;
 
-    if (!MACHINE_GET_CLASS(ms)->possible_cpu_arch_ids ||
-        machine_vtopo_emitted(ms)->acpi_checked) {
-        return;
-    }
-    topo = machine_vtopo_new(ms, &err);
     if (!topo) {
-        warn_report_err(err);
         return;
     }
-    emitted = machine_vtopo_emitted(ms);
-    emitted->acpi_checked = true;
-    first = emitted->findings->len;
     trace_vtopo_acpi_check_begin(topo->nr_cpus, table_data->len);
 
     /* The tables lie back to back; zero padding ends them. */

@@ -8,6 +8,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qapi/error.h"
 #include "qemu/error-report.h"
 #include "hw/core/vtopo-emitted.h"
 #include "hw/core/vtopo-machine.h"
@@ -30,6 +31,22 @@ VTopoEmitted *machine_vtopo_emitted(MachineState *ms)
         ms->vtopo_emitted = e;
     }
     return ms->vtopo_emitted;
+}
+
+VTopo *machine_vtopo_for_check(MachineState *ms, bool *checked)
+{
+    Error *err = NULL;
+    VTopo *topo;
+
+    if (*checked || !MACHINE_GET_CLASS(ms)->possible_cpu_arch_ids) {
+        return NULL;
+    }
+    *checked = true;
+    topo = machine_vtopo_new(ms, &err);
+    if (!topo) {
+        warn_report_err(err);
+    }
+    return topo;
 }
 
 unsigned int machine_vtopo_shared_caches(MachineState *ms,

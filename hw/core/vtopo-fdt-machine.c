@@ -8,7 +8,6 @@
 
 #include "qemu/osdep.h"
 #include <libfdt.h>
-#include "qapi/error.h"
 #include "hw/core/vtopo-emitted.h"
 #include "hw/core/vtopo-fdt-check.h"
 #include "hw/core/vtopo-fdt-machine.h"
@@ -19,24 +18,15 @@ void machine_vtopo_check_fdt(MachineState *ms)
     g_autoptr(VTopoFdtTopology) decoded = vtopo_fdt_topology_new();
     VTopoSharedCache caches[CACHE_LEVEL_AND_TYPE__MAX];
     unsigned int nr_caches = machine_vtopo_shared_caches(ms, caches);
+    VTopoEmitted *emitted = machine_vtopo_emitted(ms);
+    g_autoptr(VTopo) topo = machine_vtopo_for_check(ms,
+                                                    &emitted->fdt_checked);
+    guint first = emitted->findings->len;
     g_autofree char *reason = NULL;
-    g_autoptr(VTopo) topo = NULL;
-    VTopoEmitted *emitted;
-    Error *err = NULL;
-    guint first;
 
-    if (!ms->fdt || !MACHINE_GET_CLASS(ms)->possible_cpu_arch_ids ||
-        machine_vtopo_emitted(ms)->fdt_checked) {
+    if (!topo || !ms->fdt) {
         return;
     }
-    topo = machine_vtopo_new(ms, &err);
-    if (!topo) {
-        warn_report_err(err);
-        return;
-    }
-    emitted = machine_vtopo_emitted(ms);
-    emitted->fdt_checked = true;
-    first = emitted->findings->len;
     if (!vtopo_fdt_decode(decoded, ms->fdt, fdt_totalsize(ms->fdt),
                           &reason)) {
         vtopo_add_finding(emitted->findings, "fdt-decode",

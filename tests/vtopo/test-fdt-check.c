@@ -12,7 +12,7 @@
  */
 
 #include "qemu/osdep.h"
-#include <check.h>
+#include "vtopo-check.h"
 #include <libfdt.h>
 #include "hw/core/vtopo-fdt-check.h"
 
@@ -267,16 +267,10 @@ int main(void)
 {
     Suite *s = suite_create("fdt-check");
     TCase *tc = tcase_create("check");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, test_consistent);
     tcase_add_loop_test(tc, test_fault, 0, G_N_ELEMENTS(faults));
     tcase_add_test(tc, test_malformed_blob);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return vtopo_check_run(s);
 }

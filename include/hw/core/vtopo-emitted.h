@@ -42,6 +42,14 @@ typedef struct VTopoEmitted {
 VTopoEmitted *machine_vtopo_emitted(MachineState *ms);
 
 /*
+ * The topology model to check @ms's firmware description against, once:
+ * NULL if *@checked is already set or @ms has no model (with a warning
+ * if building it fails); sets *@checked otherwise.  @checked is a flag
+ * of machine_vtopo_emitted(@ms).
+ */
+VTopo *machine_vtopo_for_check(MachineState *ms, bool *checked);
+
+/*
  * The caches the vCPUs of @ms describe, as the target recorded them in
  * smp_cache_effective, into @caches (room for CACHE_LEVEL_AND_TYPE__MAX);
  * returns how many.
