@@ -27,11 +27,33 @@ static const char *const vtopo_fdt_map_names[VTOPO_FDT_MAP__MAX] = {
 #define VTOPO_FDT_MAX_CACHES \
     ((unsigned int)G_N_ELEMENTS(((VTopoFdtCpu *)NULL)->caches))
 
+/*
+ * The blob being decoded.  @by_phandle maps phandles to node offsets,
+ * @cpu_at node offsets of CPU nodes to their index + 1, @cache_at those
+ * of cache nodes (each built once: libfdt's lookups by phandle walk the
+ * whole tree).
+ */
 typedef struct VTopoFdtBlob {
     const void *fdt;
     VTopoFdtTopology *out;
     char **err;
+    GHashTable *by_phandle;
+    GHashTable *cpu_at;
+    GHashTable *cache_at;
 } VTopoFdtBlob;
+
+/* The node with @phandle, or -1 */
+static int vtopo_fdt_node_by_phandle(VTopoFdtBlob *b, uint32_t phandle)
+{
+    gpointer offset;
+
+    if (!g_hash_table_lookup_extended(b->by_phandle,
+                                      GUINT_TO_POINTER(phandle), NULL,
+                                      &offset)) {
+        return -1;
+    }
+    return GPOINTER_TO_INT(offset);
+}
 
 static bool G_GNUC_PRINTF(2, 3)
 vtopo_fdt_fail(VTopoFdtBlob *b, const char *fmt, ...)
@@ -86,13 +108,11 @@ static bool vtopo_fdt_l1(VTopoFdtBlob *b, int offset, const char *prefix,
 static int vtopo_fdt_cache_node(VTopoFdtBlob *b, int offset)
 {
     VTopoFdtCache c = { .node_offset = offset };
+    gpointer index = g_hash_table_lookup(b->cache_at, GINT_TO_POINTER(offset));
     bool ok = true;
 
-    for (guint i = 0; i < b->out->caches->len; i++) {
-        if (g_array_index(b->out->caches, VTopoFdtCache, i).node_offset ==
-            offset) {
-            return i;
-        }
+    if (index) {
+        return GPOINTER_TO_INT(index) - 1;
     }
     if (fdt_node_check_compatible(b->fdt, offset, "cache")) {
         vtopo_fdt_fail(b, "%s: next-level-cache is not a \"cache\" node",
@@ -113,6 +133,8 @@ static int vtopo_fdt_cache_node(VTopoFdtBlob *b, int offset)
         return -1;
     }
     g_array_append_val(b->out->caches, c);
+    g_hash_table_insert(b->cache_at, GINT_TO_POINTER(offset),
+                        GINT_TO_POINTER(b->out->caches->len));
     return b->out->caches->len - 1;
 }
 
@@ -133,7 +155,7 @@ static bool vtopo_fdt_cache_chain(VTopoFdtBlob *b, int offset,
                                                NULL),
                                   VTOPO_FDT_MAX_CACHES);
         }
-        offset = fdt_node_offset_by_phandle(b->fdt, phandle);
+        offset = vtopo_fdt_node_by_phandle(b, phandle);
         if (offset < 0) {
             return vtopo_fdt_fail(b, "next-level-cache <0x%x> names no "
                                   "node", phandle);
@@ -177,6 +199,8 @@ static bool vtopo_fdt_decode_cpu(VTopoFdtBlob *b, int offset,
         return false;
     }
     g_array_append_val(b->out->cpus, cpu);
+    g_hash_table_insert(b->cpu_at, GINT_TO_POINTER(offset),
+                        GINT_TO_POINTER(b->out->cpus->len));
     return true;
 }
 
@@ -212,21 +236,16 @@ static bool vtopo_fdt_decode_map(VTopoFdtBlob *b, int offset, int depth,
                                   "cluster, core or thread", name);
         }
         if (vtopo_fdt_u32(b, child, "cpu", &phandle, &ok)) {
-            int cpu = fdt_node_offset_by_phandle(b->fdt, phandle);
-            guint i;
+            int cpu = vtopo_fdt_node_by_phandle(b, phandle);
+            guint i = GPOINTER_TO_UINT(g_hash_table_lookup(b->cpu_at,
+                                                GINT_TO_POINTER(cpu)));
 
-            for (i = 0; i < b->out->cpus->len; i++) {
-                VTopoFdtCpu *c = &g_array_index(b->out->cpus, VTopoFdtCpu, i);
-
-                if (c->node_offset == cpu) {
-                    memcpy(c->map, sub, sizeof(sub));
-                    break;
-                }
-            }
-            if (i == b->out->cpus->len) {
+            if (cpu < 0 || !i) {
                 return vtopo_fdt_fail(b, "cpu-map %s: cpu <0x%x> is no CPU "
                                       "node", name, phandle);
             }
+            memcpy(g_array_index(b->out->cpus, VTopoFdtCpu, i - 1).map, sub,
+                   sizeof(sub));
         }
         if (!ok || !vtopo_fdt_decode_map(b, child, depth + 1, sub)) {
             return false;
@@ -259,7 +278,13 @@ void vtopo_fdt_topology_free(VTopoFdtTopology *t)
 bool vtopo_fdt_decode(VTopoFdtTopology *t, const void *fdt, size_t size,
                       char **err)
 {
-    VTopoFdtBlob b = { .fdt = fdt, .out = t, .err = err };
+    g_autoptr(GHashTable) by_phandle = g_hash_table_new(NULL, NULL);
+    g_autoptr(GHashTable) cpu_at = g_hash_table_new(NULL, NULL);
+    g_autoptr(GHashTable) cache_at = g_hash_table_new(NULL, NULL);
+    VTopoFdtBlob b = {
+        .fdt = fdt, .out = t, .err = err, .by_phandle = by_phandle,
+        .cpu_at = cpu_at, .cache_at = cache_at,
+    };
     const fdt32_t *matrix;
     uint32_t addr_cells = 1;
     int cpus, node, len, rc;
@@ -273,6 +298,15 @@ bool vtopo_fdt_decode(VTopoFdtTopology *t, const void *fdt, size_t size,
     if (rc) {
         return vtopo_fdt_fail(&b, "not a valid device tree: %s",
                               fdt_strerror(rc));
+    }
+    for (node = fdt_next_node(fdt, -1, NULL); node >= 0;
+         node = fdt_next_node(fdt, node, NULL)) {
+        uint32_t phandle = fdt_get_phandle(fdt, node);
+
+        if (phandle) {
+            g_hash_table_insert(by_phandle, GUINT_TO_POINTER(phandle),
+                                GINT_TO_POINTER(node));
+        }
     }
     cpus = fdt_path_offset(fdt, "/cpus");
     if (cpus < 0) {

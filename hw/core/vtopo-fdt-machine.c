@@ -12,6 +12,7 @@
 #include "hw/core/vtopo-fdt-check.h"
 #include "hw/core/vtopo-fdt-machine.h"
 #include "hw/core/vtopo-machine.h"
+#include "trace.h"
 
 void machine_vtopo_check_fdt(MachineState *ms)
 {
@@ -27,6 +28,7 @@ void machine_vtopo_check_fdt(MachineState *ms)
     if (!topo || !ms->fdt) {
         return;
     }
+    trace_vtopo_fdt_check_begin(topo->nr_cpus, fdt_totalsize(ms->fdt));
     if (!vtopo_fdt_decode(decoded, ms->fdt, fdt_totalsize(ms->fdt),
                           &reason)) {
         vtopo_add_finding(emitted->findings, "fdt-decode",
@@ -35,5 +37,6 @@ void machine_vtopo_check_fdt(MachineState *ms)
     } else {
         vtopo_fdt_check(topo, caches, nr_caches, decoded, emitted->findings);
     }
+    trace_vtopo_fdt_check_end(emitted->findings->len - first);
     machine_vtopo_warn_findings(ms, first);
 }

@@ -6,8 +6,9 @@ base and options, interleaved in one run; prints medians and ratios.
 Then, with 1, 4 and 16 NUMA nodes, the same ratio and the time the
 machine-init check of the ACPI tables takes (between its trace points
 vtopo_acpi_check_begin/end), per vCPU, with the 1024/256 ratio of that
-per-vCPU cost (linear: about 1).  Also the latency of query-topology on
-the largest machine.  Not a test: it asserts nothing about time, it
+per-vCPU cost (linear: about 1); and Arm virt (GICv3) at 8, 128 and
+512 vCPUs, with the device-tree check per vCPU.  Also the latency of
+query-topology on the largest machine.  Not a test: it asserts nothing about time, it
 reports."""
 
 import os
@@ -45,23 +46,31 @@ def numa_args(smp, nodes):
     return args
 
 
-TRACE = re.compile(r"@(\d+\.\d+):vtopo_acpi_check_(begin|end)")
+TRACE = re.compile(r"@(\d+\.\d+):vtopo_(?:acpi|fdt)_check_(begin|end)")
 
 
-def qmp_ready(binary, smp, machine_opts, queries=(), nodes=0, trace=False):
+def qmp_ready(binary, smp, machine_opts, queries=(), nodes=0, trace=False,
+              arch="x86_64"):
     """Seconds from exec to QMP-ready, {query: [seconds of each run]}
     for the QMP commands of @queries, run in turn, each QUERY_REPS times,
     on that one QEMU, and with @trace the seconds between the trace
-    points of the ACPI table check."""
+    points of the machine-init check (of the ACPI tables on x86, of the
+    device tree on Arm)."""
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "qmp")
         argv = [binary, "-S", "-display", "none", "-nodefaults", "-no-user-config",
-                "-L", os.path.join(vg.BUILD, "guest", "firmware"),
-                "-M", "q35" + machine_opts, "-cpu", "qemu64,+x2apic",
                 "-accel", "tcg", "-qmp", "unix:%s,server=on,wait=on" % path]
+        if arch == "x86_64":
+            argv += ["-L", os.path.join(vg.BUILD, "guest", "firmware"),
+                     "-M", "q35" + machine_opts, "-cpu", "qemu64,+x2apic"]
+            check = "vtopo_acpi_check_*"
+        else:
+            # GICv3, for more than 8 vCPUs; the device tree is checked
+            argv += ["-M", "virt,gic-version=3" + machine_opts, "-cpu", "max"]
+            check = "vtopo_fdt_check_*"
         argv += numa_args(smp, nodes)
         if trace:
-            argv += ["-msg", "timestamp=on", "-trace", "vtopo_acpi_check_*",
+            argv += ["-msg", "timestamp=on", "-trace", check,
                      "-D", os.path.join(d, "trace")]
         t0 = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -134,6 +143,23 @@ def main():
             print("%-6s %-6d check per vCPU, 1024/256: %.2f (the whole check: %.2f)" % (
                 "", nodes, per_vcpu[(nodes, 1024)] / per_vcpu[(nodes, 256)],
                 4 * per_vcpu[(nodes, 1024)] / per_vcpu[(nodes, 256)]))
+    # Arm virt: startup with the device tree (caches and the check) and
+    # the device-tree check per vCPU.
+    arm_sizes = [int(x) for x in os.environ.get("VTOPO_BENCH_ARM_SMP", "8,128,512").split(",")]
+    print("%-6s %-6s %10s %10s %8s %14s" % ("vCPUs", "Arm", "pristine s", "vtopo s",
+                                          "ratio", "DT check us/vCPU"))
+    arm_check = {}
+    for n in arm_sizes:
+        base, ours_t, check = [], [], []
+        for _ in range(reps):
+            base.append(qmp_ready(vg.pristine_binary("aarch64"), n, "", arch="aarch64")[0])
+            r = qmp_ready(vg.qemu_binary("aarch64"), n, "", trace=True, arch="aarch64")
+            ours_t.append(r[0])
+            check.append(r[2])
+        arm_check[n] = statistics.median(check) / n
+        print("%-6d %-6s %10.4f %10.4f %8.3f %14.3f" % (
+            n, "virt", statistics.median(base), statistics.median(ours_t),
+            statistics.median(ours_t) / statistics.median(base), arm_check[n] * 1e6))
     # query-topology against QEMU's own per-vCPU query on the same
     # machine (both list every vCPU), end to end through the QMP socket.
     n = max(sizes)
