@@ -375,16 +375,6 @@ static bool vtopo_fdt_groups_match(const VTopo *topo, const VTopoCpu **cpu_of,
     return true;
 }
 
-static const VTopoCpu *vtopo_fdt_vcpu(const VTopo *topo, uint64_t reg)
-{
-    for (unsigned int i = 0; i < topo->nr_cpus; i++) {
-        if (topo->cpus[i].present && topo->cpus[i].arch_id == reg) {
-            return &topo->cpus[i];
-        }
-    }
-    return NULL;
-}
-
 void vtopo_fdt_check(const VTopo *topo, const VTopoSharedCache *caches,
                      unsigned int nr_caches, const VTopoFdtTopology *t,
                      GArray *findings)
@@ -393,28 +383,36 @@ void vtopo_fdt_check(const VTopo *topo, const VTopoSharedCache *caches,
         VTOPO_LEVEL_SOCKET, VTOPO_LEVEL_CLUSTER, VTOPO_LEVEL_CORE,
         VTOPO_LEVEL_THREAD,
     };
-    unsigned int n = t->cpus->len, present = 0;
+    unsigned int n = t->cpus->len;
     g_autofree const VTopoCpu **cpu_of = g_new0(const VTopoCpu *, n);
     g_autofree int64_t *key = g_new0(int64_t, n);
+    /* The present vCPUs not matched to a CPU node yet, by arch id */
+    g_autoptr(GHashTable) unmatched = g_hash_table_new(g_int64_hash,
+                                                       g_int64_equal);
 
     for (unsigned int i = 0; i < topo->nr_cpus; i++) {
-        present += topo->cpus[i].present;
+        if (topo->cpus[i].present) {
+            g_hash_table_insert(unmatched, (gpointer)&topo->cpus[i].arch_id,
+                                (gpointer)&topo->cpus[i]);
+        }
     }
     for (unsigned int i = 0; i < n; i++) {
         const VTopoFdtCpu *c = &g_array_index(t->cpus, VTopoFdtCpu, i);
 
-        cpu_of[i] = vtopo_fdt_vcpu(topo, c->reg);
+        cpu_of[i] = g_hash_table_lookup(unmatched, &c->reg);
         if (!cpu_of[i]) {
             vtopo_add_finding(findings, "fdt-cpus", VTOPO_SEVERITY_ERROR,
                               "the device tree has a CPU with reg 0x%" PRIx64
-                              ", which is no present vCPU", c->reg);
+                              ", which is no present vCPU or is one twice",
+                              c->reg);
             return;
         }
+        g_hash_table_remove(unmatched, &c->reg);
     }
-    if (n != present) {
+    if (g_hash_table_size(unmatched)) {
         vtopo_add_finding(findings, "fdt-cpus", VTOPO_SEVERITY_ERROR,
                           "the device tree has %u CPU nodes for %u present "
-                          "vCPUs", n, present);
+                          "vCPUs", n, n + g_hash_table_size(unmatched));
         return;
     }
 

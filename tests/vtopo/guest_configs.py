@@ -16,6 +16,25 @@ INTEL = "Skylake-Server"
 NUMA2 = ["-object", "memory-backend-ram,id=m0,size=256M",
          "-object", "memory-backend-ram,id=m1,size=256M"]
 
+
+def numa_nodes(cpus, size, distances):
+    """Options for a node per CPU list of @cpus, each with @size of
+    memory of its own, and distances {(src, dst): value}."""
+    args = []
+    for n, c in enumerate(cpus):
+        args += ["-object", "memory-backend-ram,id=m%d,size=%s" % (n, size),
+                 "-numa", "node,nodeid=%d,cpus=%s,memdev=m%d" % (n, c, n)]
+    for (src, dst), val in sorted(distances.items()):
+        args += ["-numa", "dist,src=%d,dst=%d,val=%d" % (src, dst, val)]
+    return args
+
+
+def pairs_of_4(near, far):
+    """Distances of 4 nodes in 2 pairs: @near within a pair, else @far."""
+    return {(a, b): near if a // 2 == b // 2 else far
+            for a in range(4) for b in range(a + 1, 4)}
+
+
 CONFIGS = {
     # 1 socket, 4 cores, no SMT, no NUMA, default CPU model (qemu64).
     "cores4": {
@@ -36,16 +55,9 @@ CONFIGS = {
     },
     # Non-power-of-two cores, 3 sockets, 3 nodes, no SMT.
     "cores3-numa3": {
-        "args": ["-cpu", INTEL, "-smp", "9,sockets=3,cores=3,threads=1", "-m", "384M",
-                 "-object", "memory-backend-ram,id=m0,size=128M",
-                 "-object", "memory-backend-ram,id=m1,size=128M",
-                 "-object", "memory-backend-ram,id=m2,size=128M",
-                 "-numa", "node,nodeid=0,cpus=0-2,memdev=m0",
-                 "-numa", "node,nodeid=1,cpus=3-5,memdev=m1",
-                 "-numa", "node,nodeid=2,cpus=6-8,memdev=m2",
-                 "-numa", "dist,src=0,dst=1,val=20",
-                 "-numa", "dist,src=0,dst=2,val=30",
-                 "-numa", "dist,src=1,dst=2,val=20"],
+        "args": ["-cpu", INTEL, "-smp", "9,sockets=3,cores=3,threads=1", "-m", "384M"] +
+                numa_nodes(["0-2", "3-5", "6-8"], "128M",
+                           {(0, 1): 20, (0, 2): 30, (1, 2): 20}),
     },
     # Sub-NUMA clustering done consistently: 2 sockets x 2 dies, an L3
     # per die, one node per die.  (Nodes that cut an L3 are refused:
@@ -53,21 +65,8 @@ CONFIGS = {
     # exist; qmp-topology checks the error.)
     "snc-dies-numa4": {
         "args": ["-M", "q35", "-cpu", INTEL, "-smp", "8,sockets=2,dies=2,cores=2,threads=1",
-                 "-machine", "smp-cache.0.cache=l3,smp-cache.0.topology=die",
-                 "-object", "memory-backend-ram,id=m0,size=128M",
-                 "-object", "memory-backend-ram,id=m1,size=128M",
-                 "-object", "memory-backend-ram,id=m2,size=128M",
-                 "-object", "memory-backend-ram,id=m3,size=128M",
-                 "-numa", "node,nodeid=0,cpus=0-1,memdev=m0",
-                 "-numa", "node,nodeid=1,cpus=2-3,memdev=m1",
-                 "-numa", "node,nodeid=2,cpus=4-5,memdev=m2",
-                 "-numa", "node,nodeid=3,cpus=6-7,memdev=m3",
-                 "-numa", "dist,src=0,dst=1,val=11",
-                 "-numa", "dist,src=0,dst=2,val=21",
-                 "-numa", "dist,src=0,dst=3,val=21",
-                 "-numa", "dist,src=1,dst=2,val=21",
-                 "-numa", "dist,src=1,dst=3,val=21",
-                 "-numa", "dist,src=2,dst=3,val=11"],
+                 "-machine", "smp-cache.0.cache=l3,smp-cache.0.topology=die"] +
+                numa_nodes(["0-1", "2-3", "4-5", "6-7"], "128M", pairs_of_4(11, 21)),
     },
     # Dies on an Intel model: leaf 0x1F appears.  (Stock QEMU 10.0 aborts
     # here on SeaBIOS's CPUID probe of 0x40000100, patch 0002 fixes it.)
@@ -141,12 +140,8 @@ CONFIGS = {
     # entry covers, and Linux then falls back to one fake node.
     "arm-numa2": {
         "arch": "aarch64",
-        "args": ["-M", "virt", "-cpu", "max", "-smp", "4,sockets=2,cores=2,threads=1",
-                 "-object", "memory-backend-ram,id=m0,size=256M",
-                 "-object", "memory-backend-ram,id=m1,size=256M",
-                 "-numa", "node,nodeid=0,cpus=0-1,memdev=m0",
-                 "-numa", "node,nodeid=1,cpus=2-3,memdev=m1",
-                 "-numa", "dist,src=0,dst=1,val=21"],
+        "args": ["-M", "virt", "-cpu", "max", "-smp", "4,sockets=2,cores=2,threads=1"] +
+                numa_nodes(["0-1", "2-3"], "256M", {(0, 1): 21}),
         "xfail": {
             what: "issue 6: the guest's NUMA view under UEFI/ACPI needs firmware that "
                   "does not report flash as RAM (edk2 2022.11 does; Linux drops the SRAT)"
@@ -182,21 +177,9 @@ CONFIGS.update({
     # socket would be cut by the nodes: virt-10.1 refuses that).
     "arm-numa4": {"arch": "aarch64",
                   "args": ["-M", "virt,smp-cache.0.cache=l2,smp-cache.0.topology=cluster",
-                           "-cpu", "max", "-smp", "8,sockets=2,clusters=2,cores=2",
-                           "-object", "memory-backend-ram,id=m0,size=128M",
-                           "-object", "memory-backend-ram,id=m1,size=128M",
-                           "-object", "memory-backend-ram,id=m2,size=128M",
-                           "-object", "memory-backend-ram,id=m3,size=128M",
-                           "-numa", "node,nodeid=0,cpus=0-1,memdev=m0",
-                           "-numa", "node,nodeid=1,cpus=2-3,memdev=m1",
-                           "-numa", "node,nodeid=2,cpus=4-5,memdev=m2",
-                           "-numa", "node,nodeid=3,cpus=6-7,memdev=m3",
-                           "-numa", "dist,src=0,dst=1,val=15",
-                           "-numa", "dist,src=0,dst=2,val=25",
-                           "-numa", "dist,src=0,dst=3,val=25",
-                           "-numa", "dist,src=1,dst=2,val=25",
-                           "-numa", "dist,src=1,dst=3,val=25",
-                           "-numa", "dist,src=2,dst=3,val=15"],
+                           "-cpu", "max", "-smp", "8,sockets=2,clusters=2,cores=2"] +
+                          numa_nodes(["0-1", "2-3", "4-5", "6-7"], "128M",
+                                     pairs_of_4(15, 25)),
                   "xfail": CONFIGS["arm-numa2"]["xfail"]},
 })
 for _name in ("arm-default", "arm-clusters-l2", "arm-sockets-l3", "arm-cache-geometry",

@@ -19,6 +19,7 @@
 enum {
     FAULT_NONE,
     FAULT_CPU_REG,          /* CPU 3 has reg 0x100 */
+    FAULT_CPU_TWICE,        /* CPU 3 has reg 2, as CPU 2 */
     FAULT_CPU_MAP,          /* CPUs 1 and 2 swapped between clusters */
     FAULT_NUMA_NODE,        /* CPU 2 in node 0 */
     FAULT_DISTANCE,         /* 0 -> 1 is 30 */
@@ -79,8 +80,10 @@ static void *build(int fault, size_t *size)
         check_fdt(fdt_begin_node(fdt, name));
         check_fdt(fdt_property_string(fdt, "device_type", "cpu"));
         if (!(fault == FAULT_NO_REG && i == 1)) {
-            check_fdt(fdt_property_cell(fdt, "reg", fault == FAULT_CPU_REG &&
-                                        i == 3 ? 0x100 : i));
+            check_fdt(fdt_property_cell(fdt, "reg",
+                                        i < 3 ? i :
+                                        fault == FAULT_CPU_REG ? 0x100 :
+                                        fault == FAULT_CPU_TWICE ? 2 : i));
         }
         check_fdt(fdt_property_cell(fdt, "phandle", PHANDLE_CPU(i)));
         check_fdt(fdt_property_cell(fdt, "numa-node-id",
@@ -220,7 +223,9 @@ static const struct {
     const char *want;
 } faults[] = {
     { FAULT_CPU_REG, "fdt-cpus: the device tree has a CPU with reg 0x100, "
-                     "which is no present vCPU\n" },
+                     "which is no present vCPU or is one twice\n" },
+    { FAULT_CPU_TWICE, "fdt-cpus: the device tree has a CPU with reg 0x2, "
+                       "which is no present vCPU or is one twice\n" },
     { FAULT_CPU_MAP, "fdt-cpu-map: cpu-map does not group the vCPUs by "
                      "cluster\n" },
     { FAULT_NUMA_NODE, "fdt-numa: CPU node with reg 0x2 has numa-node-id "

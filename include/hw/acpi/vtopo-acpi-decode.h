@@ -51,7 +51,6 @@ typedef struct VTopoAcpiMemAffinity {
 } VTopoAcpiMemAffinity;
 
 #define VTOPO_ACPI_MEM_ENABLED          (1u << 0)
-#define VTOPO_ACPI_MEM_HOT_PLUGGABLE    (1u << 1)
 
 /*
  * A PPTT processor hierarchy node; @offset is its offset in the table
