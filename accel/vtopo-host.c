@@ -1,0 +1,645 @@
+/*
+ * vtopo: the host's CPU topology, caches and NUMA nodes from sysfs
+ *
+ * Copyright (c) 2026 The vtopo authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include <fcntl.h>
+#include <unistd.h>
+#include "accel/vtopo-host.h"
+
+/* Longest sysfs file read: a distance row of VTOPO_HOST_MAX_NODES. */
+#define VTOPO_HOST_MAX_FILE (64 * 1024)
+
+GArray *vtopo_cpulist_parse(const char *text, unsigned int limit,
+                            bool allow_empty, char **error)
+{
+    g_autoptr(GArray) cpus = g_array_new(false, false, sizeof(unsigned int));
+    g_autofree bool *seen = g_new0(bool, limit ? limit : 1);
+    g_auto(GStrv) ranges = NULL;
+
+    if (!*text) {
+        if (allow_empty) {
+            return g_steal_pointer(&cpus);
+        }
+        *error = g_strdup("the CPU list is empty");
+        return NULL;
+    }
+    ranges = g_strsplit(text, ",", -1);
+    for (char **r = ranges; *r; r++) {
+        g_auto(GStrv) ends = g_strsplit(*r, "-", 3);
+        guint64 first, last;
+
+        if (!**r) {
+            *error = g_strdup("the list has an empty entry");
+            return NULL;
+        }
+        if (!ends[0] || (ends[1] && ends[2])) {
+            *error = g_strdup_printf("'%s' is not a CPU or a range of CPUs",
+                                     *r);
+            return NULL;
+        }
+        if (!g_ascii_string_to_unsigned(ends[0], 10, 0, G_MAXUINT, &first,
+                                        NULL)) {
+            *error = g_strdup_printf("'%s' is not a CPU number",
+                                     *ends[0] ? ends[0] : *r);
+            return NULL;
+        }
+        last = first;
+        if (ends[1] && !g_ascii_string_to_unsigned(ends[1], 10, 0, G_MAXUINT,
+                                                   &last, NULL)) {
+            *error = g_strdup_printf(*ends[1] ? "'%s' is not a CPU number"
+                                     : "the range '%s' has no end",
+                                     *ends[1] ? ends[1] : *r);
+            return NULL;
+        }
+        if (last < first) {
+            *error = g_strdup_printf("the range '%s' ends before it starts",
+                                     *r);
+            return NULL;
+        }
+        if (last >= limit) {
+            *error = g_strdup_printf("CPU %" G_GUINT64_FORMAT " does not "
+                                     "exist (the last is %u)", last,
+                                     limit - 1);
+            return NULL;
+        }
+        for (unsigned int cpu = first; cpu <= last; cpu++) {
+            if (seen[cpu]) {
+                *error = g_strdup_printf("CPU %u is listed twice", cpu);
+                return NULL;
+            }
+            seen[cpu] = true;
+        }
+    }
+    for (unsigned int cpu = 0; cpu < limit; cpu++) {
+        if (seen[cpu]) {
+            g_array_append_val(cpus, cpu);
+        }
+    }
+    return g_steal_pointer(&cpus);
+}
+
+/*
+ * Read sysfs file @root/@path, without its trailing newline.  Returns
+ * NULL with *@error set, except that a missing file is not an error
+ * when @optional.
+ */
+static char *vtopo_host_file(const char *root, const char *path,
+                             bool optional, char **error)
+{
+    g_autofree char *full = g_build_filename(root, path, NULL);
+    g_autofree char *text = g_malloc(VTOPO_HOST_MAX_FILE + 1);
+    ssize_t len;
+    int fd;
+
+    fd = open(full, O_RDONLY);
+    if (fd < 0) {
+        if (!(optional && errno == ENOENT)) {
+            *error = g_strdup_printf("%s: %s", full, g_strerror(errno));
+        }
+        return NULL;
+    }
+    len = read(fd, text, VTOPO_HOST_MAX_FILE + 1);
+    close(fd);
+    if (len < 0) {
+        *error = g_strdup_printf("%s: %s", full, g_strerror(errno));
+        return NULL;
+    }
+    if (len > VTOPO_HOST_MAX_FILE || memchr(text, '\0', len)) {
+        *error = g_strdup_printf("%s: not a sysfs attribute", full);
+        return NULL;
+    }
+    text[len] = '\0';
+    g_strchomp(text);
+    return g_steal_pointer(&text);
+}
+
+static char *vtopo_host_path_error(const char *root, const char *path,
+                                   const char *fmt, const char *detail)
+{
+    g_autofree char *full = g_build_filename(root, path, NULL);
+    g_autofree char *reason = g_strdup_printf(fmt, detail);
+
+    return g_strdup_printf("%s: %s", full, reason);
+}
+
+/* A decimal number from sysfs file @path, or -1 if @optional and absent. */
+static bool vtopo_host_number(const char *root, const char *path,
+                              bool optional, gint64 *value, char **error)
+{
+    g_autofree char *text = vtopo_host_file(root, path, optional, error);
+    guint64 number;
+
+    if (!text) {
+        *value = -1;
+        return !*error;
+    }
+    if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXINT, &number, NULL)) {
+        *error = vtopo_host_path_error(root, path, "'%s' is not a number",
+                                       text);
+        return false;
+    }
+    *value = number;
+    return true;
+}
+
+static GArray *vtopo_host_cpulist(const char *root, const char *path,
+                                  unsigned int limit, bool allow_empty,
+                                  char **error)
+{
+    g_autofree char *text = vtopo_host_file(root, path, false, error);
+    g_autofree char *reason = NULL;
+    GArray *cpus;
+
+    if (!text) {
+        return NULL;
+    }
+    cpus = vtopo_cpulist_parse(text, limit, allow_empty, &reason);
+    if (!cpus) {
+        *error = vtopo_host_path_error(root, path, "%s", reason);
+    }
+    return cpus;
+}
+
+static bool vtopo_cpus_contain(const GArray *cpus, unsigned int cpu)
+{
+    for (guint i = 0; i < cpus->len; i++) {
+        if (g_array_index(cpus, unsigned int, i) == cpu) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The key of a CPU set in the hash tables of shared domains. */
+static char *vtopo_cpus_key(const char *prefix, const GArray *cpus)
+{
+    g_autoptr(GString) key = g_string_new(prefix);
+
+    vtopo_format_cpulist(key, (const unsigned int *)cpus->data, cpus->len);
+    return g_string_free(g_steal_pointer(&key), false);
+}
+
+static bool vtopo_host_cache_type(const char *text, VTopoCacheType *type)
+{
+    static const char *const names[] = {
+        [VTOPO_CACHE_DATA] = "Data",
+        [VTOPO_CACHE_INSTRUCTION] = "Instruction",
+        [VTOPO_CACHE_UNIFIED] = "Unified",
+    };
+
+    for (unsigned int t = 0; t < G_N_ELEMENTS(names); t++) {
+        if (g_str_equal(text, names[t])) {
+            *type = t;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* cache/indexN/size: a number of bytes with a K, M or G suffix. */
+static bool vtopo_host_cache_size(const char *text, uint64_t *size)
+{
+    g_autofree char *digits = g_strdup(text);
+    size_t len = strlen(digits);
+    unsigned int shift = 0;
+    guint64 number;
+
+    if (len && strchr("KMG", digits[len - 1])) {
+        shift = digits[len - 1] == 'K' ? 10 : digits[len - 1] == 'M' ? 20 : 30;
+        digits[len - 1] = '\0';
+    }
+    if (!g_ascii_string_to_unsigned(digits, 10, 1, UINT64_MAX >> 30,
+                                    &number, NULL)) {
+        return false;
+    }
+    *size = number << shift;
+    return true;
+}
+
+static void vtopo_host_cache_clear(gpointer data)
+{
+    VTopoHostCache *cache = data;
+
+    g_array_unref(cache->cpus);
+}
+
+static void vtopo_host_node_clear(gpointer data)
+{
+    VTopoHostNode *node = data;
+
+    g_array_unref(node->cpus);
+    g_array_unref(node->distance);
+}
+
+/* Read cpuN/cache/index*: add the instances not seen yet. */
+static bool vtopo_host_read_caches(VTopoHost *host, const char *root,
+                                   unsigned int cpu, GHashTable *instances,
+                                   char **error)
+{
+    unsigned int best_level = 0;
+
+    for (unsigned int index = 0;; index++) {
+        g_autofree char *dir = g_strdup_printf("devices/system/cpu/cpu%u/"
+                                               "cache/index%u", cpu, index);
+        g_autofree char *p_level = g_build_filename(dir, "level", NULL);
+        g_autofree char *p_type = g_build_filename(dir, "type", NULL);
+        g_autofree char *p_size = g_build_filename(dir, "size", NULL);
+        g_autofree char *p_ways = g_build_filename(dir, "ways_of_associativity",
+                                                   NULL);
+        g_autofree char *p_line = g_build_filename(dir, "coherency_line_size",
+                                                   NULL);
+        g_autofree char *p_sets = g_build_filename(dir, "number_of_sets",
+                                                   NULL);
+        g_autofree char *p_shared = g_build_filename(dir, "shared_cpu_list",
+                                                     NULL);
+        g_autofree char *type = NULL, *size = NULL;
+        g_autofree char *prefix = NULL, *key = NULL;
+        gint64 level, ways, line, sets;
+        VTopoHostCache cache = { 0 };
+        gpointer found;
+
+        if (!vtopo_host_number(root, p_level, true, &level, error)) {
+            return false;
+        }
+        if (level < 0) {
+            break;
+        }
+        type = vtopo_host_file(root, p_type, false, error);
+        size = type ? vtopo_host_file(root, p_size, false, error) : NULL;
+        if (!size ||
+            !vtopo_host_number(root, p_ways, false, &ways, error) ||
+            !vtopo_host_number(root, p_line, false, &line, error) ||
+            !vtopo_host_number(root, p_sets, true, &sets, error)) {
+            return false;
+        }
+        cache.level = level;
+        cache.ways = ways;
+        cache.line_size = line;
+        if (!vtopo_host_cache_type(type, &cache.type)) {
+            *error = vtopo_host_path_error(root, p_type,
+                                           "unknown cache type '%s'", type);
+            return false;
+        }
+        if (!vtopo_host_cache_size(size, &cache.size)) {
+            *error = vtopo_host_path_error(root, p_size,
+                                           "'%s' is not a cache size", size);
+            return false;
+        }
+        if (cache.level == 0 || cache.ways == 0 || cache.line_size == 0) {
+            *error = vtopo_host_path_error(root, dir, "%s",
+                                           "a cache with level, ways or "
+                                           "line size 0");
+            return false;
+        }
+        cache.sets = sets >= 0 ? (uint64_t)sets
+                     : cache.size / ((uint64_t)cache.ways * cache.line_size);
+        cache.cpus = vtopo_host_cpulist(root, p_shared, host->nr_cpus, false,
+                                        error);
+        if (!cache.cpus) {
+            return false;
+        }
+        if (!vtopo_cpus_contain(cache.cpus, cpu)) {
+            *error = vtopo_host_path_error(root, p_shared, "%s",
+                                           "does not list its own CPU");
+            g_array_unref(cache.cpus);
+            return false;
+        }
+        prefix = g_strdup_printf("L%u %s ", cache.level, type);
+        key = vtopo_cpus_key(prefix, cache.cpus);
+        if (g_hash_table_lookup_extended(instances, key, NULL, &found)) {
+            g_array_unref(cache.cpus);
+        } else {
+            found = GUINT_TO_POINTER(host->caches->len);
+            g_array_append_val(host->caches, cache);
+            g_hash_table_insert(instances, g_steal_pointer(&key), found);
+        }
+        if (host->cpus[cpu].nr_caches == VTOPO_HOST_MAX_CPU_CACHES) {
+            *error = vtopo_host_path_error(root, dir, "%s",
+                                           "more caches than a CPU has");
+            return false;
+        }
+        host->cpus[cpu].caches[host->cpus[cpu].nr_caches++] =
+            GPOINTER_TO_UINT(found);
+        if (cache.type != VTOPO_CACHE_INSTRUCTION &&
+            cache.level > best_level) {
+            best_level = cache.level;
+            host->cpus[cpu].llc = GPOINTER_TO_UINT(found);
+        }
+    }
+    return true;
+}
+
+static bool vtopo_host_read_cpu(VTopoHost *host, const char *root,
+                                unsigned int cpu, GHashTable *cores,
+                                GHashTable *caches, char **error)
+{
+    VTopoHostCpu *c = &host->cpus[cpu];
+    g_autofree char *topo = g_strdup_printf("devices/system/cpu/cpu%u/"
+                                            "topology", cpu);
+    g_autofree char *p_package = g_build_filename(topo, "physical_package_id",
+                                                  NULL);
+    g_autofree char *p_die = g_build_filename(topo, "die_id", NULL);
+    g_autofree char *p_cluster = g_build_filename(topo, "cluster_id", NULL);
+    g_autofree char *p_core = g_build_filename(topo, "core_id", NULL);
+    g_autofree char *p_siblings = g_build_filename(topo,
+                                                   "thread_siblings_list",
+                                                   NULL);
+    g_autoptr(GArray) siblings = NULL;
+    g_autofree char *key = NULL;
+    gint64 package, die, cluster, core;
+    gpointer domain;
+
+    if (!vtopo_host_number(root, p_package, false, &package, error) ||
+        !vtopo_host_number(root, p_die, true, &die, error) ||
+        !vtopo_host_number(root, p_cluster, true, &cluster, error) ||
+        !vtopo_host_number(root, p_core, false, &core, error)) {
+        return false;
+    }
+    siblings = vtopo_host_cpulist(root, p_siblings, host->nr_cpus, false,
+                                  error);
+    if (!siblings) {
+        return false;
+    }
+    if (!vtopo_cpus_contain(siblings, cpu)) {
+        *error = vtopo_host_path_error(root, p_siblings, "%s",
+                                       "does not list its own CPU");
+        return false;
+    }
+    c->package = package;
+    c->die = die;
+    c->cluster = cluster;
+    c->core = core;
+    key = vtopo_cpus_key("", siblings);
+    if (!g_hash_table_lookup_extended(cores, key, NULL, &domain)) {
+        domain = GUINT_TO_POINTER(host->nr_cores++);
+        g_hash_table_insert(cores, g_steal_pointer(&key), domain);
+    }
+    c->core_domain = GPOINTER_TO_UINT(domain);
+    host->threads_per_core = MAX(host->threads_per_core, siblings->len);
+    return vtopo_host_read_caches(host, root, cpu, caches, error);
+}
+
+static bool vtopo_host_read_nodes(VTopoHost *host, const char *root,
+                                  const GArray *online, char **error)
+{
+    g_autofree char *text = NULL;
+    g_autoptr(GArray) ids = NULL;
+
+    text = vtopo_host_file(root, "devices/system/node/online", true, error);
+    if (!text) {
+        /* A kernel without NUMA: one node with every CPU. */
+        VTopoHostNode node = {
+            .cpus = g_array_copy((GArray *)online),
+            .distance = g_array_new(false, false, sizeof(unsigned int)),
+        };
+        unsigned int local = 10;
+
+        if (*error) {
+            return false;
+        }
+        g_array_append_val(node.distance, local);
+        g_array_append_val(host->nodes, node);
+        for (guint i = 0; i < online->len; i++) {
+            host->cpus[g_array_index(online, unsigned int, i)].node = 0;
+        }
+        return true;
+    }
+    ids = vtopo_host_cpulist(root, "devices/system/node/online",
+                             VTOPO_HOST_MAX_NODES, false, error);
+    if (!ids) {
+        return false;
+    }
+    for (guint i = 0; i < ids->len; i++) {
+        unsigned int id = g_array_index(ids, unsigned int, i);
+        g_autofree char *p_cpus = g_strdup_printf("devices/system/node/node%u/"
+                                                  "cpulist", id);
+        g_autofree char *p_dist = g_strdup_printf("devices/system/node/node%u/"
+                                                  "distance", id);
+        g_autofree char *p_mem = g_strdup_printf("devices/system/node/node%u/"
+                                                 "meminfo", id);
+        g_autofree char *dist = NULL, *meminfo = NULL;
+        g_auto(GStrv) row = NULL;
+        VTopoHostNode node = { .id = id };
+        char *total;
+
+        node.cpus = vtopo_host_cpulist(root, p_cpus, host->nr_cpus, true,
+                                       error);
+        if (!node.cpus) {
+            return false;
+        }
+        node.distance = g_array_new(false, false, sizeof(unsigned int));
+        g_array_append_val(host->nodes, node);
+        for (guint j = 0; j < node.cpus->len; j++) {
+            unsigned int cpu = g_array_index(node.cpus, unsigned int, j);
+
+            if (!host->cpus[cpu].online || host->cpus[cpu].node >= 0) {
+                g_autofree char *which = g_strdup_printf("%u", cpu);
+
+                *error = vtopo_host_path_error(root, p_cpus,
+                                               "CPU %s is offline or in "
+                                               "another node", which);
+                return false;
+            }
+            host->cpus[cpu].node = id;
+        }
+        dist = vtopo_host_file(root, p_dist, false, error);
+        if (!dist) {
+            return false;
+        }
+        row = g_strsplit(dist, " ", -1);
+        for (char **d = row; *d; d++) {
+            guint64 value;
+            unsigned int distance;
+
+            if (!g_ascii_string_to_unsigned(*d, 10, 1, 255, &value, NULL)) {
+                *error = vtopo_host_path_error(root, p_dist,
+                                               "'%s' is not a distance", *d);
+                return false;
+            }
+            distance = value;
+            g_array_append_val(node.distance, distance);
+        }
+        if (node.distance->len != ids->len) {
+            *error = vtopo_host_path_error(root, p_dist, "%s",
+                                           "not one distance per node");
+            return false;
+        }
+        meminfo = vtopo_host_file(root, p_mem, true, error);
+        if (*error) {
+            return false;
+        }
+        total = meminfo ? strstr(meminfo, "MemTotal:") : NULL;
+        if (total) {
+            guint64 kib;
+            g_auto(GStrv) words = g_strsplit_set(total + strlen("MemTotal:"),
+                                                 " \n", -1);
+            char **w = words;
+
+            while (*w && !**w) {
+                w++;
+            }
+            if (!*w || !g_ascii_string_to_unsigned(*w, 10, 0,
+                                                   UINT64_MAX >> 10, &kib,
+                                                   NULL)) {
+                *error = vtopo_host_path_error(root, p_mem, "%s",
+                                               "MemTotal is not a number");
+                return false;
+            }
+            g_array_index(host->nodes, VTopoHostNode,
+                          host->nodes->len - 1).mem_size = kib << 10;
+        }
+    }
+    return true;
+}
+
+static int vtopo_name_compare(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Which vulnerabilities/ file, if any, says SMT siblings leak. */
+static bool vtopo_host_read_exposure(VTopoHost *host, const char *root,
+                                     char **error)
+{
+    static const char *const cross_thread[] = {
+        "l1tf", "mds", "tsx_async_abort", "mmio_stale_data",
+    };
+    g_autofree char *dir = g_build_filename(root, "devices/system/cpu/"
+                                            "vulnerabilities", NULL);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    GDir *d = g_dir_open(dir, 0, NULL);
+    const char *name;
+
+    if (!d) {
+        return true;
+    }
+    while ((name = g_dir_read_name(d))) {
+        g_ptr_array_add(names, g_strdup(name));
+    }
+    g_dir_close(d);
+    g_ptr_array_sort(names, vtopo_name_compare);
+    for (guint i = 0; i < names->len && !host->smt_exposure; i++) {
+        g_autofree char *path = g_build_filename("devices/system/cpu/"
+                                                 "vulnerabilities",
+                                                 names->pdata[i], NULL);
+        g_autofree char *text = vtopo_host_file(root, path, false, error);
+        bool cross = false;
+
+        if (!text) {
+            return false;
+        }
+        for (unsigned int c = 0; c < G_N_ELEMENTS(cross_thread); c++) {
+            cross |= g_str_equal(names->pdata[i], cross_thread[c]);
+        }
+        if (strstr(text, "SMT vulnerable") ||
+            (cross && g_str_has_prefix(text, "Vulnerable"))) {
+            host->smt_exposure = g_strdup(names->pdata[i]);
+        }
+    }
+    return true;
+}
+
+VTopoHost *vtopo_host_read(const char *sysfs, char **error)
+{
+    g_autoptr(VTopoHost) host = g_new0(VTopoHost, 1);
+    g_autoptr(GArray) possible = NULL, online = NULL;
+    g_autoptr(GHashTable) cores = g_hash_table_new_full(g_str_hash,
+                                                        g_str_equal,
+                                                        g_free, NULL);
+    g_autoptr(GHashTable) caches = g_hash_table_new_full(g_str_hash,
+                                                         g_str_equal,
+                                                         g_free, NULL);
+    g_autofree char *smt = NULL;
+    gint64 active;
+
+    *error = NULL;
+    host->caches = g_array_new(false, true, sizeof(VTopoHostCache));
+    g_array_set_clear_func(host->caches, vtopo_host_cache_clear);
+    host->nodes = g_array_new(false, true, sizeof(VTopoHostNode));
+    g_array_set_clear_func(host->nodes, vtopo_host_node_clear);
+
+    possible = vtopo_host_cpulist(sysfs, "devices/system/cpu/possible",
+                                  VTOPO_HOST_MAX_CPUS, false, error);
+    if (!possible) {
+        return NULL;
+    }
+    host->nr_cpus = g_array_index(possible, unsigned int, possible->len - 1)
+                    + 1;
+    host->cpus = g_new0(VTopoHostCpu, host->nr_cpus);
+    for (unsigned int cpu = 0; cpu < host->nr_cpus; cpu++) {
+        host->cpus[cpu] = (VTopoHostCpu) {
+            .package = -1, .die = -1, .cluster = -1, .core = -1,
+            .core_domain = -1, .llc = -1, .node = -1,
+        };
+    }
+    online = vtopo_host_cpulist(sysfs, "devices/system/cpu/online",
+                                host->nr_cpus, false, error);
+    if (!online) {
+        return NULL;
+    }
+    for (guint i = 0; i < online->len; i++) {
+        unsigned int cpu = g_array_index(online, unsigned int, i);
+
+        host->cpus[cpu].online = true;
+        if (!vtopo_host_read_cpu(host, sysfs, cpu, cores, caches, error)) {
+            return NULL;
+        }
+    }
+    if (!vtopo_host_read_nodes(host, sysfs, online, error)) {
+        return NULL;
+    }
+    if (!vtopo_host_number(sysfs, "devices/system/cpu/smt/active", true,
+                           &active, error)) {
+        return NULL;
+    }
+    host->smt = active >= 0 ? active : host->threads_per_core > 1;
+    if (!vtopo_host_read_exposure(host, sysfs, error)) {
+        return NULL;
+    }
+    return g_steal_pointer(&host);
+}
+
+void vtopo_host_free(VTopoHost *host)
+{
+    if (host) {
+        g_array_unref(host->caches);
+        g_array_unref(host->nodes);
+        g_free(host->cpus);
+        g_free(host->smt_exposure);
+        g_free(host);
+    }
+}
+
+int vtopo_host_node_index(const VTopoHost *host, unsigned int id)
+{
+    for (guint i = 0; i < host->nodes->len; i++) {
+        if (g_array_index(host->nodes, VTopoHostNode, i).id == id) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+const VTopoHostCache *vtopo_host_cpu_cache(const VTopoHost *host,
+                                           unsigned int cpu,
+                                           unsigned int level,
+                                           VTopoCacheType type)
+{
+    const VTopoHostCpu *c = &host->cpus[cpu];
+
+    for (unsigned int i = 0; i < c->nr_caches; i++) {
+        const VTopoHostCache *cache = &g_array_index(host->caches,
+                                                     VTopoHostCache,
+                                                     c->caches[i]);
+
+        if (cache->level == level && cache->type == type) {
+            return cache;
+        }
+    }
+    return NULL;
+}

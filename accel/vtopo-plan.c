@@ -1,0 +1,853 @@
+/*
+ * vtopo: placing vCPUs on host CPUs, and checking a placement
+ *
+ * Copyright (c) 2026 The vtopo authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "hw/core/vtopo.h"
+#include "accel/vtopo-plan.h"
+
+/*
+ * The units of a placement.  A virtual core needs a host core with at
+ * least as many usable threads as it has; it takes the whole host core,
+ * so that no two virtual cores share one (see the pin-core-shared
+ * rule).  Virtual cores are grouped by last-level cache domain, and
+ * those by NUMA node.
+ */
+typedef struct VTopoVirtCore {
+    unsigned int first_cpu;     /* index of its first thread in the plan */
+    int llc_domain;
+    int node;
+} VTopoVirtCore;
+
+typedef struct VTopoHostSlot {
+    unsigned int first;         /* index in VTopoPlanner.host_cpus */
+    unsigned int nr_threads;    /* usable (allowed) threads */
+    int llc;
+    int node;
+    bool used;
+} VTopoHostSlot;
+
+typedef struct VTopoPlanner {
+    const VTopoPinInput *in;
+    unsigned int threads;       /* per virtual core */
+    unsigned int nr_vcores;
+    VTopoVirtCore *vcores;
+    unsigned int *vcore_cpus;   /* vCPU indexes, threads of each core */
+    unsigned int nr_slots;
+    VTopoHostSlot *slots;       /* host cores, by their first CPU */
+    unsigned int *host_cpus;    /* allowed CPUs grouped by host core */
+    int *plan;
+} VTopoPlanner;
+
+static const char *vtopo_plural(unsigned int n)
+{
+    return n == 1 ? "" : "s";
+}
+
+static bool vtopo_planner_init(VTopoPlanner *p, const VTopoPinInput *in)
+{
+    const VTopo *topo = in->topo;
+    const VTopoHost *host = in->host;
+    g_autofree int *slot_of_core = g_new(int, host->nr_cores + 1);
+    g_autofree unsigned int *next = NULL;
+    unsigned int nr_allowed = 0;
+
+    p->in = in;
+    p->threads = topo->shape.count[VTOPO_LEVEL_THREAD];
+    p->nr_vcores = topo->nr_cpus / p->threads;
+    p->vcores = g_new0(VTopoVirtCore, p->nr_vcores);
+    p->vcore_cpus = g_new0(unsigned int, topo->nr_cpus);
+    p->plan = g_new(int, topo->nr_cpus);
+    for (unsigned int i = 0; i < topo->nr_cpus; i++) {
+        const VTopoCpu *cpu = &topo->cpus[i];
+        int core = vtopo_cpu_domain(topo, cpu, VTOPO_LEVEL_CORE);
+        int thread = vtopo_cpu_domain(topo, cpu, VTOPO_LEVEL_THREAD) -
+                     core * (int)p->threads;
+        VTopoVirtCore *vc;
+
+        p->plan[i] = VTOPO_PIN_NONE;
+        if (core < 0 || core >= (int)p->nr_vcores) {
+            return false;
+        }
+        vc = &p->vcores[core];
+        p->vcore_cpus[core * p->threads + thread] = i;
+        if (thread == 0) {
+            vc->llc_domain = topo->llc_level < VTOPO_LEVEL__MAX
+                             ? vtopo_cpu_domain(topo, cpu, topo->llc_level)
+                             : core;
+            vc->node = cpu->node;
+        }
+    }
+
+    /* Host cores in the order of their first allowed CPU. */
+    for (unsigned int c = 0; c <= host->nr_cores; c++) {
+        slot_of_core[c] = -1;
+    }
+    p->slots = g_new0(VTopoHostSlot, host->nr_cores + 1);
+    for (guint i = 0; i < in->allowed->len; i++) {
+        unsigned int cpu = g_array_index(in->allowed, unsigned int, i);
+        int core;
+
+        if (cpu >= host->nr_cpus || !host->cpus[cpu].online) {
+            continue;
+        }
+        core = host->cpus[cpu].core_domain;
+        if (slot_of_core[core] < 0) {
+            slot_of_core[core] = p->nr_slots;
+            p->slots[p->nr_slots++] = (VTopoHostSlot) {
+                .llc = host->cpus[cpu].llc,
+                .node = host->cpus[cpu].node,
+            };
+        }
+        p->slots[slot_of_core[core]].nr_threads++;
+        nr_allowed++;
+    }
+    p->host_cpus = g_new(unsigned int, nr_allowed);
+    next = g_new0(unsigned int, p->nr_slots);
+    for (unsigned int s = 1; s < p->nr_slots; s++) {
+        p->slots[s].first = p->slots[s - 1].first + p->slots[s - 1].nr_threads;
+    }
+    for (guint i = 0; i < in->allowed->len; i++) {
+        unsigned int cpu = g_array_index(in->allowed, unsigned int, i);
+        int s;
+
+        if (cpu >= host->nr_cpus || !host->cpus[cpu].online) {
+            continue;
+        }
+        s = slot_of_core[host->cpus[cpu].core_domain];
+        p->host_cpus[p->slots[s].first + next[s]++] = cpu;
+    }
+    return true;
+}
+
+static void vtopo_planner_destroy(VTopoPlanner *p)
+{
+    g_free(p->vcores);
+    g_free(p->vcore_cpus);
+    g_free(p->slots);
+    g_free(p->host_cpus);
+    g_free(p->plan);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VTopoPlanner, vtopo_planner_destroy)
+
+static bool vtopo_slot_fits(const VTopoPlanner *p, const VTopoHostSlot *s,
+                            int node)
+{
+    return !s->used && s->nr_threads >= p->threads &&
+           (node < 0 || s->node == node);
+}
+
+/* Host cores without a last-level cache count as one more cache. */
+static unsigned int vtopo_llc_bucket(int llc, unsigned int nr_llcs)
+{
+    return llc < 0 ? nr_llcs - 1 : (unsigned int)llc;
+}
+
+/*
+ * Place virtual cores @vcores (@nr of them, one virtual node's) on free
+ * host cores of host node @node (-1: any), each virtual last-level cache
+ * domain inside one host last-level cache: the first host cache, by its
+ * first free core, with room for the whole domain.  On failure nothing
+ * is placed, *@domain_size is the domain that did not fit and
+ * *@widest_llc the most free cores one host cache had for it.
+ */
+static bool vtopo_place_cores(VTopoPlanner *p, const unsigned int *vcores,
+                              unsigned int nr, int node,
+                              unsigned int *domain_size,
+                              unsigned int *widest_llc)
+{
+    unsigned int nr_llcs = p->in->host->caches->len + 1;
+    g_autofree bool *taken = g_new0(bool, p->nr_slots);
+    g_autofree unsigned int *free = g_new(unsigned int, nr_llcs);
+    g_autofree unsigned int *choice = g_new(unsigned int, nr);
+    unsigned int i = 0;
+
+    while (i < nr) {
+        int domain = p->vcores[vcores[i]].llc_domain;
+        unsigned int size = 0, placed = 0;
+        int llc = -2;
+
+        while (i + size < nr &&
+               p->vcores[vcores[i + size]].llc_domain == domain) {
+            size++;
+        }
+        memset(free, 0, nr_llcs * sizeof(*free));
+        for (unsigned int s = 0; s < p->nr_slots; s++) {
+            if (!taken[s] && vtopo_slot_fits(p, &p->slots[s], node)) {
+                free[vtopo_llc_bucket(p->slots[s].llc, nr_llcs)]++;
+            }
+        }
+        *widest_llc = 0;
+        for (unsigned int s = 0; s < p->nr_slots && llc == -2; s++) {
+            unsigned int room;
+
+            if (taken[s] || !vtopo_slot_fits(p, &p->slots[s], node)) {
+                continue;
+            }
+            room = free[vtopo_llc_bucket(p->slots[s].llc, nr_llcs)];
+            *widest_llc = MAX(*widest_llc, room);
+            if (room >= size) {
+                llc = p->slots[s].llc;
+            }
+        }
+        if (llc == -2) {
+            *domain_size = size;
+            return false;
+        }
+        for (unsigned int s = 0; s < p->nr_slots && placed < size; s++) {
+            if (!taken[s] && p->slots[s].llc == llc &&
+                vtopo_slot_fits(p, &p->slots[s], node)) {
+                taken[s] = true;
+                choice[i + placed++] = s;
+            }
+        }
+        i += size;
+    }
+    for (i = 0; i < nr; i++) {
+        VTopoHostSlot *slot = &p->slots[choice[i]];
+
+        slot->used = true;
+        for (unsigned int t = 0; t < p->threads; t++) {
+            p->plan[p->vcore_cpus[vcores[i] * p->threads + t]] =
+                p->host_cpus[slot->first + t];
+        }
+    }
+    return true;
+}
+
+static unsigned int vtopo_free_cores(const VTopoPlanner *p, int node)
+{
+    unsigned int free = 0;
+
+    for (unsigned int s = 0; s < p->nr_slots; s++) {
+        free += vtopo_slot_fits(p, &p->slots[s], node);
+    }
+    return free;
+}
+
+/* Place the virtual cores of one virtual node. */
+static bool vtopo_place_node(VTopoPlanner *p, int vnode,
+                             const unsigned int *vcores, unsigned int nr,
+                             bool *host_node_used, char **error)
+{
+    const VTopoHost *host = p->in->host;
+    const char *llc_name = p->in->topo->llc_level < VTOPO_LEVEL__MAX
+        ? vtopo_level_name(p->in->topo->llc_level) : "core";
+    GArray *bound = vnode >= 0 && p->in->node_memory
+                    ? p->in->node_memory[vnode] : NULL;
+    g_autoptr(GString) free_list = g_string_new(NULL);
+    unsigned int domain_size = 0, widest_llc = 0, most_free = 0;
+    bool llc_limited = false;
+
+    /* Bound memory decides; otherwise unused host nodes first. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (guint n = 0; n < host->nodes->len; n++) {
+            unsigned int id = g_array_index(host->nodes, VTopoHostNode, n).id;
+            unsigned int size, widest, free;
+            bool candidate = false;
+
+            if (bound && bound->len) {
+                for (guint b = 0; b < bound->len; b++) {
+                    candidate |= g_array_index(bound, unsigned int, b) == id;
+                }
+                candidate &= pass == 0;
+            } else {
+                candidate = host_node_used[n] == (pass == 1);
+            }
+            if (!candidate) {
+                continue;
+            }
+            free = vtopo_free_cores(p, id);
+            if (free >= nr &&
+                vtopo_place_cores(p, vcores, nr, id, &size, &widest)) {
+                host_node_used[n] = true;
+                return true;
+            }
+            if (free >= nr) {
+                llc_limited = true;
+                domain_size = MAX(domain_size, size);
+                widest_llc = MAX(widest_llc, widest);
+            }
+            most_free = MAX(most_free, free);
+            g_string_append_printf(free_list, "%shost node %u has %u",
+                                   free_list->len ? ", " : "", id, free);
+        }
+    }
+    if (vnode < 0) {
+        /* Without virtual NUMA, the VM may span host nodes. */
+        if (vtopo_place_cores(p, vcores, nr, -1, &domain_size, &widest_llc)) {
+            return true;
+        }
+        llc_limited = true;
+    }
+    if (llc_limited) {
+        *error = g_strdup_printf("vcpu-affinity=auto: a virtual %s (%u cores "
+                                 "sharing a last-level cache) does not fit "
+                                 "in one host last-level cache: the most "
+                                 "free cores with %u thread%s in one is %u; "
+                                 "use at most %u cores per %s", llc_name,
+                                 domain_size, p->threads,
+                                 vtopo_plural(p->threads), widest_llc,
+                                 widest_llc, llc_name);
+    } else if (bound && bound->len) {
+        *error = g_strdup_printf("vcpu-affinity=auto: virtual node %d has %u "
+                                 "core%s of %u thread%s, but the host "
+                                 "node%s its memory is bound to ha%s only "
+                                 "%u free (%s)", vnode, nr, vtopo_plural(nr),
+                                 p->threads, vtopo_plural(p->threads),
+                                 vtopo_plural(bound->len),
+                                 bound->len == 1 ? "s" : "ve", most_free,
+                                 free_list->str);
+    } else {
+        *error = g_strdup_printf("vcpu-affinity=auto: virtual node %d has %u "
+                                 "core%s of %u thread%s, but no host node "
+                                 "has that many free cores (%s); use at "
+                                 "most %u cores per node", vnode, nr,
+                                 vtopo_plural(nr), p->threads,
+                                 vtopo_plural(p->threads), free_list->str,
+                                 most_free);
+    }
+    return false;
+}
+
+static int vtopo_vcore_compare(gconstpointer a, gconstpointer b,
+                               gpointer opaque)
+{
+    const VTopoVirtCore *vcores = opaque;
+    const VTopoVirtCore *x = &vcores[*(const unsigned int *)a];
+    const VTopoVirtCore *y = &vcores[*(const unsigned int *)b];
+
+    if (x->node != y->node) {
+        /* Virtual nodes in id order, CPUs without a node last. */
+        return (unsigned int)x->node < (unsigned int)y->node ? -1 : 1;
+    }
+    if (x->llc_domain != y->llc_domain) {
+        return x->llc_domain < y->llc_domain ? -1 : 1;
+    }
+    return *(const unsigned int *)a < *(const unsigned int *)b ? -1 : 1;
+}
+
+int *vtopo_pin_plan_auto(const VTopoPinInput *in, char **error)
+{
+    g_auto(VTopoPlanner) p = { 0 };
+    g_autofree unsigned int *order = NULL;
+    g_autofree bool *host_node_used = NULL;
+    unsigned int most_threads = 0, capable = 0, i = 0;
+
+    *error = NULL;
+    if (!vtopo_planner_init(&p, in)) {
+        *error = g_strdup("vcpu-affinity=auto: the vCPUs' topology ids do "
+                          "not fit the topology");
+        return NULL;
+    }
+    for (unsigned int s = 0; s < p.nr_slots; s++) {
+        most_threads = MAX(most_threads, p.slots[s].nr_threads);
+        capable += p.slots[s].nr_threads >= p.threads;
+    }
+    if (most_threads < p.threads) {
+        *error = g_strdup_printf("vcpu-affinity=auto: a virtual core has %u "
+                                 "threads, but the host cores QEMU may run "
+                                 "on have at most %u usable thread%s; use "
+                                 "-smp threads=%u", p.threads, most_threads,
+                                 vtopo_plural(most_threads),
+                                 MAX(most_threads, 1));
+        return NULL;
+    }
+    if (capable < p.nr_vcores) {
+        *error = g_strdup_printf("vcpu-affinity=auto: %u virtual core%s "
+                                 "(-smp maxcpus=%u) need as many host cores "
+                                 "with %u usable thread%s, but QEMU may run "
+                                 "on %u; use at most %u cores",
+                                 p.nr_vcores, vtopo_plural(p.nr_vcores),
+                                 in->topo->nr_cpus, p.threads,
+                                 vtopo_plural(p.threads), capable, capable);
+        return NULL;
+    }
+
+    order = g_new(unsigned int, p.nr_vcores);
+    for (unsigned int c = 0; c < p.nr_vcores; c++) {
+        order[c] = c;
+    }
+    g_qsort_with_data(order, p.nr_vcores, sizeof(*order), vtopo_vcore_compare,
+                      p.vcores);
+    host_node_used = g_new0(bool, in->host->nodes->len);
+    while (i < p.nr_vcores) {
+        int node = p.vcores[order[i]].node;
+        unsigned int nr = 0;
+
+        while (i + nr < p.nr_vcores && p.vcores[order[i + nr]].node == node) {
+            nr++;
+        }
+        if (!vtopo_place_node(&p, node, order + i, nr, host_node_used,
+                              error)) {
+            return NULL;
+        }
+        i += nr;
+    }
+    return g_steal_pointer(&p.plan);
+}
+
+int *vtopo_pin_plan_manual(const VTopoPinInput *in,
+                           const VTopoPinEntry *entries, unsigned int n,
+                           char **error)
+{
+    unsigned int nr_cpus = in->topo->nr_cpus;
+    g_autofree int *plan = g_new(int, nr_cpus);
+    g_autofree int *entry_of = g_new(int, nr_cpus);
+
+    *error = NULL;
+    if (!n) {
+        *error = g_strdup("vcpu-affinity=manual: no vcpu-pin entries; give "
+                          "vcpu-pin.N.vcpus and vcpu-pin.N.host-cpus");
+        return NULL;
+    }
+    for (unsigned int i = 0; i < nr_cpus; i++) {
+        plan[i] = VTOPO_PIN_NONE;
+        entry_of[i] = -1;
+    }
+    for (unsigned int e = 0; e < n; e++) {
+        g_autoptr(GArray) vcpus = NULL, host_cpus = NULL;
+        g_autofree char *reason = NULL;
+
+        if (!entries[e].vcpus || !entries[e].host_cpus) {
+            *error = g_strdup_printf("vcpu-pin.%u.%s: missing", e,
+                                     entries[e].vcpus ? "host-cpus" : "vcpus");
+            return NULL;
+        }
+        vcpus = vtopo_cpulist_parse(entries[e].vcpus, nr_cpus, false,
+                                    &reason);
+        if (!vcpus) {
+            *error = g_strdup_printf("vcpu-pin.%u.vcpus: %s (the VM has "
+                                     "vCPUs 0-%u)", e, reason, nr_cpus - 1);
+            return NULL;
+        }
+        host_cpus = vtopo_cpulist_parse(entries[e].host_cpus,
+                                        in->host->nr_cpus, false, &reason);
+        if (!host_cpus) {
+            *error = g_strdup_printf("vcpu-pin.%u.host-cpus: %s", e, reason);
+            return NULL;
+        }
+        if (vcpus->len != host_cpus->len) {
+            *error = g_strdup_printf("vcpu-pin.%u: %u vCPU%s but %u host "
+                                     "CPU%s; give one host CPU per vCPU", e,
+                                     vcpus->len, vtopo_plural(vcpus->len),
+                                     host_cpus->len,
+                                     vtopo_plural(host_cpus->len));
+            return NULL;
+        }
+        for (guint i = 0; i < vcpus->len; i++) {
+            unsigned int vcpu = g_array_index(vcpus, unsigned int, i);
+
+            if (entry_of[vcpu] >= 0) {
+                *error = g_strdup_printf("vcpu-pin.%u.vcpus: vCPU %u is "
+                                         "already in vcpu-pin.%d", e, vcpu,
+                                         entry_of[vcpu]);
+                return NULL;
+            }
+            entry_of[vcpu] = e;
+            plan[vcpu] = g_array_index(host_cpus, unsigned int, i);
+        }
+    }
+    for (unsigned int i = 0; i < nr_cpus; i++) {
+        if (plan[i] == VTOPO_PIN_NONE) {
+            *error = g_strdup_printf("vcpu-affinity=manual: vCPU %u is in no "
+                                     "vcpu-pin entry; every possible vCPU "
+                                     "(0-%u) needs one", i, nr_cpus - 1);
+            return NULL;
+        }
+    }
+    return g_steal_pointer(&plan);
+}
+
+/*
+ * One rule's finding: the first offender's message, and how many more
+ * offenders there are.
+ */
+typedef struct VTopoPinRule {
+    const char *rule;
+    VTopoSeverity severity;
+    char *first;
+    unsigned int more;
+} VTopoPinRule;
+
+static void G_GNUC_PRINTF(2, 3)
+vtopo_pin_offender(VTopoPinRule *r, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (r->first) {
+        r->more++;
+        return;
+    }
+    va_start(ap, fmt);
+    r->first = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+}
+
+static void vtopo_pin_report(GArray *findings, VTopoPinRule *r)
+{
+    g_autofree char *first = r->first;
+
+    if (!first) {
+        return;
+    }
+    if (r->more) {
+        vtopo_add_finding(findings, r->rule, r->severity, "%s (and %u more)",
+                          first, r->more);
+    } else {
+        vtopo_add_finding(findings, r->rule, r->severity, "%s", first);
+    }
+}
+
+static char *vtopo_size_text(uint64_t size)
+{
+    if (size >= 1024 * 1024 && !(size % (1024 * 1024))) {
+        return g_strdup_printf("%" PRIu64 " MiB", size >> 20);
+    }
+    return g_strdup_printf("%" PRIu64 " KiB", size >> 10);
+}
+
+static int vtopo_uint_compare(const unsigned int *a, const unsigned int *b)
+{
+    return *a < *b ? -1 : *a > *b;
+}
+
+static char *vtopo_ids_text(const GArray *ids)
+{
+    g_autoptr(GArray) sorted = g_array_copy((GArray *)ids);
+    g_autoptr(GString) text = g_string_new(NULL);
+
+    g_array_sort(sorted, (GCompareFunc)vtopo_uint_compare);
+    vtopo_format_cpulist(text, (const unsigned int *)sorted->data,
+                         sorted->len);
+    return g_string_free(g_steal_pointer(&text), false);
+}
+
+/* pin-allowed, pin-shared-cpu */
+static void vtopo_check_host_cpus(const VTopoPinInput *in, const int *plan,
+                                  GArray *findings)
+{
+    const VTopoHost *host = in->host;
+    VTopoPinRule allowed_rule = { "pin-allowed", VTOPO_SEVERITY_ERROR };
+    VTopoPinRule shared = { "pin-shared-cpu", VTOPO_SEVERITY_WARNING };
+    g_autofree bool *allowed = g_new0(bool, host->nr_cpus);
+    g_autofree int *vcpu_on = g_new(int, host->nr_cpus);
+    g_autofree char *allowed_text = vtopo_ids_text(in->allowed);
+
+    for (guint i = 0; i < in->allowed->len; i++) {
+        unsigned int cpu = g_array_index(in->allowed, unsigned int, i);
+
+        allowed[cpu] = cpu < host->nr_cpus && host->cpus[cpu].online;
+    }
+    for (unsigned int c = 0; c < host->nr_cpus; c++) {
+        vcpu_on[c] = -1;
+    }
+    for (unsigned int v = 0; v < in->topo->nr_cpus; v++) {
+        int cpu = plan[v];
+
+        if (cpu == VTOPO_PIN_NONE) {
+            continue;
+        }
+        if (!allowed[cpu]) {
+            vtopo_pin_offender(&allowed_rule, "vCPU %u is pinned to host "
+                               "CPU %d, which is %s (QEMU may run on %s)", v,
+                               cpu, host->cpus[cpu].online
+                               ? "not one QEMU may run on" : "offline",
+                               allowed_text);
+        }
+        if (vcpu_on[cpu] >= 0) {
+            vtopo_pin_offender(&shared, "vCPUs %d and %u are both pinned to "
+                               "host CPU %d", vcpu_on[cpu], v, cpu);
+        } else {
+            vcpu_on[cpu] = v;
+        }
+    }
+    vtopo_pin_report(findings, &allowed_rule);
+    vtopo_pin_report(findings, &shared);
+}
+
+/* pin-host-no-smt, pin-smt-siblings, pin-core-shared, pin-smt-exposed */
+static void vtopo_check_cores(const VTopoPinInput *in, const int *plan,
+                              GArray *findings)
+{
+    const VTopo *topo = in->topo;
+    const VTopoHost *host = in->host;
+    unsigned int threads = topo->shape.count[VTOPO_LEVEL_THREAD];
+    VTopoPinRule no_smt = { "pin-host-no-smt", VTOPO_SEVERITY_WARNING };
+    VTopoPinRule siblings = { "pin-smt-siblings", VTOPO_SEVERITY_WARNING };
+    VTopoPinRule core_shared = {
+        "pin-core-shared",
+        in->core_sched == VTOPO_CORE_SCHED_CORE ? VTOPO_SEVERITY_ERROR
+                                                : VTOPO_SEVERITY_WARNING,
+    };
+    VTopoPinRule exposed = { "pin-smt-exposed", VTOPO_SEVERITY_WARNING };
+    g_autofree int *vcore_host_core = g_new(int, topo->nr_cpus);
+    g_autofree int *vcore_first = g_new(int, topo->nr_cpus);
+    g_autofree int *host_core_vcore = g_new(int, host->nr_cores + 1);
+    g_autofree int *host_core_vcpu = g_new(int, host->nr_cores + 1);
+    g_autofree bool *runs_vcpu = g_new0(bool, host->nr_cpus);
+    bool pinned = false;
+
+    for (unsigned int i = 0; i < topo->nr_cpus; i++) {
+        vcore_host_core[i] = -1;
+        vcore_first[i] = -1;
+    }
+    for (unsigned int c = 0; c <= host->nr_cores; c++) {
+        host_core_vcore[c] = -1;
+    }
+    for (unsigned int v = 0; v < topo->nr_cpus; v++) {
+        int vcore = vtopo_cpu_domain(topo, &topo->cpus[v], VTOPO_LEVEL_CORE);
+        int cpu = plan[v], hcore;
+
+        if (cpu == VTOPO_PIN_NONE) {
+            if (host->smt && host->smt_exposure &&
+                in->core_sched == VTOPO_CORE_SCHED_OFF) {
+                vtopo_pin_offender(&exposed, "the host CPUs leak between SMT "
+                                   "siblings (vulnerabilities/%s) and "
+                                   "vCPU %u is not pinned, so it shares "
+                                   "host cores with other threads; use "
+                                   "core-sched=vm or core-sched=core",
+                                   host->smt_exposure, v);
+            }
+            continue;
+        }
+        pinned = true;
+        runs_vcpu[cpu] = true;
+        hcore = host->cpus[cpu].online ? host->cpus[cpu].core_domain : -1;
+        if (vcore < 0 || hcore < 0) {
+            continue;
+        }
+        if (vcore_host_core[vcore] < 0) {
+            vcore_host_core[vcore] = hcore;
+            vcore_first[vcore] = v;
+        } else if (vcore_host_core[vcore] != hcore && host->smt) {
+            vtopo_pin_offender(&siblings, "vCPUs %d and %u are threads of "
+                               "one virtual core, but their host CPUs %d "
+                               "and %d are not SMT siblings",
+                               vcore_first[vcore], v,
+                               plan[vcore_first[vcore]], cpu);
+        }
+        if (host_core_vcore[hcore] < 0) {
+            host_core_vcore[hcore] = vcore;
+            host_core_vcpu[hcore] = v;
+        } else if (host_core_vcore[hcore] != vcore) {
+            vtopo_pin_offender(&core_shared, "vCPUs %d and %u are in "
+                               "different virtual cores but run on one "
+                               "host core (host CPUs %d and %d)%s",
+                               host_core_vcpu[hcore], v,
+                               plan[host_core_vcpu[hcore]], cpu,
+                               in->core_sched == VTOPO_CORE_SCHED_CORE
+                               ? "; core-sched=core keeps them from running "
+                                 "at once" : "");
+        }
+    }
+    if (pinned && threads > 1 && !host->smt) {
+        vtopo_pin_offender(&no_smt, "the virtual cores have %u threads, but "
+                           "the host has no SMT: the guest schedules for "
+                           "sibling threads that are separate host cores",
+                           threads);
+    }
+    if (host->smt && host->smt_exposure &&
+        in->core_sched == VTOPO_CORE_SCHED_OFF && !exposed.first) {
+        /* A used host core with a thread that runs no vCPU of the VM. */
+        g_autofree int *idle = g_new(int, host->nr_cores + 1);
+
+        for (unsigned int c = 0; c <= host->nr_cores; c++) {
+            idle[c] = -1;
+        }
+        for (unsigned int s = 0; s < host->nr_cpus; s++) {
+            if (host->cpus[s].online && !runs_vcpu[s] &&
+                idle[host->cpus[s].core_domain] < 0) {
+                idle[host->cpus[s].core_domain] = s;
+            }
+        }
+        for (unsigned int v = 0; v < topo->nr_cpus && !exposed.first; v++) {
+            int cpu = plan[v];
+
+            if (host->cpus[cpu].online &&
+                idle[host->cpus[cpu].core_domain] >= 0) {
+                vtopo_pin_offender(&exposed, "the host CPUs leak between "
+                                   "SMT siblings (vulnerabilities/%s) and "
+                                   "host CPU %d, a sibling of vCPU %u's host "
+                                   "CPU %d, runs other threads; use "
+                                   "core-sched=vm or core-sched=core",
+                                   host->smt_exposure,
+                                   idle[host->cpus[cpu].core_domain], v, cpu);
+            }
+        }
+    }
+    vtopo_pin_report(findings, &no_smt);
+    vtopo_pin_report(findings, &siblings);
+    vtopo_pin_report(findings, &core_shared);
+    vtopo_pin_report(findings, &exposed);
+}
+
+/* pin-node-span, pin-node-memory, pin-node-unbound */
+static void vtopo_check_nodes(const VTopoPinInput *in, const int *plan,
+                              GArray *findings)
+{
+    const VTopo *topo = in->topo;
+    const VTopoHost *host = in->host;
+    VTopoPinRule span = { "pin-node-span", VTOPO_SEVERITY_WARNING };
+    VTopoPinRule memory = { "pin-node-memory", VTOPO_SEVERITY_WARNING };
+    VTopoPinRule unbound = { "pin-node-unbound", VTOPO_SEVERITY_WARNING };
+    unsigned int memory_nodes = 0;
+
+    for (guint n = 0; n < host->nodes->len; n++) {
+        memory_nodes += g_array_index(host->nodes, VTopoHostNode,
+                                      n).mem_size != 0;
+    }
+    for (unsigned int vnode = 0; vnode < topo->nr_nodes; vnode++) {
+        g_autoptr(GArray) on = g_array_new(false, false,
+                                           sizeof(unsigned int));
+        g_autofree bool *seen = g_new0(bool, host->nodes->len);
+        GArray *bound = in->node_memory ? in->node_memory[vnode] : NULL;
+        bool all_pinned = true;
+
+        for (unsigned int v = 0; v < topo->nr_cpus; v++) {
+            int cpu = plan[v], n;
+
+            if (topo->cpus[v].node != (int)vnode) {
+                continue;
+            }
+            if (cpu == VTOPO_PIN_NONE) {
+                all_pinned = false;
+                continue;
+            }
+            n = host->cpus[cpu].node >= 0
+                ? vtopo_host_node_index(host, host->cpus[cpu].node) : -1;
+            if (n >= 0 && !seen[n]) {
+                unsigned int id = host->cpus[cpu].node;
+
+                seen[n] = true;
+                g_array_append_val(on, id);
+            }
+        }
+        if (!on->len) {
+            continue;
+        }
+        if (on->len > 1) {
+            g_autofree char *nodes = vtopo_ids_text(on);
+
+            vtopo_pin_offender(&span, "virtual node %u's vCPUs run on host "
+                               "nodes %s, so the guest sees one node where "
+                               "the host has several", vnode, nodes);
+        }
+        if (bound && bound->len) {
+            g_autofree char *bound_text = vtopo_ids_text(bound);
+
+            for (guint i = 0; i < on->len; i++) {
+                unsigned int id = g_array_index(on, unsigned int, i);
+                bool in_bound = false;
+
+                for (guint b = 0; b < bound->len; b++) {
+                    in_bound |= g_array_index(bound, unsigned int, b) == id;
+                }
+                if (!in_bound) {
+                    vtopo_pin_offender(&memory, "virtual node %u's vCPUs "
+                                       "run on host node %u, but its memory "
+                                       "is bound to host node%s %s", vnode,
+                                       id, vtopo_plural(bound->len),
+                                       bound_text);
+                    break;
+                }
+            }
+        } else if (on->len == 1 && all_pinned && memory_nodes > 1) {
+            unsigned int id = g_array_index(on, unsigned int, 0);
+
+            vtopo_pin_offender(&unbound, "virtual node %u's vCPUs are "
+                               "pinned to host node %u, but its memory is "
+                               "not bound; give its memory backend "
+                               "host-nodes=%u,policy=bind", vnode, id, id);
+        }
+    }
+    vtopo_pin_report(findings, &span);
+    vtopo_pin_report(findings, &memory);
+    vtopo_pin_report(findings, &unbound);
+}
+
+/* pin-llc-span, pin-cache-size */
+static void vtopo_check_caches(const VTopoPinInput *in, const int *plan,
+                               GArray *findings)
+{
+    const VTopo *topo = in->topo;
+    const VTopoHost *host = in->host;
+    VTopoPinRule span = { "pin-llc-span", VTOPO_SEVERITY_WARNING };
+    VTopoPinRule size = { "pin-cache-size", VTOPO_SEVERITY_WARNING };
+
+    if (topo->llc_level < VTOPO_LEVEL__MAX) {
+        unsigned int domains = vtopo_shape_max_cpus(&topo->shape) /
+            vtopo_shape_cpus_per(&topo->shape, topo->llc_level);
+        g_autofree int *domain_llc = g_new(int, domains);
+        g_autofree int *domain_vcpu = g_new(int, domains);
+
+        for (unsigned int d = 0; d < domains; d++) {
+            domain_llc[d] = -1;
+        }
+        for (unsigned int v = 0; v < topo->nr_cpus; v++) {
+            int d = vtopo_cpu_domain(topo, &topo->cpus[v], topo->llc_level);
+            int cpu = plan[v], llc;
+
+            if (cpu == VTOPO_PIN_NONE || d < 0 || d >= (int)domains ||
+                host->cpus[cpu].llc < 0) {
+                continue;
+            }
+            llc = host->cpus[cpu].llc;
+            if (domain_llc[d] < 0) {
+                domain_llc[d] = llc;
+                domain_vcpu[d] = v;
+            } else if (domain_llc[d] != llc) {
+                vtopo_pin_offender(&span, "vCPUs %d and %u share a virtual "
+                                   "last-level cache (%s %d), but their host "
+                                   "CPUs %d and %d do not share one",
+                                   domain_vcpu[d], v,
+                                   vtopo_level_name(topo->llc_level), d,
+                                   plan[domain_vcpu[d]], cpu);
+                domain_llc[d] = llc;
+            }
+        }
+    }
+    for (unsigned int c = 0; c < in->nr_caches; c++) {
+        const VTopoCache *cache = &in->caches[c].geometry;
+
+        for (unsigned int v = 0; v < topo->nr_cpus; v++) {
+            const VTopoHostCache *hc;
+
+            if (plan[v] == VTOPO_PIN_NONE) {
+                continue;
+            }
+            hc = vtopo_host_cpu_cache(host, plan[v], cache->level,
+                                      cache->type);
+            if (hc && cache->size > hc->size) {
+                g_autofree char *want = vtopo_size_text(cache->size);
+                g_autofree char *have = vtopo_size_text(hc->size);
+
+                vtopo_pin_offender(&size, "the virtual L%u %s cache (%s) is "
+                                   "larger than the host's (%s) that "
+                                   "vCPU %u runs on (host CPU %d)",
+                                   cache->level,
+                                   vtopo_cache_type_name(cache->type), want,
+                                   have, v, plan[v]);
+                break;
+            }
+        }
+    }
+    vtopo_pin_report(findings, &span);
+    vtopo_pin_report(findings, &size);
+}
+
+GArray *vtopo_pin_check(const VTopoPinInput *in, const int *plan)
+{
+    GArray *findings = vtopo_findings_new();
+
+    vtopo_check_host_cpus(in, plan, findings);
+    vtopo_check_cores(in, plan, findings);
+    vtopo_check_nodes(in, plan, findings);
+    vtopo_check_caches(in, plan, findings);
+    return findings;
+}
