@@ -477,7 +477,7 @@ static bool vtopo_host_read_nodes(VTopoHost *host, const char *root,
         if (total) {
             guint64 kib;
             g_auto(GStrv) words = g_strsplit_set(total + strlen("MemTotal:"),
-                                                 " \n", -1);
+                                                 "\n ", -1);
             char **w = words;
 
             while (*w && !**w) {

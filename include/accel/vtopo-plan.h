@@ -68,8 +68,9 @@ int *vtopo_pin_plan_auto(const VTopoPinInput *in, char **error);
 /*
  * The placement given by @entries (vcpu-affinity=manual): each entry
  * pins its vCPUs, lowest first, to its host CPUs, lowest first (the
- * lists are sets, as Linux CPU lists are).  Every possible vCPU must be in exactly one entry.  On error
- * returns NULL and sets *@error, naming the entry's property.
+ * lists are sets, as Linux CPU lists are).  Every possible vCPU must be
+ * in exactly one entry.  On error returns NULL and sets *@error, naming
+ * the entry's property.
  */
 int *vtopo_pin_plan_manual(const VTopoPinInput *in,
                            const VTopoPinEntry *entries, unsigned int n,
