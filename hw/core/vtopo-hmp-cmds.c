@@ -115,12 +115,50 @@ static void hmp_topology_caches(Monitor *mon, TopologyInfo *info)
     }
 }
 
+static void hmp_topology_findings(Monitor *mon, TopologyFindingList *f)
+{
+    for (; f; f = f->next) {
+        monitor_printf(mon, "%s: %s [%s]\n",
+                       TopologyFindingSeverity_str(f->value->severity),
+                       f->value->message, f->value->rule);
+    }
+}
+
+/* Where the vCPUs run: one line per vCPU, then the placement findings. */
+static void hmp_topology_host(Monitor *mon, TopologyHost *host)
+{
+    TopologyHostVcpuList *v;
+
+    monitor_printf(mon, "host: vcpu-affinity=%s core-sched=%s%s\n",
+                   VcpuAffinity_str(host->vcpu_affinity),
+                   VcpuCoreSched_str(host->core_sched),
+                   host->simulated ? " (simulated)" : "");
+    for (v = host->vcpus; v; v = v->next) {
+        g_autoptr(GArray) cpus = g_array_new(false, false, sizeof(unsigned));
+        g_autoptr(GString) cpulist = g_string_new("");
+        intList *i;
+
+        for (i = v->value->host_cpus; i; i = i->next) {
+            unsigned int cpu = i->value;
+
+            g_array_append_val(cpus, cpu);
+        }
+        vtopo_format_cpulist(cpulist, (unsigned int *)cpus->data, cpus->len);
+        monitor_printf(mon, "  cpu %" PRId64 ": host cpus %s",
+                       v->value->cpu_index, cpulist->str);
+        if (v->value->has_thread_id) {
+            monitor_printf(mon, ", thread %" PRId64, v->value->thread_id);
+        }
+        monitor_printf(mon, "\n");
+    }
+    hmp_topology_findings(mon, host->findings);
+}
+
 void hmp_info_topology(Monitor *mon, const QDict *qdict)
 {
     Error *err = NULL;
     g_autoptr(TopologyInfo) info = qmp_query_topology(&err);
     TopologyLevelList *l;
-    TopologyFindingList *f;
 
     if (hmp_handle_error(mon, err)) {
         return;
@@ -138,9 +176,8 @@ void hmp_info_topology(Monitor *mon, const QDict *qdict)
     hmp_topology_tree(mon, info);
     hmp_topology_nodes(mon, info);
     hmp_topology_caches(mon, info);
-    for (f = info->findings; f; f = f->next) {
-        monitor_printf(mon, "%s: %s [%s]\n",
-                       TopologyFindingSeverity_str(f->value->severity),
-                       f->value->message, f->value->rule);
+    hmp_topology_findings(mon, info->findings);
+    if (info->host) {
+        hmp_topology_host(mon, info->host);
     }
 }

@@ -7,8 +7,13 @@ Then, with 1, 4 and 16 NUMA nodes, the same ratio and the time the
 machine-init check of the ACPI tables takes (between its trace points
 vtopo_acpi_check_begin/end), per vCPU, with the 1024/256 ratio of that
 per-vCPU cost (linear: about 1); and Arm virt (GICv3) at 8, 128 and
-512 vCPUs, with the device-tree check per vCPU.  Also the latency of
-query-topology on the largest machine.  Not a test: it asserts nothing about time, it
+512 vCPUs, with the device-tree check per vCPU.  Then vCPU pinning:
+planning and checking the placement (between vtopo_pin_setup_begin/end)
+per vCPU on the 256-CPU fixture host (2 sockets of 64 cores with SMT),
+for an automatic placement of 256 vCPUs and a manual one of 1024, and
+the startup ratio with vcpu-affinity=auto against no pinning, on that
+fixture and on this machine.  Also the latency of query-topology on the
+largest machine.  Not a test: it asserts nothing about time, it
 reports."""
 
 import os
@@ -46,29 +51,30 @@ def numa_args(smp, nodes):
     return args
 
 
-TRACE = re.compile(r"@(\d+\.\d+):vtopo_(?:acpi|fdt)_check_(begin|end)")
+TRACE = re.compile(r"@(\d+\.\d+):vtopo_(?:acpi_check|fdt_check|pin_setup)_"
+                   r"(begin|end)")
 
 
 def qmp_ready(binary, smp, machine_opts, queries=(), nodes=0, trace=False,
-              arch="x86_64"):
+              arch="x86_64", accel="tcg", smp_args=None, check=None):
     """Seconds from exec to QMP-ready, {query: [seconds of each run]}
     for the QMP commands of @queries, run in turn, each QUERY_REPS times,
     on that one QEMU, and with @trace the seconds between the trace
     points of the machine-init check (of the ACPI tables on x86, of the
-    device tree on Arm)."""
+    device tree on Arm; or @check)."""
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "qmp")
         argv = [binary, "-S", "-display", "none", "-nodefaults", "-no-user-config",
-                "-accel", "tcg", "-qmp", "unix:%s,server=on,wait=on" % path]
+                "-accel", accel, "-qmp", "unix:%s,server=on,wait=on" % path]
         if arch == "x86_64":
             argv += ["-L", os.path.join(vg.BUILD, "guest", "firmware"),
                      "-M", "q35" + machine_opts, "-cpu", "qemu64,+x2apic"]
-            check = "vtopo_acpi_check_*"
+            check = check or "vtopo_acpi_check_*"
         else:
             # GICv3, for more than 8 vCPUs; the device tree is checked
             argv += ["-M", "virt,gic-version=3" + machine_opts, "-cpu", "max"]
             check = "vtopo_fdt_check_*"
-        argv += numa_args(smp, nodes)
+        argv += smp_args or numa_args(smp, nodes)
         if trace:
             argv += ["-msg", "timestamp=on", "-trace", check,
                      "-D", os.path.join(d, "trace")]
@@ -103,6 +109,62 @@ def qmp_ready(binary, smp, machine_opts, queries=(), nodes=0, trace=False,
                 stamps = {m.group(2): float(m.group(1)) for m in TRACE.finditer(f.read())}
             check = stamps["end"] - stamps["begin"]
         return ready, qtime, check
+
+
+def pin_bench(reps):
+    """vCPU pinning: planning + checking per vCPU on the 256-CPU fixture
+    host, and startup with vcpu-affinity=auto against without."""
+    ours = vg.qemu_binary()
+    host = "x-host-sysfs=" + os.path.join(vg.BUILD, "host-fixtures", "amd-2s-256")
+    # Two nodes of 8 dies x 8 cores x 2 threads: a virtual die (one L3)
+    # per host CCD.
+    numa = ["-m", "256M"]
+    for i in range(2):
+        numa += ["-object", "memory-backend-ram,id=m%d,size=128M" % i,
+                 "-numa", "node,nodeid=%d,memdev=m%d" % (i, i),
+                 "-numa", "cpu,node-id=%d,socket-id=%d" % (i, i)]
+    auto = ["-smp", "256,sockets=2,dies=8,cores=8,threads=2"] + numa
+    manual = ",".join("vcpu-pin.%d.vcpus=%d-%d,vcpu-pin.%d.host-cpus=0-255" %
+                      (i, 256 * i, 256 * i + 255, i) for i in range(4))
+    big = ["-smp", "1024,sockets=2,dies=8,cores=32,threads=2"] + numa
+    print("%-6s %-34s %10s %8s %14s" % ("vCPUs", "pinning (256-CPU fixture host)",
+                                       "median s", "ratio", "setup us/vCPU"))
+    cases = [
+        (256, "no pinning", "tcg,thread=multi", auto),
+        (256, "auto", "tcg,thread=multi,vcpu-affinity=auto," + host, auto),
+        (1024, "no pinning", "tcg,thread=multi", big),
+        (1024, "manual, 4 vCPUs per host CPU",
+         "tcg,thread=multi,vcpu-affinity=manual,pin-check=warn,%s,%s" %
+         (host, manual), big),
+    ]
+    base = {}
+    for n, name, accel, smp_args in cases:
+        t, setup = [], []
+        for _ in range(reps):
+            r = qmp_ready(ours, n, "", accel=accel, smp_args=smp_args,
+                          trace="vcpu-affinity" in accel,
+                          check="vtopo_pin_setup_*")
+            t.append(r[0])
+            if r[2] is not None:
+                setup.append(r[2])
+        m = statistics.median(t)
+        base.setdefault(n, m)
+        print("%-6d %-34s %10.4f %8.3f %14s" % (
+            n, name, m, m / base[n],
+            "%.3f" % (statistics.median(setup) / n * 1e6) if setup else "-"))
+    # This machine: the real host, the affinity system calls applied.
+    n = len(os.sched_getaffinity(0))
+    t = {"no pinning": [], "auto": []}
+    for _ in range(reps):
+        for name, accel in (("no pinning", "tcg,thread=multi"),
+                            ("auto", "tcg,thread=multi,vcpu-affinity=auto")):
+            t[name].append(qmp_ready(ours, n, ",smp-cache.0.cache=l1d,"
+                                     "smp-cache.0.size=32K", accel=accel)[0])
+    b = statistics.median(t["no pinning"])
+    for name, runs in t.items():
+        print("%-6d %-34s %10.4f %8.3f" % (n, name + " (this host)",
+                                           statistics.median(runs),
+                                           statistics.median(runs) / b))
 
 
 def main():
@@ -160,6 +222,7 @@ def main():
         print("%-6d %-6s %10.4f %10.4f %8.3f %14.3f" % (
             n, "virt", statistics.median(base), statistics.median(ours_t),
             statistics.median(ours_t) / statistics.median(base), arm_check[n] * 1e6))
+    pin_bench(reps)
     # query-topology against QEMU's own per-vCPU query on the same
     # machine (both list every vCPU), end to end through the QMP socket.
     n = max(sizes)

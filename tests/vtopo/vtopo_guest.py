@@ -128,10 +128,12 @@ class Vm:
         firmware = os.path.join(guest, "firmware")
         self.argv = [
             binary or qemu_binary(arch), "-S", "-nodefaults", "-no-user-config",
-            "-display", "none", "-accel", accel, "-m", memory,
+            "-display", "none", "-accel", accel,
             "-serial", "file:" + self.console, "-no-reboot",
             "-qmp", "unix:%s,server=on,wait=off" % self.sock,
         ]
+        if memory:
+            self.argv += ["-m", memory]
         if arch == "x86_64":
             self.argv += ["-L", firmware]
             console = "console=ttyS0 no_timer_check"

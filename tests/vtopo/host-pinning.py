@@ -1,0 +1,464 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Suite 'pin': vCPU pinning and its checks (-accel ...,vcpu-affinity=,
+vcpu-pin.N.*, pin-check=, core-sched=, x-host-sysfs=).
+
+The placement QEMU applies is read back from the kernel: the
+Cpus_allowed_list of /proc/PID/task/TID/status for each vCPU thread
+(thread ids from query-cpus-fast), and the core-scheduling cookie of
+each thread through prctl(PR_SCHED_CORE_GET).  The checks run against
+the fixture hosts of tests/data/vtopo-host through x-host-sysfs; the
+expected placements and messages are written by hand from those
+hosts' facts."""
+
+import ctypes
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import vtopo_guest as vg
+
+FIXTURES = os.path.join(vg.BUILD, "host-fixtures")
+points = []
+
+
+def point(what, ok, detail="", skip=None):
+    points.append((what, bool(ok), detail, skip))
+
+
+# Caches each fixture host can hold (smp-cache geometry no larger than
+# the host's), so that the clean configurations are clean.
+FITTING = {
+    "intel-2s-smt": "smp-cache.0.cache=l2,smp-cache.0.size=1M,"
+                    "smp-cache.1.cache=l3,smp-cache.1.size=8M,"
+                    "smp-cache.1.topology=socket",
+    "amd-nps4-smt": "smp-cache.0.cache=l2,smp-cache.0.size=512K,"
+                    "smp-cache.1.cache=l3,smp-cache.1.size=16M,"
+                    "smp-cache.1.topology=socket",
+    "no-smt": "smp-cache.0.cache=l2,smp-cache.0.size=1M,"
+              "smp-cache.1.cache=l3,smp-cache.1.size=8M,"
+              "smp-cache.1.topology=socket",
+    "offline-memonly": "smp-cache.0.cache=l2,smp-cache.0.size=256K,"
+                       "smp-cache.1.cache=l3,smp-cache.1.size=16M,"
+                       "smp-cache.1.topology=socket",
+}
+
+
+def machine_args(host, args):
+    """-M and -cpu for a fixture host, then @args."""
+    m = "pc-q35-10.1"
+    if host in FITTING:
+        m += "," + FITTING[host]
+        return ["-M", m, "-cpu", "Skylake-Server"] + args
+    return ["-M", m] + args
+
+
+def accel(host, opts):
+    a = "tcg,thread=multi"
+    if host:
+        a += ",x-host-sysfs=" + (host if host.startswith("/")
+                                 else os.path.join(FIXTURES, host))
+    return a + ("," + opts if opts else "")
+
+
+def nodes(*bindings):
+    """-numa nodes of 512M, memory bound to host node BINDING (None:
+    unbound), vCPUs split evenly by the caller's -smp."""
+    args = []
+    for i, bind in enumerate(bindings):
+        backend = "memory-backend-ram,id=m%d,size=512M" % i
+        if bind is not None:
+            backend += ",host-nodes=%d,policy=bind" % bind
+        args += ["-object", backend, "-numa", "node,nodeid=%d,memdev=m%d" % (i, i)]
+    return ["-m", "%dM" % (512 * len(bindings))] + args
+
+
+def start(name, host, opts, args):
+    """Start QEMU (-S); returns (query-topology, stderr, Vm pid, thread
+    ids) after quitting it."""
+    with vg.Vm(name, machine_args(host, args), accel=accel(host, opts),
+               kernel=False, memory=None) as vm:
+        topo = vm.qmp.cmd("query-topology")
+        tids = [c["thread-id"] for c in vm.qmp.cmd("query-cpus-fast")]
+        vm.qmp.cmd("quit")
+        vm.proc.wait(timeout=60)
+        return topo, vm.stderr(), tids
+
+
+def fails(host, opts, args):
+    argv = [vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
+            "-accel", accel(host, opts)] + machine_args(host, args)
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    return p.returncode, [l for l in p.stderr.splitlines() if l.strip()]
+
+
+def host_rules(topo):
+    return [f["rule"] for f in topo.get("host", {}).get("findings", [])]
+
+
+def plan_of(topo):
+    return [v["host-cpus"] for v in topo["host"]["vcpus"]]
+
+
+def check_rule(what, host, opts, args, rule, message, severity="warning"):
+    """@rule fires with @message: a warning under pin-check=warn (an
+    error when @severity is error), and the VM does not start under
+    pin-check=strict."""
+    if severity == "warning":
+        topo, stderr, _ = start("pin-" + rule, host, opts, args)
+        point("%s: %s fires under pin-check=warn" % (what, rule),
+              rule in host_rules(topo) and
+              any(f["rule"] == rule and f["message"].startswith(message)
+                  for f in topo["host"]["findings"]) and
+              ("warning: " + message) in stderr,
+              "findings %s\nstderr %r" % (topo.get("host", {}).get("findings"), stderr))
+        opts = (opts + "," if opts else "") + "pin-check=strict"
+    rc, err = fails(host, opts, args)
+    point("%s: %s stops the VM under pin-check=%s (exit 1, one line)" %
+          (what, rule, "strict" if severity == "warning" else "warn"),
+          rc == 1 and len(err) == 1 and message in err[0],
+          "rc=%d stderr=%r" % (rc, err))
+
+
+def fixture_checks():
+    # A clean configuration: 2 sockets x 4 cores x 2 threads, both
+    # nodes' memory bound to host node 0 (real binding: this machine
+    # has one node), on the Intel host.  Virtual node 0 on host cores
+    # 0-3 (threads n and n+16), virtual node 1 on cores 4-7.
+    smp = ["-smp", "16,sockets=2,cores=4,threads=2"]
+    numa = nodes(0, 0) + ["-numa", "cpu,node-id=0,socket-id=0",
+                          "-numa", "cpu,node-id=1,socket-id=1"]
+    topo, stderr, _ = start("pin-clean", "intel-2s-smt", "vcpu-affinity=auto",
+                            smp + numa)
+    want = [[c] for c in [0, 16, 1, 17, 2, 18, 3, 19,
+                          4, 20, 5, 21, 6, 22, 7, 23]]
+    point("intel-2s-smt, 2 nodes bound to host node 0: auto places vCPUs on "
+          "sibling pairs of node 0", plan_of(topo) == want,
+          "plan %s" % plan_of(topo))
+    point("intel-2s-smt clean: no findings, no warnings, simulated",
+          topo["host"]["findings"] == [] and "warning" not in stderr and
+          topo["host"]["simulated"] and topo["host"]["smt"],
+          "findings %s stderr %r" % (topo["host"]["findings"], stderr))
+    point("intel-2s-smt clean: each node's binding and its vCPUs' host node",
+          [(n["node-id"], n["policy"], n["host-nodes"], n["cpu-host-nodes"])
+           for n in topo["host"]["numa-nodes"]] ==
+          [(0, "bind", [0], [0]), (1, "bind", [0], [0])],
+          str(topo["host"]["numa-nodes"]))
+
+    # Memory unbound: the nodes spread over the host nodes, and each
+    # should have its memory bound there.
+    topo, stderr, _ = start("pin-unbound", "intel-2s-smt", "vcpu-affinity=auto",
+                            smp + nodes(None, None) +
+                            ["-numa", "cpu,node-id=0,socket-id=0",
+                             "-numa", "cpu,node-id=1,socket-id=1"])
+    point("intel-2s-smt unbound: virtual node 1 goes to host node 1",
+          plan_of(topo)[8:] == [[c] for c in [8, 24, 9, 25, 10, 26, 11, 27]],
+          "plan %s" % plan_of(topo))
+    check_rule("intel-2s-smt unbound", "intel-2s-smt", "vcpu-affinity=auto",
+               smp + nodes(None, None) + ["-numa", "cpu,node-id=0,socket-id=0",
+                                         "-numa", "cpu,node-id=1,socket-id=1"],
+               "pin-node-unbound",
+               "virtual node 0's vCPUs are pinned to host node 0, but its "
+               "memory is not bound; give its memory backend "
+               "host-nodes=0,policy=bind (and 1 more)")
+
+    # AMD NPS4: a virtual L3 per die of 2 cores fits a CCX.
+    topo, stderr, _ = start("pin-amd", "amd-nps4-smt", "vcpu-affinity=auto",
+                            ["-M", "pc-q35-10.1,smp-cache.0.cache=l2,"
+                             "smp-cache.0.size=512K,smp-cache.1.cache=l3,"
+                             "smp-cache.1.size=16M,smp-cache.1.topology=die",
+                             "-cpu", "Skylake-Server",
+                             "-smp", "8,dies=2,cores=2,threads=2"])
+    point("amd-nps4-smt, a 2-core L3 per die: each die in one CCX",
+          plan_of(topo) == [[c] for c in [0, 16, 1, 17, 2, 18, 3, 19]] and
+          topo["host"]["findings"] == [],
+          "plan %s findings %s" % (plan_of(topo), topo["host"]["findings"]))
+    rc, err = fails("amd-nps4-smt", "vcpu-affinity=auto",
+                    ["-smp", "8,cores=4,threads=2"])
+    point("amd-nps4-smt, a 4-core L3: auto says the L3 does not fit",
+          rc == 1 and len(err) == 1 and err[0].endswith(
+              "vcpu-affinity=auto: a virtual socket (4 cores sharing a "
+              "last-level cache) does not fit in one host last-level cache: "
+              "the most free cores with 2 threads in one is 2; use at most 2 "
+              "cores per socket"), "rc=%d %r" % (rc, err))
+
+    # Each rule, on a placement that breaks it.
+    pin = "vcpu-affinity=manual,"
+    check_rule("two vCPUs on one host CPU", "intel-2s-smt",
+               pin + "vcpu-pin.0.vcpus=0,vcpu-pin.0.host-cpus=0,"
+               "vcpu-pin.1.vcpus=1,vcpu-pin.1.host-cpus=0",
+               ["-smp", "2,cores=2"], "pin-shared-cpu",
+               "vCPUs 0 and 1 are both pinned to host CPU 0")
+    check_rule("siblings split", "intel-2s-smt",
+               pin + "vcpu-pin.0.vcpus=0-1,vcpu-pin.0.host-cpus=0-1",
+               ["-smp", "2,threads=2"], "pin-smt-siblings",
+               "vCPUs 0 and 1 are threads of one virtual core, but their "
+               "host CPUs 0 and 1 are not SMT siblings")
+    check_rule("two virtual cores on one host core", "intel-2s-smt",
+               pin + "vcpu-pin.0.vcpus=0-1,vcpu-pin.0.host-cpus=0,,16",
+               ["-smp", "2,cores=2"], "pin-core-shared",
+               "vCPUs 0 and 1 are in different virtual cores but run on one "
+               "host core (host CPUs 0 and 16)")
+    check_rule("two virtual cores on one host core, core-sched=core",
+               "intel-2s-smt", pin + "core-sched=core,"
+               "vcpu-pin.0.vcpus=0-1,vcpu-pin.0.host-cpus=0,,16",
+               ["-smp", "2,cores=2"], "pin-core-shared",
+               "vCPUs 0 and 1 are in different virtual cores but run on one "
+               "host core (host CPUs 0 and 16); core-sched=core keeps them "
+               "from running at once", severity="error")
+    check_rule("virtual threads on a host without SMT", "no-smt",
+               pin + "vcpu-pin.0.vcpus=0-1,vcpu-pin.0.host-cpus=0-1",
+               ["-smp", "2,threads=2"], "pin-host-no-smt",
+               "the virtual cores have 2 threads, but the host has no SMT")
+    check_rule("a node across host nodes", "intel-2s-smt",
+               pin + "vcpu-pin.0.vcpus=0-1,vcpu-pin.0.host-cpus=0,,16,"
+               "vcpu-pin.1.vcpus=2-3,vcpu-pin.1.host-cpus=8,,24",
+               ["-smp", "4,cores=2,threads=2"] + nodes(0), "pin-node-span",
+               "virtual node 0's vCPUs run on host nodes 0-1")
+    check_rule("vCPUs away from their memory", "intel-2s-smt",
+               pin + "vcpu-pin.0.vcpus=0-1,vcpu-pin.0.host-cpus=8,,24",
+               ["-smp", "2,threads=2"] + nodes(0), "pin-node-memory",
+               "virtual node 0's vCPUs run on host node 1, but its memory is "
+               "bound to host node 0")
+    check_rule("a virtual L3 across CCXs", "amd-nps4-smt",
+               pin + "vcpu-pin.0.vcpus=0-1,vcpu-pin.0.host-cpus=0,,2",
+               ["-smp", "2,cores=2"], "pin-llc-span",
+               "vCPUs 0 and 1 share a virtual last-level cache (socket 0), "
+               "but their host CPUs 0 and 2 do not share one")
+    check_rule("qemu64's 64 KiB L1d on a 48 KiB host", "this-machine",
+               "vcpu-affinity=auto", ["-smp", "2"], "pin-cache-size",
+               "the virtual L1 data cache (64 KiB) is larger than the host's "
+               "(48 KiB) that vCPU 0 runs on (host CPU 0)")
+    check_rule("a vulnerable SMT host, half a core used", "intel-2s-smt",
+               "vcpu-affinity=auto", ["-smp", "1"], "pin-smt-exposed",
+               "the host CPUs leak between SMT siblings (vulnerabilities/"
+               "l1tf) and host CPU 16, a sibling of vCPU 0's host CPU 0, runs "
+               "other threads; use core-sched=vm or core-sched=core")
+    topo, stderr, _ = start("pin-exposed-vm", "intel-2s-smt",
+                            "vcpu-affinity=auto,core-sched=vm", ["-smp", "1"])
+    point("the same with core-sched=vm: no findings",
+          topo["host"]["findings"] == [] and "warning" not in stderr,
+          "findings %s stderr %r" % (topo["host"]["findings"], stderr))
+    check_rule("core-sched on a host without SMT", "no-smt", "core-sched=vm",
+               ["-smp", "2"], "core-sched-unsupported",
+               "core-sched=vm: core scheduling needs SMT, which the host does "
+               "not have")
+    check_rule("a pinned CPU that is offline", "offline-memonly",
+               pin + "vcpu-pin.0.vcpus=0,vcpu-pin.0.host-cpus=7",
+               ["-smp", "1"], "pin-allowed",
+               "vCPU 0 is pinned to host CPU 7, which is offline (QEMU may "
+               "run on 0-6,8-14)", severity="error")
+
+
+def bad_input_checks():
+    broken = tempfile.mkdtemp(prefix="vtopo-pin-")
+    tree = os.path.join(broken, "sys")
+    shutil.copytree(os.path.join(FIXTURES, "intel-2s-smt"), tree)
+    with open(os.path.join(tree, "devices/system/cpu/cpu3/topology/core_id"),
+              "w") as f:
+        f.write("three\n")
+    bad = [
+        ("vcpu-affinity=bogus", None, ["-smp", "2"],
+         "-accel tcg,thread=multi,vcpu-affinity=bogus: Parameter "
+         "'vcpu-affinity' does not accept value 'bogus'"),
+        ("pin-check=maybe", None, ["-smp", "2"],
+         "Parameter 'pin-check' does not accept value 'maybe'"),
+        ("core-sched=yes", None, ["-smp", "2"],
+         "Parameter 'core-sched' does not accept value 'yes'"),
+        ("vcpu-affinity=auto,vcpu-pin.0.vcpus=0,vcpu-pin.0.host-cpus=0", None,
+         ["-smp", "1"], "vcpu-pin: only used with vcpu-affinity=manual"),
+        ("vcpu-affinity=manual", None, ["-smp", "2"],
+         "vcpu-affinity=manual: no vcpu-pin entries; give vcpu-pin.N.vcpus "
+         "and vcpu-pin.N.host-cpus"),
+        ("vcpu-affinity=manual,vcpu-pin.0.vcpus=0-1,vcpu-pin.0.host-cpus=3-1",
+         None, ["-smp", "2"],
+         "vcpu-pin.0.host-cpus: the range '3-1' ends before it starts"),
+        ("vcpu-affinity=manual,vcpu-pin.0.vcpus=0-1,vcpu-pin.0.host-cpus=0-",
+         None, ["-smp", "2"], "vcpu-pin.0.host-cpus: the range '0-' has no end"),
+        ("vcpu-affinity=manual,vcpu-pin.0.vcpus=a,vcpu-pin.0.host-cpus=0",
+         None, ["-smp", "2"], "vcpu-pin.0.vcpus: 'a' is not a CPU number"),
+        ("vcpu-affinity=manual,vcpu-pin.0.vcpus=0-9,vcpu-pin.0.host-cpus=0-9",
+         None, ["-smp", "2"], "vcpu-pin.0.vcpus: CPU 9 does not exist (the "
+         "last is 1) (the VM has vCPUs 0-1)"),
+        ("vcpu-affinity=manual,vcpu-pin.0.vcpus=0-1,vcpu-pin.0.host-cpus=0,,0",
+         None, ["-smp", "2"], "vcpu-pin.0.host-cpus: CPU 0 is listed twice"),
+        ("vcpu-affinity=manual,vcpu-pin.0.vcpus=0,vcpu-pin.0.host-cpus=99",
+         None, ["-smp", "1"], "vcpu-pin.0.host-cpus: CPU 99 does not exist"),
+        ("vcpu-affinity=manual,vcpu-pin.0.vcpus=0-1,vcpu-pin.0.host-cpus=0,"
+         "vcpu-pin.1.vcpus=1,vcpu-pin.1.host-cpus=1", None, ["-smp", "2"],
+         "vcpu-pin.0: 2 vCPUs but 1 host CPU; give one host CPU per vCPU"),
+        ("vcpu-affinity=manual,vcpu-pin.0.vcpus=0,vcpu-pin.0.host-cpus=0,"
+         "vcpu-pin.1.vcpus=0,vcpu-pin.1.host-cpus=1", None, ["-smp", "2"],
+         "vcpu-pin.1.vcpus: vCPU 0 is already in vcpu-pin.0"),
+        ("vcpu-affinity=manual,vcpu-pin.0.vcpus=0,vcpu-pin.0.host-cpus=0",
+         None, ["-smp", "2"], "vcpu-affinity=manual: vCPU 1 is in no "
+         "vcpu-pin entry; every possible vCPU (0-1) needs one"),
+        ("vcpu-affinity=manual,vcpu-pin.0.vcpus=0", None, ["-smp", "1"],
+         "Parameter 'vcpu-pin[0].host-cpus' is missing"),
+        ("vcpu-affinity=manual,vcpu-pin.0.cpus=0", None, ["-smp", "1"],
+         "Parameter 'vcpu-pin[0].cpus' is unexpected"),
+        ("vcpu-affinity=auto", "/nonexistent/vtopo", ["-smp", "2"],
+         "x-host-sysfs: cannot read the host topology: /nonexistent/vtopo/"
+         "devices/system/cpu/possible: No such file or directory"),
+        ("vcpu-affinity=auto", tree, ["-smp", "2"],
+         "x-host-sysfs: cannot read the host topology: " + tree +
+         "/devices/system/cpu/cpu3/topology/core_id: 'three' is not a number"),
+        ("vcpu-affinity=auto", None, ["-smp", "4"],
+         "vcpu-affinity=auto: 4 virtual cores (-smp maxcpus=4) need as many "
+         "host cores with 1 usable thread, but QEMU may run on 2; use at "
+         "most 2 cores"),
+    ]
+    for opts, host, args, want in bad:
+        rc, err = fails(host, opts, args)
+        point("bad input %s: one-line error, exit code 1" % opts,
+              rc == 1 and len(err) == 1 and want in err[0],
+              "rc=%d stderr=%r want %r" % (rc, err, want))
+    argv = [vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
+            "-accel", "tcg,thread=single,vcpu-affinity=auto", "-smp", "2"]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    point("thread=single with vcpu-affinity: one-line error, exit code 1",
+          p.returncode == 1 and p.stderr.strip().endswith(
+              "the vCPUs share one host thread; use -accel tcg,thread=multi"),
+          "rc=%d %r" % (p.returncode, p.stderr))
+    shutil.rmtree(broken)
+
+
+def allowed_list(pid, tid):
+    with open("/proc/%d/task/%d/status" % (pid, tid)) as f:
+        for line in f:
+            if line.startswith("Cpus_allowed_list:"):
+                return line.split(":", 1)[1].strip()
+    return None
+
+
+PR_SCHED_CORE, PR_SCHED_CORE_GET = 62, 0
+
+
+def core_cookie(tid):
+    libc = ctypes.CDLL(None, use_errno=True)
+    cookie = ctypes.c_ulong()
+    if libc.prctl(PR_SCHED_CORE, PR_SCHED_CORE_GET, tid, 0,
+                  ctypes.byref(cookie)) != 0:
+        return None, os.strerror(ctypes.get_errno())
+    return cookie.value, None
+
+
+def real_checks():
+    host_cpus = sorted(os.sched_getaffinity(0))
+    if len(host_cpus) < 2:
+        point("real pinning needs 2 host CPUs", True, skip="one CPU")
+        return
+    a, b = host_cpus[0], host_cpus[1]
+    args = ["-M", "pc-q35-10.1,smp-cache.0.cache=l1d,smp-cache.0.size=32K",
+            "-smp", "2"]
+    for what, opts, want in [
+            ("auto", "vcpu-affinity=auto", [a, b]),
+            ("manual, swapped", "vcpu-affinity=manual,vcpu-pin.0.vcpus=0,"
+             "vcpu-pin.0.host-cpus=%d,vcpu-pin.1.vcpus=1,"
+             "vcpu-pin.1.host-cpus=%d" % (b, a), [b, a])]:
+        with vg.Vm("pin-real", args, accel=accel(None, opts),
+                   kernel=False) as vm:
+            topo = vm.qmp.cmd("query-topology")
+            tids = [c["thread-id"] for c in vm.qmp.cmd("query-cpus-fast")]
+            got = [allowed_list(vm.proc.pid, t) for t in tids]
+            hmp = vm.qmp.hmp("info topology").replace("\r\n", "\n")
+            vm.qmp.cmd("quit")
+        point("real %s: info topology prints each vCPU's host CPU and thread"
+              % what, "host: vcpu-affinity=%s core-sched=off\n" %
+              opts.split("=")[1].split(",")[0] in hmp and
+              "  cpu 1: host cpus %d, thread %d\n" % (want[1], tids[1]) in hmp,
+              hmp)
+        point("real %s: each vCPU thread's Cpus_allowed_list is its planned "
+              "host CPU" % what, got == [str(c) for c in want],
+              "got %s want %s" % (got, want))
+        point("real %s: query-topology reports those threads and CPUs, not "
+              "simulated" % what,
+              [v.get("thread-id") for v in topo["host"]["vcpus"]] == tids and
+              plan_of(topo) == [[c] for c in want] and
+              not topo["host"]["simulated"], str(topo["host"]))
+
+    # A hotplugged vCPU's thread is pinned when it is created.
+    opts = ("vcpu-affinity=manual,vcpu-pin.0.vcpus=0,vcpu-pin.0.host-cpus=%d,"
+            "vcpu-pin.1.vcpus=1,vcpu-pin.1.host-cpus=%d" % (b, a))
+    with vg.Vm("pin-hotplug", ["-M", "pc-q35-10.1,smp-cache.0.cache=l1d,"
+                               "smp-cache.0.size=32K", "-smp", "1,maxcpus=2"],
+               accel=accel(None, opts), kernel=False) as vm:
+        slot = [h for h in vm.qmp.cmd("query-hotpluggable-cpus")
+                if "qom-path" not in h][0]
+        vm.qmp.cmd("device_add", **dict(slot["props"], driver=slot["type"],
+                                         id="cpu1"))
+        tids = [c["thread-id"] for c in vm.qmp.cmd("query-cpus-fast")]
+        got = [allowed_list(vm.proc.pid, t) for t in tids]
+        vm.qmp.cmd("quit")
+    point("hotplugged vCPU 1: its new thread is pinned to host CPU %d" % a,
+          got == [str(b), str(a)], "got %s" % got)
+
+    # Without vcpu-affinity nothing changes: no host section, threads
+    # may run anywhere QEMU may.
+    with vg.Vm("pin-off", args, kernel=False) as vm:
+        topo = vm.qmp.cmd("query-topology")
+        tids = [c["thread-id"] for c in vm.qmp.cmd("query-cpus-fast")]
+        got = {allowed_list(vm.proc.pid, t) for t in tids}
+        mine = allowed_list(os.getpid(), os.getpid())
+        vm.qmp.cmd("quit")
+    point("vcpu-affinity=off: no host section, vCPU threads unpinned",
+          "host" not in topo and got == {mine}, "got %s mine %s" % (got, mine))
+
+    # Core scheduling on this kernel: cookies read back when it has it,
+    # a warning (an error under strict) when it does not.
+    _, why = core_cookie(os.getpid())
+    if why:
+        with vg.Vm("pin-core-sched", args, accel=accel(None, "core-sched=vm"),
+                   kernel=False) as vm:
+            topo = vm.qmp.cmd("query-topology")
+            vm.qmp.cmd("quit")
+            vm.proc.wait(timeout=60)
+            stderr = vm.stderr()
+        point("core-sched=vm on a kernel without core scheduling (%s): "
+              "warning, core-sched-unsupported" % why,
+              host_rules(topo) == ["core-sched-unsupported"] and
+              "warning: core-sched=vm: " in stderr, "%s %r" % (topo["host"], stderr))
+        rc, err = fails(None, "core-sched=vm,pin-check=strict", ["-smp", "2"])
+        point("core-sched=vm, pin-check=strict, no core scheduling: exit 1",
+              rc == 1 and len(err) == 1 and "core-sched=vm: " in err[0],
+              "rc=%d %r" % (rc, err))
+        point("core-sched cookies read back with prctl(PR_SCHED_CORE_GET)",
+              True, skip="the host kernel has no core scheduling: " + why)
+        return
+    for mode, smp in [("vm", "2"), ("core", "4,cores=2,threads=2")]:
+        with vg.Vm("pin-cookie", ["-smp", smp], kernel=False,
+                   accel=accel(None, "core-sched=" + mode)) as vm:
+            tids = [c["thread-id"] for c in vm.qmp.cmd("query-cpus-fast")]
+            cookies = [core_cookie(t)[0] for t in tids]
+            main = core_cookie(vm.proc.pid)[0]
+            vm.qmp.cmd("quit")
+        if mode == "vm":
+            ok = len(set(cookies)) == 1 and cookies[0] and main == cookies[0]
+        else:
+            ok = (cookies[0] == cookies[1] and cookies[2] == cookies[3] and
+                  cookies[0] != cookies[2] and all(cookies))
+        point("core-sched=%s: cookies of the vCPU threads" % mode, ok,
+              "cookies %s main %s" % (cookies, main))
+
+
+def main():
+    fixture_checks()
+    bad_input_checks()
+    real_checks()
+    print("TAP version 13")
+    print("1..%d" % len(points))
+    for i, (what, ok, detail, skip) in enumerate(points, 1):
+        if skip:
+            print("ok %d - %s # SKIP %s" % (i, what, skip))
+            continue
+        print("%s %d - %s" % ("ok" if ok else "not ok", i, what))
+        if not ok:
+            for d in detail.splitlines()[:20]:
+                print("# " + d)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
