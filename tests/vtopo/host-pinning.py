@@ -330,7 +330,8 @@ def bad_input_checks():
     ]
     for opts, host, args, want in bad:
         rc, err = fails(host, opts, args)
-        point("bad input %s: one-line error, exit code 1" % opts,
+        point("bad input %s%s %s: one-line error, exit code 1" %
+              (opts, ",x-host-sysfs=" + host if host else "", " ".join(args)),
               rc == 1 and len(err) == 1 and want in err[0],
               "rc=%d stderr=%r want %r" % (rc, err, want))
     argv = [vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
