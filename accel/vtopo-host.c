@@ -92,7 +92,7 @@ static char *vtopo_host_file(const char *root, const char *path,
                              bool optional, char **error)
 {
     g_autofree char *full = g_build_filename(root, path, NULL);
-    g_autofree char *text = g_malloc(VTOPO_HOST_MAX_FILE + 1);
+    char text[VTOPO_HOST_MAX_FILE + 1];
     ssize_t len;
     int fd;
 
@@ -114,8 +114,7 @@ static char *vtopo_host_file(const char *root, const char *path,
         return NULL;
     }
     text[len] = '\0';
-    g_strchomp(text);
-    return g_steal_pointer(&text);
+    return g_strchomp(g_strndup(text, len));
 }
 
 static char *vtopo_host_path_error(const char *root, const char *path,

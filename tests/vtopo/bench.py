@@ -115,7 +115,12 @@ def pin_bench(reps):
     """vCPU pinning: planning + checking per vCPU on the 256-CPU fixture
     host, and startup with vcpu-affinity=auto against without."""
     ours = vg.qemu_binary()
-    host = "x-host-sysfs=" + os.path.join(vg.BUILD, "host-fixtures", "amd-2s-256")
+    fixture = os.path.join(vg.BUILD, "host-fixtures", "amd-2s-256")
+    host = "x-host-sysfs=" + fixture
+    # The placement code alone: reading the host, planning, checking.
+    print(subprocess.run([os.path.join(vg.BUILD, "tests", "vtopo", "bench-pin"),
+                          fixture], capture_output=True, text=True,
+                         check=True).stdout.rstrip())
     # Two nodes of 8 dies x 8 cores x 2 threads: a virtual die (one L3)
     # per host CCD.
     numa = ["-m", "256M"]

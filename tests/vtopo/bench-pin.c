@@ -1,0 +1,117 @@
+/*
+ * Benchmark (not a test) of the vCPU placement code on a fixture host:
+ * the time to read the host, to plan automatically and to check a
+ * placement, per vCPU.
+ *
+ *   bench-pin SYSFS-ROOT
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "accel/vtopo-plan.h"
+
+#define REPS 20
+
+static VTopo *topo_new(unsigned int sockets, unsigned int dies,
+                       unsigned int cores, unsigned int threads,
+                       unsigned int nodes)
+{
+    VTopoShape shape = { 0 };
+    VTopo *topo;
+
+    for (int l = 0; l < VTOPO_LEVEL__MAX; l++) {
+        shape.count[l] = 1;
+        shape.supported[l] = l <= VTOPO_LEVEL_SOCKET;
+    }
+    shape.count[VTOPO_LEVEL_SOCKET] = sockets;
+    shape.count[VTOPO_LEVEL_DIE] = dies;
+    shape.count[VTOPO_LEVEL_CORE] = cores;
+    shape.count[VTOPO_LEVEL_THREAD] = threads;
+    shape.cpus = sockets * dies * cores * threads;
+    topo = vtopo_new(&shape, nodes);
+    for (unsigned int i = 0; i < topo->nr_cpus; i++) {
+        topo->cpus[i].node = i / (topo->nr_cpus / nodes);
+    }
+    topo->llc_level = VTOPO_LEVEL_DIE;
+    return topo;
+}
+
+static double now(void)
+{
+    return g_get_monotonic_time() / 1e6;
+}
+
+int main(int argc, char **argv)
+{
+    g_autofree char *error = NULL;
+    g_autoptr(VTopoHost) host = NULL;
+    g_autoptr(GArray) allowed = g_array_new(false, false,
+                                            sizeof(unsigned int));
+    g_autoptr(VTopo) fits = topo_new(2, 8, 8, 2, 2);
+    g_autoptr(VTopo) big = topo_new(2, 8, 32, 2, 2);
+    VTopoPinEntry entries[4];
+    double t;
+
+    if (argc != 2) {
+        fprintf(stderr, "usage: bench-pin SYSFS-ROOT\n");
+        return 1;
+    }
+    t = now();
+    for (int r = 0; r < REPS; r++) {
+        vtopo_host_free(host);
+        host = vtopo_host_read(argv[1], &error);
+        if (!host) {
+            fprintf(stderr, "bench-pin: %s\n", error);
+            return 1;
+        }
+    }
+    printf("host read (%u CPUs): %.3f ms\n", host->nr_cpus,
+           (now() - t) / REPS * 1e3);
+    for (unsigned int c = 0; c < host->nr_cpus; c++) {
+        g_array_append_val(allowed, c);
+    }
+
+    {
+        VTopoPinInput in = { .topo = fits, .host = host, .allowed = allowed };
+        t = now();
+        for (int r = 0; r < REPS; r++) {
+            g_autofree int *plan = vtopo_pin_plan_auto(&in, &error);
+
+            if (!plan) {
+                fprintf(stderr, "bench-pin: %s\n", error);
+                return 1;
+            }
+            vtopo_findings_free(vtopo_pin_check(&in, plan));
+        }
+        printf("auto, %u vCPUs: plan + check %.3f us per vCPU\n",
+               fits->nr_cpus, (now() - t) / REPS / fits->nr_cpus * 1e6);
+    }
+    {
+        VTopoPinInput in = { .topo = big, .host = host, .allowed = allowed };
+        char *texts[4];
+
+        for (int e = 0; e < 4; e++) {
+            texts[e] = g_strdup_printf("%d-%d", 256 * e, 256 * e + 255);
+            entries[e] = (VTopoPinEntry) { texts[e], "0-255" };
+        }
+        t = now();
+        for (int r = 0; r < REPS; r++) {
+            g_autofree int *plan = vtopo_pin_plan_manual(&in, entries, 4,
+                                                         &error);
+
+            if (!plan) {
+                fprintf(stderr, "bench-pin: %s\n", error);
+                return 1;
+            }
+            vtopo_findings_free(vtopo_pin_check(&in, plan));
+        }
+        printf("manual, %u vCPUs on %u host CPUs: plan + check %.3f us per "
+               "vCPU\n", big->nr_cpus, host->nr_cpus,
+               (now() - t) / REPS / big->nr_cpus * 1e6);
+        for (int e = 0; e < 4; e++) {
+            g_free(texts[e]);
+        }
+    }
+    return 0;
+}
