@@ -10,6 +10,7 @@
 
 #include "qemu/osdep.h"
 #include "accel/vtopo-plan.h"
+#include "vtopo-check.h"
 
 #define REPS 20
 
@@ -17,19 +18,9 @@ static VTopo *topo_new(unsigned int sockets, unsigned int dies,
                        unsigned int cores, unsigned int threads,
                        unsigned int nodes)
 {
-    VTopoShape shape = { 0 };
-    VTopo *topo;
+    VTopoShape shape = x86_shape(sockets, dies, 1, cores, threads);
+    VTopo *topo = vtopo_new(&shape, nodes);
 
-    for (int l = 0; l < VTOPO_LEVEL__MAX; l++) {
-        shape.count[l] = 1;
-        shape.supported[l] = l <= VTOPO_LEVEL_SOCKET;
-    }
-    shape.count[VTOPO_LEVEL_SOCKET] = sockets;
-    shape.count[VTOPO_LEVEL_DIE] = dies;
-    shape.count[VTOPO_LEVEL_CORE] = cores;
-    shape.count[VTOPO_LEVEL_THREAD] = threads;
-    shape.cpus = sockets * dies * cores * threads;
-    topo = vtopo_new(&shape, nodes);
     for (unsigned int i = 0; i < topo->nr_cpus; i++) {
         topo->cpus[i].node = i / (topo->nr_cpus / nodes);
     }

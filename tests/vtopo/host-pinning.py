@@ -467,16 +467,7 @@ def main():
     fixture_checks()
     bad_input_checks()
     real_checks()
-    print("TAP version 13")
-    print("1..%d" % len(points))
-    for i, (what, ok, detail, skip) in enumerate(points, 1):
-        if skip:
-            print("ok %d - %s # SKIP %s" % (i, what, skip))
-            continue
-        print("%s %d - %s" % ("ok" if ok else "not ok", i, what))
-        if not ok:
-            for d in detail.splitlines()[:20]:
-                print("# " + d)
+    vg.print_tap(points)
     return 0
 
 

@@ -328,13 +328,7 @@ def main():
               p.returncode == 1 and len(err) == 1 and want in err[0],
               "rc=%d stderr=%r" % (p.returncode, p.stderr))
 
-    print("TAP version 13")
-    print("1..%d" % len(points))
-    for i, (what, ok, detail) in enumerate(points, 1):
-        print("%s %d - %s" % ("ok" if ok else "not ok", i, what))
-        if not ok:
-            for d in detail.splitlines()[:20]:
-                print("# " + d)
+    vg.print_tap(points)
     return 0
 
 

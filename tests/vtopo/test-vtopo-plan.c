@@ -38,22 +38,9 @@ static VTopo *topo_new(unsigned int sockets, unsigned int dies,
                        unsigned int cores, unsigned int threads,
                        unsigned int nodes, VTopoLevel llc)
 {
-    VTopoShape shape = { 0 };
-    VTopo *topo;
+    VTopoShape shape = x86_shape(sockets, dies, 1, cores, threads);
+    VTopo *topo = vtopo_new(&shape, nodes);
 
-    for (int l = 0; l < VTOPO_LEVEL__MAX; l++) {
-        shape.count[l] = 1;
-    }
-    shape.count[VTOPO_LEVEL_SOCKET] = sockets;
-    shape.count[VTOPO_LEVEL_DIE] = dies;
-    shape.count[VTOPO_LEVEL_CORE] = cores;
-    shape.count[VTOPO_LEVEL_THREAD] = threads;
-    shape.supported[VTOPO_LEVEL_SOCKET] = true;
-    shape.supported[VTOPO_LEVEL_DIE] = true;
-    shape.supported[VTOPO_LEVEL_CORE] = true;
-    shape.supported[VTOPO_LEVEL_THREAD] = true;
-    shape.cpus = sockets * dies * cores * threads;
-    topo = vtopo_new(&shape, nodes);
     for (unsigned int i = 0; nodes && i < topo->nr_cpus; i++) {
         topo->cpus[i].node = i / (topo->nr_cpus / nodes);
     }

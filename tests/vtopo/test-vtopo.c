@@ -12,30 +12,6 @@
 #include "hw/core/vtopo.h"
 #include "vtopo-check.h"
 
-/* An x86-style shape: sockets, dies, modules, cores, threads. */
-static VTopoShape x86_shape(unsigned int sockets, unsigned int dies,
-                            unsigned int modules, unsigned int cores,
-                            unsigned int threads)
-{
-    VTopoShape s = { 0 };
-
-    for (int l = 0; l < VTOPO_LEVEL__MAX; l++) {
-        s.count[l] = 1;
-    }
-    s.count[VTOPO_LEVEL_SOCKET] = sockets;
-    s.count[VTOPO_LEVEL_DIE] = dies;
-    s.count[VTOPO_LEVEL_MODULE] = modules;
-    s.count[VTOPO_LEVEL_CORE] = cores;
-    s.count[VTOPO_LEVEL_THREAD] = threads;
-    s.supported[VTOPO_LEVEL_SOCKET] = true;
-    s.supported[VTOPO_LEVEL_DIE] = true;
-    s.supported[VTOPO_LEVEL_MODULE] = true;
-    s.supported[VTOPO_LEVEL_CORE] = true;
-    s.supported[VTOPO_LEVEL_THREAD] = true;
-    s.cpus = sockets * dies * modules * cores * threads;
-    return s;
-}
-
 START_TEST(test_level_names)
 {
     ck_assert_str_eq(vtopo_level_name(VTOPO_LEVEL_THREAD), "thread");

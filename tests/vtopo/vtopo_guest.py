@@ -799,6 +799,21 @@ def compare_dt(topo, view):
     return results
 
 
+def print_tap(points):
+    """Print @points, (description, ok, detail[, skip reason]) each, as
+    TAP; the detail of a failed point as comments."""
+    print("TAP version 13")
+    print("1..%d" % len(points))
+    for i, (what, ok, detail, *skip) in enumerate(points, 1):
+        if skip and skip[0]:
+            print("ok %d - %s # SKIP %s" % (i, what, skip[0]))
+            continue
+        print("%s %d - %s" % ("ok" if ok else "not ok", i, what))
+        if not ok:
+            for d in detail.splitlines()[:20]:
+                print("# " + d)
+
+
 class Result:
     def __init__(self, name, ok, detail=""):
         self.name, self.ok, self.detail = name, ok, detail
