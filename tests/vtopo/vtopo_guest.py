@@ -141,12 +141,14 @@ class Vm:
             # Straight into the kernel: Linux reads the device tree.
             console = "console=ttyAMA0"
         else:
-            # UEFI, so that Linux reads the ACPI tables (PPTT, SRAT, ...).
+            # UEFI, so that Linux reads the ACPI tables (PPTT, SRAT, ...),
+            # with the edk2 of scripts/build-aavmf.
+            aavmf = os.path.join(BUILD, "aavmf")
             self.argv += [
                 "-drive", "if=pflash,format=raw,readonly=on,file=" +
-                os.path.join(firmware, "AAVMF_CODE.fd"),
+                os.path.join(aavmf, "AAVMF_CODE.fd"),
                 "-drive", "if=pflash,format=raw,snapshot=on,file=" +
-                os.path.join(firmware, "AAVMF_VARS.fd"),
+                os.path.join(aavmf, "AAVMF_VARS.fd"),
             ]
             console = "console=ttyAMA0 acpi=force"
         if kernel:
