@@ -16,7 +16,6 @@
 #include "qom/object.h"
 #include "hw/boards.h"
 #include "hw/core/cpu.h"
-#include "hw/core/vtopo-machine.h"
 #include "hw/core/vtopo-emitted.h"
 #include "system/hostmem.h"
 #include "system/numa.h"
@@ -321,10 +320,15 @@ static bool accel_plan(AccelVcpuPinning *p, const VTopoPinInput *in,
     return true;
 }
 
-bool accel_vcpu_pinning_setup(MachineState *ms, Error **errp)
+/* The planner's core-scheduling modes are core-sched's values. */
+QEMU_BUILD_BUG_ON(VCPU_CORE_SCHED_OFF != (int)VTOPO_CORE_SCHED_OFF ||
+                  VCPU_CORE_SCHED_VM != (int)VTOPO_CORE_SCHED_VM ||
+                  VCPU_CORE_SCHED_CORE != (int)VTOPO_CORE_SCHED_CORE);
+
+bool accel_vcpu_pinning_setup(MachineState *ms, const VTopo *topo,
+                              Error **errp)
 {
     AccelVcpuPinning *p = ms->accelerator->pinning;
-    g_autoptr(VTopo) topo = NULL;
     VTopoSharedCache caches[CACHE_LEVEL_AND_TYPE__MAX];
     g_autofree char *error = NULL;
     const char *why = NULL;
@@ -346,7 +350,7 @@ bool accel_vcpu_pinning_setup(MachineState *ms, Error **errp)
         return false;
     }
 #endif
-    if (!MACHINE_GET_CLASS(ms)->possible_cpu_arch_ids) {
+    if (!topo) {
         error_setg(errp, "vcpu-affinity, core-sched: machine '%s' does not "
                    "describe its vCPUs' topology",
                    MACHINE_GET_CLASS(ms)->name);
@@ -357,10 +361,6 @@ bool accel_vcpu_pinning_setup(MachineState *ms, Error **errp)
         accel_vcpus_share_threads()) {
         error_setg(errp, "vcpu-affinity, core-sched=core: the vCPUs share "
                    "one host thread; use -accel tcg,thread=multi");
-        return false;
-    }
-    topo = machine_vtopo_new(ms, errp);
-    if (!topo) {
         return false;
     }
     trace_vtopo_pin_setup_begin(topo->nr_cpus);
@@ -389,7 +389,7 @@ bool accel_vcpu_pinning_setup(MachineState *ms, Error **errp)
         .host = p->host,
         .allowed = p->allowed,
         .node_memory = p->nr_nodes ? p->node_memory : NULL,
-        .core_sched = (VTopoCoreSched)p->core_sched,
+        .core_sched = p->core_sched,
     };
     if (!accel_plan(p, &in, errp)) {
         return false;

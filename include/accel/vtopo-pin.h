@@ -63,10 +63,12 @@ void accel_vcpu_pinning_instance_finalize(AccelState *accel);
 
 /*
  * Once the machine is built, before any vCPU runs: read the host, plan
- * the placement, check it by the pin-check policy, set up core
+ * the placement of the vCPUs of @topo (NULL for a machine without a
+ * topology model), check it by the pin-check policy, set up core
  * scheduling, and pin the vCPU threads that exist.
  */
-bool accel_vcpu_pinning_setup(MachineState *ms, Error **errp);
+bool accel_vcpu_pinning_setup(MachineState *ms, const VTopo *topo,
+                              Error **errp);
 
 /* Pin a vCPU thread just created (after setup: hotplugged vCPUs). */
 void accel_vcpu_pin_thread(CPUState *cpu);

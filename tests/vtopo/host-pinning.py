@@ -342,6 +342,14 @@ def bad_input_checks():
           p.returncode == 1 and p.stderr.strip().endswith(
               "the vCPUs share one host thread; use -accel tcg,thread=multi"),
           "rc=%d %r" % (p.returncode, p.stderr))
+    p = subprocess.run([vg.qemu_binary(), "-M", "none", "-display", "none",
+                        "-accel", "tcg,vcpu-affinity=auto"],
+                       capture_output=True, text=True, timeout=60)
+    point("-M none with vcpu-affinity: one-line error, exit code 1",
+          p.returncode == 1 and p.stderr.strip().endswith(
+              "vcpu-affinity, core-sched: machine 'none' does not describe "
+              "its vCPUs' topology") and len(p.stderr.splitlines()) == 1,
+          "rc=%d %r" % (p.returncode, p.stderr))
     shutil.rmtree(broken)
 
 
