@@ -9,6 +9,10 @@
 #include "qemu/osdep.h"
 #include <fcntl.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sched.h>
+#include <sys/prctl.h>
+#endif
 #include "accel/vtopo-host.h"
 
 /* Longest sysfs file read: a distance row of VTOPO_HOST_MAX_NODES. */
@@ -641,4 +645,61 @@ const VTopoHostCache *vtopo_host_cpu_cache(const VTopoHost *host,
         }
     }
     return NULL;
+}
+
+GArray *vtopo_host_allowed_cpus(const VTopoHost *host, bool simulated,
+                                char **error)
+{
+    g_autoptr(GArray) allowed = g_array_new(false, false,
+                                            sizeof(unsigned int));
+#ifdef __linux__
+    cpu_set_t set;
+
+    if (!simulated && sched_getaffinity(0, sizeof(set), &set)) {
+        *error = g_strdup_printf("cannot read the CPUs QEMU may run on: %s",
+                                 g_strerror(errno));
+        return NULL;
+    }
+#endif
+    for (unsigned int cpu = 0; cpu < host->nr_cpus; cpu++) {
+        if (!host->cpus[cpu].online) {
+            continue;
+        }
+#ifdef __linux__
+        if (!simulated && (cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &set))) {
+            continue;
+        }
+#endif
+        g_array_append_val(allowed, cpu);
+    }
+    return g_steal_pointer(&allowed);
+}
+
+bool vtopo_host_core_sched(const VTopoHost *host, bool simulated,
+                           const char **why)
+{
+    static const char no_smt[] = "core scheduling needs SMT, which the "
+                                 "host does not have";
+
+    if (simulated) {
+        *why = no_smt;
+        return host->smt;
+    }
+#if defined(__linux__) && defined(PR_SCHED_CORE)
+    {
+        unsigned long cookie;
+
+        if (!prctl(PR_SCHED_CORE, PR_SCHED_CORE_GET, 0,
+                   PR_SCHED_CORE_SCOPE_THREAD, (unsigned long)&cookie)) {
+            return true;
+        }
+        *why = errno == ENODEV ? no_smt
+               : "the host kernel has no core scheduling (Linux 5.14 or "
+                 "later, built with CONFIG_SCHED_CORE)";
+        return false;
+    }
+#else
+    *why = "core scheduling needs Linux 5.14 or later";
+    return false;
+#endif
 }

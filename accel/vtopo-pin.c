@@ -165,34 +165,6 @@ const AccelVcpuPinning *accel_vcpu_pinning(AccelState *accel)
     return accel->pinning;
 }
 
-/* The host CPUs this process may run on. */
-static GArray *accel_allowed_cpus(const AccelVcpuPinning *p, Error **errp)
-{
-    GArray *allowed = g_array_new(false, false, sizeof(unsigned int));
-#ifdef CONFIG_LINUX
-    cpu_set_t set;
-
-    if (!p->simulated && sched_getaffinity(0, sizeof(set), &set)) {
-        error_setg_errno(errp, errno, "vcpu-affinity: cannot read the CPUs "
-                         "QEMU may run on");
-        g_array_unref(allowed);
-        return NULL;
-    }
-#endif
-    for (unsigned int cpu = 0; cpu < p->host->nr_cpus; cpu++) {
-        if (!p->host->cpus[cpu].online) {
-            continue;
-        }
-#ifdef CONFIG_LINUX
-        if (!p->simulated && (cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &set))) {
-            continue;
-        }
-#endif
-        g_array_append_val(allowed, cpu);
-    }
-    return allowed;
-}
-
 /* The host nodes each virtual node's memory backend is bound to. */
 static void accel_node_memory(AccelVcpuPinning *p, MachineState *ms)
 {
@@ -219,39 +191,6 @@ static void accel_node_memory(AccelVcpuPinning *p, MachineState *ms)
             id = find_next_bit(backend->host_nodes, MAX_NODES, id + 1);
         }
     }
-}
-
-/*
- * Whether the host kernel can give threads core-scheduling cookies;
- * if not, why.
- */
-static bool accel_core_sched_supported(const AccelVcpuPinning *p,
-                                       const char **why)
-{
-    static const char no_smt[] = "core scheduling needs SMT, which the "
-                                 "host does not have";
-
-    if (p->simulated) {
-        *why = no_smt;
-        return p->host->smt;
-    }
-#if defined(CONFIG_LINUX) && defined(PR_SCHED_CORE)
-    {
-        unsigned long cookie;
-
-        if (!prctl(PR_SCHED_CORE, PR_SCHED_CORE_GET, 0,
-                   PR_SCHED_CORE_SCOPE_THREAD, (unsigned long)&cookie)) {
-            return true;
-        }
-        *why = errno == ENODEV ? no_smt
-               : "the host kernel has no core scheduling (Linux 5.14 or "
-                 "later, built with CONFIG_SCHED_CORE)";
-        return false;
-    }
-#else
-    *why = "core scheduling needs Linux 5.14 or later";
-    return false;
-#endif
 }
 
 /* Whether any two vCPUs share one thread (TCG with thread=single). */
@@ -371,8 +310,9 @@ bool accel_vcpu_pinning_setup(MachineState *ms, const VTopo *topo,
                    p->host_sysfs ? "x-host-sysfs" : "vcpu-affinity", error);
         return false;
     }
-    p->allowed = accel_allowed_cpus(p, errp);
+    p->allowed = vtopo_host_allowed_cpus(p->host, p->simulated, &error);
     if (!p->allowed) {
+        error_setg(errp, "vcpu-affinity: %s", error);
         return false;
     }
     p->nr_cpus = topo->nr_cpus;
@@ -397,7 +337,7 @@ bool accel_vcpu_pinning_setup(MachineState *ms, const VTopo *topo,
     p->findings = p->check == VCPU_PIN_CHECK_OFF ? vtopo_findings_new()
                   : vtopo_pin_check(&in, p->plan);
     p->core_sched_active = p->core_sched != VCPU_CORE_SCHED_OFF &&
-                           accel_core_sched_supported(p, &why);
+                           vtopo_host_core_sched(p->host, p->simulated, &why);
     if (p->core_sched != VCPU_CORE_SCHED_OFF && !p->core_sched_active) {
         vtopo_add_finding(p->findings, "core-sched-unsupported",
                           VTOPO_SEVERITY_WARNING, "core-sched=%s: %s%s",

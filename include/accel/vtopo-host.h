@@ -127,4 +127,21 @@ const VTopoHostCache *vtopo_host_cpu_cache(const VTopoHost *host,
                                            unsigned int level,
                                            VTopoCacheType type);
 
+/*
+ * The online host CPUs this process may run on (sched_getaffinity(),
+ * which a cgroup cpuset narrows too), ascending; every online CPU when
+ * the host is a fixture tree (@simulated).  On error returns NULL and
+ * sets *@error.
+ */
+GArray *vtopo_host_allowed_cpus(const VTopoHost *host, bool simulated,
+                                char **error);
+
+/*
+ * Whether the host kernel can give threads core-scheduling cookies
+ * (prctl(PR_SCHED_CORE)); for a fixture tree, whether it has SMT.  If
+ * not, *@why says why.
+ */
+bool vtopo_host_core_sched(const VTopoHost *host, bool simulated,
+                           const char **why);
+
 #endif

@@ -1,0 +1,1198 @@
+/*
+ * vtopo: a virtual machine that mirrors a slice of the host
+ *
+ * Copyright (c) 2026 The vtopo authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "hw/core/vtopo.h"
+#include "accel/vtopo-mirror.h"
+
+/*
+ * A host core: its online threads, ascending, and where it is.  A core
+ * is usable only whole: every online thread allowed and not excluded,
+ * so that nothing outside the VM shares it.
+ */
+typedef struct MirrorCore {
+    GArray *cpus;
+    int package;
+    int node;
+    int domain;
+    bool usable;
+} MirrorCore;
+
+/*
+ * A host domain: the usable cores of one package in one node that share
+ * one last-level cache (or, where the last-level cache is private to a
+ * core, all of them).  A virtual die or cluster mirrors one.
+ */
+typedef struct MirrorDomain {
+    int package;
+    int node;
+    GArray *cores;              /* MirrorCore indexes, by first CPU */
+} MirrorDomain;
+
+/* One way to fit the request: @sockets x @per_socket domains of @cores. */
+typedef struct MirrorFit {
+    unsigned int sockets;
+    unsigned int per_socket;
+    unsigned int cores;
+    unsigned int nr_nodes;
+    GArray *domains;            /* MirrorDomain indexes, socket by socket */
+} MirrorFit;
+
+typedef struct MirrorPlanner {
+    const VTopoHost *host;
+    const VTopoMirrorRequest *req;
+    unsigned int threads;
+    GArray *cores;              /* MirrorCore */
+    GArray *domains;            /* MirrorDomain */
+    unsigned int nr_packages;
+} MirrorPlanner;
+
+static const char *mirror_plural(unsigned int n)
+{
+    return n == 1 ? "" : "s";
+}
+
+static void mirror_fit_clear(MirrorFit *fit)
+{
+    if (fit->domains) {
+        g_array_unref(fit->domains);
+        fit->domains = NULL;
+    }
+}
+
+static void mirror_planner_destroy(MirrorPlanner *p)
+{
+    for (guint i = 0; p->cores && i < p->cores->len; i++) {
+        g_array_unref(g_array_index(p->cores, MirrorCore, i).cpus);
+    }
+    for (guint i = 0; p->domains && i < p->domains->len; i++) {
+        g_array_unref(g_array_index(p->domains, MirrorDomain, i).cores);
+    }
+    if (p->cores) {
+        g_array_unref(p->cores);
+    }
+    if (p->domains) {
+        g_array_unref(p->domains);
+    }
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(MirrorPlanner, mirror_planner_destroy)
+
+/* Whether the host cache @llc holds the threads of more than one core. */
+static bool mirror_cache_spans_cores(const VTopoHost *host, int llc)
+{
+    const VTopoHostCache *cache;
+    int core = -1;
+
+    if (llc < 0) {
+        return false;
+    }
+    cache = &g_array_index(host->caches, VTopoHostCache, llc);
+    for (guint i = 0; i < cache->cpus->len; i++) {
+        unsigned int cpu = g_array_index(cache->cpus, unsigned int, i);
+
+        if (cpu >= host->nr_cpus || !host->cpus[cpu].online) {
+            continue;
+        }
+        if (core >= 0 && host->cpus[cpu].core_domain != core) {
+            return true;
+        }
+        core = host->cpus[cpu].core_domain;
+    }
+    return false;
+}
+
+/* The host cores and domains, in the order of their first CPU. */
+static void mirror_planner_init(MirrorPlanner *p, const VTopoHost *host,
+                                const VTopoMirrorRequest *req)
+{
+    g_autofree bool *usable_cpu = g_new0(bool, host->nr_cpus);
+    g_autofree int *core_of = g_new(int, host->nr_cores + 1);
+    g_autoptr(GHashTable) domain_of =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+    p->host = host;
+    p->req = req;
+    p->cores = g_array_new(false, true, sizeof(MirrorCore));
+    p->domains = g_array_new(false, true, sizeof(MirrorDomain));
+    for (guint i = 0; i < req->allowed->len; i++) {
+        unsigned int cpu = g_array_index(req->allowed, unsigned int, i);
+
+        usable_cpu[cpu] = cpu < host->nr_cpus;
+    }
+    for (guint i = 0; req->exclude && i < req->exclude->len; i++) {
+        unsigned int cpu = g_array_index(req->exclude, unsigned int, i);
+
+        if (cpu < host->nr_cpus) {
+            usable_cpu[cpu] = false;
+        }
+    }
+    for (unsigned int c = 0; c <= host->nr_cores; c++) {
+        core_of[c] = -1;
+    }
+    for (unsigned int cpu = 0; cpu < host->nr_cpus; cpu++) {
+        const VTopoHostCpu *hc = &host->cpus[cpu];
+        MirrorCore *core;
+
+        if (!hc->online) {
+            continue;
+        }
+        if (core_of[hc->core_domain] < 0) {
+            MirrorCore fresh = {
+                .cpus = g_array_new(false, false, sizeof(unsigned int)),
+                .package = MAX(hc->package, 0),
+                .node = hc->node,
+                .domain = -1,
+                .usable = true,
+            };
+
+            core_of[hc->core_domain] = p->cores->len;
+            g_array_append_val(p->cores, fresh);
+            p->nr_packages = MAX(p->nr_packages, (unsigned int)fresh.package
+                                 + 1);
+        }
+        core = &g_array_index(p->cores, MirrorCore, core_of[hc->core_domain]);
+        g_array_append_val(core->cpus, cpu);
+        core->usable &= usable_cpu[cpu];
+    }
+    for (guint c = 0; c < p->cores->len; c++) {
+        MirrorCore *core = &g_array_index(p->cores, MirrorCore, c);
+        unsigned int first = g_array_index(core->cpus, unsigned int, 0);
+        int llc = host->cpus[first].llc;
+        g_autofree char *key = NULL;
+        gpointer index;
+
+        if (!core->usable) {
+            continue;
+        }
+        key = g_strdup_printf("%d/%d/%d", core->package, core->node,
+                              mirror_cache_spans_cores(host, llc) ? llc : -1);
+        if (!g_hash_table_lookup_extended(domain_of, key, NULL, &index)) {
+            MirrorDomain fresh = {
+                .package = core->package,
+                .node = core->node,
+                .cores = g_array_new(false, false, sizeof(unsigned int)),
+            };
+
+            index = GUINT_TO_POINTER(p->domains->len);
+            g_array_append_val(p->domains, fresh);
+            g_hash_table_insert(domain_of, g_steal_pointer(&key), index);
+        }
+        core->domain = GPOINTER_TO_UINT(index);
+        g_array_append_val(g_array_index(p->domains, MirrorDomain,
+                                         core->domain).cores, c);
+    }
+}
+
+/* Cores of @d that can hold a virtual core of p->threads threads. */
+static unsigned int mirror_domain_free(const MirrorPlanner *p,
+                                       const MirrorDomain *d)
+{
+    unsigned int free = 0;
+
+    for (guint i = 0; i < d->cores->len; i++) {
+        const MirrorCore *core = &g_array_index(p->cores, MirrorCore,
+                                                g_array_index(d->cores,
+                                                              unsigned int,
+                                                              i));
+
+        free += core->cpus->len >= p->threads;
+    }
+    return free;
+}
+
+static int mirror_node_order(gconstpointer a, gconstpointer b, gpointer opaque)
+{
+    const unsigned int *count = opaque;
+    int x = *(const int *)a, y = *(const int *)b;
+
+    if (count[x] != count[y]) {
+        return count[x] > count[y] ? -1 : 1;
+    }
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * Pick @want domains of package @package with @cores free cores each,
+ * from as few host nodes as possible: the nodes with the most such
+ * domains first, then by id.  Appends them to @out (ordered by node,
+ * then first CPU) and returns the number of nodes, or 0 if the package
+ * has too few.
+ */
+static unsigned int mirror_pick_in_package(const MirrorPlanner *p,
+                                           int package, unsigned int want,
+                                           unsigned int cores, GArray *out)
+{
+    unsigned int nr_ids = VTOPO_HOST_MAX_NODES + 1;
+    g_autofree unsigned int *count = g_new0(unsigned int, nr_ids);
+    g_autoptr(GArray) nodes = g_array_new(false, false, sizeof(int));
+    unsigned int fitting = 0, taken = 0, used = 0;
+
+    for (guint d = 0; d < p->domains->len; d++) {
+        const MirrorDomain *dom = &g_array_index(p->domains, MirrorDomain, d);
+        int slot = dom->node + 1;
+
+        if (dom->package != package || mirror_domain_free(p, dom) < cores) {
+            continue;
+        }
+        if (!count[slot]++) {
+            g_array_append_val(nodes, slot);
+        }
+        fitting++;
+    }
+    if (fitting < want) {
+        return 0;
+    }
+    g_array_sort_with_data(nodes, mirror_node_order, count);
+    for (guint n = 0; n < nodes->len && taken < want; n++) {
+        int node = g_array_index(nodes, int, n) - 1;
+
+        used++;
+        for (guint d = 0; d < p->domains->len && taken < want; d++) {
+            const MirrorDomain *dom = &g_array_index(p->domains,
+                                                     MirrorDomain, d);
+
+            if (dom->package == package && dom->node == node &&
+                mirror_domain_free(p, dom) >= cores) {
+                unsigned int index = d;
+
+                g_array_append_val(out, index);
+                taken++;
+            }
+        }
+    }
+    return used;
+}
+
+/*
+ * Fit @sockets x @per_socket domains of @cores cores: the packages that
+ * need the fewest nodes, then by id.  False if fewer than @sockets
+ * packages can.
+ */
+static bool mirror_fit(const MirrorPlanner *p, unsigned int sockets,
+                       unsigned int per_socket, unsigned int cores,
+                       MirrorFit *fit)
+{
+    g_autofree unsigned int *need = g_new0(unsigned int, p->nr_packages);
+    g_autofree int *order = g_new(int, p->nr_packages);
+    unsigned int capable = 0;
+
+    for (unsigned int pkg = 0; pkg < p->nr_packages; pkg++) {
+        g_autoptr(GArray) scratch = g_array_new(false, false,
+                                                sizeof(unsigned int));
+
+        need[pkg] = mirror_pick_in_package(p, pkg, per_socket, cores, scratch);
+        if (need[pkg]) {
+            order[capable++] = pkg;
+        }
+    }
+    if (capable < sockets) {
+        return false;
+    }
+    /* Insertion sort: packages are few. */
+    for (unsigned int i = 1; i < capable; i++) {
+        int pkg = order[i];
+        unsigned int j = i;
+
+        while (j > 0 && need[order[j - 1]] > need[pkg]) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = pkg;
+    }
+    /* The chosen packages become sockets in id order. */
+    for (unsigned int i = 1; i < sockets; i++) {
+        int pkg = order[i];
+        unsigned int j = i;
+
+        while (j > 0 && order[j - 1] > pkg) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = pkg;
+    }
+    *fit = (MirrorFit) {
+        .sockets = sockets,
+        .per_socket = per_socket,
+        .cores = cores,
+        .domains = g_array_new(false, false, sizeof(unsigned int)),
+    };
+    for (unsigned int s = 0; s < sockets; s++) {
+        fit->nr_nodes += mirror_pick_in_package(p, order[s], per_socket,
+                                                cores, fit->domains);
+    }
+    return true;
+}
+
+/* Whether fit @a is better than @b by the request's preference. */
+static bool mirror_fit_better(const MirrorPlanner *p, const MirrorFit *a,
+                              const MirrorFit *b)
+{
+    unsigned int la = a->sockets * a->per_socket;
+    unsigned int lb = b->sockets * b->per_socket;
+
+    if (!b->domains) {
+        return true;
+    }
+    if (p->req->llc_first && la != lb) {
+        return la < lb;
+    }
+    if (a->nr_nodes != b->nr_nodes) {
+        return a->nr_nodes < b->nr_nodes;
+    }
+    if (la != lb) {
+        return la < lb;
+    }
+    return a->sockets < b->sockets;
+}
+
+/*
+ * The best fit of @nr_vcores virtual cores: every split into sockets x
+ * domains x cores that the machine can describe.
+ */
+static bool mirror_best_fit(const MirrorPlanner *p, unsigned int nr_vcores,
+                            bool sub_socket, MirrorFit *best)
+{
+    *best = (MirrorFit) { 0 };
+    for (unsigned int llcs = 1; llcs <= nr_vcores; llcs++) {
+        if (nr_vcores % llcs) {
+            continue;
+        }
+        for (unsigned int sockets = 1; sockets <= llcs; sockets++) {
+            MirrorFit fit;
+
+            if (llcs % sockets || (!sub_socket && llcs != sockets) ||
+                sockets > p->nr_packages) {
+                continue;
+            }
+            if (!mirror_fit(p, sockets, llcs / sockets, nr_vcores / llcs,
+                            &fit)) {
+                continue;
+            }
+            if ((p->req->max_nodes && fit.nr_nodes > p->req->max_nodes) ||
+                !mirror_fit_better(p, &fit, best)) {
+                mirror_fit_clear(&fit);
+                continue;
+            }
+            mirror_fit_clear(best);
+            *best = fit;
+        }
+    }
+    return best->domains != NULL;
+}
+
+/* The level that groups the cores of a domain below a socket. */
+static VTopoLevel mirror_domain_level(const VTopoMirrorRequest *req)
+{
+    static const VTopoLevel levels[] = {
+        VTOPO_LEVEL_DIE, VTOPO_LEVEL_CLUSTER, VTOPO_LEVEL_MODULE,
+    };
+
+    for (unsigned int i = 0; i < G_N_ELEMENTS(levels); i++) {
+        if (req->supported[levels[i]]) {
+            return levels[i];
+        }
+    }
+    return VTOPO_LEVEL__MAX;
+}
+
+/* Usable whole cores with at least @threads online threads. */
+static unsigned int mirror_usable_cores(const MirrorPlanner *p,
+                                        unsigned int threads)
+{
+    unsigned int n = 0;
+
+    for (guint c = 0; c < p->cores->len; c++) {
+        const MirrorCore *core = &g_array_index(p->cores, MirrorCore, c);
+
+        n += core->usable && core->cpus->len >= threads;
+    }
+    return n;
+}
+
+static char *mirror_no_fit(MirrorPlanner *p, unsigned int nr_vcores,
+                           bool sub_socket)
+{
+    const VTopoMirrorRequest *req = p->req;
+    unsigned int usable = mirror_usable_cores(p, p->threads);
+    unsigned int largest = 0;
+    g_autofree char *limit = req->max_nodes
+        ? g_strdup_printf(" in at most %u host node%s", req->max_nodes,
+                          mirror_plural(req->max_nodes))
+        : g_strdup("");
+
+    for (unsigned int n = MIN(nr_vcores - 1, usable); n > 0 && !largest;
+         n--) {
+        MirrorFit fit;
+
+        if (mirror_best_fit(p, n, sub_socket, &fit)) {
+            largest = n;
+            mirror_fit_clear(&fit);
+        }
+    }
+    if (usable < nr_vcores) {
+        return g_strdup_printf("%u vCPUs need %u free host core%s with %u "
+                               "thread%s, but QEMU may use %u whole; the "
+                               "largest fit%s is %u vCPU%s",
+                               req->max_vcpus, nr_vcores,
+                               mirror_plural(nr_vcores), p->threads,
+                               mirror_plural(p->threads), usable, limit,
+                               largest * p->threads,
+                               mirror_plural(largest * p->threads));
+    }
+    return g_strdup_printf("%u vCPUs (%u core%s of %u thread%s) do not split "
+                           "evenly over the host's last-level caches%s; the "
+                           "largest fit is %u vCPU%s", req->max_vcpus,
+                           nr_vcores, mirror_plural(nr_vcores), p->threads,
+                           mirror_plural(p->threads), limit,
+                           largest * p->threads,
+                           mirror_plural(largest * p->threads));
+}
+
+/* Virtual threads per core: the host's, when the request allows. */
+static bool mirror_threads(MirrorPlanner *p, VTopoMirror *m, char **error)
+{
+    const VTopoMirrorRequest *req = p->req;
+    unsigned int host_threads = MAX(p->host->threads_per_core, 1);
+
+    p->threads = req->smt == VTOPO_MIRROR_SMT_OFF ? 1 : host_threads;
+    if (req->max_vcpus % p->threads == 0) {
+        return true;
+    }
+    if (req->smt == VTOPO_MIRROR_SMT_ON) {
+        *error = g_strdup_printf("%u vCPUs are not whole host cores of %u "
+                                 "threads; ask for a multiple of %u",
+                                 req->max_vcpus, p->threads, p->threads);
+        return false;
+    }
+    g_ptr_array_add(m->notes, g_strdup_printf("%u vCPUs are not whole host "
+                                              "cores of %u threads: one "
+                                              "vCPU per host core, without "
+                                              "SMT", req->max_vcpus,
+                                              p->threads));
+    p->threads = 1;
+    return true;
+}
+
+/* Host CPUs of the fit, vCPU by vCPU, in QEMU's enumeration order. */
+static void mirror_place(const MirrorPlanner *p, const MirrorFit *fit,
+                         VTopoMirror *m)
+{
+    unsigned int v = 0;
+
+    m->plan = g_new(int, p->req->max_vcpus);
+    for (guint d = 0; d < fit->domains->len; d++) {
+        const MirrorDomain *dom = &g_array_index(p->domains, MirrorDomain,
+                                                 g_array_index(fit->domains,
+                                                               unsigned int,
+                                                               d));
+        unsigned int placed = 0;
+
+        for (guint c = 0; c < dom->cores->len && placed < fit->cores; c++) {
+            const MirrorCore *core = &g_array_index(p->cores, MirrorCore,
+                                                    g_array_index(dom->cores,
+                                                                  unsigned int,
+                                                                  c));
+
+            if (core->cpus->len < p->threads) {
+                continue;
+            }
+            for (unsigned int t = 0; t < p->threads; t++) {
+                m->plan[v++] = g_array_index(core->cpus, unsigned int, t);
+            }
+            placed++;
+        }
+    }
+}
+
+/*
+ * One virtual node per host node the vCPUs run on, when the host has
+ * more than one node with memory; memory split by vCPU share.
+ */
+static bool mirror_nodes(const MirrorPlanner *p, VTopoMirror *m,
+                         char **error)
+{
+    const VTopoHost *host = p->host;
+    const VTopoMirrorRequest *req = p->req;
+    uint64_t units = req->mem_size / VTOPO_MIRROR_MEM_UNIT, given = 0;
+    unsigned int memory_nodes = 0;
+    g_autofree int *vnode_of = g_new(int, VTOPO_HOST_MAX_NODES + 1);
+
+    for (guint n = 0; n < host->nodes->len; n++) {
+        memory_nodes += g_array_index(host->nodes, VTopoHostNode,
+                                      n).mem_size != 0;
+    }
+    if (memory_nodes <= 1) {
+        uint64_t total = 0;
+
+        for (guint n = 0; n < host->nodes->len; n++) {
+            total += g_array_index(host->nodes, VTopoHostNode, n).mem_size;
+        }
+        if (total && req->mem_size > total) {
+            *error = g_strdup_printf("%" PRIu64 " MiB of memory do not fit: "
+                                     "the host has %" PRIu64 " MiB",
+                                     req->mem_size >> 20, total >> 20);
+            return false;
+        }
+        return true;
+    }
+    for (unsigned int i = 0; i <= VTOPO_HOST_MAX_NODES; i++) {
+        vnode_of[i] = -1;
+    }
+    m->nodes = g_new0(VTopoMirrorNode, req->max_vcpus);
+    for (unsigned int v = 0; v < req->max_vcpus; v++) {
+        int host_node = host->cpus[m->plan[v]].node;
+        VTopoMirrorNode *node;
+
+        if (vnode_of[host_node + 1] < 0) {
+            vnode_of[host_node + 1] = m->nr_nodes;
+            m->nodes[m->nr_nodes++] = (VTopoMirrorNode) {
+                .host_node = host_node,
+                .vcpus = g_array_new(false, false, sizeof(unsigned int)),
+            };
+        }
+        node = &m->nodes[vnode_of[host_node + 1]];
+        g_array_append_val(node->vcpus, v);
+    }
+    for (unsigned int i = 0; i < m->nr_nodes; i++) {
+        VTopoMirrorNode *node = &m->nodes[i];
+        int from = vtopo_host_node_index(host, node->host_node);
+        const VTopoHostNode *hn = &g_array_index(host->nodes, VTopoHostNode,
+                                                 from);
+        uint64_t share = units * node->vcpus->len / req->max_vcpus;
+
+        if (i == m->nr_nodes - 1) {
+            share = units - given;
+        }
+        given += share;
+        node->mem_size = share * VTOPO_MIRROR_MEM_UNIT;
+        if (!share) {
+            *error = g_strdup_printf("%" PRIu64 " MiB of memory are too "
+                                     "little for %u nodes: give each at "
+                                     "least %" PRIu64 " MiB",
+                                     req->mem_size >> 20, m->nr_nodes,
+                                     VTOPO_MIRROR_MEM_UNIT >> 20);
+            return false;
+        }
+        if (node->mem_size > hn->mem_size) {
+            *error = g_strdup_printf("%" PRIu64 " MiB of memory do not fit: "
+                                     "virtual node %u gets %" PRIu64 " MiB, "
+                                     "but host node %u holds %" PRIu64
+                                     " MiB", req->mem_size >> 20, i,
+                                     node->mem_size >> 20, node->host_node,
+                                     hn->mem_size >> 20);
+            return false;
+        }
+        node->distance = g_new(unsigned int, m->nr_nodes);
+        for (unsigned int j = 0; j < m->nr_nodes; j++) {
+            int to = vtopo_host_node_index(host, m->nodes[j].host_node);
+
+            node->distance[j] = g_array_index(hn->distance, unsigned int, to);
+        }
+    }
+    if (memory_nodes > m->nr_nodes) {
+        g_ptr_array_add(m->notes, g_strdup_printf("the host has %u nodes "
+                                                  "with memory; the VM "
+                                                  "mirrors the %u its vCPUs "
+                                                  "run on", memory_nodes,
+                                                  m->nr_nodes));
+    }
+    return true;
+}
+
+/*
+ * The host caches of vCPU 0's host CPU, shared as on the host: by the
+ * threads of a core, or by a last-level cache domain.
+ */
+static bool mirror_caches(const MirrorPlanner *p, VTopoMirror *m,
+                          char **error)
+{
+    const VTopoHost *host = p->host;
+    const VTopoHostCpu *cpu = &host->cpus[m->plan[0]];
+
+    if (!cpu->nr_caches) {
+        *error = g_strdup_printf("the host describes no caches of CPU %d "
+                                 "(devices/system/cpu/cpu%d/cache)",
+                                 m->plan[0], m->plan[0]);
+        return false;
+    }
+    for (unsigned int i = 0; i < cpu->nr_caches; i++) {
+        const VTopoHostCache *hc = &g_array_index(host->caches,
+                                                  VTopoHostCache,
+                                                  cpu->caches[i]);
+        VTopoSharedCache sc = {
+            .geometry = {
+                .level = hc->level,
+                .type = hc->type,
+                .size = hc->size,
+                .ways = hc->ways,
+                .line_size = hc->line_size,
+                .partitions = 1,
+            },
+        };
+        g_autofree char *reason = NULL;
+
+        if (hc->level < 1 || hc->level > 3 ||
+            (hc->level == 1) == (hc->type == VTOPO_CACHE_UNIFIED)) {
+            g_ptr_array_add(m->notes, g_strdup_printf(
+                "the host's L%u %s cache is not mirrored: the guest's "
+                "caches are split L1, unified L2 and L3", hc->level,
+                vtopo_cache_type_name(hc->type)));
+            continue;
+        }
+        if (!mirror_cache_spans_cores(host, cpu->caches[i])) {
+            sc.sharing = VTOPO_LEVEL_CORE;
+        } else if ((int)cpu->caches[i] == cpu->llc) {
+            sc.sharing = m->llc_level;
+        } else {
+            g_ptr_array_add(m->notes, g_strdup_printf(
+                "the host's L%u cache is shared by several cores but is "
+                "not the last-level cache: not mirrored", hc->level));
+            continue;
+        }
+        if (!vtopo_cache_check(&sc.geometry, &reason)) {
+            g_ptr_array_add(m->notes, g_strdup_printf(
+                "the host's L%u %s cache is not mirrored: %s", hc->level,
+                vtopo_cache_type_name(hc->type), reason));
+            continue;
+        }
+        if (m->nr_caches < G_N_ELEMENTS(m->caches)) {
+            m->caches[m->nr_caches++] = sc;
+        }
+    }
+    return true;
+}
+
+/*
+ * Core scheduling where the host leaks between SMT siblings: the
+ * threads of the VM may share host cores with each other only.
+ */
+static bool mirror_core_sched(const MirrorPlanner *p, VTopoMirror *m,
+                              char **error)
+{
+    const VTopoHost *host = p->host;
+
+    m->core_sched = VTOPO_CORE_SCHED_OFF;
+    if (!host->smt || !host->smt_exposure) {
+        return true;
+    }
+    if (p->req->core_sched) {
+        m->core_sched = VTOPO_CORE_SCHED_VM;
+        return true;
+    }
+    if (p->threads < host->threads_per_core) {
+        *error = g_strdup_printf("the host CPUs leak between SMT siblings "
+                                 "(vulnerabilities/%s) and the host kernel "
+                                 "has no core scheduling, so the idle "
+                                 "siblings of one-thread virtual cores "
+                                 "would run other threads; ask for a "
+                                 "multiple of %u vCPUs", host->smt_exposure,
+                                 host->threads_per_core);
+        return false;
+    }
+    g_ptr_array_add(m->notes, g_strdup_printf("the host CPUs leak between "
+                                              "SMT siblings (vulnerabilities"
+                                              "/%s): a host kernel with core "
+                                              "scheduling would let the VM "
+                                              "use core-sched=vm",
+                                              host->smt_exposure));
+    return true;
+}
+
+VTopoMirror *vtopo_mirror_plan(const VTopoHost *host,
+                               const VTopoMirrorRequest *req, char **error)
+{
+    g_auto(MirrorPlanner) p = { 0 };
+    g_autoptr(VTopoMirror) m = g_new0(VTopoMirror, 1);
+    VTopoLevel below_socket = mirror_domain_level(req);
+    MirrorFit fit;
+    unsigned int nr_vcores;
+
+    *error = NULL;
+    m->notes = g_ptr_array_new_with_free_func(g_free);
+    if (!req->vcpus || req->max_vcpus < req->vcpus) {
+        *error = g_strdup_printf("asks for %u vCPUs of at most %u",
+                                 req->vcpus, req->max_vcpus);
+        return NULL;
+    }
+    if (!req->mem_size || req->mem_size % VTOPO_MIRROR_MEM_UNIT) {
+        *error = g_strdup_printf("memory must be a non-zero multiple of "
+                                 "%" PRIu64 " MiB",
+                                 VTOPO_MIRROR_MEM_UNIT >> 20);
+        return NULL;
+    }
+    mirror_planner_init(&p, host, req);
+    if (!mirror_threads(&p, m, error)) {
+        return NULL;
+    }
+    nr_vcores = req->max_vcpus / p.threads;
+    if (!mirror_best_fit(&p, nr_vcores, below_socket < VTOPO_LEVEL__MAX,
+                         &fit)) {
+        *error = mirror_no_fit(&p, nr_vcores,
+                               below_socket < VTOPO_LEVEL__MAX);
+        return NULL;
+    }
+
+    for (int l = 0; l < VTOPO_LEVEL__MAX; l++) {
+        m->shape.count[l] = 1;
+        m->shape.supported[l] = req->supported[l];
+    }
+    m->shape.supported[VTOPO_LEVEL_SOCKET] = true;
+    m->shape.supported[VTOPO_LEVEL_CORE] = true;
+    m->shape.supported[VTOPO_LEVEL_THREAD] = true;
+    m->shape.count[VTOPO_LEVEL_SOCKET] = fit.sockets;
+    m->shape.count[VTOPO_LEVEL_CORE] = fit.cores;
+    m->shape.count[VTOPO_LEVEL_THREAD] = p.threads;
+    m->shape.cpus = req->vcpus;
+    m->llc_level = VTOPO_LEVEL_SOCKET;
+    if (fit.per_socket > 1) {
+        m->shape.count[below_socket] = fit.per_socket;
+        m->llc_level = below_socket;
+    }
+    m->mem_size = req->mem_size;
+    mirror_place(&p, &fit, m);
+    mirror_fit_clear(&fit);
+    if (!mirror_caches(&p, m, error) || !mirror_nodes(&p, m, error) ||
+        !mirror_core_sched(&p, m, error)) {
+        return NULL;
+    }
+    return g_steal_pointer(&m);
+}
+
+void vtopo_mirror_free(VTopoMirror *m)
+{
+    for (unsigned int i = 0; i < m->nr_nodes; i++) {
+        g_array_unref(m->nodes[i].vcpus);
+        g_free(m->nodes[i].distance);
+    }
+    g_free(m->nodes);
+    g_free(m->plan);
+    g_ptr_array_unref(m->notes);
+    g_free(m);
+}
+
+VTopo *vtopo_mirror_topology(const VTopoMirror *m)
+{
+    VTopo *topo = vtopo_new(&m->shape, m->nr_nodes);
+
+    topo->llc_level = m->llc_level;
+    for (unsigned int n = 0; n < m->nr_nodes; n++) {
+        topo->nodes[n].mem_size = m->nodes[n].mem_size;
+        for (unsigned int j = 0; j < m->nr_nodes; j++) {
+            topo->nodes[n].distance[j] = m->nodes[n].distance[j];
+        }
+        for (guint i = 0; i < m->nodes[n].vcpus->len; i++) {
+            topo->cpus[g_array_index(m->nodes[n].vcpus, unsigned int,
+                                     i)].node = n;
+        }
+    }
+    return topo;
+}
+
+/* Formatting */
+
+const char *vtopo_mirror_cache_name(const VTopoCache *cache)
+{
+    switch (cache->level) {
+    case 1:
+        return cache->type == VTOPO_CACHE_INSTRUCTION ? "l1i" : "l1d";
+    case 2:
+        return "l2";
+    default:
+        return "l3";
+    }
+}
+
+/* A size in QEMU's suffixed form: "32K", "16M", "1G". */
+static char *mirror_size(uint64_t size)
+{
+    static const char suffix[] = "KMGT";
+
+    for (int i = 3; i >= 0; i--) {
+        uint64_t unit = UINT64_C(1) << (10 * (i + 1));
+
+        if (size >= unit && !(size % unit)) {
+            return g_strdup_printf("%" PRIu64 "%c", size / unit, suffix[i]);
+        }
+    }
+    return g_strdup_printf("%" PRIu64, size);
+}
+
+static char *mirror_cpulist(const unsigned int *cpus, unsigned int n)
+{
+    GString *out = g_string_new(NULL);
+
+    vtopo_format_cpulist(out, cpus, n);
+    return g_string_free(out, false);
+}
+
+/* A value inside a QEMU option: commas doubled. */
+static void mirror_append_escaped(GString *out, const char *text)
+{
+    for (const char *c = text; *c; c++) {
+        g_string_append_c(out, *c);
+        if (*c == ',') {
+            g_string_append_c(out, ',');
+        }
+    }
+}
+
+static void mirror_add_option(GArray *options, const char *option,
+                              char *value)
+{
+    VTopoMirrorOption o = { option, value };
+
+    g_array_append_val(options, o);
+}
+
+static int mirror_uint_compare(gconstpointer a, gconstpointer b,
+                               gpointer opaque)
+{
+    unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static void mirror_pin_entry(GPtrArray *entries, const unsigned int *vcpus,
+                             const unsigned int *hosts, unsigned int n)
+{
+    g_ptr_array_add(entries, mirror_cpulist(vcpus, n));
+    g_ptr_array_add(entries, mirror_cpulist(hosts, n));
+}
+
+/*
+ * The vcpu-pin entries, as pairs of CPU lists: per virtual thread
+ * number, the vCPUs in index order, cut wherever their host CPUs stop
+ * rising (an entry maps its lowest vCPU to its lowest host CPU, and so
+ * on).
+ */
+static GPtrArray *mirror_pin_entries(const VTopoMirror *m)
+{
+    GPtrArray *entries = g_ptr_array_new_with_free_func(g_free);
+    unsigned int threads = m->shape.count[VTOPO_LEVEL_THREAD];
+    unsigned int nr = vtopo_shape_max_cpus(&m->shape);
+    g_autofree unsigned int *vcpus = g_new(unsigned int, nr);
+    g_autofree unsigned int *hosts = g_new(unsigned int, nr);
+
+    for (unsigned int t = 0; t < threads; t++) {
+        unsigned int n = 0;
+
+        for (unsigned int v = t; v < nr; v += threads) {
+            if (n && (unsigned int)m->plan[v] <= hosts[n - 1]) {
+                mirror_pin_entry(entries, vcpus, hosts, n);
+                n = 0;
+            }
+            vcpus[n] = v;
+            hosts[n++] = m->plan[v];
+        }
+        if (n) {
+            mirror_pin_entry(entries, vcpus, hosts, n);
+        }
+    }
+    return entries;
+}
+
+GArray *vtopo_mirror_qemu_options(const VTopoMirror *m)
+{
+    GArray *options = g_array_new(false, false, sizeof(VTopoMirrorOption));
+    const VTopoShape *s = &m->shape;
+    g_autoptr(GPtrArray) pins = mirror_pin_entries(m);
+    GString *smp = g_string_new(NULL);
+    GString *caches = g_string_new(NULL);
+    GString *accel = g_string_new("vcpu-affinity=manual");
+
+    g_string_printf(smp, "cpus=%u,maxcpus=%u,sockets=%u", s->cpus,
+                    vtopo_shape_max_cpus(s), s->count[VTOPO_LEVEL_SOCKET]);
+    for (VTopoLevel l = VTOPO_LEVEL_DIE; l > VTOPO_LEVEL_CORE; l--) {
+        if (s->count[l] > 1) {
+            g_string_append_printf(smp, ",%ss=%u", vtopo_level_name(l),
+                                   s->count[l]);
+        }
+    }
+    g_string_append_printf(smp, ",cores=%u,threads=%u",
+                           s->count[VTOPO_LEVEL_CORE],
+                           s->count[VTOPO_LEVEL_THREAD]);
+    mirror_add_option(options, "smp", g_string_free(smp, false));
+
+    for (unsigned int i = 0; i < m->nr_caches; i++) {
+        const VTopoCache *c = &m->caches[i].geometry;
+        g_autofree char *size = mirror_size(c->size);
+
+        g_string_append_printf(caches, "%ssmp-cache.%u.cache=%s,"
+                               "smp-cache.%u.topology=%s,"
+                               "smp-cache.%u.size=%s,smp-cache.%u.ways=%u,"
+                               "smp-cache.%u.line-size=%u",
+                               i ? "," : "", i, vtopo_mirror_cache_name(c),
+                               i, vtopo_level_name(m->caches[i].sharing),
+                               i, size, i, c->ways, i, c->line_size);
+    }
+    if (caches->len) {
+        mirror_add_option(options, "machine", g_string_free(caches, false));
+    } else {
+        g_string_free(caches, true);
+    }
+    mirror_add_option(options, "m", mirror_size(m->mem_size));
+
+    for (unsigned int n = 0; n < m->nr_nodes; n++) {
+        const VTopoMirrorNode *node = &m->nodes[n];
+        g_autofree char *size = mirror_size(node->mem_size);
+        const unsigned int *v = (const unsigned int *)node->vcpus->data;
+        GString *numa = g_string_new(NULL);
+        guint i = 0;
+
+        mirror_add_option(options, "object",
+                          g_strdup_printf("memory-backend-ram,id=vtopo-node%u,"
+                                          "size=%s,host-nodes=%u,policy=bind",
+                                          n, size, node->host_node));
+        g_string_printf(numa, "node,nodeid=%u", n);
+        while (i < node->vcpus->len) {
+            guint j = i;
+
+            while (j + 1 < node->vcpus->len && v[j + 1] == v[j] + 1) {
+                j++;
+            }
+            g_string_append_printf(numa, ",cpus=%u", v[i]);
+            if (j > i) {
+                g_string_append_printf(numa, "-%u", v[j]);
+            }
+            i = j + 1;
+        }
+        g_string_append_printf(numa, ",memdev=vtopo-node%u", n);
+        mirror_add_option(options, "numa", g_string_free(numa, false));
+    }
+    for (unsigned int a = 0; a < m->nr_nodes; a++) {
+        for (unsigned int b = 0; b < m->nr_nodes; b++) {
+            if (a == b || (a > b && m->nodes[a].distance[b] ==
+                           m->nodes[b].distance[a])) {
+                continue;
+            }
+            mirror_add_option(options, "numa",
+                              g_strdup_printf("dist,src=%u,dst=%u,val=%u",
+                                              a, b, m->nodes[a].distance[b]));
+        }
+    }
+
+    for (guint e = 0; e < pins->len / 2; e++) {
+        g_string_append_printf(accel, ",vcpu-pin.%u.vcpus=", e);
+        mirror_append_escaped(accel, g_ptr_array_index(pins, 2 * e));
+        g_string_append_printf(accel, ",vcpu-pin.%u.host-cpus=", e);
+        mirror_append_escaped(accel, g_ptr_array_index(pins, 2 * e + 1));
+    }
+    if (m->core_sched == VTOPO_CORE_SCHED_VM) {
+        g_string_append(accel, ",core-sched=vm");
+    }
+    mirror_add_option(options, "accel", g_string_free(accel, false));
+    return options;
+}
+
+void vtopo_mirror_options_free(GArray *options)
+{
+    for (guint i = 0; i < options->len; i++) {
+        g_free(g_array_index(options, VTopoMirrorOption, i).value);
+    }
+    g_array_unref(options);
+}
+
+/* libvirt's name of a topology level attribute of <topology>. */
+static const char *mirror_libvirt_level(VTopoLevel level)
+{
+    switch (level) {
+    case VTOPO_LEVEL_DIE:
+        return "dies";
+    case VTOPO_LEVEL_CLUSTER:
+        return "clusters";
+    default:
+        return NULL;
+    }
+}
+
+char *vtopo_mirror_libvirt_xml(const VTopoMirror *m, const char *arch)
+{
+    const VTopoShape *s = &m->shape;
+    GString *x = g_string_new(NULL);
+    GArray *options = vtopo_mirror_qemu_options(m);
+    unsigned int max = vtopo_shape_max_cpus(s);
+    bool arm = g_str_equal(arch, "aarch64");
+
+    g_string_append_printf(x, "<domain type='kvm' xmlns:qemu="
+                           "'http://libvirt.org/schemas/domain/qemu/1.0'>\n"
+                           "  <name>vtopo-mirror</name>\n"
+                           "  <memory unit='MiB'>%" PRIu64 "</memory>\n"
+                           "  <vcpu placement='static' current='%u'>%u"
+                           "</vcpu>\n", m->mem_size >> 20, s->cpus, max);
+    g_string_append(x, "  <cputune>\n");
+    for (unsigned int v = 0; v < max; v++) {
+        g_string_append_printf(x, "    <vcpupin vcpu='%u' cpuset='%d'/>\n",
+                               v, m->plan[v]);
+    }
+    g_string_append(x, "  </cputune>\n");
+    if (m->nr_nodes) {
+        g_autofree unsigned int *hosts = g_new(unsigned int, m->nr_nodes);
+        g_autofree char *all = NULL;
+
+        for (unsigned int n = 0; n < m->nr_nodes; n++) {
+            hosts[n] = m->nodes[n].host_node;
+        }
+        g_qsort_with_data(hosts, m->nr_nodes, sizeof(*hosts),
+                          mirror_uint_compare, NULL);
+        all = mirror_cpulist(hosts, m->nr_nodes);
+        g_string_append_printf(x, "  <numatune>\n    <memory mode='strict' "
+                               "nodeset='%s'/>\n", all);
+        for (unsigned int n = 0; n < m->nr_nodes; n++) {
+            g_string_append_printf(x, "    <memnode cellid='%u' "
+                                   "mode='strict' nodeset='%u'/>\n", n,
+                                   m->nodes[n].host_node);
+        }
+        g_string_append(x, "  </numatune>\n");
+    }
+    g_string_append_printf(x, "  <os>\n    <type arch='%s' machine='%s'>hvm"
+                           "</type>\n  </os>\n", arch, arm ? "virt" : "q35");
+    if (!arm) {
+        g_string_append(x, "  <features>\n    <acpi/>\n  </features>\n");
+    }
+    g_string_append_printf(x, "  <cpu mode='host-passthrough'>\n"
+                           "    <topology sockets='%u'",
+                           s->count[VTOPO_LEVEL_SOCKET]);
+    for (VTopoLevel l = VTOPO_LEVEL_DIE; l > VTOPO_LEVEL_CORE; l--) {
+        const char *name = mirror_libvirt_level(l);
+
+        if (name && s->supported[l]) {
+            g_string_append_printf(x, " %s='%u'", name, s->count[l]);
+        }
+    }
+    g_string_append_printf(x, " cores='%u' threads='%u'/>\n",
+                           s->count[VTOPO_LEVEL_CORE],
+                           s->count[VTOPO_LEVEL_THREAD]);
+    if (m->nr_nodes) {
+        g_string_append(x, "    <numa>\n");
+        for (unsigned int n = 0; n < m->nr_nodes; n++) {
+            const VTopoMirrorNode *node = &m->nodes[n];
+            g_autofree char *cpus =
+                mirror_cpulist((const unsigned int *)node->vcpus->data,
+                               node->vcpus->len);
+
+            g_string_append_printf(x, "      <cell id='%u' cpus='%s' "
+                                   "memory='%" PRIu64 "' unit='MiB'>\n"
+                                   "        <distances>\n", n, cpus,
+                                   node->mem_size >> 20);
+            for (unsigned int j = 0; j < m->nr_nodes; j++) {
+                g_string_append_printf(x, "          <sibling id='%u' "
+                                       "value='%u'/>\n", j,
+                                       node->distance[j]);
+            }
+            g_string_append(x, "        </distances>\n      </cell>\n");
+        }
+        g_string_append(x, "    </numa>\n");
+    }
+    g_string_append(x, "  </cpu>\n");
+    if (m->core_sched == VTOPO_CORE_SCHED_VM) {
+        g_string_append(x, "  <!-- core scheduling: sched_core = \"vcpus\" "
+                        "in libvirt's qemu.conf -->\n");
+    }
+    for (guint i = 0; i < options->len; i++) {
+        VTopoMirrorOption *o = &g_array_index(options, VTopoMirrorOption, i);
+
+        if (g_str_equal(o->option, "machine")) {
+            g_string_append_printf(x, "  <qemu:commandline>\n"
+                                   "    <qemu:arg value='-machine'/>\n"
+                                   "    <qemu:arg value='%s'/>\n"
+                                   "  </qemu:commandline>\n", o->value);
+        }
+    }
+    vtopo_mirror_options_free(options);
+    g_string_append(x, "</domain>\n");
+    return g_string_free(x, false);
+}
+
+static void mirror_json_string(GString *out, const char *text)
+{
+    g_string_append_c(out, '"');
+    for (const char *c = text; *c; c++) {
+        if (*c == '"' || *c == '\\') {
+            g_string_append_c(out, '\\');
+        }
+        if ((unsigned char)*c < 0x20) {
+            g_string_append_printf(out, "\\u%04x", *c);
+            continue;
+        }
+        g_string_append_c(out, *c);
+    }
+    g_string_append_c(out, '"');
+}
+
+char *vtopo_mirror_json(const VTopoMirror *m)
+{
+    const VTopoShape *s = &m->shape;
+    GString *j = g_string_new("{\n  \"topology\": {");
+    GArray *options = vtopo_mirror_qemu_options(m);
+    unsigned int max = vtopo_shape_max_cpus(s);
+
+    g_string_append_printf(j, "\"cpus\": %u, \"maxcpus\": %u", s->cpus, max);
+    for (VTopoLevel l = VTOPO_LEVEL_SOCKET; l > VTOPO_LEVEL_THREAD; l--) {
+        if (s->supported[l] || l == VTOPO_LEVEL_SOCKET) {
+            g_string_append_printf(j, ", \"%ss\": %u", vtopo_level_name(l),
+                                   s->count[l]);
+        }
+    }
+    g_string_append_printf(j, ", \"threads\": %u, \"llc-level\": \"%s\"},\n"
+                           "  \"memory\": %" PRIu64 ",\n  \"caches\": [",
+                           s->count[VTOPO_LEVEL_THREAD],
+                           vtopo_level_name(m->llc_level), m->mem_size);
+    for (unsigned int i = 0; i < m->nr_caches; i++) {
+        const VTopoCache *c = &m->caches[i].geometry;
+
+        g_string_append_printf(j, "%s\n    {\"cache\": \"%s\", \"size\": %"
+                               PRIu64 ", \"ways\": %u, \"line-size\": %u, "
+                               "\"sets\": %" PRIu64 ", \"topology\": \"%s\"}",
+                               i ? "," : "", vtopo_mirror_cache_name(c),
+                               c->size, c->ways, c->line_size,
+                               vtopo_cache_sets(c),
+                               vtopo_level_name(m->caches[i].sharing));
+    }
+    g_string_append(j, "],\n  \"nodes\": [");
+    for (unsigned int n = 0; n < m->nr_nodes; n++) {
+        const VTopoMirrorNode *node = &m->nodes[n];
+        g_autofree char *cpus =
+            mirror_cpulist((const unsigned int *)node->vcpus->data,
+                           node->vcpus->len);
+
+        g_string_append_printf(j, "%s\n    {\"node-id\": %u, \"host-node\": "
+                               "%u, \"memory\": %" PRIu64 ", \"cpus\": \"%s\""
+                               ", \"distances\": [", n ? "," : "", n,
+                               node->host_node, node->mem_size, cpus);
+        for (unsigned int k = 0; k < m->nr_nodes; k++) {
+            g_string_append_printf(j, "%s%u", k ? ", " : "",
+                                   node->distance[k]);
+        }
+        g_string_append(j, "]}");
+    }
+    g_string_append(j, "],\n  \"host-cpus\": [");
+    for (unsigned int v = 0; v < max; v++) {
+        g_string_append_printf(j, "%s%d", v ? ", " : "", m->plan[v]);
+    }
+    g_string_append_printf(j, "],\n  \"core-sched\": \"%s\",\n  \"notes\": [",
+                           m->core_sched == VTOPO_CORE_SCHED_VM ? "vm"
+                                                                : "off");
+    for (guint i = 0; i < m->notes->len; i++) {
+        g_string_append(j, i ? ", " : "");
+        mirror_json_string(j, g_ptr_array_index(m->notes, i));
+    }
+    g_string_append(j, "],\n  \"qemu-options\": [");
+    for (guint i = 0; i < options->len; i++) {
+        VTopoMirrorOption *o = &g_array_index(options, VTopoMirrorOption, i);
+        g_autofree char *opt = g_strdup_printf("-%s", o->option);
+
+        g_string_append(j, i ? ", " : "");
+        mirror_json_string(j, opt);
+        g_string_append(j, ", ");
+        mirror_json_string(j, o->value);
+    }
+    vtopo_mirror_options_free(options);
+    g_string_append(j, "]\n}\n");
+    return g_string_free(j, false);
+}

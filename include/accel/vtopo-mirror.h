@@ -1,0 +1,148 @@
+/*
+ * vtopo: a virtual machine that mirrors a slice of the host
+ *
+ * From one request (N vCPUs, M bytes of memory) and the host, choose
+ * whole host cores in the fewest host NUMA nodes and last-level cache
+ * domains, and the virtual topology that mirrors them: a virtual
+ * last-level cache domain per host one used, SMT as on the host, the
+ * host's cache geometry, a virtual node per host node with the host's
+ * distances and its memory bound there, and one host CPU per vCPU.
+ * The result is printed as QEMU options (which QEMU itself applies for
+ * vcpu-affinity=mirror), libvirt domain XML or JSON.  glib and libc
+ * only.
+ *
+ * Copyright (c) 2026 The vtopo authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef ACCEL_VTOPO_MIRROR_H
+#define ACCEL_VTOPO_MIRROR_H
+
+#include "hw/core/vtopo-cache.h"
+#include "accel/vtopo-host.h"
+#include "accel/vtopo-plan.h"
+
+/* Guest memory is split between nodes in units of this size. */
+#define VTOPO_MIRROR_MEM_UNIT (UINT64_C(2) << 20)
+
+/* Whether virtual cores get the host cores' SMT threads. */
+typedef enum VTopoMirrorSmt {
+    VTOPO_MIRROR_SMT_AUTO,      /* when the vCPUs are whole host cores */
+    VTOPO_MIRROR_SMT_ON,
+    VTOPO_MIRROR_SMT_OFF,
+} VTopoMirrorSmt;
+
+/*
+ * VTopoMirrorRequest: what to mirror.
+ * @vcpus: vCPUs present at startup; @max_vcpus: possible vCPUs (every
+ *     one gets a host CPU).
+ * @mem_size: guest memory in bytes, a multiple of VTOPO_MIRROR_MEM_UNIT.
+ * @allowed: host CPUs the process may use (unsigned int, ascending).
+ * @exclude: host CPUs to keep out, NULL for none.
+ * @smt: see VTopoMirrorSmt.
+ * @max_nodes: the most host nodes to use, 0 for no limit.
+ * @llc_first: fewest last-level caches before fewest nodes.
+ * @supported: the topology levels the machine type has (die on x86,
+ *     cluster on Arm virt hold a last-level cache narrower than a
+ *     socket).
+ * @core_sched: whether the host kernel has core scheduling.
+ */
+typedef struct VTopoMirrorRequest {
+    unsigned int vcpus;
+    unsigned int max_vcpus;
+    uint64_t mem_size;
+    const GArray *allowed;
+    const GArray *exclude;
+    VTopoMirrorSmt smt;
+    unsigned int max_nodes;
+    bool llc_first;
+    bool supported[VTOPO_LEVEL__MAX];
+    bool core_sched;
+} VTopoMirrorRequest;
+
+/*
+ * VTopoMirrorNode: one virtual NUMA node.
+ * @host_node: the host node id it mirrors and its memory is bound to.
+ * @mem_size: its memory.
+ * @vcpus: its vCPUs (unsigned int, ascending).
+ * @distance: to every virtual node, the host's distance between them.
+ */
+typedef struct VTopoMirrorNode {
+    unsigned int host_node;
+    uint64_t mem_size;
+    GArray *vcpus;
+    unsigned int *distance;
+} VTopoMirrorNode;
+
+/*
+ * VTopoMirror: the plan.
+ * @shape: the virtual topology (max vCPUs in the counts, @vcpus present).
+ * @llc_level: the level whose domains each mirror one host last-level
+ *     cache domain.
+ * @caches: the host's caches as the guest will describe them.
+ * @nodes: virtual NUMA nodes; none when the host has one memory node.
+ * @plan: the host CPU of every possible vCPU, by cpu-index.
+ * @core_sched: the core scheduling the VM needs.
+ * @notes: what the plan could not mirror exactly, and advice (char *).
+ */
+typedef struct VTopoMirror {
+    VTopoShape shape;
+    VTopoLevel llc_level;
+    uint64_t mem_size;
+    unsigned int nr_caches;
+    VTopoSharedCache caches[4];
+    unsigned int nr_nodes;
+    VTopoMirrorNode *nodes;
+    int *plan;
+    VTopoCoreSched core_sched;
+    GPtrArray *notes;
+} VTopoMirror;
+
+/*
+ * Plan the VM for @req on @host.  The result depends on the input only.
+ * On failure returns NULL and sets *@error to what does not fit and
+ * what would.
+ */
+VTopoMirror *vtopo_mirror_plan(const VTopoHost *host,
+                               const VTopoMirrorRequest *req, char **error);
+void vtopo_mirror_free(VTopoMirror *m);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VTopoMirror, vtopo_mirror_free)
+
+/*
+ * The model of the planned VM: topology, nodes with memory and
+ * distances, the last-level cache level; for vtopo_validate() and
+ * vtopo_pin_check().
+ */
+VTopo *vtopo_mirror_topology(const VTopoMirror *m);
+
+/*
+ * One QEMU command-line option of a plan: @option without its dash
+ * ("smp", "machine", "m", "object", "numa", "accel") and its value.
+ * The "accel" value holds only the properties of the plan, without an
+ * accelerator name.
+ */
+typedef struct VTopoMirrorOption {
+    const char *option;
+    char *value;
+} VTopoMirrorOption;
+
+/* The plan as QEMU options (an array of VTopoMirrorOption). */
+GArray *vtopo_mirror_qemu_options(const VTopoMirror *m);
+void vtopo_mirror_options_free(GArray *options);
+
+/*
+ * The plan as a libvirt domain for @arch ("x86_64", "aarch64"): the
+ * elements of the plan (<vcpu>, <memory>, <cputune>, <cpu> with its
+ * <topology> and <numa> cells, <numatune>) in a minimal domain, and
+ * <qemu:commandline> for the cache geometry, which libvirt cannot say.
+ */
+char *vtopo_mirror_libvirt_xml(const VTopoMirror *m, const char *arch);
+
+/* The plan as a JSON object. */
+char *vtopo_mirror_json(const VTopoMirror *m);
+
+/* smp-cache's name of a cache ("l1d", "l1i", "l2", "l3"). */
+const char *vtopo_mirror_cache_name(const VTopoCache *cache);
+
+#endif
