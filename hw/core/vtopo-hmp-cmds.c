@@ -152,6 +152,18 @@ static void hmp_topology_host(Monitor *mon, TopologyHost *host)
         monitor_printf(mon, "\n");
     }
     hmp_topology_findings(mon, host->findings);
+    if (host->mirror) {
+        strList *o;
+
+        monitor_printf(mon, "mirror-host: the same as");
+        for (o = host->mirror->options; o; o = o->next) {
+            monitor_printf(mon, " %s", o->value);
+        }
+        monitor_printf(mon, "\n");
+        for (o = host->mirror->notes; o; o = o->next) {
+            monitor_printf(mon, "  note: %s\n", o->value);
+        }
+    }
 }
 
 void hmp_info_topology(Monitor *mon, const QDict *qdict)

@@ -15,6 +15,7 @@
 #include "hw/core/vtopo-machine.h"
 #include "hw/core/cpu.h"
 #include "accel/vtopo-pin.h"
+#include "accel/vtopo-mirror-machine.h"
 
 static TopologyLevelList *topology_levels(const VTopo *topo)
 {
@@ -249,6 +250,30 @@ static TopologyHostNodeList *topology_host_nodes(const AccelVcpuPinning *p,
     return head;
 }
 
+static TopologyMirror *topology_mirror(const AccelVcpuMirror *m)
+{
+    TopologyMirror *mirror;
+    strList **options, **notes;
+
+    if (!m->options) {
+        return NULL;
+    }
+    mirror = g_new0(TopologyMirror, 1);
+    options = &mirror->options;
+    notes = &mirror->notes;
+    for (guint i = 0; i < m->options->len; i++) {
+        const VTopoMirrorOption *o = &g_array_index(m->options,
+                                                    VTopoMirrorOption, i);
+
+        QAPI_LIST_APPEND(options, g_strdup_printf("-%s", o->option));
+        QAPI_LIST_APPEND(options, g_strdup(o->value));
+    }
+    for (guint i = 0; i < m->notes->len; i++) {
+        QAPI_LIST_APPEND(notes, g_strdup(g_ptr_array_index(m->notes, i)));
+    }
+    return mirror;
+}
+
 static TopologyHost *topology_host(MachineState *ms, const VTopo *topo)
 {
     const AccelVcpuPinning *p = accel_vcpu_pinning(ms->accelerator);
@@ -267,6 +292,7 @@ static TopologyHost *topology_host(MachineState *ms, const VTopo *topo)
     host->numa_nodes = topology_host_nodes(p, topo);
     tail = &host->findings;
     topology_append_findings(&tail, p->findings);
+    host->mirror = topology_mirror(accel_vcpu_mirror(ms->accelerator));
     return host;
 }
 

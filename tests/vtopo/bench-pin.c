@@ -1,7 +1,8 @@
 /*
  * Benchmark (not a test) of the vCPU placement code on a fixture host:
  * the time to read the host, to plan automatically and to check a
- * placement, per vCPU.
+ * placement, and to plan a VM that mirrors the host (mirror-host), per
+ * vCPU.
  *
  *   bench-pin SYSFS-ROOT
  *
@@ -10,6 +11,7 @@
 
 #include "qemu/osdep.h"
 #include "accel/vtopo-plan.h"
+#include "accel/vtopo-mirror.h"
 #include "vtopo-check.h"
 
 #define REPS 20
@@ -102,6 +104,39 @@ int main(int argc, char **argv)
                (now() - t) / REPS / big->nr_cpus * 1e6);
         for (int e = 0; e < 4; e++) {
             g_free(texts[e]);
+        }
+    }
+    /*
+     * mirror-host: the whole host, half of it, and more vCPUs than it
+     * has (the failure searches for the largest fit).
+     */
+    for (unsigned int vcpus = host->nr_cpus / 2; vcpus <= 4 * host->nr_cpus;
+         vcpus *= 2) {
+        VTopoMirrorRequest req = {
+            .vcpus = vcpus, .max_vcpus = vcpus,
+            .mem_size = UINT64_C(2) << 30, .allowed = allowed,
+            .core_sched = true,
+        };
+        bool fits = true;
+
+        req.supported[VTOPO_LEVEL_DIE] = true;
+        t = now();
+        for (int r = 0; r < REPS; r++) {
+            g_autofree char *why = NULL;
+            g_autoptr(VTopoMirror) m = vtopo_mirror_plan(host, &req, &why);
+            GArray *options;
+
+            fits = m != NULL;
+            if (m) {
+                options = vtopo_mirror_qemu_options(m);
+                vtopo_mirror_options_free(options);
+            }
+        }
+        printf("mirror-host, %u vCPUs%s: plan + options %.3f us per vCPU\n",
+               vcpus, fits ? "" : " (does not fit)",
+               (now() - t) / REPS / vcpus * 1e6);
+        if (vcpus == host->nr_cpus) {
+            vcpus *= 2;     /* then 4x: 1024 on the 256-CPU host */
         }
     }
     return 0;

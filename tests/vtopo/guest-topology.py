@@ -24,8 +24,12 @@ def main():
     try:
         arch = cfg.get("arch", "x86_64")
         boot = cfg.get("boot", "acpi")
+        accel = vg.accel() if arch == "x86_64" else "tcg"
+        if "accel" in cfg:
+            accel = cfg["accel"].format(
+                fixtures=vg.os.path.join(vg.BUILD, "host-fixtures"))
         with vg.Vm(name, cfg["args"], arch=arch, boot=boot,
-                   accel=vg.accel() if arch == "x86_64" else "tcg") as vm:
+                   accel=accel) as vm:
             topo = vm.qmp.cmd("query-topology")
             point("query-topology reports no findings", not topo["findings"],
                   str(topo["findings"]))
@@ -43,7 +47,8 @@ def main():
         else:
             tables = (vg.compare_pptt(topo, view) + vg.compare_acpi(topo, view) +
                       vg.compare_emitted(topo, view) + vg.compare_iasl(view))
-        for r in vg.compare(topo, view) + cpuid + tables:
+        expected = vg.compare_expected(cfg["expect"], view) if "expect" in cfg else []
+        for r in vg.compare(topo, view) + cpuid + tables + expected:
             point(r.name, r.ok, r.detail)
 
     print("TAP version 13")

@@ -180,6 +180,33 @@ for _name in ("arm-default", "arm-clusters-l2", "arm-sockets-l3", "arm-cache-geo
     CONFIGS[_name + "-dt"] = {"arch": "aarch64", "boot": "dt",
                               "args": CONFIGS[_name]["args"]}
 
+# mirror-host: the VM plans itself from a fixture host (x-host-sysfs,
+# "{fixtures}" is build/host-fixtures) and must show that host's slice:
+# "expect" is written from the fixtures' public facts (describe-host),
+# not from the plan.  The EPYC 7302P in NPS4: 16 vCPUs are 8 cores of 2
+# threads in 4 CCXs (a 16 MiB 16-way L3 per 2 cores, 512 KiB L2 per
+# core) over 2 nodes at distance 12.  The Arm host: 4 cores without
+# SMT, one 8 MiB L3, 1 MiB L2 and 64 KiB L1d per core, one node.
+CONFIGS.update({
+    "mirror-amd-nps4": {
+        "accel": "tcg,thread=multi,mirror-host=on,pin-check=strict,"
+                 "x-host-sysfs={fixtures}/amd-nps4-smt",
+        "args": ["-M", "q35", "-cpu", INTEL, "-smp", "16"],
+        "expect": {"threads": 2, "nodes": [8, 8], "distance": 12,
+                   "caches": {"l1d": ("32K", 8, 2), "l2": ("512K", 8, 2),
+                              "l3": ("16384K", 16, 4)}},
+    },
+    "mirror-arm-no-smt": {
+        "arch": "aarch64",
+        "accel": "tcg,thread=multi,mirror-host=on,pin-check=strict,"
+                 "x-host-sysfs={fixtures}/no-smt",
+        "args": ["-M", "virt", "-cpu", "max", "-smp", "4"],
+        "expect": {"threads": 1, "nodes": [], "distance": None,
+                   "caches": {"l1d": ("64K", 4, 1), "l2": ("1024K", 8, 1),
+                              "l3": ("8192K", 16, 4)}},
+    },
+})
+
 # The demo: 2 sockets x 2 dies x 2 cores x 2 threads on an Intel model,
 # one NUMA node per socket, distance 21.
 DEMO = {

@@ -128,10 +128,12 @@ class Vm:
         firmware = os.path.join(guest, "firmware")
         self.argv = [
             binary or qemu_binary(arch), "-S", "-nodefaults", "-no-user-config",
-            "-display", "none", "-accel", accel,
+            "-display", "none",
             "-serial", "file:" + self.console, "-no-reboot",
             "-qmp", "unix:%s,server=on,wait=off" % self.sock,
         ]
+        if accel:
+            self.argv += ["-accel", accel]
         if memory:
             self.argv += ["-m", memory]
         if arch == "x86_64":
@@ -798,6 +800,40 @@ def compare_dt(topo, view):
         results.append(Result("device tree caches (L1 properties, next-level-cache "
                               "nodes: geometry and sharing) match the model",
                               not bad, "; ".join(sorted(bad)[:4])))
+    return results
+
+
+def compare_expected(expect, view):
+    """The guest's view against facts written by hand (a mirrored
+    host's): threads per core, the CPUs of each NUMA node and their
+    distances, and each cache's size, ways and CPUs per instance."""
+    results = []
+    threads = {len(parse_cpulist(c["core_cpus"])) for c in view["cpus"].values()}
+    results.append(Result("the host's threads per core (%d)" % expect["threads"],
+                          threads == {expect["threads"]}, "guest %s" % threads))
+    nodes = [len(parse_cpulist(n["cpus"])) for _, n in sorted(view["nodes"].items())
+             if parse_cpulist(n["cpus"])]
+    if expect["nodes"]:
+        far = {int(d) for nid, n in view["nodes"].items()
+               for i, d in enumerate(n["distance"].split("_")) if i != nid}
+        results.append(Result("a node per host node used, with the host's distance",
+                              nodes == expect["nodes"] and far == {expect["distance"]},
+                              "guest nodes %s distances %s" % (nodes, far)))
+    else:
+        results.append(Result("one node, as on the host", len(nodes) <= 1,
+                              "guest nodes %s" % nodes))
+    key = {("1", "Data"): "l1d", ("2", "Unified"): "l2", ("3", "Unified"): "l3"}
+    got = {}
+    for cache in view["caches"]:
+        k = key.get((cache["level"], cache["type"]))
+        if k:
+            got.setdefault(k, set()).add((cache["size"], int(cache["ways"]),
+                                          len(parse_cpulist(cache["shared"]))))
+    for k, (size, ways, cpus) in sorted(expect["caches"].items()):
+        results.append(Result("the host's %s: %s, %d-way, one per %d CPU%s" %
+                              (k, size, ways, cpus, "" if cpus == 1 else "s"),
+                              got.get(k) == {(size, ways, cpus)},
+                              "guest %s" % sorted(got.get(k, ()))))
     return results
 
 

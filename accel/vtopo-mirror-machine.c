@@ -1,0 +1,246 @@
+/*
+ * vtopo: mirror-host, the accelerator option that gives the VM the
+ * topology, caches and NUMA nodes of the host CPUs it is pinned to
+ *
+ * Copyright (c) 2026 The vtopo authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/accel.h"
+#include "qapi/error.h"
+#include "qapi/visitor.h"
+#include "qom/object.h"
+#include "hw/boards.h"
+#include "accel/vtopo-pin.h"
+#include "accel/vtopo-mirror-machine.h"
+
+static AccelVcpuMirror *accel_mirror(Object *obj)
+{
+    return ACCEL(obj)->mirror;
+}
+
+static bool accel_get_mirror_host(Object *obj, Error **errp)
+{
+    return accel_mirror(obj)->enabled;
+}
+
+static void accel_set_mirror_host(Object *obj, bool value, Error **errp)
+{
+    accel_mirror(obj)->enabled = value;
+}
+
+static char *accel_get_mirror_smt(Object *obj, Error **errp)
+{
+    return g_strdup(accel_mirror(obj)->smt);
+}
+
+static void accel_set_mirror_smt(Object *obj, const char *value, Error **errp)
+{
+    AccelVcpuMirror *m = accel_mirror(obj);
+
+    if (!g_str_equal(value, "auto") && !g_str_equal(value, "on") &&
+        !g_str_equal(value, "off")) {
+        error_setg(errp, "mirror-smt: '%s' is not auto, on or off", value);
+        return;
+    }
+    g_free(m->smt);
+    m->smt = g_strdup(value);
+}
+
+static char *accel_get_mirror_prefer(Object *obj, Error **errp)
+{
+    return g_strdup(accel_mirror(obj)->prefer);
+}
+
+static void accel_set_mirror_prefer(Object *obj, const char *value,
+                                    Error **errp)
+{
+    AccelVcpuMirror *m = accel_mirror(obj);
+
+    if (!g_str_equal(value, "nodes") && !g_str_equal(value, "llc")) {
+        error_setg(errp, "mirror-prefer: '%s' is not nodes or llc", value);
+        return;
+    }
+    g_free(m->prefer);
+    m->prefer = g_strdup(value);
+}
+
+static char *accel_get_mirror_exclude(Object *obj, Error **errp)
+{
+    return g_strdup(accel_mirror(obj)->exclude);
+}
+
+static void accel_set_mirror_exclude(Object *obj, const char *value,
+                                     Error **errp)
+{
+    AccelVcpuMirror *m = accel_mirror(obj);
+
+    g_free(m->exclude);
+    m->exclude = g_strdup(value);
+}
+
+static void accel_get_mirror_max_nodes(Object *obj, Visitor *v,
+                                       const char *name, void *opaque,
+                                       Error **errp)
+{
+    uint32_t value = accel_mirror(obj)->max_nodes;
+
+    visit_type_uint32(v, name, &value, errp);
+}
+
+static void accel_set_mirror_max_nodes(Object *obj, Visitor *v,
+                                       const char *name, void *opaque,
+                                       Error **errp)
+{
+    uint32_t value;
+
+    if (!visit_type_uint32(v, name, &value, errp)) {
+        return;
+    }
+    if (!value) {
+        error_setg(errp, "mirror-max-nodes: must be at least 1");
+        return;
+    }
+    accel_mirror(obj)->max_nodes = value;
+}
+
+void accel_vcpu_mirror_class_init(ObjectClass *oc)
+{
+    object_class_property_add_bool(oc, "mirror-host", accel_get_mirror_host,
+                                   accel_set_mirror_host);
+    object_class_property_set_description(oc, "mirror-host",
+        "Give the VM the topology, caches and NUMA nodes of the host CPUs "
+        "it is pinned to (vCPUs from -smp, memory from -m)");
+    object_class_property_add_str(oc, "mirror-smt", accel_get_mirror_smt,
+                                  accel_set_mirror_smt);
+    object_class_property_set_description(oc, "mirror-smt",
+        "With mirror-host: SMT threads as on the host (on), none (off), or "
+        "when the vCPUs are whole host cores (auto)");
+    object_class_property_add(oc, "mirror-max-nodes", "uint32",
+                              accel_get_mirror_max_nodes,
+                              accel_set_mirror_max_nodes, NULL, NULL);
+    object_class_property_set_description(oc, "mirror-max-nodes",
+        "With mirror-host: the most host NUMA nodes to use");
+    object_class_property_add_str(oc, "mirror-exclude",
+                                  accel_get_mirror_exclude,
+                                  accel_set_mirror_exclude);
+    object_class_property_set_description(oc, "mirror-exclude",
+        "With mirror-host: host CPUs to keep out of the VM (a CPU list)");
+    object_class_property_add_str(oc, "mirror-prefer",
+                                  accel_get_mirror_prefer,
+                                  accel_set_mirror_prefer);
+    object_class_property_set_description(oc, "mirror-prefer",
+        "With mirror-host: the fewest host nodes first (nodes) or the "
+        "fewest last-level caches first (llc)");
+}
+
+void accel_vcpu_mirror_instance_init(AccelState *accel)
+{
+    accel->mirror = g_new0(AccelVcpuMirror, 1);
+    accel->mirror->smt = g_strdup("auto");
+    accel->mirror->prefer = g_strdup("nodes");
+}
+
+void accel_vcpu_mirror_instance_finalize(AccelState *accel)
+{
+    AccelVcpuMirror *m = accel->mirror;
+
+    g_free(m->smt);
+    g_free(m->exclude);
+    g_free(m->prefer);
+    if (m->options) {
+        vtopo_mirror_options_free(m->options);
+    }
+    if (m->notes) {
+        g_ptr_array_unref(m->notes);
+    }
+    g_free(m);
+}
+
+const AccelVcpuMirror *accel_vcpu_mirror(AccelState *accel)
+{
+    return accel->mirror;
+}
+
+bool accel_host_simulated(void)
+{
+    AccelState *accel = current_accel();
+
+    return accel && accel->pinning && accel->pinning->host_sysfs;
+}
+
+static VTopoMirrorSmt accel_mirror_smt(const AccelVcpuMirror *m)
+{
+    if (g_str_equal(m->smt, "on")) {
+        return VTOPO_MIRROR_SMT_ON;
+    }
+    return g_str_equal(m->smt, "off") ? VTOPO_MIRROR_SMT_OFF
+                                      : VTOPO_MIRROR_SMT_AUTO;
+}
+
+const GArray *accel_vcpu_mirror_plan(MachineState *ms, Error **errp)
+{
+    AccelVcpuMirror *m = ms->accelerator->mirror;
+    const AccelVcpuPinning *p = ms->accelerator->pinning;
+    MachineClass *mc = MACHINE_GET_CLASS(ms);
+    bool simulated = p->host_sysfs != NULL;
+    g_autoptr(VTopoHost) host = NULL;
+    g_autoptr(GArray) allowed = NULL;
+    g_autoptr(GArray) exclude = NULL;
+    g_autoptr(VTopoMirror) plan = NULL;
+    g_autofree char *error = NULL;
+    const char *why;
+    VTopoMirrorRequest req;
+
+    if (!m->enabled) {
+        return NULL;
+    }
+    if (p->affinity != VCPU_AFFINITY_OFF || p->pins) {
+        error_setg(errp, "mirror-host: places the vCPUs itself; leave out "
+                   "vcpu-affinity and vcpu-pin");
+        return NULL;
+    }
+    host = vtopo_host_read(p->host_sysfs ?: "/sys", &error);
+    if (!host) {
+        error_setg(errp, "%s: cannot read the host topology: %s",
+                   simulated ? "x-host-sysfs" : "mirror-host", error);
+        return NULL;
+    }
+    if (m->exclude) {
+        exclude = vtopo_cpulist_parse(m->exclude, host->nr_cpus, false,
+                                      &error);
+        if (!exclude) {
+            error_setg(errp, "mirror-exclude: %s", error);
+            return NULL;
+        }
+    }
+    allowed = vtopo_host_allowed_cpus(host, simulated, &error);
+    if (!allowed) {
+        error_setg(errp, "mirror-host: %s", error);
+        return NULL;
+    }
+    req = (VTopoMirrorRequest) {
+        .vcpus = ms->smp.cpus,
+        .max_vcpus = ms->smp.max_cpus,
+        .mem_size = ms->ram_size,
+        .allowed = allowed,
+        .exclude = exclude,
+        .smt = accel_mirror_smt(m),
+        .max_nodes = m->max_nodes,
+        .llc_first = g_str_equal(m->prefer, "llc"),
+        .core_sched = vtopo_host_core_sched(host, simulated, &why),
+    };
+    req.supported[VTOPO_LEVEL_DIE] = mc->smp_props.dies_supported;
+    req.supported[VTOPO_LEVEL_CLUSTER] = mc->smp_props.clusters_supported;
+    req.supported[VTOPO_LEVEL_MODULE] = mc->smp_props.modules_supported;
+    plan = vtopo_mirror_plan(host, &req, &error);
+    if (!plan) {
+        error_setg(errp, "mirror-host: %s", error);
+        return NULL;
+    }
+    m->options = vtopo_mirror_qemu_options(plan);
+    m->notes = g_ptr_array_ref(plan->notes);
+    return m->options;
+}

@@ -1,0 +1,364 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Suite 'pin': a VM that mirrors its slice of the host (-accel
+...,mirror-host=on, and build/vtopo-plan).
+
+On the fixture hosts of tests/data/vtopo-host (x-host-sysfs): the
+options vtopo-plan prints start QEMU with pin-check=strict and no
+finding of any check, the vCPUs land where the plan says, and
+mirror-host=on on the same host gives the same machine and reports
+the same options.  On this machine's own /sys: mirror-host pins every
+vCPU thread to its planned host CPU, read back from
+/proc/PID/task/TID/status.  Bad requests give one line and exit code 1,
+from QEMU and from the tool alike."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import vtopo_guest as vg
+
+FIXTURES = os.path.join(vg.BUILD, "host-fixtures")
+PLAN = os.path.join(vg.BUILD, "vtopo-plan")
+ACCEL = "tcg,thread=multi"
+points = []
+
+
+def point(what, ok, detail=""):
+    points.append((what, bool(ok), detail))
+
+
+def fixture(name):
+    return name if name.startswith("/") else os.path.join(FIXTURES, name)
+
+
+def machine(arch):
+    if arch == "aarch64":
+        return ["-M", "virt,gic-version=3", "-cpu", "max"]
+    return ["-M", "q35", "-cpu", "Skylake-Server"]
+
+
+def plan(host, vcpus, memory="1G", arch="x86_64", extra=()):
+    """vtopo-plan's output: (exit code, stdout, stderr)."""
+    argv = [PLAN, "--vcpus", str(vcpus), "--memory", memory, "--arch", arch,
+            "--accel", ACCEL]
+    if host:
+        argv += ["--host-sysfs", fixture(host)]
+    p = subprocess.run(argv + list(extra), capture_output=True, text=True,
+                       timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+def ours(stderr):
+    """@stderr without TCG's warnings about CPUID features it lacks."""
+    return [line for line in stderr.splitlines()
+            if line.strip() and "TCG doesn't support" not in line]
+
+
+def start(name, args, arch="x86_64"):
+    """Start QEMU -S with @args; (query-topology, our stderr lines, vCPU
+    thread ids), or ({}, [error], []) if it does not start."""
+    try:
+        with vg.Vm(name, args, accel=None, memory=None, arch=arch,
+                   kernel=False) as vm:
+            topo = vm.qmp.cmd("query-topology")
+            tids = [c["thread-id"] for c in vm.qmp.cmd("query-cpus-fast")]
+            hmp = vm.qmp.hmp("info topology").replace("\r\n", "\n")
+            topo["_hmp"] = hmp
+            vm.qmp.cmd("quit")
+            vm.proc.wait(timeout=60)
+            return topo, ours(vm.stderr()), tids
+    except vg.QemuError as e:
+        return {}, ["QEMU failed: %s" % e], []
+
+
+def fails(args, arch="x86_64"):
+    argv = [vg.qemu_binary(arch), "-S", "-display", "none", "-nodefaults",
+            "-L", os.path.join(vg.BUILD, "guest", "firmware")] + args
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    return p.returncode, ours(p.stderr)
+
+
+def machine_view(topo):
+    """What the guest is told, from query-topology, for comparing two
+    startups: levels, vCPUs with their ids and nodes, nodes with memory
+    and distances, caches, and where each vCPU runs."""
+    return json.dumps({
+        "levels": topo.get("levels"),
+        "vcpus": [(v["cpu-index"], v["arch-id"], v["props"])
+                  for v in topo.get("vcpus", [])],
+        "numa": topo.get("numa-nodes"),
+        "caches": topo.get("caches"),
+        "host-cpus": [v["host-cpus"]
+                      for v in topo.get("host", {}).get("vcpus", [])],
+        "host-nodes": topo.get("host", {}).get("numa-nodes"),
+        "core-sched": topo.get("host", {}).get("core-sched"),
+    }, sort_keys=True)
+
+
+def all_findings(topo):
+    return (topo.get("findings", []) +
+            topo.get("host", {}).get("findings", []))
+
+
+# Fixture hosts and sizes; the expectations are the fixtures' facts
+# (see test-vtopo-mirror.c): on the EPYC in NPS4 a die per 2-core CCX,
+# two nodes at distance 12 for 16 vCPUs; on the Xeon a socket and a
+# node per package at distance 21 for 32.
+CASES = [
+    ("intel-2s-smt", 8, "x86_64",
+     {"levels": {"socket": 1, "core": 4, "thread": 2}, "nodes": 1,
+      "l3": (11 * 1024 * 1024, "socket")}),
+    ("intel-2s-smt", 32, "x86_64",
+     {"levels": {"socket": 2, "core": 8, "thread": 2}, "nodes": 2,
+      "distance": 21, "l3": (11 * 1024 * 1024, "socket")}),
+    ("amd-nps4-smt", 3, "x86_64",
+     {"levels": {"socket": 1, "die": 3, "core": 1, "thread": 1}, "nodes": 2,
+      "distance": 12, "l3": (16 * 1024 * 1024, "die")}),
+    ("amd-nps4-smt", 16, "x86_64",
+     {"levels": {"socket": 1, "die": 4, "core": 2, "thread": 2}, "nodes": 2,
+      "distance": 12, "l3": (16 * 1024 * 1024, "die")}),
+    ("offline-memonly", 14, "x86_64",
+     {"levels": {"socket": 1, "core": 7, "thread": 2}, "nodes": 1,
+      "l3": (16 * 1024 * 1024, "socket")}),
+    ("amd-2s-256", 32, "x86_64",
+     {"levels": {"socket": 1, "die": 2, "core": 8, "thread": 2}, "nodes": 1,
+      "l3": (32 * 1024 * 1024, "die")}),
+    ("no-smt", 4, "aarch64",
+     {"levels": {"socket": 1, "cluster": 1, "core": 4, "thread": 1},
+      "nodes": 0, "l3": (8 * 1024 * 1024, "socket")}),
+]
+
+
+def level_counts(topo):
+    return {lv["level"]: lv["count"] for lv in topo.get("levels", [])}
+
+
+def expected_shape(topo, want):
+    counts = level_counts(topo)
+    problems = ["%s %s, want %s" % (k, counts.get(k), v)
+                for k, v in want["levels"].items() if counts.get(k, 1) != v]
+    nodes = topo.get("numa-nodes", [])
+    if len(nodes) != want["nodes"]:
+        problems.append("%d nodes, want %d" % (len(nodes), want["nodes"]))
+    if "distance" in want and nodes:
+        far = {d for n in nodes for i, d in enumerate(n.get("distances", []))
+               if i != n["node-id"]}
+        if far != {want["distance"]}:
+            problems.append("distances %s, want %s" % (far, want["distance"]))
+    l3 = [c for c in topo.get("caches", []) if c["cache"] == "l3"]
+    if not l3 or (l3[0]["size"], l3[0]["sharing"]) != want["l3"]:
+        problems.append("l3 %s, want %s" % (l3, want["l3"]))
+    return problems
+
+
+def fixture_checks():
+    for host, vcpus, arch, want in CASES:
+        name = "%s, %d vCPUs" % (host, vcpus)
+        rc, out, err = plan(host, vcpus, arch=arch)
+        rc_json, out_json, _ = plan(host, vcpus, arch=arch,
+                                    extra=["--format", "json"])
+        if rc or rc_json:
+            point(name + ": vtopo-plan plans it", False, err)
+            continue
+        argv = out.splitlines()
+        planned = json.loads(out_json)["host-cpus"]
+        accel = argv.index("-accel") + 1
+        argv[accel] += ",pin-check=strict"
+        explicit, stderr, _ = start("mirror-explicit", machine(arch) + argv,
+                                    arch)
+        point(name + ": the printed options start with pin-check=strict, "
+              "no finding and no warning",
+              explicit and not all_findings(explicit) and not stderr,
+              "findings %s stderr %s" % (all_findings(explicit), stderr))
+        point(name + ": the mirrored shape, nodes, distances and L3",
+              explicit and not expected_shape(explicit, want),
+              "; ".join(expected_shape(explicit, want)))
+        point(name + ": each vCPU on the host CPU the plan names",
+              explicit and [v["host-cpus"] for v in
+                            explicit["host"]["vcpus"]] ==
+              [[c] for c in planned], str(explicit.get("host", {})))
+
+        one = ["-smp", str(vcpus), "-m", "1G", "-accel",
+               "%s,mirror-host=on,pin-check=strict,x-host-sysfs=%s" %
+               (ACCEL, fixture(host))]
+        mirrored, stderr, _ = start("mirror-host", machine(arch) + one, arch)
+        reported = mirrored.get("host", {}).get("mirror", {})
+        printed = [a.replace(ACCEL + ",", "", 1)
+                   .replace(",x-host-sysfs=" + fixture(host), "")
+                   for a in out.splitlines()]
+        point(name + ": mirror-host=on gives the same machine as the "
+              "printed options", mirrored and
+              machine_view(mirrored) == machine_view(explicit),
+              "mirror-host %s\nexplicit %s" % (machine_view(mirrored),
+                                               machine_view(explicit)))
+        point(name + ": query-topology reports the options it applied",
+              reported.get("options") == printed and not stderr and
+              not all_findings(mirrored),
+              "reported %s\nprinted %s\nstderr %s" %
+              (reported.get("options"), printed, stderr))
+        point(name + ": info topology prints them",
+              ("mirror-host: the same as " + " ".join(printed) + "\n")
+              in mirrored.get("_hmp", ""), mirrored.get("_hmp", ""))
+
+        rc, xml, err = plan(host, vcpus, arch=arch,
+                            extra=["--format", "libvirt"])
+        with tempfile.NamedTemporaryFile("w", suffix=".xml") as f:
+            f.write(xml)
+            f.flush()
+            v = subprocess.run(["virt-xml-validate", f.name, "domain"],
+                               capture_output=True, text=True, timeout=60)
+        point(name + ": the libvirt XML validates (virt-xml-validate)",
+              rc == 0 and v.returncode == 0, v.stdout + v.stderr + err)
+
+
+def trimmed_fixture(tmp, name, drop):
+    """A copy of fixture @name without the sysfs paths @drop."""
+    root = os.path.join(tmp, name + "-" + drop[0].replace("/", "-"))
+    shutil.copytree(fixture(name), root, symlinks=True)
+    for path in drop:
+        for base, dirs, _ in os.walk(os.path.join(root, "devices/system")):
+            for d in list(dirs):
+                full = os.path.join(base, d)
+                if full.endswith(path):
+                    shutil.rmtree(full)
+                    dirs.remove(d)
+    return root
+
+
+def bad_input_checks():
+    tmp = tempfile.mkdtemp(prefix="vtopo-mirror-")
+    try:
+        no_caches = trimmed_fixture(tmp, "no-smt", ["cache"])
+        no_numa = trimmed_fixture(tmp, "intel-2s-smt", ["system/node"])
+        mirror = ACCEL + ",mirror-host=on,x-host-sysfs="
+        cases = [
+            ("more vCPUs than whole host cores, SMT host",
+             ["-smp", "34", "-accel", mirror + fixture("intel-2s-smt")],
+             "mirror-host: 34 vCPUs need 17 free host cores with 2 threads, "
+             "but QEMU may use 16 whole; the largest fit is 32 vCPUs",
+             (None, 34, "1G", [])),
+            ("more vCPUs than host cores, no SMT",
+             ["-smp", "5", "-accel", mirror + fixture("no-smt")],
+             "mirror-host: 5 vCPUs need 5 free host cores with 1 thread, but "
+             "QEMU may use 4 whole; the largest fit is 4 vCPUs",
+             ("no-smt", 5, "1G", [])),
+            ("more memory than the node holds",
+             ["-smp", "8", "-m", "200G", "-accel",
+              mirror + fixture("intel-2s-smt")],
+             "mirror-host: 204800 MiB of memory do not fit: virtual node 0 "
+             "gets 204800 MiB, but host node 0 holds 98304 MiB",
+             ("intel-2s-smt", 8, "200G", [])),
+            ("-smp with levels",
+             ["-smp", "8,sockets=2", "-accel",
+              mirror + fixture("intel-2s-smt")],
+             "mirror-host: -smp sockets conflicts with the topology it "
+             "plans; give only -smp N[,maxcpus=M]", None),
+            ("-numa",
+             ["-smp", "8", "-numa", "node", "-accel",
+              mirror + fixture("intel-2s-smt")],
+             "mirror-host: -numa conflicts with the NUMA nodes it plans; "
+             "leave it out", None),
+            ("smp-cache",
+             ["-smp", "8", "-machine", "smp-cache.0.cache=l3,"
+              "smp-cache.0.topology=die", "-accel",
+              mirror + fixture("intel-2s-smt")],
+             "mirror-host: -machine smp-cache conflicts with the caches it "
+             "plans; leave it out", None),
+            ("vcpu-affinity given too",
+             ["-smp", "8", "-accel", mirror + fixture("intel-2s-smt") +
+              ",vcpu-affinity=auto"],
+             "mirror-host: places the vCPUs itself; leave out vcpu-affinity "
+             "and vcpu-pin", None),
+            ("an empty keep-out list",
+             ["-smp", "2", "-accel", mirror + fixture("no-smt") +
+              ",mirror-exclude="],
+             "mirror-exclude: the CPU list is empty", ("no-smt", 2, "1G",
+                                               ["--exclude", ""])),
+            ("a garbage keep-out list",
+             ["-smp", "2", "-accel", mirror + fixture("no-smt") +
+              ",mirror-exclude=1-x"],
+             "mirror-exclude: 'x' is not a CPU number",
+             ("no-smt", 2, "1G", ["--exclude", "1-x"])),
+            ("mirror-smt=maybe",
+             ["-smp", "2", "-accel", mirror + fixture("no-smt") +
+              ",mirror-smt=maybe"],
+             "mirror-smt: 'maybe' is not auto, on or off", None),
+            ("a fixture host without caches",
+             ["-smp", "2", "-accel", mirror + no_caches],
+             "mirror-host: the host describes no caches of CPU 0 "
+             "(devices/system/cpu/cpu0/cache)", (no_caches, 2, "1G", [])),
+        ]
+        for what, args, message, tool in cases:
+            rc, err = fails(machine("x86_64") + args)
+            point("bad input, %s: one line, exit 1" % what,
+                  rc == 1 and len(err) == 1 and err[0].endswith(message),
+                  "rc=%d %r" % (rc, err))
+            if tool:
+                host, vcpus, memory, extra = tool
+                trc, _, terr = plan(host or "intel-2s-smt", vcpus, memory,
+                                    extra=extra)
+                text = message.split(": ", 1)[1]
+                point("bad input, %s: vtopo-plan exits 1 with the same "
+                      "text" % what, trc == 1 and terr.strip().endswith(text),
+                      "rc=%d %r" % (trc, terr))
+
+        # A host without NUMA (a kernel without CONFIG_NUMA has no node
+        # directory): one node with every CPU, so no virtual nodes.
+        topo, stderr, _ = start("mirror-no-numa", machine("x86_64") + [
+            "-smp", "4", "-accel", mirror + no_numa + ",pin-check=strict"])
+        point("a host without NUMA: no virtual nodes, no finding",
+              topo and not topo["numa-nodes"] and not all_findings(topo)
+              and not stderr, "%s %s" % (topo.get("numa-nodes"), stderr))
+    finally:
+        shutil.rmtree(tmp)
+
+
+def allowed_list(pid, tid):
+    with open("/proc/%d/task/%d/status" % (pid, tid)) as f:
+        for line in f:
+            if line.startswith("Cpus_allowed_list:"):
+                return line.split(":", 1)[1].strip()
+    return None
+
+
+def real_checks():
+    """This machine's /sys: the plan pins every vCPU thread."""
+    vcpus = min(2, len(os.sched_getaffinity(0)))
+    rc, out, err = plan(None, vcpus, memory="256M",
+                        extra=["--format", "json"])
+    if rc:
+        point("this machine: vtopo-plan plans %d vCPUs" % vcpus, False, err)
+        return
+    planned = json.loads(out)["host-cpus"]
+    args = machine("x86_64") + ["-smp", str(vcpus), "-m", "256M", "-accel",
+                                ACCEL + ",mirror-host=on"]
+    with vg.Vm("mirror-real", args, accel=None, memory=None,
+               kernel=False) as vm:
+        topo = vm.qmp.cmd("query-topology")
+        tids = [c["thread-id"] for c in vm.qmp.cmd("query-cpus-fast")]
+        got = [allowed_list(vm.proc.pid, t) for t in tids]
+        vm.qmp.cmd("quit")
+    point("this machine: each vCPU thread's Cpus_allowed_list is its "
+          "planned host CPU", got == [str(c) for c in planned],
+          "got %s planned %s" % (got, planned))
+    point("this machine: query-topology reports the plan, not simulated",
+          not topo["host"]["simulated"] and
+          [v["host-cpus"] for v in topo["host"]["vcpus"]] ==
+          [[c] for c in planned] and "mirror" in topo["host"],
+          str(topo["host"]))
+
+
+def main():
+    fixture_checks()
+    bad_input_checks()
+    real_checks()
+    vg.print_tap(points)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
