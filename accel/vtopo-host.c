@@ -9,7 +9,7 @@
 #include "qemu/osdep.h"
 #include <fcntl.h>
 #include <unistd.h>
-#ifdef __linux__
+#ifdef CONFIG_LINUX
 #include <sched.h>
 #include <sys/prctl.h>
 #endif
@@ -652,7 +652,7 @@ GArray *vtopo_host_allowed_cpus(const VTopoHost *host, bool simulated,
 {
     g_autoptr(GArray) allowed = g_array_new(false, false,
                                             sizeof(unsigned int));
-#ifdef __linux__
+#ifdef CONFIG_LINUX
     cpu_set_t set;
 
     if (!simulated && sched_getaffinity(0, sizeof(set), &set)) {
@@ -665,7 +665,7 @@ GArray *vtopo_host_allowed_cpus(const VTopoHost *host, bool simulated,
         if (!host->cpus[cpu].online) {
             continue;
         }
-#ifdef __linux__
+#ifdef CONFIG_LINUX
         if (!simulated && (cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &set))) {
             continue;
         }
@@ -685,7 +685,7 @@ bool vtopo_host_core_sched(const VTopoHost *host, bool simulated,
         *why = no_smt;
         return host->smt;
     }
-#if defined(__linux__) && defined(PR_SCHED_CORE)
+#if defined(CONFIG_LINUX) && defined(PR_SCHED_CORE)
     {
         unsigned long cookie;
 

@@ -183,10 +183,10 @@ static VTopoMirrorSmt accel_mirror_smt(const AccelVcpuMirror *m)
 const GArray *accel_vcpu_mirror_plan(MachineState *ms, Error **errp)
 {
     AccelVcpuMirror *m = ms->accelerator->mirror;
-    const AccelVcpuPinning *p = ms->accelerator->pinning;
+    AccelVcpuPinning *p = ms->accelerator->pinning;
     MachineClass *mc = MACHINE_GET_CLASS(ms);
     bool simulated = p->host_sysfs != NULL;
-    g_autoptr(VTopoHost) host = NULL;
+    VTopoHost *host;
     g_autoptr(GArray) allowed = NULL;
     g_autoptr(GArray) exclude = NULL;
     g_autoptr(VTopoMirror) plan = NULL;
@@ -202,7 +202,8 @@ const GArray *accel_vcpu_mirror_plan(MachineState *ms, Error **errp)
                    "vcpu-affinity and vcpu-pin");
         return NULL;
     }
-    host = vtopo_host_read(p->host_sysfs ?: "/sys", &error);
+    /* The pinning set up at machine init uses the same reading. */
+    host = p->host = vtopo_host_read(p->host_sysfs ?: "/sys", &error);
     if (!host) {
         error_setg(errp, "%s: cannot read the host topology: %s",
                    simulated ? "x-host-sysfs" : "mirror-host", error);

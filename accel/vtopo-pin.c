@@ -304,7 +304,13 @@ bool accel_vcpu_pinning_setup(MachineState *ms, const VTopo *topo,
     }
     trace_vtopo_pin_setup_begin(topo->nr_cpus);
     p->simulated = p->host_sysfs != NULL;
-    p->host = vtopo_host_read(p->host_sysfs ?: "/sys", &error);
+    /*
+     * Read once: whoever needed the host before the machine was built
+     * left it here.
+     */
+    if (!p->host) {
+        p->host = vtopo_host_read(p->host_sysfs ?: "/sys", &error);
+    }
     if (!p->host) {
         error_setg(errp, "%s: cannot read the host topology: %s",
                    p->host_sysfs ? "x-host-sysfs" : "vcpu-affinity", error);

@@ -172,6 +172,34 @@ def pin_bench(reps):
                                            statistics.median(runs) / b))
 
 
+def mirror_bench(reps):
+    """mirror-host: startup with the one option against the same VM
+    given as the options vtopo-plan prints, interleaved in one run, on
+    the 256-CPU fixture host (and the planner alone, from bench-pin)."""
+    ours = vg.qemu_binary()
+    fixture = os.path.join(vg.BUILD, "host-fixtures", "amd-2s-256")
+    print("%-6s %-34s %10s %8s" % ("vCPUs", "mirror-host (256-CPU fixture host)",
+                                   "median s", "ratio"))
+    for n in (16, 256):
+        printed = subprocess.run(
+            [os.path.join(vg.BUILD, "vtopo-plan"), "--vcpus", str(n), "--memory", "2G",
+             "--host-sysfs", fixture, "--accel", "tcg,thread=multi"],
+            capture_output=True, text=True, check=True).stdout.splitlines()
+        i = printed.index("-accel")
+        explicit = (printed[i + 1], printed[:i] + printed[i + 2:])
+        mirror = ("tcg,thread=multi,mirror-host=on,x-host-sysfs=" + fixture,
+                  ["-smp", str(n), "-m", "2G"])
+        t = {"explicit options": [], "mirror-host=on": []}
+        for _ in range(reps):
+            for name, (accel, args) in (("explicit options", explicit),
+                                        ("mirror-host=on", mirror)):
+                t[name].append(qmp_ready(ours, n, "", accel=accel, smp_args=args)[0])
+        base = statistics.median(t["explicit options"])
+        for name, runs in t.items():
+            print("%-6d %-34s %10.4f %8.3f" % (n, name, statistics.median(runs),
+                                               statistics.median(runs) / base))
+
+
 def main():
     reps = int(os.environ.get("VTOPO_BENCH_REPS", "5"))
     sizes = [int(s) for s in os.environ.get("VTOPO_BENCH_SMP", "8,256,1024").split(",")]
@@ -228,6 +256,7 @@ def main():
             n, "virt", statistics.median(base), statistics.median(ours_t),
             statistics.median(ours_t) / statistics.median(base), arm_check[n] * 1e6))
     pin_bench(reps)
+    mirror_bench(reps)
     # query-topology against QEMU's own per-vCPU query on the same
     # machine (both list every vCPU), end to end through the QMP socket.
     n = max(sizes)

@@ -8,6 +8,17 @@
 #ifndef VTOPO_SHIM_OSDEP_H
 #define VTOPO_SHIM_OSDEP_H
 
+/*
+ * As in QEMU's build: _GNU_SOURCE (sched_getaffinity(), CPU_SET), and
+ * CONFIG_LINUX from config-host.h.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#ifdef __linux__
+#define CONFIG_LINUX 1
+#endif
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
