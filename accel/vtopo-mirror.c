@@ -32,6 +32,7 @@ typedef struct MirrorDomain {
     int package;
     int node;
     GArray *cores;              /* MirrorCore indexes, by first CPU */
+    unsigned int free;          /* cores that can hold a virtual core */
 } MirrorDomain;
 
 /* One way to fit the request: @sockets x @per_socket domains of @cores. */
@@ -50,6 +51,7 @@ typedef struct MirrorPlanner {
     GArray *cores;              /* MirrorCore */
     GArray *domains;            /* MirrorDomain */
     unsigned int nr_packages;
+    unsigned int nr_node_slots; /* host node ids + 1 (no node) */
 } MirrorPlanner;
 
 static const char *mirror_plural(unsigned int n)
@@ -158,6 +160,7 @@ static void mirror_planner_init(MirrorPlanner *p, const VTopoHost *host,
         }
         core = &g_array_index(p->cores, MirrorCore, core_of[hc->core_domain]);
         g_array_append_val(core->cpus, cpu);
+        p->nr_node_slots = MAX(p->nr_node_slots, (unsigned int)(hc->node + 2));
         core->usable &= usable_cpu[cpu];
     }
     for (guint c = 0; c < p->cores->len; c++) {
@@ -189,21 +192,21 @@ static void mirror_planner_init(MirrorPlanner *p, const VTopoHost *host,
     }
 }
 
-/* Cores of @d that can hold a virtual core of p->threads threads. */
-static unsigned int mirror_domain_free(const MirrorPlanner *p,
-                                       const MirrorDomain *d)
+/* Count the cores of each domain that can hold p->threads threads. */
+static void mirror_count_free(MirrorPlanner *p)
 {
-    unsigned int free = 0;
+    for (guint d = 0; d < p->domains->len; d++) {
+        MirrorDomain *dom = &g_array_index(p->domains, MirrorDomain, d);
 
-    for (guint i = 0; i < d->cores->len; i++) {
-        const MirrorCore *core = &g_array_index(p->cores, MirrorCore,
-                                                g_array_index(d->cores,
-                                                              unsigned int,
-                                                              i));
+        dom->free = 0;
+        for (guint i = 0; i < dom->cores->len; i++) {
+            const MirrorCore *core =
+                &g_array_index(p->cores, MirrorCore,
+                               g_array_index(dom->cores, unsigned int, i));
 
-        free += core->cpus->len >= p->threads;
+            dom->free += core->cpus->len >= p->threads;
+        }
     }
-    return free;
 }
 
 static int mirror_node_order(gconstpointer a, gconstpointer b, gpointer opaque)
@@ -228,8 +231,7 @@ static unsigned int mirror_pick_in_package(const MirrorPlanner *p,
                                            int package, unsigned int want,
                                            unsigned int cores, GArray *out)
 {
-    unsigned int nr_ids = VTOPO_HOST_MAX_NODES + 1;
-    g_autofree unsigned int *count = g_new0(unsigned int, nr_ids);
+    g_autofree unsigned int *count = g_new0(unsigned int, p->nr_node_slots);
     g_autoptr(GArray) nodes = g_array_new(false, false, sizeof(int));
     unsigned int fitting = 0, taken = 0, used = 0;
 
@@ -237,7 +239,7 @@ static unsigned int mirror_pick_in_package(const MirrorPlanner *p,
         const MirrorDomain *dom = &g_array_index(p->domains, MirrorDomain, d);
         int slot = dom->node + 1;
 
-        if (dom->package != package || mirror_domain_free(p, dom) < cores) {
+        if (dom->package != package || dom->free < cores) {
             continue;
         }
         if (!count[slot]++) {
@@ -258,7 +260,7 @@ static unsigned int mirror_pick_in_package(const MirrorPlanner *p,
                                                      MirrorDomain, d);
 
             if (dom->package == package && dom->node == node &&
-                mirror_domain_free(p, dom) >= cores) {
+                dom->free >= cores) {
                 unsigned int index = d;
 
                 g_array_append_val(out, index);
@@ -730,6 +732,7 @@ VTopoMirror *vtopo_mirror_plan(const VTopoHost *host,
     if (!mirror_threads(&p, m, error)) {
         return NULL;
     }
+    mirror_count_free(&p);
     nr_vcores = req->max_vcpus / p.threads;
     if (!mirror_best_fit(&p, nr_vcores, below_socket < VTOPO_LEVEL__MAX,
                          &fit)) {
