@@ -84,3 +84,14 @@ vtopo_apt_arm64_setup() {
 deb [arch=arm64 signed-by=$VTOPO_KEYRING] $uri bookworm main
 SRC
 }
+
+# The private state with trixie's amd64 binary packages (for `apt-get
+# download` of a second guest kernel, newer than bookworm's 6.1).
+vtopo_apt_trixie_setup() {
+    local uri
+    uri=$(vtopo_debian_uri) || return 1
+    vtopo_apt_state apt-trixie -o "Dir::State::status=/dev/null" \
+        -o "APT::Architecture=amd64" -o "APT::Architectures::=amd64" <<SRC
+deb [arch=amd64 signed-by=$VTOPO_KEYRING] $uri trixie main
+SRC
+}

@@ -152,6 +152,16 @@ uint32_t vtopo_cpuid80000008_ecx(const VTopoX86Topology *topo)
     return ecx;
 }
 
+uint32_t vtopo_cpuid8000001e_core_id(const VTopoX86Topology *topo,
+                                     uint32_t apic_id)
+{
+    uint32_t package_shift = topo->id_shift[VTOPO_X86_PACKAGE];
+    uint32_t in_package = package_shift >= 32 ? apic_id
+                          : apic_id & ((UINT32_C(1) << package_shift) - 1);
+
+    return in_package >> topo->id_shift[VTOPO_X86_CORE];
+}
+
 VTopoCpuidRegs vtopo_cpuid8000001e_encode(const VTopoX86Topology *topo,
                                           uint32_t apic_id, uint32_t core_id,
                                           uint32_t node_id,

@@ -128,6 +128,17 @@ VTopoCpuidRegs vtopo_cpuid1f_encode(const VTopoX86Topology *topo,
 uint32_t vtopo_cpuid80000008_ecx(const VTopoX86Topology *topo);
 
 /*
+ * Fn8000_001E EBX[7:0] CoreId of the logical processor with x2APIC ID
+ * @apic_id: the x2APIC ID bits of its core within the processor, above
+ * the thread bits and below the package bits.  Real processors number
+ * cores so (an EPYC 9654's cores in its second CCD, x2APIC IDs 40h up,
+ * have CoreIds 20h up; the second package starts again at 0), so the
+ * cores of different dies of one processor have different IDs.
+ */
+uint32_t vtopo_cpuid8000001e_core_id(const VTopoX86Topology *topo,
+                                     uint32_t apic_id);
+
+/*
  * Fn8000_001E of the logical processor with x2APIC ID @apic_id, in core
  * @core_id of node @node_id, in a processor of @nodes_per_processor
  * nodes.  IDs keep the low bits their fields hold; counts saturate.

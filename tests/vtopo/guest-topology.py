@@ -28,8 +28,11 @@ def main():
         if "accel" in cfg:
             accel = cfg["accel"].format(
                 fixtures=vg.os.path.join(vg.BUILD, "host-fixtures"))
+        vmlinuz = None
+        if cfg.get("kernel"):
+            vmlinuz = vg.os.path.join(vg.BUILD, "guest-" + cfg["kernel"], "vmlinuz")
         with vg.Vm(name, cfg["args"], arch=arch, boot=boot,
-                   accel=accel) as vm:
+                   accel=accel, vmlinuz=vmlinuz) as vm:
             topo = vm.qmp.cmd("query-topology")
             point("query-topology reports no findings", not topo["findings"],
                   str(topo["findings"]))
@@ -41,13 +44,16 @@ def main():
         point("guest boots", False, str(e))
 
     if view is not None:
-        cpuid = vg.compare_cpuid(topo, view) if view["arch"] == "x86_64" else []
+        cpuid = (vg.compare_cpuid(topo, view) + vg.compare_hwloc(topo, view)
+                 if view["arch"] == "x86_64" else [])
         if boot == "dt":
             tables = vg.compare_dt(topo, view)
         else:
             tables = (vg.compare_pptt(topo, view) + vg.compare_acpi(topo, view) +
                       vg.compare_emitted(topo, view) + vg.compare_iasl(view))
         expected = vg.compare_expected(cfg["expect"], view) if "expect" in cfg else []
+        if cfg.get("kernel") == "trixie":
+            expected += vg.compare_domains(topo, view)
         for r in vg.compare(topo, view) + cpuid + tables + expected:
             point(r.name, r.ok, r.detail)
 

@@ -6,6 +6,7 @@ without booting a guest.  Expected APIC IDs are written by hand from the
 x2APIC ID layout of the Intel SDM (vol. 3A 10.12.8: SMT, core, die ...
 fields each as wide as their count needs)."""
 
+import os
 import subprocess
 import sys
 
@@ -168,6 +169,29 @@ def main():
               any(f["rule"] == rule and f["message"] == want for f in topo["findings"]) and
               ("warning: " + want) in stderr,
               "findings %s, stderr %r" % (topo["findings"], stderr))
+
+    # NUMA with acpi=off (libvirt XML without <acpi/>): only ACPI tells
+    # an x86 guest its nodes.  An error on pc/q35 10.1, a warning on 10.0.
+    want = ("-machine acpi=off: only ACPI (SRAT, SLIT) describes NUMA nodes and "
+            "distances to an x86 guest, which would see one node; leave ACPI on "
+            "(libvirt: <features><acpi/></features>)")
+    args = ["-smp", "4,sockets=2"] + nodes("0-1", "2-3")
+    for machine in ("q35,acpi=off", "pc,acpi=off"):
+        p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
+                            "-L", os.path.join(vg.BUILD, "guest", "firmware"),
+                            "-M", machine] + args,
+                           capture_output=True, text=True, timeout=60)
+        err = [l for l in p.stderr.splitlines() if "TCG doesn't support" not in l]
+        point("NUMA with %s: one-line error, exit code 1" % machine,
+              p.returncode == 1 and len(err) == 1 and err[0].endswith(want),
+              "rc=%d stderr=%r" % (p.returncode, p.stderr))
+    with vg.Vm("qmp-acpi-off-10.0", ["-M", "pc-q35-10.0,acpi=off"] + args,
+               kernel=False) as vm:
+        vm.qmp.cmd("quit")
+        vm.proc.wait(timeout=60)
+        stderr = vm.stderr()
+    point("NUMA with acpi=off on pc-q35-10.0: starts, with a warning",
+          ("warning: " + want) in stderr, "stderr %r" % stderr)
 
     # Arm virt: virt-10.1 refuses a node that splits a core, virt-10.0
     # warns and query-topology reports the model with its clusters.

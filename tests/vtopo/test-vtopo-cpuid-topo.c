@@ -259,6 +259,40 @@ START_TEST(test_cpuid8000001e)
 }
 END_TEST
 
+/*
+ * CoreId of real processors: an AMD EPYC 9654 pair (Zen 4, 2 threads a
+ * core, 8 cores a CCD at x2APIC ID strides of 40h, the second package
+ * at 100h), Fn8000_001E EBX[7:0] against the x2APIC ID in EAX, from the
+ * per-PU CPUID dumps in hwloc's tests/hwloc/x86/AMD-19h-Zen4-2xEpyc-9654
+ * (PUs 0, 8, 16, 95, 96, 191, 192, 383).  In QEMU's x2APIC layout for
+ * that machine the core field takes the bits between: the same numbers.
+ */
+START_TEST(test_cpuid8000001e_core_id)
+{
+    static const struct {
+        uint32_t apic_id, core_id;
+    } zen4[] = {
+        { 0x000, 0x00 }, { 0x040, 0x20 }, { 0x080, 0x40 }, { 0x09e, 0x4f },
+        { 0x100, 0x00 }, { 0x19e, 0x4f }, { 0x001, 0x00 }, { 0x19f, 0x4f },
+    };
+    /* 1 SMT bit, 5 core bits (32 IDs a CCD), 2 die bits. */
+    VTopoX86Topology t = topology(2, 32, 1, 4, 1, 5, 0, 2);
+    /* QEMU's dies=2,cores=2,threads=2: dies at x2APIC bit 2. */
+    VTopoX86Topology q = topology(2, 2, 1, 2, 1, 1, 0, 1);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(zen4); i++) {
+        uint32_t got = vtopo_cpuid8000001e_core_id(&t, zen4[i].apic_id);
+
+        ck_assert_msg(got == zen4[i].core_id, "x2APIC ID %x: CoreId %x, "
+                      "want %x", zen4[i].apic_id, got, zen4[i].core_id);
+    }
+    /* The second die's cores are 2 and 3, not 0 and 1 again. */
+    ck_assert_uint_eq(vtopo_cpuid8000001e_core_id(&q, 0x4), 2);
+    ck_assert_uint_eq(vtopo_cpuid8000001e_core_id(&q, 0x7), 3);
+    ck_assert_uint_eq(vtopo_cpuid8000001e_core_id(&q, 0x8), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("vtopo-cpuid-topo");
@@ -269,6 +303,7 @@ int main(void)
     tcase_add_test(tc, test_cpuid1_ebx);
     tcase_add_test(tc, test_cpuid80000008_ecx);
     tcase_add_test(tc, test_cpuid8000001e);
+    tcase_add_test(tc, test_cpuid8000001e_core_id);
     suite_add_tcase(s, tc);
     return vtopo_check_run(s);
 }

@@ -17,6 +17,8 @@ import socket
 import subprocess
 import tempfile
 import time
+import xml.etree.ElementTree as ET
+import zlib
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("VTOPO_BUILD", os.path.join(REPO, "build"))
@@ -115,7 +117,7 @@ class Vm:
     console written to build/guest-logs/NAME.console."""
 
     def __init__(self, name, args, accel="tcg", memory="512M", arch="x86_64",
-                 kernel=True, binary=None, boot="acpi"):
+                 kernel=True, binary=None, boot="acpi", vmlinuz=None):
         self.name = name
         logdir = os.path.join(BUILD, "guest-logs")
         os.makedirs(logdir, exist_ok=True)
@@ -155,7 +157,7 @@ class Vm:
             console = "console=ttyAMA0 acpi=force"
         if kernel:
             self.argv += [
-                "-kernel", os.path.join(guest, "vmlinuz"),
+                "-kernel", vmlinuz or os.path.join(guest, "vmlinuz"),
                 "-initrd", os.path.join(guest, "initramfs.cpio.gz"),
                 "-append", console + " panic=-1 quiet loglevel=4",
             ]
@@ -241,7 +243,7 @@ def parse_guest(text):
     """The guest's records between VTOPO-BEGIN and VTOPO-END."""
     view = {"cpus": {}, "caches": [], "nodes": {}, "acpi": [], "dmesg": [],
             "guest": {}, "cpuid_walk": [], "cpuid": [], "acpi_sha256": {}, "acpi_raw": {},
-            "glibc": {}, "fdt": None}
+            "glibc": {}, "fdt": None, "hwloc": {}, "topo_domains": {}}
     body = text.split("VTOPO-BEGIN", 1)[1].split("VTOPO-END", 1)[0]
     for line in body.splitlines():
         kind, _, rest = line.strip().partition(" ")
@@ -271,6 +273,15 @@ def parse_guest(text):
             view["acpi_raw"][fields["name"]] = base64.b64decode(fields["base64"])
         elif kind == "fdt-raw":
             view["fdt"] = base64.b64decode(fields["base64"])
+        elif kind == "x86-topo-domain":
+            view["topo_domains"][fields["name"]] = (int(fields["shift"]), int(fields["size"]))
+        elif kind == "hwloc":
+            view["hwloc"][fields["backend"]] = {
+                "rc": int(fields["rc"]),
+                "xml": zlib.decompress(base64.b64decode(fields["xml"]),
+                                       16 + zlib.MAX_WBITS).decode(),
+                "err": base64.b64decode(fields.get("err", "")).decode(errors="replace"),
+            }
     view["arch"] = view["guest"].get("arch")
     return view
 
@@ -801,6 +812,130 @@ def compare_dt(topo, view):
                               "nodes: geometry and sharing) match the model",
                               not bad, "; ".join(sorted(bad)[:4])))
     return results
+
+
+# hwloc's object types for query-topology's caches and Linux's.
+HWLOC_CACHE = {"l1d": "L1Cache", "l1i": "L1iCache", "l2": "L2Cache", "l3": "L3Cache"}
+SYSFS_CACHE = {("1", "Data"): "l1d", ("1", "Instruction"): "l1i",
+               ("2", "Unified"): "l2", ("3", "Unified"): "l3"}
+
+
+def hwloc_objects(text):
+    """{type: [attributes of each object]} of an hwloc XML topology, and
+    under "vendor" the CPU vendors it names."""
+    objs = {"vendor": set()}
+    for o in ET.fromstring(text).iter("object"):
+        objs.setdefault(o.get("type"), []).append(o.attrib)
+        for info in o.findall("info"):
+            if info.get("name") == "CPUVendor":
+                objs["vendor"].add(info.get("value"))
+    return objs
+
+
+def hwloc_counts(objs):
+    """The counts and cache sizes to compare, keyed like query-topology."""
+    out = {t: len(objs.get(t, [])) for t in ("Package", "Die", "Group", "Core", "PU")}
+    for name, t in HWLOC_CACHE.items():
+        out[name] = (len(objs.get(t, [])),
+                     sorted({int(o["cache_size"]) for o in objs.get(t, [])}))
+    out["NUMANode"] = len(objs.get("NUMANode", []))
+    return out
+
+
+def size_bytes(text):
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    return int(text[:-1]) * units[text[-1]] if text[-1] in units else int(text)
+
+
+def hwloc_banner(run):
+    """hwloc's complaint about what it was told, if any."""
+    bad = [l for l in run["err"].splitlines() if "invalid" in l.lower() or
+           "error" in l.lower()]
+    return "; ".join(bad[:3]) if bad or run["rc"] else ""
+
+
+def compare_hwloc(topo, view):
+    """hwloc in the guest against Linux (its Linux backend reads sysfs,
+    as MPI, OpenMP and Slurm do) and against the request (its x86
+    backend decodes CPUID itself, like software that bypasses Linux)."""
+    results = []
+    if set(view["hwloc"]) != {"linux", "x86"}:
+        return [Result("hwloc ran in the guest (Linux and x86 backends)", False,
+                       "got %s" % sorted(view["hwloc"]))]
+    for backend, run in sorted(view["hwloc"].items()):
+        results.append(Result("hwloc (%s backend) takes the machine as it is told, "
+                              "no 'invalid information'" % backend,
+                              not hwloc_banner(run), hwloc_banner(run)))
+
+    # The Linux backend: the same machine as sysfs.
+    cpus = view["cpus"]
+    sets = lambda key: len({c[key] for c in cpus.values()})
+    want = {"Package": sets("package_cpus"), "Core": sets("core_cpus"),
+            "PU": len(cpus), "NUMANode": max(1, len(view["nodes"]))}
+    shared = {}
+    for cache in view["caches"]:
+        k = SYSFS_CACHE.get((cache["level"], cache["type"]))
+        if k:
+            shared.setdefault(k, (set(), set()))
+            shared[k][0].add(cache["shared"])
+            shared[k][1].add(size_bytes(cache["size"]))
+    for k, (lists, sizes) in shared.items():
+        want[k] = (len(lists), sorted(sizes))
+    got = hwloc_counts(hwloc_objects(view["hwloc"]["linux"]["xml"]))
+    dies = sets("die_cpus")
+    bad = ["%s: hwloc %s, Linux %s" % (k, got[k], w) for k, w in sorted(want.items())
+           if got[k] != w]
+    if dies > want["Package"] and got["Die"] != dies:
+        bad.append("Die: hwloc %s, Linux %s" % (got["Die"], dies))
+    results.append(Result("hwloc (Linux backend) sees Linux's packages, dies, cores, PUs, "
+                          "caches (instances, size) and NUMA nodes", not bad, "; ".join(bad)))
+
+    # The x86 backend: the machine that was asked for.
+    present = [v for v in topo["vcpus"] if v["present"]]
+
+    def domains(level):
+        return len(set(model_domains(topo, level).values()))
+    levels = {lv["level"]: lv["count"] for lv in topo["levels"]}
+    want = {"Package": domains("socket"), "Core": domains("core"), "PU": len(present)}
+    for c in topo.get("caches", []):
+        want[c["cache"]] = (len({tuple(sorted(g)) for g in
+                                 model_groups(topo, c["sharing"]).values()}),
+                            [c["size"]])
+    objs = hwloc_objects(view["hwloc"]["x86"]["xml"])
+    got = hwloc_counts(objs)
+    bad = ["%s: hwloc %s, QEMU %s" % (k, got[k], w) for k, w in sorted(want.items())
+           if got[k] != w]
+    # hwloc 2.9 reads leaf 0x1F on Intel only: an AMD processor's dies
+    # and modules show in it as its cache domains (checked above), as on
+    # real EPYCs.
+    if (levels.get("die", 1) > 1 and objs["vendor"] != {"AuthenticAMD"} and
+            got["Die"] != domains("die")):
+        bad.append("Die: hwloc %s, QEMU %s" % (got["Die"], domains("die")))
+    if (levels.get("module", 1) > 1 and objs["vendor"] != {"AuthenticAMD"} and
+            got["Group"] != domains("module")):
+        bad.append("Group (module): hwloc %s, QEMU %s" % (got["Group"], domains("module")))
+    results.append(Result("hwloc (x86 CPUID backend) sees the requested packages, dies, "
+                          "modules, cores, PUs and caches (instances, size)",
+                          not bad, "; ".join(bad)))
+    return results
+
+
+def compare_domains(topo, view):
+    """Linux's x86 topology domains (debugfs x86/topo/domains, Linux 6.9
+    and later) against -smp: each level's x2APIC ID field as wide as
+    its count needs (a level -smp does not have takes no bits)."""
+    counts = {lv["level"]: lv["count"] for lv in topo["levels"]}
+    want = {"Thread": counts.get("thread", 1), "Core": counts.get("core", 1),
+            "Module": counts.get("module", 1), "Die": counts.get("die", 1)}
+    got = view["topo_domains"]
+    bad = []
+    for name, n in sorted(want.items()):
+        size = 1 << max(0, (n - 1).bit_length())
+        if name not in got or got[name][1] != size:
+            bad.append("%s: Linux %s, -smp %d (%d IDs)" % (name, got.get(name), n, size))
+    return [Result("Linux's topology domains (x86/topo/domains) have the threads, cores, "
+                   "modules and dies of -smp", got and not bad,
+                   "; ".join(bad) or "no x86/topo/domains in debugfs")]
 
 
 def compare_expected(expect, view):
