@@ -317,14 +317,6 @@ def bad_input_checks():
         shutil.rmtree(tmp)
 
 
-def allowed_list(pid, tid):
-    with open("/proc/%d/task/%d/status" % (pid, tid)) as f:
-        for line in f:
-            if line.startswith("Cpus_allowed_list:"):
-                return line.split(":", 1)[1].strip()
-    return None
-
-
 def real_checks():
     """This machine's /sys: the plan pins every vCPU thread."""
     vcpus = min(2, len(os.sched_getaffinity(0)))
@@ -340,7 +332,7 @@ def real_checks():
                kernel=False) as vm:
         topo = vm.qmp.cmd("query-topology")
         tids = [c["thread-id"] for c in vm.qmp.cmd("query-cpus-fast")]
-        got = [allowed_list(vm.proc.pid, t) for t in tids]
+        got = [vg.allowed_list(vm.proc.pid, t) for t in tids]
         vm.qmp.cmd("quit")
     point("this machine: each vCPU thread's Cpus_allowed_list is its "
           "planned host CPU", got == [str(c) for c in planned],

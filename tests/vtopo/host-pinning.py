@@ -353,14 +353,6 @@ def bad_input_checks():
     shutil.rmtree(broken)
 
 
-def allowed_list(pid, tid):
-    with open("/proc/%d/task/%d/status" % (pid, tid)) as f:
-        for line in f:
-            if line.startswith("Cpus_allowed_list:"):
-                return line.split(":", 1)[1].strip()
-    return None
-
-
 PR_SCHED_CORE, PR_SCHED_CORE_GET = 62, 0
 
 
@@ -390,7 +382,7 @@ def real_checks():
                    kernel=False) as vm:
             topo = vm.qmp.cmd("query-topology")
             tids = [c["thread-id"] for c in vm.qmp.cmd("query-cpus-fast")]
-            got = [allowed_list(vm.proc.pid, t) for t in tids]
+            got = [vg.allowed_list(vm.proc.pid, t) for t in tids]
             hmp = vm.qmp.hmp("info topology").replace("\r\n", "\n")
             vm.qmp.cmd("quit")
         point("real %s: info topology prints each vCPU's host CPU and thread"
@@ -418,7 +410,7 @@ def real_checks():
         vm.qmp.cmd("device_add", **dict(slot["props"], driver=slot["type"],
                                          id="cpu1"))
         tids = [c["thread-id"] for c in vm.qmp.cmd("query-cpus-fast")]
-        got = [allowed_list(vm.proc.pid, t) for t in tids]
+        got = [vg.allowed_list(vm.proc.pid, t) for t in tids]
         vm.qmp.cmd("quit")
     point("hotplugged vCPU 1: its new thread is pinned to host CPU %d" % a,
           got == [str(b), str(a)], "got %s" % got)
@@ -428,8 +420,8 @@ def real_checks():
     with vg.Vm("pin-off", args, kernel=False) as vm:
         topo = vm.qmp.cmd("query-topology")
         tids = [c["thread-id"] for c in vm.qmp.cmd("query-cpus-fast")]
-        got = {allowed_list(vm.proc.pid, t) for t in tids}
-        mine = allowed_list(os.getpid(), os.getpid())
+        got = {vg.allowed_list(vm.proc.pid, t) for t in tids}
+        mine = vg.allowed_list(os.getpid(), os.getpid())
         vm.qmp.cmd("quit")
     point("vcpu-affinity=off: no host section, vCPU threads unpinned",
           "host" not in topo and got == {mine}, "got %s mine %s" % (got, mine))

@@ -226,6 +226,15 @@ class Vm:
             time.sleep(0.5)
 
 
+def allowed_list(pid, tid):
+    """The Cpus_allowed_list of thread @tid of process @pid."""
+    with open("/proc/%d/task/%d/status" % (pid, tid)) as f:
+        for line in f:
+            if line.startswith("Cpus_allowed_list:"):
+                return line.split(":", 1)[1].strip()
+    return None
+
+
 def parse_cpulist(text):
     cpus = set()
     if text in ("", "-"):
