@@ -193,6 +193,34 @@ def main():
     point("NUMA with acpi=off on pc-q35-10.0: starts, with a warning",
           ("warning: " + want) in stderr, "stderr %r" % stderr)
 
+    # host-cache-info=on passes the host's cache leaves through: a guest
+    # of the other vendor reads the other leaves.  An error on 10.1.
+    with open("/proc/cpuinfo") as f:
+        host_vendor = next(l.split(":")[1].strip() for l in f if l.startswith("vendor_id"))
+    other = "AuthenticAMD" if host_vendor == "GenuineIntel" else "GenuineIntel"
+    want = ("host-cache-info=on: the host's caches are in the CPUID leaves of vendor "
+            "%s, which a guest of vendor %s does not read; drop host-cache-info or "
+            "the vendor" % (host_vendor, other))
+    cpu = "max,vendor=%s,host-cache-info=on" % other
+    p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
+                        "-cpu", cpu], capture_output=True, text=True, timeout=60)
+    err = [l for l in p.stderr.splitlines() if "TCG doesn't support" not in l]
+    point("host-cache-info=on with vendor %s on a %s host: one-line error, exit code 1"
+          % (other, host_vendor),
+          p.returncode == 1 and len(err) == 1 and err[0].endswith(want),
+          "rc=%d stderr=%r" % (p.returncode, p.stderr))
+    for machine, cpu, warned in (("pc-q35-10.0", cpu, True),
+                                 ("q35", "max,vendor=%s,host-cache-info=on" %
+                                  host_vendor, False)):
+        with vg.Vm("qmp-host-cache-info", ["-M", machine, "-cpu", cpu],
+                   kernel=False) as vm:
+            vm.qmp.cmd("quit")
+            vm.proc.wait(timeout=60)
+            stderr = vm.stderr()
+        point("host-cache-info=on, -M %s -cpu %s: starts%s" %
+              (machine, cpu, " with a warning" if warned else ", no warning"),
+              ("host-cache-info=on: " in stderr) == warned, "stderr %r" % stderr)
+
     # Arm virt: virt-10.1 refuses a node that splits a core, virt-10.0
     # warns and query-topology reports the model with its clusters.
     args = ["-cpu", "cortex-a57",
@@ -313,7 +341,8 @@ def main():
 
     # host-cache-info=on: the guest reads the host's caches, so
     # query-topology does not claim the model's.
-    topo, hp, hmp = query("qmp-host-cache", ["-cpu", "max,host-cache-info=on"])
+    topo, hp, hmp = query("qmp-host-cache", ["-cpu", "max,vendor=%s,host-cache-info=on"
+                                             % host_vendor])
     point("host-cache-info=on: query-topology lists no caches",
           topo["caches"] == [], str(topo["caches"]))
 
