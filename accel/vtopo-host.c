@@ -653,9 +653,11 @@ GArray *vtopo_host_allowed_cpus(const VTopoHost *host, bool simulated,
     g_autoptr(GArray) allowed = g_array_new(false, false,
                                             sizeof(unsigned int));
 #ifdef CONFIG_LINUX
-    cpu_set_t set;
+    /* A set as large as the host's CPUs: cpu_set_t holds 1024. */
+    size_t set_size = CPU_ALLOC_SIZE(MAX(host->nr_cpus, 1));
+    g_autofree cpu_set_t *set = g_malloc0(set_size);
 
-    if (!simulated && sched_getaffinity(0, sizeof(set), &set)) {
+    if (!simulated && sched_getaffinity(0, set_size, set)) {
         *error = g_strdup_printf("cannot read the CPUs QEMU may run on: %s",
                                  g_strerror(errno));
         return NULL;
@@ -666,7 +668,7 @@ GArray *vtopo_host_allowed_cpus(const VTopoHost *host, bool simulated,
             continue;
         }
 #ifdef CONFIG_LINUX
-        if (!simulated && (cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &set))) {
+        if (!simulated && !CPU_ISSET_S(cpu, set_size, set)) {
             continue;
         }
 #endif

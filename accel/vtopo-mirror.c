@@ -13,7 +13,9 @@
 /*
  * A host core: its online threads, ascending, and where it is.  A core
  * is usable only whole: every online thread allowed and not excluded,
- * so that nothing outside the VM shares it.
+ * so that no other vCPU placement QEMU makes shares it (other tasks of
+ * the host may still run on an idle sibling: core-sched=vm keeps them
+ * off).
  */
 typedef struct MirrorCore {
     GArray *cpus;
@@ -125,7 +127,9 @@ static void mirror_planner_init(MirrorPlanner *p, const VTopoHost *host,
     for (guint i = 0; i < req->allowed->len; i++) {
         unsigned int cpu = g_array_index(req->allowed, unsigned int, i);
 
-        usable_cpu[cpu] = cpu < host->nr_cpus;
+        if (cpu < host->nr_cpus) {
+            usable_cpu[cpu] = true;
+        }
     }
     for (guint i = 0; req->exclude && i < req->exclude->len; i++) {
         unsigned int cpu = g_array_index(req->exclude, unsigned int, i);
@@ -551,6 +555,12 @@ static bool mirror_nodes(const MirrorPlanner *p, VTopoMirror *m,
         int host_node = host->cpus[m->plan[v]].node;
         VTopoMirrorNode *node;
 
+        if (host_node < 0) {
+            *error = g_strdup_printf("host CPU %d is in no NUMA node, on a "
+                                     "host with %u memory nodes", m->plan[v],
+                                     memory_nodes);
+            return false;
+        }
         if (vnode_of[host_node + 1] < 0) {
             vnode_of[host_node + 1] = m->nr_nodes;
             m->nodes[m->nr_nodes++] = (VTopoMirrorNode) {
@@ -718,7 +728,8 @@ VTopoMirror *vtopo_mirror_plan(const VTopoHost *host,
     *error = NULL;
     m->notes = g_ptr_array_new_with_free_func(g_free);
     if (!req->vcpus || req->max_vcpus < req->vcpus) {
-        *error = g_strdup_printf("asks for %u vCPUs of at most %u",
+        *error = g_strdup_printf("%u vCPUs, at most %u: give at least one "
+                                 "vCPU, and maxcpus no smaller",
                                  req->vcpus, req->max_vcpus);
         return NULL;
     }

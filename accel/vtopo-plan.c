@@ -542,7 +542,9 @@ static void vtopo_check_host_cpus(const VTopoPinInput *in, const int *plan,
     for (guint i = 0; i < in->allowed->len; i++) {
         unsigned int cpu = g_array_index(in->allowed, unsigned int, i);
 
-        allowed[cpu] = cpu < host->nr_cpus && host->cpus[cpu].online;
+        if (cpu < host->nr_cpus) {
+            allowed[cpu] = host->cpus[cpu].online;
+        }
     }
     for (unsigned int c = 0; c < host->nr_cpus; c++) {
         vcpu_on[c] = -1;

@@ -1,7 +1,7 @@
 /*
  * vtopo-plan: print a virtual machine that mirrors a slice of the host
  *
- * The same planner as QEMU's -accel ...,vcpu-affinity=mirror, printed
+ * The same planner as QEMU's -accel ...,mirror-host=on, printed
  * as QEMU options (one argument per line, for xargs), libvirt domain
  * XML or JSON, so that a plan can be read, kept and changed.
  *
@@ -196,7 +196,7 @@ int main(int argc, char **argv)
             fail("--exclude: %s", error);
         }
     }
-    allowed = vtopo_host_allowed_cpus(host, a.host_sysfs, &error);
+    allowed = vtopo_host_allowed_cpus(host, a.host_sysfs != NULL, &error);
     if (!allowed) {
         fail("%s", error);
     }
@@ -209,7 +209,7 @@ int main(int argc, char **argv)
         .smt = a.smt,
         .max_nodes = a.max_nodes,
         .llc_first = a.llc_first,
-        .core_sched = vtopo_host_core_sched(host, a.host_sysfs, &why),
+        .core_sched = vtopo_host_core_sched(host, a.host_sysfs != NULL, &why),
     };
     if (g_str_equal(a.arch, "aarch64")) {
         req.supported[VTOPO_LEVEL_CLUSTER] = true;

@@ -8,7 +8,7 @@
  * host's cache geometry, a virtual node per host node with the host's
  * distances and its memory bound there, and one host CPU per vCPU.
  * The result is printed as QEMU options (which QEMU itself applies for
- * vcpu-affinity=mirror), libvirt domain XML or JSON.  glib and libc
+ * -accel ...,mirror-host=on), libvirt domain XML or JSON.  glib and libc
  * only.
  *
  * Copyright (c) 2026 The vtopo authors
@@ -38,7 +38,8 @@ typedef enum VTopoMirrorSmt {
  * @vcpus: vCPUs present at startup; @max_vcpus: possible vCPUs (every
  *     one gets a host CPU).
  * @mem_size: guest memory in bytes, a multiple of VTOPO_MIRROR_MEM_UNIT.
- * @allowed: host CPUs the process may use (unsigned int, ascending).
+ * @allowed: host CPUs the process may use (unsigned int, ascending);
+ *     CPUs the host does not have are ignored.
  * @exclude: host CPUs to keep out, NULL for none.
  * @smt: see VTopoMirrorSmt.
  * @max_nodes: the most host nodes to use, 0 for no limit.

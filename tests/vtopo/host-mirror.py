@@ -287,6 +287,11 @@ def bad_input_checks():
              ["-smp", "2", "-accel", mirror + fixture("no-smt") +
               ",mirror-smt=maybe"],
              "mirror-smt: 'maybe' is not auto, on or off", None),
+            ("-mem-path with planned memory backends",
+             ["-smp", "8", "-mem-path", "/tmp", "-accel",
+              mirror + fixture("intel-2s-smt")],
+             "mirror-host: -mem-path conflicts with the memory backends it "
+             "plans on the host's nodes; leave it out", None),
             ("a fixture host without caches",
              ["-smp", "2", "-accel", mirror + no_caches],
              "mirror-host: the host describes no caches of CPU 0 "

@@ -394,6 +394,21 @@ START_TEST(test_exclude_maxcpus)
 }
 END_TEST
 
+/* Allowed CPUs the host does not have are ignored, not written past. */
+START_TEST(test_allowed_beyond_host)
+{
+    g_auto(MirrorCase) c;
+    g_autoptr(VTopoMirror) m = NULL;
+    unsigned int beyond[] = { 4, 100, VTOPO_HOST_MAX_CPUS - 1 };
+    static const int expected[] = { 0, 1 };
+
+    mirror_case_init(&c, "no-smt", 2, 1 * GiB);
+    g_array_append_vals(c.allowed, beyond, G_N_ELEMENTS(beyond));
+    m = assert_plan(&c);
+    assert_host_cpus(m, expected, 2);
+}
+END_TEST
+
 /* Preferences: SMT off, and a limit on nodes. */
 START_TEST(test_preferences)
 {
@@ -446,7 +461,8 @@ static const struct {
       "MiB" },
     { "intel-2s-smt", 8, GiB + 1, false, false,
       "memory must be a non-zero multiple of 2 MiB" },
-    { "intel-2s-smt", 0, GiB, false, false, "asks for 0 vCPUs of at most 0" },
+    { "intel-2s-smt", 0, GiB, false, false,
+      "0 vCPUs, at most 0: give at least one vCPU, and maxcpus no smaller" },
     { "no-smt", 2, GiB, true, false,
       "the host describes no caches of CPU 0 "
       "(devices/system/cpu/cpu0/cache)" },
@@ -571,6 +587,7 @@ int main(void)
     tcase_add_test(plan, test_offline_memonly);
     tcase_add_test(plan, test_exclude_maxcpus);
     tcase_add_test(plan, test_preferences);
+    tcase_add_test(plan, test_allowed_beyond_host);
     tcase_add_test(plan, test_every_plan_is_clean);
     tcase_add_test(plan, test_qemu_options);
     tcase_add_loop_test(fail, test_bad, 0, G_N_ELEMENTS(bad));
