@@ -53,6 +53,18 @@ class Libvirt:
         }
         for d in ("config", "run", "cache", "data", "state", "guests"):
             os.makedirs(os.path.join(self.root, d), mode=0o700)
+        # The unprivileged daemon may not reach the build tree (a clone
+        # under a private home): it gets copies of the emulator and the
+        # test guest.
+        self.files = os.path.join(self.root, "files")
+        os.makedirs(self.files)
+        self.qemu = os.path.join(self.files, "qemu-system-x86_64")
+        shutil.copy2(os.path.realpath(vg.qemu_binary()), self.qemu)
+        guest = os.path.join(vg.BUILD, "guest")
+        for name in ("vmlinuz", "initramfs.cpio.gz"):
+            shutil.copy2(os.path.join(guest, name), self.files)
+        shutil.copytree(os.path.join(guest, "firmware"),
+                        os.path.join(self.files, "firmware"))
         conf = os.path.join(self.root, "config", "libvirt")
         os.makedirs(conf)
         with open(os.path.join(conf, "libvirtd.conf"), "w") as f:
@@ -118,7 +130,7 @@ class Libvirt:
 
 
 def domain_xml(lv, name, shape):
-    guest = os.path.join(vg.BUILD, "guest")
+    guest = lv.files
     console = os.path.join(lv.root, "guests", name + ".console")
     cpu = shape["cpu"]
     topo = "".join(" %s='%d'" % kv for kv in shape["topology"])
@@ -173,7 +185,7 @@ def domain_xml(lv, name, shape):
 </domain>
 """ % (name, memory, shape["vcpus"], pins, numatune, shape.get("machine", "q35"),
        os.path.join(guest, "vmlinuz"), os.path.join(guest, "initramfs.cpio.gz"),
-       acpi, cpu, topo, cells, os.path.realpath(vg.qemu_binary()), console,
+       acpi, cpu, topo, cells, lv.qemu, console,
        os.path.join(guest, "firmware")), console
 
 
@@ -321,7 +333,7 @@ def main():
         point("a private libvirtd starts (session mode, private directories)",
               True)
         rc, out, err = lv.virsh("domcapabilities", "--emulatorbin",
-                                os.path.realpath(vg.qemu_binary()), "--arch",
+                                lv.qemu, "--arch",
                                 "x86_64", "--machine", "q35", "--virttype",
                                 "qemu")
         # The daemon runs unprivileged, so it cannot open /dev/kvm: the
