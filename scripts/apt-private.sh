@@ -74,24 +74,14 @@ deb-src [signed-by=$VTOPO_KEYRING] $uri trixie-updates main
 SRC
 }
 
-# The private state with bookworm's arm64 binary packages (for
-# `apt-get download` of the arm64 test guest); the host stays amd64-only.
-vtopo_apt_arm64_setup() {
-    local uri
+# A private state NAME with the binary packages of Debian SUITE for
+# ARCH (for `apt-get download` of guest pieces): the host's own apt,
+# amd64 and bookworm, stays as it is.
+vtopo_apt_binary_setup() {
+    local name=$1 arch=$2 suite=$3 uri
     uri=$(vtopo_debian_uri) || return 1
-    vtopo_apt_state apt-arm64 -o "Dir::State::status=/dev/null" \
-        -o "APT::Architecture=arm64" -o "APT::Architectures::=arm64" <<SRC
-deb [arch=arm64 signed-by=$VTOPO_KEYRING] $uri bookworm main
-SRC
-}
-
-# The private state with trixie's amd64 binary packages (for `apt-get
-# download` of a second guest kernel, newer than bookworm's 6.1).
-vtopo_apt_trixie_setup() {
-    local uri
-    uri=$(vtopo_debian_uri) || return 1
-    vtopo_apt_state apt-trixie -o "Dir::State::status=/dev/null" \
-        -o "APT::Architecture=amd64" -o "APT::Architectures::=amd64" <<SRC
-deb [arch=amd64 signed-by=$VTOPO_KEYRING] $uri trixie main
+    vtopo_apt_state "$name" -o "Dir::State::status=/dev/null" \
+        -o "APT::Architecture=$arch" -o "APT::Architectures::=$arch" <<SRC
+deb [arch=$arch signed-by=$VTOPO_KEYRING] $uri $suite main
 SRC
 }
