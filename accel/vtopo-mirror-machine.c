@@ -197,6 +197,11 @@ const GArray *accel_vcpu_mirror_plan(MachineState *ms, Error **errp)
     if (!m->enabled) {
         return NULL;
     }
+    if (!mc->possible_cpu_arch_ids) {
+        error_setg(errp, "mirror-host: machine '%s' has no vCPUs to place",
+                   mc->name);
+        return NULL;
+    }
     if (p->affinity != VCPU_AFFINITY_OFF || p->pins) {
         error_setg(errp, "mirror-host: places the vCPUs itself; leave out "
                    "vcpu-affinity and vcpu-pin");
@@ -232,6 +237,7 @@ const GArray *accel_vcpu_mirror_plan(MachineState *ms, Error **errp)
         .max_nodes = m->max_nodes,
         .llc_first = g_str_equal(m->prefer, "llc"),
         .core_sched = vtopo_host_core_sched(host, simulated, &why),
+        .cache_fit = mc->vtopo_cache_fit,
     };
     req.supported[VTOPO_LEVEL_DIE] = mc->smp_props.dies_supported;
     req.supported[VTOPO_LEVEL_CLUSTER] = mc->smp_props.clusters_supported;

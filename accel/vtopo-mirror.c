@@ -667,11 +667,20 @@ static bool mirror_caches(const MirrorPlanner *p, VTopoMirror *m,
                 "not the last-level cache: not mirrored", hc->level));
             continue;
         }
-        if (!vtopo_cache_check(&sc.geometry, &reason)) {
+        if (!vtopo_cache_check(&sc.geometry, &reason) ||
+            (p->req->cache_fit && !p->req->cache_fit(&sc.geometry,
+                                                     &reason))) {
             g_ptr_array_add(m->notes, g_strdup_printf(
                 "the host's L%u %s cache is not mirrored: %s", hc->level,
                 vtopo_cache_type_name(hc->type), reason));
             continue;
+        }
+        if (sc.geometry.ways != hc->ways) {
+            g_ptr_array_add(m->notes, g_strdup_printf(
+                "the host's L%u %s cache has %u ways, which the guest's "
+                "CPUID cannot list; it is described with %u ways and the "
+                "same size", hc->level, vtopo_cache_type_name(hc->type),
+                hc->ways, sc.geometry.ways));
         }
         if (m->nr_caches < G_N_ELEMENTS(m->caches)) {
             m->caches[m->nr_caches++] = sc;

@@ -12,6 +12,7 @@
 
 #include "qemu/osdep.h"
 #include "accel/vtopo-mirror.h"
+#include "vtopo-cpuid.h"
 
 static const char usage[] =
     "Usage: vtopo-plan --vcpus N [--maxcpus N] [--memory SIZE]\n"
@@ -216,6 +217,7 @@ int main(int argc, char **argv)
     } else {
         req.supported[VTOPO_LEVEL_DIE] = true;
         req.supported[VTOPO_LEVEL_MODULE] = true;
+        req.cache_fit = vtopo_x86_cache_fit;
     }
     m = vtopo_mirror_plan(host, &req, &error);
     if (!m) {

@@ -48,6 +48,9 @@ typedef enum VTopoMirrorSmt {
  *     cluster on Arm virt hold a last-level cache narrower than a
  *     socket).
  * @core_sched: whether the host kernel has core scheduling.
+ * @cache_fit: if set, makes a host cache geometry one the guest's CPUs
+ *     can describe, or returns false with a reason (see
+ *     MachineClass::vtopo_cache_fit).
  */
 typedef struct VTopoMirrorRequest {
     unsigned int vcpus;
@@ -60,6 +63,7 @@ typedef struct VTopoMirrorRequest {
     bool llc_first;
     bool supported[VTOPO_LEVEL__MAX];
     bool core_sched;
+    bool (*cache_fit)(VTopoCache *cache, char **reason);
 } VTopoMirrorRequest;
 
 /*

@@ -11,6 +11,7 @@
 #include "qemu/units.h"
 #include "hw/core/vtopo-cache.h"
 #include "vtopo-cache.h"
+#include "vtopo-cpuid.h"
 #include "cpu-internal.h"
 
 static CPUCacheInfo **x86_cache_slot(CPUCaches *caches, CacheLevelAndType c)
@@ -59,78 +60,6 @@ static VTopoCache x86_cache_to_vtopo(const CPUCacheInfo *info,
     return c;
 }
 
-/*
- * Associativities that the AMD legacy leaves can encode (AMD APM vol. 3,
- * CPUID Fn8000_0006 ECX L2Assoc and EDX L3Assoc).
- */
-static bool x86_amd_assoc_encodable(uint32_t ways)
-{
-    static const uint32_t encodable[] = { 1, 2, 4, 8, 16, 32, 48, 64, 96, 128 };
-
-    for (size_t i = 0; i < ARRAY_SIZE(encodable); i++) {
-        if (ways == encodable[i]) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/*
- * What the x86 CPUID leaves besides 04H/8000001DH need: the legacy leaves
- * 80000005H (L1: size in KiB in 8 bits, associativity in 8 bits) and
- * 80000006H (L2: size in KiB in 16 bits; L3: size in 512 KiB units in 14
- * bits; associativity from a fixed list; line size in 8 bits for both),
- * and more sets than ways (QEMU describes no fully associative cache).
- * The L3 fields of 80000006H are AMD's: reserved (0) on Intel (SDM vol.
- * 2A, CPUID leaf 80000006H), so an Intel L3 may have any associativity.
- */
-static bool x86_cache_check_encodable(const VTopoCache *c, bool amd,
-                                      char **reason)
-{
-    uint64_t unit = c->level == 3 ? 512 * KiB : KiB;
-    uint64_t max_units = c->level == 1 ? 0xff : c->level == 2 ? 0xffff : 0x3fff;
-    const char *leaf = c->level == 1 ? "0x80000005" : "0x80000006";
-
-    if (c->size > UINT32_MAX) {
-        *reason = g_strdup_printf("size %" PRIu64 " is more than QEMU's x86 "
-                                  "CPUs support (4G)", c->size);
-        return false;
-    }
-    if (c->line_size > 128) {
-        *reason = g_strdup_printf("line-size %" PRIu32 " is more than CPUID "
-                                  "%s can describe (128)", c->line_size, leaf);
-        return false;
-    }
-    if (c->size % unit || c->size / unit > max_units) {
-        *reason = g_strdup_printf("size %" PRIu64 " is not a multiple of "
-                                  "%" PRIu64 "K up to %" PRIu64 "K, as CPUID "
-                                  "%s needs", c->size, unit / KiB,
-                                  max_units * unit / KiB, leaf);
-        return false;
-    }
-    if (c->level == 1 ? c->ways > 0xfe :
-        (c->level == 2 || amd) && !x86_amd_assoc_encodable(c->ways)) {
-        *reason = g_strdup_printf("%" PRIu32 " ways cannot be described by "
-                                  "CPUID %s%s", c->ways, leaf,
-                                  c->level == 1 ? " (at most 254)" :
-                                  " (use 1, 2, 4, 8, 16, 32, 48, 64, 96 "
-                                  "or 128)");
-        return false;
-    }
-    if (c->partitions > UINT8_MAX) {
-        *reason = g_strdup_printf("partitions %" PRIu32 " is more than "
-                                  "QEMU supports (255)", c->partitions);
-        return false;
-    }
-    if (vtopo_cache_sets(c) <= c->ways) {
-        *reason = g_strdup_printf("%" PRIu64 " sets of %" PRIu32 " ways: "
-                                  "fully associative caches are not "
-                                  "supported", vtopo_cache_sets(c), c->ways);
-        return false;
-    }
-    return true;
-}
-
 bool x86_cpu_apply_smp_cache_geometry(MachineState *ms, X86CPU *cpu,
                                       Error **errp)
 {
@@ -160,10 +89,22 @@ bool x86_cpu_apply_smp_cache_geometry(MachineState *ms, X86CPU *cpu,
             return false;
         }
         geometry = x86_cache_to_vtopo(*cpuid4, p);
+        if (geometry.size > UINT32_MAX) {
+            error_setg(errp, "smp-cache %s: size %" PRIu64 " is more than "
+                       "QEMU's x86 CPUs support (4G)",
+                       CacheLevelAndType_str(i), geometry.size);
+            return false;
+        }
         if (!vtopo_cache_check(&geometry, &reason) ||
-            !x86_cache_check_encodable(&geometry, IS_AMD_CPU(env), &reason)) {
+            !vtopo_x86_cache_encodable(&geometry, IS_AMD_CPU(env), &reason)) {
             error_setg(errp, "smp-cache %s: %s", CacheLevelAndType_str(i),
                        reason);
+            return false;
+        }
+        if (geometry.partitions > UINT8_MAX) {
+            error_setg(errp, "smp-cache %s: partitions %" PRIu32 " is more "
+                       "than QEMU supports (255)", CacheLevelAndType_str(i),
+                       geometry.partitions);
             return false;
         }
 

@@ -118,3 +118,99 @@ VTopoCpuidRegs vtopo_cpuid80000006_encode(const VTopoX86Cache *l2,
     }
     return r;
 }
+
+/* The unit of the size field of the legacy leaf for @level, in bytes. */
+static uint64_t vtopo_x86_legacy_size_unit(unsigned int level)
+{
+    return level == 3 ? 512 * KiB : KiB;
+}
+
+/* The largest value of the size field of the legacy leaf for @level. */
+static uint64_t vtopo_x86_legacy_size_max(unsigned int level)
+{
+    switch (level) {
+    case 1:
+        return VTOPO_FIELD_MAX(CPUID80000005_CACHE, SIZE_KB);
+    case 2:
+        return VTOPO_FIELD_MAX(CPUID80000006_ECX, SIZE_KB);
+    default:
+        return VTOPO_FIELD_MAX(CPUID80000006_EDX, SIZE_512KB);
+    }
+}
+
+/*
+ * Whether the legacy leaf for @level can list @ways.  Fn8000_0005 holds
+ * the count itself, 0FFh meaning fully associative; Fn8000_0006 holds a
+ * code from a fixed list.
+ */
+static bool vtopo_x86_legacy_ways_encodable(unsigned int level,
+                                            uint32_t ways, bool amd)
+{
+    if (level == 1) {
+        return ways < VTOPO_FIELD_MAX(CPUID80000005_CACHE, ASSOC);
+    }
+    if (level == 3 && !amd) {
+        return true;
+    }
+    return vtopo_cpuid80000006_assoc(ways) != 0;
+}
+
+bool vtopo_x86_cache_encodable(const VTopoCache *c, bool amd, char **reason)
+{
+    uint64_t unit = vtopo_x86_legacy_size_unit(c->level);
+    uint64_t max_units = vtopo_x86_legacy_size_max(c->level);
+    /* A power of two that fits the 8-bit line size fields */
+    uint32_t max_line_size = 128;
+    const char *leaf = c->level == 1 ? "0x80000005" : "0x80000006";
+
+    if (c->line_size > max_line_size) {
+        *reason = g_strdup_printf("line-size %" PRIu32 " is more than CPUID "
+                                  "%s can describe (%" PRIu32 ")",
+                                  c->line_size, leaf, max_line_size);
+        return false;
+    }
+    if (c->size % unit || c->size / unit > max_units) {
+        *reason = g_strdup_printf("size %" PRIu64 " is not a multiple of "
+                                  "%" PRIu64 "K up to %" PRIu64 "K, as CPUID "
+                                  "%s needs", c->size, unit / KiB,
+                                  max_units * unit / KiB, leaf);
+        return false;
+    }
+    if (!vtopo_x86_legacy_ways_encodable(c->level, c->ways, amd)) {
+        *reason = g_strdup_printf("%" PRIu32 " ways cannot be described by "
+                                  "CPUID %s%s", c->ways, leaf,
+                                  c->level == 1 ? " (at most 254)" :
+                                  " (use 1, 2, 4, 8, 16, 32, 48, 64, 96 "
+                                  "or 128)");
+        return false;
+    }
+    if (vtopo_cache_sets(c) <= c->ways) {
+        *reason = g_strdup_printf("%" PRIu64 " sets of %" PRIu32 " ways: "
+                                  "fully associative caches are not "
+                                  "supported", vtopo_cache_sets(c), c->ways);
+        return false;
+    }
+    return true;
+}
+
+bool vtopo_x86_cache_fit(VTopoCache *cache, char **reason)
+{
+    g_autofree char *first = NULL;
+
+    if (vtopo_x86_cache_encodable(cache, true, &first)) {
+        return true;
+    }
+    for (uint32_t ways = cache->ways - 1; ways; ways--) {
+        VTopoCache fewer = *cache;
+        g_autofree char *ignored = NULL;
+
+        fewer.ways = ways;
+        if (vtopo_cache_check(&fewer, &ignored) &&
+            vtopo_x86_cache_encodable(&fewer, true, &ignored)) {
+            *cache = fewer;
+            return true;
+        }
+    }
+    *reason = g_steal_pointer(&first);
+    return false;
+}

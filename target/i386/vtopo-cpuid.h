@@ -133,4 +133,25 @@ VTopoCpuidRegs vtopo_cpuid80000006_encode(const VTopoX86Cache *l2,
  */
 uint32_t vtopo_cpuid80000006_assoc(uint32_t ways);
 
+/*
+ * Check that the x86 legacy cache leaves can describe @cache, beyond
+ * what vtopo_cache_check() checks for leaf 04H: Fn8000_0005 (L1) and
+ * Fn8000_0006 (L2; the L3 too when @amd, since its fields are reserved
+ * on Intel), whose size, associativity and line size fields are
+ * narrower, and more sets than ways (QEMU describes no fully
+ * associative cache).  On failure returns false and sets @reason to a
+ * message naming the field and the leaf.
+ */
+bool vtopo_x86_cache_encodable(const VTopoCache *cache, bool amd,
+                               char **reason);
+
+/*
+ * Make @cache, which vtopo_cache_check() accepts, describable by the
+ * cache leaves of both x86 vendors: keep its size and line size, and
+ * lower its ways to the largest count Fn8000_0006 (or Fn8000_0005) can
+ * list that still gives whole sets.  Returns false with @reason, and
+ * @cache unchanged, when no count fits.
+ */
+bool vtopo_x86_cache_fit(VTopoCache *cache, char **reason);
+
 #endif

@@ -12,6 +12,7 @@ vCPU thread to its planned host CPU, read back from
 /proc/PID/task/TID/status.  Bad requests give one line and exit code 1,
 from QEMU and from the tool alike."""
 
+import glob
 import json
 import os
 import shutil
@@ -347,6 +348,25 @@ def real_checks():
           [v["host-cpus"] for v in topo["host"]["vcpus"]] ==
           [[c] for c in planned] and "mirror" in topo["host"],
           str(topo["host"]))
+
+    # QEMU's default model (qemu64) is AMD-vendor: its legacy leaf
+    # Fn8000_0006 lists a few L2/L3 associativities only, and the plan is
+    # made before the model is known, so the host's caches must fit it.
+    args = ["-M", "q35", "-smp", str(vcpus), "-m", "256M", "-accel",
+            ACCEL + ",mirror-host=on,pin-check=strict"]
+    topo, stderr, _ = start("mirror-real-qemu64", args)
+    host_sizes = sorted(
+        # Linux prints a cache's size in KiB ("32K")
+        int(open(os.path.join(d, "size")).read().strip().rstrip("K")) * 1024
+        for d in glob.glob("/sys/devices/system/cpu/cpu%d/cache/index*" %
+                           planned[0]))
+    guest_sizes = sorted(c["size"] for c in topo.get("caches", []))
+    point("this machine, QEMU's default CPU model: mirror-host=on starts "
+          "with no finding, its caches the sizes of the host's",
+          topo and not all_findings(topo) and not stderr and
+          guest_sizes == host_sizes,
+          "stderr %s findings %s guest %s host %s" %
+          (stderr, all_findings(topo), guest_sizes, host_sizes))
 
 
 def main():

@@ -149,6 +149,80 @@ START_TEST(test_cpuid80000006_assoc)
 }
 END_TEST
 
+/* Whether @c is encodable; *reason freed, and checked to be set if not. */
+static bool encodable(VTopoX86Cache c, bool amd)
+{
+    g_autofree char *reason = NULL;
+    bool ok = vtopo_x86_cache_encodable(&c.geometry, amd, &reason);
+
+    ck_assert(ok == !reason);
+    return ok;
+}
+
+/*
+ * Host caches that real CPUs report (sysfs cache/index*) against the
+ * limits of the legacy leaves' fields.
+ */
+START_TEST(test_x86_cache_encodable)
+{
+    /* Golden Cove L1d: 48K 12-way, L1 associativity is the count */
+    ck_assert(encodable(cache(1, VTOPO_CACHE_DATA, 48 * KiB, 12, 0, 0), true));
+    /* Alder Lake P-core L2: 1.25M 10-way, not in the L2Assoc list */
+    ck_assert(!encodable(cache(2, VTOPO_CACHE_UNIFIED, 1280 * KiB, 10, 0, 0),
+                         false));
+    /* Ice Lake-SP L3: 60M 12-way: Intel has no L3 in Fn8000_0006 */
+    ck_assert(encodable(cache(3, VTOPO_CACHE_UNIFIED, 60 * MiB, 12, 0, 0),
+                        false));
+    ck_assert(!encodable(cache(3, VTOPO_CACHE_UNIFIED, 60 * MiB, 12, 0, 0),
+                         true));
+    /* Zen 4 L3: 32M 16-way */
+    ck_assert(encodable(cache(3, VTOPO_CACHE_UNIFIED, 32 * MiB, 16, 0, 0),
+                        true));
+    /* L2SizeKB is 16 bits: 64M is 65536K */
+    ck_assert(!encodable(cache(2, VTOPO_CACHE_UNIFIED, 64 * MiB, 16, 0, 0),
+                         true));
+    /* L3Size counts 512K units: one 1.375M Skylake-SP slice is not whole */
+    ck_assert(!encodable(cache(3, VTOPO_CACHE_UNIFIED, 1408 * KiB, 11, 0, 0),
+                         false));
+    /* L1 associativity 0FFh means fully associative */
+    ck_assert(!encodable(cache(1, VTOPO_CACHE_DATA, 1 * MiB, 255, 0, 0),
+                         true));
+    /* 4K of 64-byte lines in 64 ways is one set: fully associative */
+    ck_assert(!encodable(cache(1, VTOPO_CACHE_DATA, 4 * KiB, 64, 0, 0), true));
+}
+END_TEST
+
+START_TEST(test_x86_cache_fit)
+{
+    VTopoX86Cache l3 = cache(3, VTOPO_CACHE_UNIFIED, 300 * MiB, 20, 0, 0);
+    VTopoX86Cache l2 = cache(2, VTOPO_CACHE_UNIFIED, 1280 * KiB, 10, 0, 0);
+    VTopoX86Cache slice = cache(3, VTOPO_CACHE_UNIFIED, 1408 * KiB, 11, 0, 0);
+    VTopoX86Cache zen4 = cache(3, VTOPO_CACHE_UNIFIED, 32 * MiB, 16, 0, 0);
+    g_autofree char *reason = NULL;
+
+    /* A 300M 20-way L3 (Xeon 6): 16 ways, 307200 sets, same size */
+    ck_assert(vtopo_x86_cache_fit(&l3.geometry, &reason));
+    ck_assert_uint_eq(l3.geometry.ways, 16);
+    ck_assert_uint_eq(l3.geometry.size, 300 * MiB);
+    ck_assert_uint_eq(vtopo_cache_sets(&l3.geometry), 307200);
+    /* ... which both vendors' Fn8000_0006 EDX now encode: L3Assoc 8h */
+    ck_assert_uint_eq(VTOPO_FIELD_EX32(vtopo_cpuid80000006_encode(&l2, &l3).edx,
+                                       CPUID80000006_EDX, ASSOC), 0x8);
+    ck_assert(vtopo_x86_cache_fit(&l2.geometry, &reason));
+    ck_assert_uint_eq(l2.geometry.ways, 8);
+    ck_assert_uint_eq(vtopo_cache_sets(&l2.geometry), 2560);
+    ck_assert(!reason);
+    /* Encodable already: unchanged */
+    ck_assert(vtopo_x86_cache_fit(&zen4.geometry, &reason));
+    ck_assert_uint_eq(zen4.geometry.ways, 16);
+    /* No count of ways fixes the size: refused, unchanged, with why */
+    ck_assert(!vtopo_x86_cache_fit(&slice.geometry, &reason));
+    ck_assert_uint_eq(slice.geometry.ways, 11);
+    ck_assert_str_eq(reason, "size 1441792 is not a multiple of 512K up to "
+                     "8388096K, as CPUID 0x80000006 needs");
+}
+END_TEST
+
 static Suite *cpuid_suite(void)
 {
     Suite *s = suite_create("vtopo-cpuid");
@@ -160,6 +234,8 @@ static Suite *cpuid_suite(void)
     tcase_add_test(tc, test_cpuid80000005);
     tcase_add_test(tc, test_cpuid80000006);
     tcase_add_test(tc, test_cpuid80000006_assoc);
+    tcase_add_test(tc, test_x86_cache_encodable);
+    tcase_add_test(tc, test_x86_cache_fit);
     suite_add_tcase(s, tc);
     return s;
 }
