@@ -237,6 +237,8 @@ const GArray *accel_vcpu_mirror_plan(MachineState *ms, Error **errp)
         .max_nodes = m->max_nodes,
         .llc_first = g_str_equal(m->prefer, "llc"),
         .core_sched = vtopo_host_core_sched(host, simulated, &why),
+        .has_core_sched_mode = p->has_core_sched,
+        .core_sched_mode = (VTopoCoreSched)p->core_sched,
         .cache_fit = mc->vtopo_cache_fit,
     };
     req.supported[VTOPO_LEVEL_DIE] = mc->smp_props.dies_supported;

@@ -617,6 +617,135 @@ static bool mirror_nodes(const MirrorPlanner *p, VTopoMirror *m,
     return true;
 }
 
+/* A size in QEMU's suffixed form: "32K", "16M", "1G". */
+static char *mirror_size(uint64_t size)
+{
+    static const char suffix[] = "KMGT";
+
+    for (int i = 3; i >= 0; i--) {
+        uint64_t unit = UINT64_C(1) << (10 * (i + 1));
+
+        if (size >= unit && !(size % unit)) {
+            return g_strdup_printf("%" PRIu64 "%c", size / unit, suffix[i]);
+        }
+    }
+    return g_strdup_printf("%" PRIu64, size);
+}
+
+static char *mirror_cpulist(const unsigned int *cpus, unsigned int n)
+{
+    GString *out = g_string_new(NULL);
+
+    vtopo_format_cpulist(out, cpus, n);
+    return g_string_free(out, false);
+}
+
+/*
+ * The cores of the host cache @index, and in *@in_node those of them in
+ * host node @node.
+ */
+static unsigned int mirror_cache_cores(const VTopoHost *host,
+                                       unsigned int index, int node,
+                                       unsigned int *in_node)
+{
+    const VTopoHostCache *cache = &g_array_index(host->caches,
+                                                 VTopoHostCache, index);
+    g_autoptr(GHashTable) cores = g_hash_table_new(NULL, NULL);
+
+    *in_node = 0;
+    for (guint i = 0; i < cache->cpus->len; i++) {
+        unsigned int cpu = g_array_index(cache->cpus, unsigned int, i);
+        const VTopoHostCpu *hc = &host->cpus[cpu];
+
+        if (cpu >= host->nr_cpus || !hc->online ||
+            !g_hash_table_add(cores, GINT_TO_POINTER(hc->core_domain + 1))) {
+            continue;
+        }
+        *in_node += hc->node == node;
+    }
+    return g_hash_table_size(cores);
+}
+
+/*
+ * A last-level cache that spans host nodes (Sub-NUMA Clustering) is
+ * split into a domain per node (mirror_planner_init()), each of which
+ * caches its node's memory in its own cores' slices: the node's share
+ * of the cache, in whole sets.
+ */
+static void mirror_llc_node_share(const VTopoHost *host, unsigned int index,
+                                  int node, VTopoMirror *m, VTopoCache *c)
+{
+    unsigned int in_node;
+    unsigned int cores = mirror_cache_cores(host, index, node, &in_node);
+    uint64_t set_bytes = (uint64_t)c->ways * c->partitions * c->line_size;
+    g_autofree char *whole = mirror_size(c->size);
+    g_autofree char *part = NULL;
+
+    if (in_node == cores) {
+        return;
+    }
+    c->size = c->size / cores * in_node / set_bytes * set_bytes;
+    part = mirror_size(c->size);
+    g_ptr_array_add(m->notes, g_strdup_printf(
+        "the host's L%u cache spans NUMA nodes (Sub-NUMA Clustering): each "
+        "virtual one is its node's share, %u of its %u cores: %s of %s",
+        c->level, in_node, cores, part, whole));
+}
+
+/* Whether host CPUs @a and @b have caches of the same geometry. */
+static bool mirror_same_caches(const VTopoHost *host, const VTopoHostCpu *a,
+                               const VTopoHostCpu *b)
+{
+    if (a->nr_caches != b->nr_caches) {
+        return false;
+    }
+    for (unsigned int i = 0; i < a->nr_caches; i++) {
+        const VTopoHostCache *x = &g_array_index(host->caches, VTopoHostCache,
+                                                 a->caches[i]);
+        const VTopoHostCache *y = &g_array_index(host->caches, VTopoHostCache,
+                                                 b->caches[i]);
+
+        if (x->level != y->level || x->type != y->type ||
+            x->size != y->size || x->ways != y->ways ||
+            x->line_size != y->line_size) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * The guest describes one geometry per cache: say so if the host CPUs
+ * of the plan differ (a hybrid host's performance and efficient cores).
+ */
+static void mirror_note_other_caches(const VTopoHost *host, VTopoMirror *m)
+{
+    unsigned int nr = vtopo_shape_max_cpus(&m->shape);
+    const VTopoHostCpu *first = &host->cpus[m->plan[0]];
+    g_autofree bool *differs = g_new0(bool, host->nr_cpus);
+    g_autofree unsigned int *other = g_new(unsigned int, nr);
+    unsigned int nr_other = 0;
+    g_autofree char *list = NULL;
+
+    for (unsigned int v = 1; v < nr; v++) {
+        differs[m->plan[v]] = !mirror_same_caches(host, first,
+                                                  &host->cpus[m->plan[v]]);
+    }
+    for (unsigned int cpu = 0; cpu < host->nr_cpus; cpu++) {
+        if (differs[cpu]) {
+            other[nr_other++] = cpu;
+        }
+    }
+    if (!nr_other) {
+        return;
+    }
+    list = mirror_cpulist(other, nr_other);
+    g_ptr_array_add(m->notes, g_strdup_printf(
+        "host CPU%s %s %s caches other than host CPU %d's, which the guest "
+        "describes for every vCPU", nr_other == 1 ? "" : "s", list,
+        nr_other == 1 ? "has" : "have", m->plan[0]));
+}
+
 /*
  * The host caches of vCPU 0's host CPU, shared as on the host: by the
  * threads of a core, or by a last-level cache domain.
@@ -633,6 +762,7 @@ static bool mirror_caches(const MirrorPlanner *p, VTopoMirror *m,
                                  m->plan[0], m->plan[0]);
         return false;
     }
+    mirror_note_other_caches(host, m);
     for (unsigned int i = 0; i < cpu->nr_caches; i++) {
         const VTopoHostCache *hc = &g_array_index(host->caches,
                                                   VTopoHostCache,
@@ -661,6 +791,8 @@ static bool mirror_caches(const MirrorPlanner *p, VTopoMirror *m,
             sc.sharing = VTOPO_LEVEL_CORE;
         } else if ((int)cpu->caches[i] == cpu->llc) {
             sc.sharing = m->llc_level;
+            mirror_llc_node_share(host, cpu->caches[i], cpu->node, m,
+                                  &sc.geometry);
         } else {
             g_ptr_array_add(m->notes, g_strdup_printf(
                 "the host's L%u cache is shared by several cores but is "
@@ -689,16 +821,40 @@ static bool mirror_caches(const MirrorPlanner *p, VTopoMirror *m,
     return true;
 }
 
+static const char *mirror_core_sched_name(VTopoCoreSched mode)
+{
+    switch (mode) {
+    case VTOPO_CORE_SCHED_VM:
+        return "vm";
+    case VTOPO_CORE_SCHED_CORE:
+        return "core";
+    default:
+        return "off";
+    }
+}
+
 /*
  * Core scheduling where the host leaks between SMT siblings: the
- * threads of the VM may share host cores with each other only.
+ * threads of the VM may share host cores with each other only.  The
+ * user's choice, if any, stands.
  */
 static bool mirror_core_sched(const MirrorPlanner *p, VTopoMirror *m,
                               char **error)
 {
     const VTopoHost *host = p->host;
+    const VTopoMirrorRequest *req = p->req;
 
     m->core_sched = VTOPO_CORE_SCHED_OFF;
+    if (req->has_core_sched_mode) {
+        m->core_sched = req->core_sched_mode;
+        if (host->smt && host->smt_exposure &&
+            m->core_sched == VTOPO_CORE_SCHED_OFF) {
+            g_ptr_array_add(m->notes, g_strdup_printf(
+                "the host CPUs leak between SMT siblings (vulnerabilities/"
+                "%s): core-sched=off, as asked", host->smt_exposure));
+        }
+        return true;
+    }
     if (!host->smt || !host->smt_exposure) {
         return true;
     }
@@ -829,29 +985,6 @@ const char *vtopo_mirror_cache_name(const VTopoCache *cache)
     default:
         return "l3";
     }
-}
-
-/* A size in QEMU's suffixed form: "32K", "16M", "1G". */
-static char *mirror_size(uint64_t size)
-{
-    static const char suffix[] = "KMGT";
-
-    for (int i = 3; i >= 0; i--) {
-        uint64_t unit = UINT64_C(1) << (10 * (i + 1));
-
-        if (size >= unit && !(size % unit)) {
-            return g_strdup_printf("%" PRIu64 "%c", size / unit, suffix[i]);
-        }
-    }
-    return g_strdup_printf("%" PRIu64, size);
-}
-
-static char *mirror_cpulist(const unsigned int *cpus, unsigned int n)
-{
-    GString *out = g_string_new(NULL);
-
-    vtopo_format_cpulist(out, cpus, n);
-    return g_string_free(out, false);
 }
 
 /* A value inside a QEMU option: commas doubled. */
@@ -1006,8 +1139,9 @@ GArray *vtopo_mirror_qemu_options(const VTopoMirror *m)
         g_string_append_printf(accel, ",vcpu-pin.%u.host-cpus=", e);
         mirror_append_escaped(accel, g_ptr_array_index(pins, 2 * e + 1));
     }
-    if (m->core_sched == VTOPO_CORE_SCHED_VM) {
-        g_string_append(accel, ",core-sched=vm");
+    if (m->core_sched != VTOPO_CORE_SCHED_OFF) {
+        g_string_append_printf(accel, ",core-sched=%s",
+                               mirror_core_sched_name(m->core_sched));
     }
     mirror_add_option(options, "accel", g_string_free(accel, false));
     return options;
@@ -1116,6 +1250,10 @@ char *vtopo_mirror_libvirt_xml(const VTopoMirror *m, const char *arch)
     if (m->core_sched == VTOPO_CORE_SCHED_VM) {
         g_string_append(x, "  <!-- core scheduling: sched_core = \"vcpus\" "
                         "in libvirt's qemu.conf -->\n");
+    } else if (m->core_sched == VTOPO_CORE_SCHED_CORE) {
+        g_string_append(x, "  <!-- core scheduling per virtual core "
+                        "(core-sched=core): libvirt's sched_core has no "
+                        "such mode -->\n");
     }
     for (guint i = 0; i < options->len; i++) {
         VTopoMirrorOption *o = &g_array_index(options, VTopoMirrorOption, i);
@@ -1199,8 +1337,7 @@ char *vtopo_mirror_json(const VTopoMirror *m)
         g_string_append_printf(j, "%s%d", v ? ", " : "", m->plan[v]);
     }
     g_string_append_printf(j, "],\n  \"core-sched\": \"%s\",\n  \"notes\": [",
-                           m->core_sched == VTOPO_CORE_SCHED_VM ? "vm"
-                                                                : "off");
+                           mirror_core_sched_name(m->core_sched));
     for (guint i = 0; i < m->notes->len; i++) {
         g_string_append(j, i ? ", " : "");
         mirror_json_string(j, g_ptr_array_index(m->notes, i));

@@ -59,6 +59,7 @@ static int accel_get_core_sched(Object *obj, Error **errp)
 static void accel_set_core_sched(Object *obj, int value, Error **errp)
 {
     accel_pinning(obj)->core_sched = value;
+    accel_pinning(obj)->has_core_sched = true;
 }
 
 static void accel_get_vcpu_pin(Object *obj, Visitor *v, const char *name,

@@ -18,6 +18,7 @@ static const char usage[] =
     "Usage: vtopo-plan --vcpus N [--maxcpus N] [--memory SIZE]\n"
     "                  [--host-sysfs DIR] [--exclude LIST]\n"
     "                  [--smt auto|on|off] [--max-nodes N] [--prefer nodes|llc]\n"
+    "                  [--core-sched off|vm|core]\n"
     "                  [--arch x86_64|aarch64] [--accel NAME]\n"
     "                  [--format qemu|libvirt|json]\n"
     "Plan a VM of N vCPUs (and SIZE of memory, default 1G) on whole host\n"
@@ -34,6 +35,8 @@ typedef struct PlanArgs {
     VTopoMirrorSmt smt;
     unsigned int max_nodes;
     bool llc_first;
+    bool has_core_sched;
+    VTopoCoreSched core_sched;
     const char *arch;
     const char *accel;
     const char *format;
@@ -130,6 +133,17 @@ static void parse_args(int argc, char **argv, PlanArgs *a)
                 fail("--prefer: '%s' is not nodes or llc", val);
             }
             a->llc_first = g_str_equal(val, "llc");
+        } else if (g_str_equal(opt, "--core-sched")) {
+            if (g_str_equal(val, "off")) {
+                a->core_sched = VTOPO_CORE_SCHED_OFF;
+            } else if (g_str_equal(val, "vm")) {
+                a->core_sched = VTOPO_CORE_SCHED_VM;
+            } else if (g_str_equal(val, "core")) {
+                a->core_sched = VTOPO_CORE_SCHED_CORE;
+            } else {
+                fail("--core-sched: '%s' is not off, vm or core", val);
+            }
+            a->has_core_sched = true;
         } else if (g_str_equal(opt, "--arch")) {
             if (!g_str_equal(val, "x86_64") && !g_str_equal(val, "aarch64")) {
                 fail("--arch: '%s' is not x86_64 or aarch64", val);
@@ -211,6 +225,8 @@ int main(int argc, char **argv)
         .max_nodes = a.max_nodes,
         .llc_first = a.llc_first,
         .core_sched = vtopo_host_core_sched(host, a.host_sysfs != NULL, &why),
+        .has_core_sched_mode = a.has_core_sched,
+        .core_sched_mode = a.core_sched,
     };
     if (g_str_equal(a.arch, "aarch64")) {
         req.supported[VTOPO_LEVEL_CLUSTER] = true;

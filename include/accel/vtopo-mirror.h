@@ -48,6 +48,8 @@ typedef enum VTopoMirrorSmt {
  *     cluster on Arm virt hold a last-level cache narrower than a
  *     socket).
  * @core_sched: whether the host kernel has core scheduling.
+ * @has_core_sched_mode: the user chose @core_sched_mode, which the plan
+ *     keeps instead of its own advice.
  * @cache_fit: if set, makes a host cache geometry one the guest's CPUs
  *     can describe, or returns false with a reason (see
  *     MachineClass::vtopo_cache_fit).
@@ -63,6 +65,8 @@ typedef struct VTopoMirrorRequest {
     bool llc_first;
     bool supported[VTOPO_LEVEL__MAX];
     bool core_sched;
+    bool has_core_sched_mode;
+    VTopoCoreSched core_sched_mode;
     bool (*cache_fit)(VTopoCache *cache, char **reason);
 } VTopoMirrorRequest;
 

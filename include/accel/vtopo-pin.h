@@ -30,6 +30,8 @@
  * @vcore: virtual core of each possible vCPU.
  * @node_memory: per virtual NUMA node, the host nodes its memory is
  *     bound to; @node_policy its policy; @nr_nodes of them.
+ * @has_core_sched: whether core-sched was set (mirror-host plans it
+ *     otherwise).
  * @core_sched_active: whether core-scheduling cookies are applied.
  * @core_leader: per virtual core, a thread holding its cookie, or 0.
  * @findings: the problems found (VTopoFinding).
@@ -38,6 +40,7 @@ typedef struct AccelVcpuPinning {
     VcpuAffinity affinity;
     VcpuPinCheck check;
     VcpuCoreSched core_sched;
+    bool has_core_sched;
     VcpuPinList *pins;
     char *host_sysfs;
 

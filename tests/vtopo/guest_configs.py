@@ -222,6 +222,18 @@ CONFIGS.update({
                   for n in ("cache geometry (size, ways, line, sets) matches",
                             "the host's l1d: 32K, 8-way, one per 1 CPU")},
     },
+    # The Xeon Gold 6338 in SNC2, two cores left in each node: 8 vCPUs,
+    # a die per node with the node's half of the 48 MiB L3 (12 ways and
+    # the 20-way L2 lowered to what 0x80000006 lists), distance 11.
+    "mirror-intel-snc2": {
+        "accel": "tcg,thread=multi,mirror-host=on,pin-check=strict,"
+                 "mirror-exclude=2-15,,18-31,,34-47,,50-63,"
+                 "x-host-sysfs={fixtures}/intel-snc2",
+        "args": ["-M", "q35", "-cpu", INTEL, "-smp", "8"],
+        "expect": {"threads": 2, "nodes": [4, 4], "distance": 11,
+                   "caches": {"l1d": ("48K", 12, 2), "l2": ("1280K", 16, 2),
+                              "l3": ("24576K", 8, 4)}},
+    },
     "mirror-arm-no-smt": {
         "arch": "aarch64",
         "accel": "tcg,thread=multi,mirror-host=on,pin-check=strict,"

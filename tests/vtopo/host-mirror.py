@@ -122,6 +122,11 @@ CASES = [
     ("amd-nps4-smt", 16, "x86_64",
      {"levels": {"socket": 1, "die": 4, "core": 2, "thread": 2}, "nodes": 2,
       "distance": 12, "l3": (16 * 1024 * 1024, "die")}),
+    # Sub-NUMA Clustering: the package's L3 spans both nodes; a die per
+    # node, each with its node's half of the L3.
+    ("intel-snc2", 48, "x86_64",
+     {"levels": {"socket": 1, "die": 2, "core": 12, "thread": 2}, "nodes": 2,
+      "distance": 11, "l3": (24 * 1024 * 1024, "die")}),
     ("offline-memonly", 14, "x86_64",
      {"levels": {"socket": 1, "core": 7, "thread": 2}, "nodes": 1,
       "l3": (16 * 1024 * 1024, "socket")}),
@@ -323,6 +328,46 @@ def bad_input_checks():
         shutil.rmtree(tmp)
 
 
+def user_choice_checks():
+    """What the user sets beside mirror-host=on and the plan does not
+    conflict with stands: core-sched."""
+    base = "%s,mirror-host=on,x-host-sysfs=%s" % (ACCEL,
+                                                  fixture("intel-2s-smt"))
+    for mode in ("off", "core"):
+        topo, stderr, _ = start("mirror-core-sched",
+                                machine("x86_64") + ["-smp", "4", "-accel",
+                                                     base + ",core-sched=" +
+                                                     mode])
+        host = topo.get("host", {})
+        options = host.get("mirror", {}).get("options", [])
+        point("core-sched=%s with mirror-host=on on an SMT-vulnerable host "
+              "stays %s, and the options say so" % (mode, mode),
+              host.get("core-sched") == mode and options and
+              (("core-sched=" + mode) in options[-1]) == (mode != "off") and
+              not stderr, "%s %s %s" % (host.get("core-sched"), options,
+                                        stderr))
+
+
+def preconfig_checks():
+    """-preconfig cannot change the NUMA nodes mirror-host planned."""
+    argv = [vg.qemu_binary("x86_64"), "-preconfig", "-display", "none",
+            "-nodefaults", "-qmp", "stdio", "-smp", "4", "-m", "256M",
+            "-accel", "%s,mirror-host=on,x-host-sysfs=%s" %
+            (ACCEL, fixture("intel-2s-smt"))] + machine("x86_64")
+    commands = [{"execute": "qmp_capabilities"},
+                {"execute": "set-numa-node",
+                 "arguments": {"type": "node", "nodeid": 1}},
+                {"execute": "quit"}]
+    p = subprocess.run(argv, input="\n".join(json.dumps(c) for c in commands),
+                       capture_output=True, text=True, timeout=60)
+    replies = [json.loads(line) for line in p.stdout.splitlines()
+               if line.startswith("{")]
+    errors = [r["error"]["desc"] for r in replies if "error" in r]
+    point("-preconfig set-numa-node with mirror-host=on is refused",
+          errors == ["mirror-host: set-numa-node conflicts with the NUMA "
+                     "nodes it plans"], p.stdout + p.stderr)
+
+
 def real_checks():
     """This machine's /sys: the plan pins every vCPU thread."""
     vcpus = min(2, len(os.sched_getaffinity(0)))
@@ -372,6 +417,8 @@ def real_checks():
 def main():
     fixture_checks()
     bad_input_checks()
+    user_choice_checks()
+    preconfig_checks()
     real_checks()
     vg.print_tap(points)
     return 0

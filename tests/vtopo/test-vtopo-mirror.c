@@ -274,6 +274,89 @@ START_TEST(test_amd_16)
 }
 END_TEST
 
+/*
+ * The Xeon in Sub-NUMA Clustering 2: Linux shows one 48 MiB L3 for the
+ * package, over two nodes.  48 vCPUs need both nodes: a die per node,
+ * each with its node's half of the L3, so that no node cuts a virtual
+ * L3 and the guest's L3s add up to the host's.
+ */
+START_TEST(test_intel_snc2)
+{
+    g_auto(MirrorCase) c;
+    g_autoptr(VTopoMirror) m = NULL;
+
+    mirror_case_init(&c, "intel-snc2", 48, 4 * GiB);
+    m = assert_plan(&c);
+    assert_shape(m, 1, 2, 12, 2, VTOPO_LEVEL_DIE);
+    /* 12-way: 8 ways, as AMD's L3Assoc lists */
+    assert_cache(m, 3, "l3", 24 * MiB, 8, VTOPO_LEVEL_DIE);
+    ck_assert_uint_eq(m->nr_nodes, 2);
+    assert_node(m, 0, 0, 2 * GiB, 0, 24);
+    assert_node(m, 1, 1, 2 * GiB, 24, 24);
+    ck_assert_uint_eq(m->nodes[0].distance[1], 11);
+    ck_assert_str_eq(g_ptr_array_index(m->notes, 1),
+                     "the host's L3 cache spans NUMA nodes (Sub-NUMA "
+                     "Clustering): each virtual one is its node's share, 16 "
+                     "of its 32 cores: 24M of 48M");
+
+    /* In one node, the virtual socket has that node's share too. */
+    g_clear_pointer(&m, vtopo_mirror_free);
+    c.req.vcpus = c.req.max_vcpus = 16;
+    m = assert_plan(&c);
+    assert_shape(m, 1, 1, 8, 2, VTOPO_LEVEL_SOCKET);
+    assert_cache(m, 3, "l3", 24 * MiB, 8, VTOPO_LEVEL_SOCKET);
+}
+END_TEST
+
+/*
+ * A hybrid host, made from the Arm-like one by giving core 2 a 2 MiB L2:
+ * the guest has one L2 geometry, host CPU 0's, and the plan says so.
+ */
+START_TEST(test_hybrid_caches)
+{
+    g_auto(MirrorCase) c;
+    g_autoptr(VTopoMirror) m = NULL;
+    const VTopoHostCpu *cpu2;
+
+    mirror_case_init(&c, "no-smt", 4, 1 * GiB);
+    cpu2 = &c.host->cpus[2];
+    for (unsigned int i = 0; i < cpu2->nr_caches; i++) {
+        VTopoHostCache *hc = &g_array_index(c.host->caches, VTopoHostCache,
+                                            cpu2->caches[i]);
+
+        if (hc->level == 2) {
+            hc->size = 2 * MiB;
+        }
+    }
+    m = assert_plan(&c);
+    assert_cache(m, 2, "l2", 1 * MiB, 8, VTOPO_LEVEL_CORE);
+    ck_assert_str_eq(g_ptr_array_index(m->notes, 0),
+                     "host CPU 2 has caches other than host CPU 0's, which "
+                     "the guest describes for every vCPU");
+}
+END_TEST
+
+/* The user's core scheduling stands, even below the plan's advice. */
+START_TEST(test_core_sched_asked)
+{
+    g_auto(MirrorCase) c;
+    g_autoptr(VTopoMirror) m = NULL;
+
+    mirror_case_init(&c, "intel-2s-smt", 8, 2 * GiB);
+    c.req.has_core_sched_mode = true;
+    c.req.core_sched_mode = VTOPO_CORE_SCHED_OFF;
+    m = assert_plan(&c);
+    ck_assert_int_eq(m->core_sched, VTOPO_CORE_SCHED_OFF);
+    ck_assert_str_eq(g_ptr_array_index(m->notes, m->notes->len - 1),
+                     "the host CPUs leak between SMT siblings "
+                     "(vulnerabilities/l1tf): core-sched=off, as asked");
+    g_clear_pointer(&m, vtopo_mirror_free);
+    c.req.core_sched_mode = VTOPO_CORE_SCHED_CORE;
+    m = assert_plan(&c);
+    ck_assert_int_eq(m->core_sched, VTOPO_CORE_SCHED_CORE);
+}
+END_TEST
+
 /* 4 vCPUs fill one CCX: its L3 is the virtual socket's. */
 START_TEST(test_amd_4)
 {
@@ -507,7 +590,7 @@ START_TEST(test_every_plan_is_clean)
 {
     static const char *const hosts[] = {
         "intel-2s-smt", "amd-nps4-smt", "offline-memonly", "no-smt",
-        "this-machine", "amd-2s-256",
+        "this-machine", "amd-2s-256", "intel-snc2",
     };
     static const unsigned int sizes[] = { 1, 2, 3, 4, 6, 8, 12, 16, 24, 32,
                                           64, 128, 256 };
@@ -592,6 +675,9 @@ int main(void)
     tcase_add_test(plan, test_intel_32);
     tcase_add_test(plan, test_amd_16);
     tcase_add_test(plan, test_amd_4);
+    tcase_add_test(plan, test_intel_snc2);
+    tcase_add_test(plan, test_hybrid_caches);
+    tcase_add_test(plan, test_core_sched_asked);
     tcase_add_test(plan, test_amd_3);
     tcase_add_test(plan, test_no_smt_arm);
     tcase_add_test(plan, test_amd_256);
