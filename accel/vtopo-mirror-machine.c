@@ -31,40 +31,24 @@ static void accel_set_mirror_host(Object *obj, bool value, Error **errp)
     accel_mirror(obj)->enabled = value;
 }
 
-static char *accel_get_mirror_smt(Object *obj, Error **errp)
+static int accel_get_mirror_smt(Object *obj, Error **errp)
 {
-    return g_strdup(accel_mirror(obj)->smt);
+    return accel_mirror(obj)->smt;
 }
 
-static void accel_set_mirror_smt(Object *obj, const char *value, Error **errp)
+static void accel_set_mirror_smt(Object *obj, int value, Error **errp)
 {
-    AccelVcpuMirror *m = accel_mirror(obj);
-
-    if (!g_str_equal(value, "auto") && !g_str_equal(value, "on") &&
-        !g_str_equal(value, "off")) {
-        error_setg(errp, "mirror-smt: '%s' is not auto, on or off", value);
-        return;
-    }
-    g_free(m->smt);
-    m->smt = g_strdup(value);
+    accel_mirror(obj)->smt = value;
 }
 
-static char *accel_get_mirror_prefer(Object *obj, Error **errp)
+static int accel_get_mirror_prefer(Object *obj, Error **errp)
 {
-    return g_strdup(accel_mirror(obj)->prefer);
+    return accel_mirror(obj)->prefer;
 }
 
-static void accel_set_mirror_prefer(Object *obj, const char *value,
-                                    Error **errp)
+static void accel_set_mirror_prefer(Object *obj, int value, Error **errp)
 {
-    AccelVcpuMirror *m = accel_mirror(obj);
-
-    if (!g_str_equal(value, "nodes") && !g_str_equal(value, "llc")) {
-        error_setg(errp, "mirror-prefer: '%s' is not nodes or llc", value);
-        return;
-    }
-    g_free(m->prefer);
-    m->prefer = g_strdup(value);
+    accel_mirror(obj)->prefer = value;
 }
 
 static char *accel_get_mirror_exclude(Object *obj, Error **errp)
@@ -113,8 +97,10 @@ void accel_vcpu_mirror_class_init(ObjectClass *oc)
     object_class_property_set_description(oc, "mirror-host",
         "Give the VM the topology, caches and NUMA nodes of the host CPUs "
         "it is pinned to (vCPUs from -smp, memory from -m)");
-    object_class_property_add_str(oc, "mirror-smt", accel_get_mirror_smt,
-                                  accel_set_mirror_smt);
+    object_class_property_add_enum(oc, "mirror-smt", "VcpuMirrorSmt",
+                                   &VcpuMirrorSmt_lookup,
+                                   accel_get_mirror_smt,
+                                   accel_set_mirror_smt);
     object_class_property_set_description(oc, "mirror-smt",
         "With mirror-host: SMT threads as on the host (on), none (off), or "
         "when the vCPUs are whole host cores (auto)");
@@ -128,9 +114,10 @@ void accel_vcpu_mirror_class_init(ObjectClass *oc)
                                   accel_set_mirror_exclude);
     object_class_property_set_description(oc, "mirror-exclude",
         "With mirror-host: host CPUs to keep out of the VM (a CPU list)");
-    object_class_property_add_str(oc, "mirror-prefer",
-                                  accel_get_mirror_prefer,
-                                  accel_set_mirror_prefer);
+    object_class_property_add_enum(oc, "mirror-prefer", "VcpuMirrorPrefer",
+                                   &VcpuMirrorPrefer_lookup,
+                                   accel_get_mirror_prefer,
+                                   accel_set_mirror_prefer);
     object_class_property_set_description(oc, "mirror-prefer",
         "With mirror-host: the fewest host nodes first (nodes) or the "
         "fewest last-level caches first (llc)");
@@ -139,17 +126,13 @@ void accel_vcpu_mirror_class_init(ObjectClass *oc)
 void accel_vcpu_mirror_instance_init(AccelState *accel)
 {
     accel->mirror = g_new0(AccelVcpuMirror, 1);
-    accel->mirror->smt = g_strdup("auto");
-    accel->mirror->prefer = g_strdup("nodes");
 }
 
 void accel_vcpu_mirror_instance_finalize(AccelState *accel)
 {
     AccelVcpuMirror *m = accel->mirror;
 
-    g_free(m->smt);
     g_free(m->exclude);
-    g_free(m->prefer);
     if (m->options) {
         vtopo_mirror_options_free(m->options);
     }
@@ -171,14 +154,10 @@ bool accel_host_simulated(void)
     return accel && accel->pinning && accel->pinning->host_sysfs;
 }
 
-static VTopoMirrorSmt accel_mirror_smt(const AccelVcpuMirror *m)
-{
-    if (g_str_equal(m->smt, "on")) {
-        return VTOPO_MIRROR_SMT_ON;
-    }
-    return g_str_equal(m->smt, "off") ? VTOPO_MIRROR_SMT_OFF
-                                      : VTOPO_MIRROR_SMT_AUTO;
-}
+/* The planner's SMT choices are mirror-smt's values. */
+QEMU_BUILD_BUG_ON(VCPU_MIRROR_SMT_AUTO != (int)VTOPO_MIRROR_SMT_AUTO ||
+                  VCPU_MIRROR_SMT_ON != (int)VTOPO_MIRROR_SMT_ON ||
+                  VCPU_MIRROR_SMT_OFF != (int)VTOPO_MIRROR_SMT_OFF);
 
 const GArray *accel_vcpu_mirror_plan(MachineState *ms, Error **errp)
 {
@@ -233,9 +212,9 @@ const GArray *accel_vcpu_mirror_plan(MachineState *ms, Error **errp)
         .mem_size = ms->ram_size,
         .allowed = allowed,
         .exclude = exclude,
-        .smt = accel_mirror_smt(m),
+        .smt = (VTopoMirrorSmt)m->smt,
         .max_nodes = m->max_nodes,
-        .llc_first = g_str_equal(m->prefer, "llc"),
+        .llc_first = m->prefer == VCPU_MIRROR_PREFER_LLC,
         .core_sched = vtopo_host_core_sched(host, simulated, &why),
         .has_core_sched_mode = p->has_core_sched,
         .core_sched_mode = (VTopoCoreSched)p->core_sched,

@@ -153,15 +153,16 @@ static void hmp_topology_host(Monitor *mon, TopologyHost *host)
     }
     hmp_topology_findings(mon, host->findings);
     if (host->mirror) {
-        strList *o;
+        TopologyMirrorOptionList *o;
+        strList *n;
 
         monitor_printf(mon, "mirror-host: the same as");
         for (o = host->mirror->options; o; o = o->next) {
-            monitor_printf(mon, " %s", o->value);
+            monitor_printf(mon, " -%s %s", o->value->option, o->value->value);
         }
         monitor_printf(mon, "\n");
-        for (o = host->mirror->notes; o; o = o->next) {
-            monitor_printf(mon, "  note: %s\n", o->value);
+        for (n = host->mirror->notes; n; n = n->next) {
+            monitor_printf(mon, "  note: %s\n", n->value);
         }
     }
 }

@@ -253,7 +253,8 @@ static TopologyHostNodeList *topology_host_nodes(const AccelVcpuPinning *p,
 static TopologyMirror *topology_mirror(const AccelVcpuMirror *m)
 {
     TopologyMirror *mirror;
-    strList **options, **notes;
+    TopologyMirrorOptionList **options;
+    strList **notes;
 
     if (!m->options) {
         return NULL;
@@ -265,8 +266,11 @@ static TopologyMirror *topology_mirror(const AccelVcpuMirror *m)
         const VTopoMirrorOption *o = &g_array_index(m->options,
                                                     VTopoMirrorOption, i);
 
-        QAPI_LIST_APPEND(options, g_strdup_printf("-%s", o->option));
-        QAPI_LIST_APPEND(options, g_strdup(o->value));
+        TopologyMirrorOption *option = g_new(TopologyMirrorOption, 1);
+
+        option->option = g_strdup(o->option);
+        option->value = g_strdup(o->value);
+        QAPI_LIST_APPEND(options, option);
     }
     for (guint i = 0; i < m->notes->len; i++) {
         QAPI_LIST_APPEND(notes, g_strdup(g_ptr_array_index(m->notes, i)));

@@ -17,6 +17,7 @@
 #ifndef ACCEL_VTOPO_MIRROR_MACHINE_H
 #define ACCEL_VTOPO_MIRROR_MACHINE_H
 
+#include "qapi/qapi-types-machine.h"
 #include "accel/vtopo-mirror.h"
 
 /*
@@ -29,10 +30,10 @@
  */
 typedef struct AccelVcpuMirror {
     bool enabled;
-    char *smt;
+    VcpuMirrorSmt smt;
     uint32_t max_nodes;
     char *exclude;
-    char *prefer;
+    VcpuMirrorPrefer prefer;
     GArray *options;
     GPtrArray *notes;
 } AccelVcpuMirror;

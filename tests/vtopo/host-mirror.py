@@ -193,6 +193,8 @@ def fixture_checks():
                (ACCEL, fixture(host))]
         mirrored, stderr, _ = start("mirror-host", machine(arch) + one, arch)
         reported = mirrored.get("host", {}).get("mirror", {})
+        reported_argv = [a for o in reported.get("options", [])
+                         for a in ("-" + o["option"], o["value"])]
         printed = [a.replace(ACCEL + ",", "", 1)
                    .replace(",x-host-sysfs=" + fixture(host), "")
                    for a in out.splitlines()]
@@ -202,10 +204,10 @@ def fixture_checks():
               "mirror-host %s\nexplicit %s" % (machine_view(mirrored),
                                                machine_view(explicit)))
         point(name + ": query-topology reports the options it applied",
-              reported.get("options") == printed and not stderr and
+              reported_argv == printed and not stderr and
               not all_findings(mirrored),
               "reported %s\nprinted %s\nstderr %s" %
-              (reported.get("options"), printed, stderr))
+              (reported_argv, printed, stderr))
         point(name + ": info topology prints them",
               ("mirror-host: the same as " + " ".join(printed) + "\n")
               in mirrored.get("_hmp", ""), mirrored.get("_hmp", ""))
@@ -292,7 +294,7 @@ def bad_input_checks():
             ("mirror-smt=maybe",
              ["-smp", "2", "-accel", mirror + fixture("no-smt") +
               ",mirror-smt=maybe"],
-             "mirror-smt: 'maybe' is not auto, on or off", None),
+             "Parameter 'mirror-smt' does not accept value 'maybe'", None),
             ("-mem-path with planned memory backends",
              ["-smp", "8", "-mem-path", "/tmp", "-accel",
               mirror + fixture("intel-2s-smt")],
@@ -343,7 +345,9 @@ def user_choice_checks():
         point("core-sched=%s with mirror-host=on on an SMT-vulnerable host "
               "stays %s, and the options say so" % (mode, mode),
               host.get("core-sched") == mode and options and
-              (("core-sched=" + mode) in options[-1]) == (mode != "off") and
+              options[-1]["option"] == "accel" and
+              (("core-sched=" + mode) in options[-1]["value"]) ==
+              (mode != "off") and
               not stderr, "%s %s %s" % (host.get("core-sched"), options,
                                         stderr))
 
