@@ -372,6 +372,20 @@ def preconfig_checks():
                      "nodes it plans"], p.stdout + p.stderr)
 
 
+def fallback_checks():
+    """An accelerator that does not start takes its mirror-host=on with
+    it: the one QEMU falls back to says so."""
+    topo, stderr, _ = start("mirror-fallback", machine("x86_64") + [
+        "-smp", "2", "-accel", "xen,mirror-host=on", "-accel", ACCEL])
+    warning = ("warning: mirror-host: not given to the accelerator that "
+               "started (%s): the VM does not mirror the host" %
+               ACCEL.split(",")[0])
+    point("mirror-host=on on an accelerator QEMU falls back from: a warning "
+          "naming the one that started, and no plan",
+          topo and "mirror" not in topo.get("host", {}) and
+          any(line.endswith(warning) for line in stderr), str(stderr))
+
+
 def real_checks():
     """This machine's /sys: the plan pins every vCPU thread."""
     vcpus = min(2, len(os.sched_getaffinity(0)))
@@ -423,6 +437,7 @@ def main():
     bad_input_checks()
     user_choice_checks()
     preconfig_checks()
+    fallback_checks()
     real_checks()
     vg.print_tap(points)
     return 0
