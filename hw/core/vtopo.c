@@ -217,12 +217,42 @@ static bool *vtopo_domains_across_nodes(const VTopo *topo, VTopoLevel level)
  * Each domain of @level whose CPUs are in several nodes: rule @rule,
  * saying that @what (a domain of @level) must not be split.
  */
+/*
+ * What to change so that nodes hold whole domains of @level, in QEMU's
+ * options and in libvirt's domain XML, which most users write instead.
+ */
+static char *vtopo_whole_domains_advice(VTopoLevel level)
+{
+    const char *name = vtopo_level_name(level);
+
+    switch (level) {
+    case VTOPO_LEVEL_CORE:
+        return g_strdup("give each node whole cores (-numa node,cpus=, "
+                        "libvirt <cell cpus=...>)");
+    case VTOPO_LEVEL_SOCKET:
+    case VTOPO_LEVEL_DIE:
+    case VTOPO_LEVEL_CLUSTER:
+        return g_strdup_printf("give each node whole %ss: more of them "
+                               "(-smp %ss=, libvirt <topology %ss=...>) or "
+                               "node CPUs that hold whole ones (-numa "
+                               "node,cpus=, libvirt <cell cpus=...>)",
+                               name, name, name);
+    default:
+        return g_strdup_printf("give each node whole %ss: more of them "
+                               "(-smp %ss=) or node CPUs that hold whole ones "
+                               "(-numa node,cpus=, libvirt <cell cpus=...>)",
+                               name, name);
+    }
+}
+
 static void vtopo_check_domains_in_one_node(const VTopo *topo,
                                             VTopoLevel level,
                                             const char *rule,
                                             const char *what,
                                             GArray *findings)
 {
+    g_autofree char *advice = vtopo_whole_domains_advice(level);
+
     g_autofree bool *split = vtopo_domains_across_nodes(topo, level);
 
     for (unsigned int d = 0; d < vtopo_nr_domains(topo, level); d++) {
@@ -236,8 +266,8 @@ static void vtopo_check_domains_in_one_node(const VTopo *topo,
         node = vtopo_describe_domain(topo, level, d, cpus, nodes);
         vtopo_add_finding(findings, rule, VTOPO_SEVERITY_ERROR,
                           "-numa node,nodeid=%d: splits %s (CPUs %s) "
-                          "across nodes %s", node, what, cpus->str,
-                          nodes->str);
+                          "across nodes %s; %s", node, what, cpus->str,
+                          nodes->str, advice);
     }
 }
 

@@ -12,6 +12,10 @@ import sys
 
 import vtopo_guest as vg
 
+# What a node that splits a core is told to change.
+CORE_ADVICE = ("; give each node whole cores (-numa node,cpus=, libvirt "
+               "<cell cpus=...>)")
+
 points = []
 
 
@@ -138,12 +142,15 @@ def main():
     bad_numa = [
         ("threads of a core in two nodes", "numa-core-split",
          ["-smp", "4,sockets=1,cores=2,threads=2"] + nodes("0", "1-3"),
-         "-numa node,nodeid=1: splits the threads of a core (CPUs 0-1) across nodes 0, 1"),
+         "-numa node,nodeid=1: splits the threads of a core (CPUs 0-1) across nodes 0, 1"
+         + CORE_ADVICE),
         ("nodes that cut the L3", "numa-llc-split",
          ["-cpu", "Skylake-Server", "-smp", "8,sockets=2,cores=4"] +
          nodes("0-1", "2-3", "4-5", "6-7"),
          "-numa node,nodeid=1: splits the last-level cache shared per die (CPUs 0-3) "
-         "across nodes 0, 1"),
+         "across nodes 0, 1; give each node whole dies: more of them (-smp dies=, "
+         "libvirt <topology dies=...>) or node CPUs that hold whole ones (-numa "
+         "node,cpus=, libvirt <cell cpus=...>)"),
         ("a node with a socket and a half", "numa-socket-partial",
          ["-cpu", "qemu64,l3-cache=off", "-smp", "8,sockets=2,cores=4"] + nodes("0-5", "6-7"),
          "-numa node,nodeid=0: holds CPUs of 2 sockets but only part of socket 1 "
@@ -225,7 +232,8 @@ def main():
     # warns and query-topology reports the model with its clusters.
     args = ["-cpu", "cortex-a57",
             "-smp", "4,sockets=1,clusters=1,cores=2,threads=2"] + nodes("0", "1-3")
-    want = "-numa node,nodeid=1: splits the threads of a core (CPUs 0-1) across nodes 0, 1"
+    want = ("-numa node,nodeid=1: splits the threads of a core (CPUs 0-1) across nodes 0, 1"
+            + CORE_ADVICE)
     p = subprocess.run([vg.qemu_binary("aarch64"), "-S", "-display", "none", "-nodefaults",
                         "-M", "virt"] + args, capture_output=True, text=True, timeout=60)
     # (QEMU's own warnings about nodes that cut a cluster come first.)

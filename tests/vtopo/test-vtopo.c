@@ -204,14 +204,21 @@ START_TEST(test_validate_numa)
           { 0, 1, 0, 0 }, VTOPO_LEVEL__MAX,
           { "numa-core-split" },
           { "-numa node,nodeid=1: splits the threads of a core (CPUs 0-1) "
-            "across nodes 0, 1" } },
+            "across nodes 0, 1; give each node whole cores (-numa "
+            "node,cpus=, libvirt <cell cpus=...>)" } },
         { "sub-NUMA clusters cut the socket's L3", 2, 1, 4, 1, 4,
           { 0, 0, 1, 1, 2, 2, 3, 3 }, VTOPO_LEVEL_SOCKET,
           { "numa-llc-split", "numa-llc-split" },
           { "-numa node,nodeid=1: splits the last-level cache shared per "
-            "socket (CPUs 0-3) across nodes 0, 1",
+            "socket (CPUs 0-3) across nodes 0, 1; give each node whole "
+            "sockets: more of them (-smp sockets=, libvirt <topology "
+            "sockets=...>) or node CPUs that hold whole ones (-numa "
+            "node,cpus=, libvirt <cell cpus=...>)",
             "-numa node,nodeid=3: splits the last-level cache shared per "
-            "socket (CPUs 4-7) across nodes 2, 3" } },
+            "socket (CPUs 4-7) across nodes 2, 3; give each node whole "
+            "sockets: more of them (-smp sockets=, libvirt <topology "
+            "sockets=...>) or node CPUs that hold whole ones (-numa "
+            "node,cpus=, libvirt <cell cpus=...>)" } },
         { "sub-NUMA clusters, an L3 per die", 2, 2, 2, 1, 4,
           { 0, 0, 1, 1, 2, 2, 3, 3 }, VTOPO_LEVEL_DIE },
         { "sub-NUMA clusters, L3 unknown", 2, 1, 4, 1, 4,
