@@ -181,6 +181,27 @@ static uint32_t vtopo_pptt_build_cache(VTopoPptt *p, int c)
 }
 
 /*
+ * Whether cache @c is in the middle of a chain of caches private to one
+ * node: an inner one chains to it and it chains to an outer one.  Linux
+ * (acpi_find_cache_level()) counts levels along the chain of every
+ * private resource from 1, so listing it as well would give the outer
+ * cache a second level ("Found duplicate cache level/type").
+ */
+static bool vtopo_pptt_cache_in_chain(const VTopoPptt *p, int c)
+{
+    bool inner = false, outer = false;
+
+    for (int o = 0; o < VTOPO_PPTT_CACHES; o++) {
+        if (!p->cache[o] || p->cache_level[o] != p->cache_level[c]) {
+            continue;
+        }
+        inner |= vtopo_pptt_caches[o].level < vtopo_pptt_caches[c].level;
+        outer |= vtopo_pptt_caches[o].level > vtopo_pptt_caches[c].level;
+    }
+    return inner && outer;
+}
+
+/*
  * 5.2.30.1: the node of @level for @cpu, possible CPU @uid, after the
  * caches it holds.
  */
@@ -196,7 +217,11 @@ static void vtopo_pptt_build_node(VTopoPptt *p, uint32_t uid,
 
     for (int c = 0; c < VTOPO_PPTT_CACHES; c++) {
         if (p->cache[c] && p->cache_level[c] == level) {
-            resources[nr_resources++] = vtopo_pptt_build_cache(p, c);
+            uint32_t offset = vtopo_pptt_build_cache(p, c);
+
+            if (!vtopo_pptt_cache_in_chain(p, c)) {
+                resources[nr_resources++] = offset;
+            }
         }
     }
 

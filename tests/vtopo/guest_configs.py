@@ -182,7 +182,15 @@ CONFIGS.update({
                           numa_nodes(["0-1", "2-3", "4-5", "6-7"], "128M",
                                      pairs_of_4(15, 25))},
 })
+# L2 and L3 both private to each core: chained in the PPTT and the DT.
+CONFIGS["arm-l3-per-core"] = {
+    "arch": "aarch64",
+    "args": ["-M", "virt,smp-cache.0.cache=l3,smp-cache.0.topology=core,"
+             "smp-cache.0.size=8M,smp-cache.0.ways=16,smp-cache.0.line-size=64",
+             "-cpu", "max", "-smp", "4,sockets=1,cores=4,threads=1"],
+}
 for _name in ("arm-default", "arm-clusters-l2", "arm-sockets-l3", "arm-cache-geometry",
+              "arm-l3-per-core",
               "arm-numa2", "arm-numa4"):
     CONFIGS[_name + "-dt"] = {"arch": "aarch64", "boot": "dt",
                               "args": CONFIGS[_name]["args"]}

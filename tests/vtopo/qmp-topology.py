@@ -389,6 +389,31 @@ def main():
               p.returncode == 1 and len(err) == 1 and want in err[0],
               "rc=%d stderr=%r" % (p.returncode, p.stderr))
 
+    # Linux takes the L3 of AMD families 0Fh-16h (qemu64 is 0Fh) per
+    # node, here the socket: an L3 per core is refused on 10.1, and
+    # older machine types keep starting with a warning.
+    amd_l3 = ("smp-cache l3: an AMD processor of family 0Fh has an L3 per node "
+              "(socket) for Linux, not per core")
+    for machine, ok in (("q35", False), ("pc-q35-10.0", True)):
+        argv = [vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
+                "-smp", "4", "-M",
+                machine + ",smp-cache.0.cache=l3,smp-cache.0.topology=core",
+                "-qmp", "stdio"]
+        p = subprocess.run(argv, input='{"execute": "qmp_capabilities"}\n'
+                           '{"execute": "quit"}\n', capture_output=True,
+                           text=True, timeout=60)
+        err = [l for l in p.stderr.splitlines() if "TCG doesn't support" not in l]
+        if ok:
+            point("pc-q35-10.0: an AMD family 0Fh L3 per core starts with a warning",
+                  p.returncode == 0 and any(l.endswith("warning: " + amd_l3)
+                                            for l in err), "rc=%d %r" % (p.returncode, err))
+        else:
+            point("q35: an AMD family 0Fh L3 per core is a one-line error, exit code 1",
+                  p.returncode == 1 and len(err) == 1 and
+                  err[0].endswith(amd_l3 + "; use a model of family 17h or later, "
+                                  "such as EPYC, or share it per socket"),
+                  "rc=%d %r" % (p.returncode, err))
+
     vg.print_tap(points)
     return 0
 

@@ -28,6 +28,8 @@ BAD_DMESG = (
     "firmware bug", "fw bug", "bug:", "warning:", "borken",
     "not on the same node", "sibling", "mismatch", "hyperthreading is not",
     "topology", "unexpected",
+    # drivers/acpi/pptt.c: a cache level the PPTT describes twice
+    "found duplicate cache",
 )
 # ... unless they are one of these harmless lines.
 HARMLESS_DMESG = (
