@@ -239,78 +239,96 @@ static void vtopo_host_node_clear(gpointer data)
     g_array_unref(node->distance);
 }
 
+/*
+ * One cache/indexN directory @dir of @cpu into @cache, its sysfs type
+ * name in @type.  Returns 1, 0 when there is no such index, -1 with
+ * @error when the directory is broken.
+ */
+static int vtopo_host_read_cache(const VTopoHost *host, const char *root,
+                                 const char *dir, unsigned int cpu,
+                                 VTopoHostCache *cache, char **type,
+                                 char **error)
+{
+    g_autofree char *p_level = g_build_filename(dir, "level", NULL);
+    g_autofree char *p_type = g_build_filename(dir, "type", NULL);
+    g_autofree char *p_size = g_build_filename(dir, "size", NULL);
+    g_autofree char *p_ways = g_build_filename(dir, "ways_of_associativity",
+                                               NULL);
+    g_autofree char *p_line = g_build_filename(dir, "coherency_line_size",
+                                               NULL);
+    g_autofree char *p_sets = g_build_filename(dir, "number_of_sets", NULL);
+    g_autofree char *p_shared = g_build_filename(dir, "shared_cpu_list",
+                                                 NULL);
+    g_autofree char *size = NULL;
+    gint64 level, ways, line, sets;
+
+    if (!vtopo_host_number(root, p_level, true, &level, error)) {
+        return -1;
+    }
+    if (level < 0) {
+        return 0;
+    }
+    *type = vtopo_host_file(root, p_type, false, error);
+    size = *type ? vtopo_host_file(root, p_size, false, error) : NULL;
+    if (!size ||
+        !vtopo_host_number(root, p_ways, false, &ways, error) ||
+        !vtopo_host_number(root, p_line, false, &line, error) ||
+        !vtopo_host_number(root, p_sets, true, &sets, error)) {
+        return -1;
+    }
+    *cache = (VTopoHostCache) {
+        .level = level, .ways = ways, .line_size = line,
+    };
+    if (!vtopo_host_cache_type(*type, &cache->type)) {
+        *error = vtopo_host_path_error(root, p_type,
+                                       "unknown cache type '%s'", *type);
+        return -1;
+    }
+    if (!vtopo_host_cache_size(size, &cache->size)) {
+        *error = vtopo_host_path_error(root, p_size,
+                                       "'%s' is not a cache size", size);
+        return -1;
+    }
+    if (cache->level == 0 || cache->ways == 0 || cache->line_size == 0) {
+        *error = vtopo_host_path_error(root, dir, "%s", "a cache with level, "
+                                       "ways or line size 0");
+        return -1;
+    }
+    cache->sets = sets >= 0 ? (uint64_t)sets
+                  : cache->size / ((uint64_t)cache->ways * cache->line_size);
+    cache->cpus = vtopo_host_cpulist(root, p_shared, host->nr_cpus, false,
+                                     error);
+    if (!cache->cpus) {
+        return -1;
+    }
+    if (!vtopo_cpus_contain(cache->cpus, cpu)) {
+        *error = vtopo_host_path_error(root, p_shared, "%s",
+                                       "does not list its own CPU");
+        g_array_unref(cache->cpus);
+        return -1;
+    }
+    return 1;
+}
+
 /* Read cpuN/cache/index*: add the instances not seen yet. */
 static bool vtopo_host_read_caches(VTopoHost *host, const char *root,
                                    unsigned int cpu, GHashTable *instances,
                                    char **error)
 {
+    VTopoHostCpu *c = &host->cpus[cpu];
     unsigned int best_level = 0;
 
     for (unsigned int index = 0;; index++) {
         g_autofree char *dir = g_strdup_printf("devices/system/cpu/cpu%u/"
                                                "cache/index%u", cpu, index);
-        g_autofree char *p_level = g_build_filename(dir, "level", NULL);
-        g_autofree char *p_type = g_build_filename(dir, "type", NULL);
-        g_autofree char *p_size = g_build_filename(dir, "size", NULL);
-        g_autofree char *p_ways = g_build_filename(dir, "ways_of_associativity",
-                                                   NULL);
-        g_autofree char *p_line = g_build_filename(dir, "coherency_line_size",
-                                                   NULL);
-        g_autofree char *p_sets = g_build_filename(dir, "number_of_sets",
-                                                   NULL);
-        g_autofree char *p_shared = g_build_filename(dir, "shared_cpu_list",
-                                                     NULL);
-        g_autofree char *type = NULL, *size = NULL;
-        g_autofree char *prefix = NULL, *key = NULL;
-        gint64 level, ways, line, sets;
-        VTopoHostCache cache = { 0 };
+        g_autofree char *type = NULL, *prefix = NULL, *key = NULL;
+        VTopoHostCache cache;
         gpointer found;
-
-        if (!vtopo_host_number(root, p_level, true, &level, error)) {
-            return false;
-        }
-        if (level < 0) {
-            break;
-        }
-        type = vtopo_host_file(root, p_type, false, error);
-        size = type ? vtopo_host_file(root, p_size, false, error) : NULL;
-        if (!size ||
-            !vtopo_host_number(root, p_ways, false, &ways, error) ||
-            !vtopo_host_number(root, p_line, false, &line, error) ||
-            !vtopo_host_number(root, p_sets, true, &sets, error)) {
-            return false;
-        }
-        cache.level = level;
-        cache.ways = ways;
-        cache.line_size = line;
-        if (!vtopo_host_cache_type(type, &cache.type)) {
-            *error = vtopo_host_path_error(root, p_type,
-                                           "unknown cache type '%s'", type);
-            return false;
-        }
-        if (!vtopo_host_cache_size(size, &cache.size)) {
-            *error = vtopo_host_path_error(root, p_size,
-                                           "'%s' is not a cache size", size);
-            return false;
-        }
-        if (cache.level == 0 || cache.ways == 0 || cache.line_size == 0) {
-            *error = vtopo_host_path_error(root, dir, "%s",
-                                           "a cache with level, ways or "
-                                           "line size 0");
-            return false;
-        }
-        cache.sets = sets >= 0 ? (uint64_t)sets
-                     : cache.size / ((uint64_t)cache.ways * cache.line_size);
-        cache.cpus = vtopo_host_cpulist(root, p_shared, host->nr_cpus, false,
+        int ret = vtopo_host_read_cache(host, root, dir, cpu, &cache, &type,
                                         error);
-        if (!cache.cpus) {
-            return false;
-        }
-        if (!vtopo_cpus_contain(cache.cpus, cpu)) {
-            *error = vtopo_host_path_error(root, p_shared, "%s",
-                                           "does not list its own CPU");
-            g_array_unref(cache.cpus);
-            return false;
+
+        if (ret <= 0) {
+            return ret == 0;
         }
         prefix = g_strdup_printf("L%u %s ", cache.level, type);
         key = vtopo_cpus_key(prefix, cache.cpus);
@@ -321,20 +339,18 @@ static bool vtopo_host_read_caches(VTopoHost *host, const char *root,
             g_array_append_val(host->caches, cache);
             g_hash_table_insert(instances, g_steal_pointer(&key), found);
         }
-        if (host->cpus[cpu].nr_caches == VTOPO_HOST_MAX_CPU_CACHES) {
+        if (c->nr_caches == VTOPO_HOST_MAX_CPU_CACHES) {
             *error = vtopo_host_path_error(root, dir, "%s",
                                            "more caches than a CPU has");
             return false;
         }
-        host->cpus[cpu].caches[host->cpus[cpu].nr_caches++] =
-            GPOINTER_TO_UINT(found);
+        c->caches[c->nr_caches++] = GPOINTER_TO_UINT(found);
         if (cache.type != VTOPO_CACHE_INSTRUCTION &&
             cache.level > best_level) {
             best_level = cache.level;
-            host->cpus[cpu].llc = GPOINTER_TO_UINT(found);
+            c->llc = GPOINTER_TO_UINT(found);
         }
     }
-    return true;
 }
 
 static bool vtopo_host_read_cpu(VTopoHost *host, const char *root,
@@ -387,6 +403,123 @@ static bool vtopo_host_read_cpu(VTopoHost *host, const char *root,
     return vtopo_host_read_caches(host, root, cpu, caches, error);
 }
 
+/* A kernel without NUMA: one node with every online CPU. */
+static void vtopo_host_one_node(VTopoHost *host, const GArray *online)
+{
+    VTopoHostNode node = {
+        .cpus = g_array_copy((GArray *)online),
+        .distance = g_array_new(false, false, sizeof(unsigned int)),
+    };
+    unsigned int local = 10;
+
+    g_array_append_val(node.distance, local);
+    g_array_append_val(host->nodes, node);
+    for (guint i = 0; i < online->len; i++) {
+        host->cpus[g_array_index(online, unsigned int, i)].node = 0;
+    }
+}
+
+/* nodeN/distance: one distance (1-255) per online node. */
+static bool vtopo_host_read_distances(VTopoHostNode *node, const char *root,
+                                      const char *path, unsigned int nr_nodes,
+                                      char **error)
+{
+    g_autofree char *text = vtopo_host_file(root, path, false, error);
+    g_auto(GStrv) row = NULL;
+
+    if (!text) {
+        return false;
+    }
+    row = g_strsplit(text, " ", -1);
+    for (char **d = row; *d; d++) {
+        guint64 value;
+        unsigned int distance;
+
+        if (!g_ascii_string_to_unsigned(*d, 10, 1, 255, &value, NULL)) {
+            *error = vtopo_host_path_error(root, path,
+                                           "'%s' is not a distance", *d);
+            return false;
+        }
+        distance = value;
+        g_array_append_val(node->distance, distance);
+    }
+    if (node->distance->len != nr_nodes) {
+        *error = vtopo_host_path_error(root, path, "%s",
+                                       "not one distance per node");
+        return false;
+    }
+    return true;
+}
+
+/* nodeN/meminfo's MemTotal, if the file is there. */
+static bool vtopo_host_read_node_memory(VTopoHostNode *node, const char *root,
+                                        const char *path, char **error)
+{
+    g_autofree char *meminfo = vtopo_host_file(root, path, true, error);
+    g_auto(GStrv) words = NULL;
+    char *total, **w;
+    guint64 kib;
+
+    if (*error) {
+        return false;
+    }
+    total = meminfo ? strstr(meminfo, "MemTotal:") : NULL;
+    if (!total) {
+        return true;
+    }
+    words = g_strsplit_set(total + strlen("MemTotal:"), "\n ", -1);
+    w = words;
+    while (*w && !**w) {
+        w++;
+    }
+    if (!*w || !g_ascii_string_to_unsigned(*w, 10, 0, UINT64_MAX >> 10, &kib,
+                                           NULL)) {
+        *error = vtopo_host_path_error(root, path, "%s",
+                                       "MemTotal is not a number");
+        return false;
+    }
+    node->mem_size = kib << 10;
+    return true;
+}
+
+/* Online node @id of @nr_nodes: its CPUs, distances and memory. */
+static bool vtopo_host_read_node(VTopoHost *host, const char *root,
+                                 unsigned int id, unsigned int nr_nodes,
+                                 char **error)
+{
+    g_autofree char *p_cpus = g_strdup_printf("devices/system/node/node%u/"
+                                              "cpulist", id);
+    g_autofree char *p_dist = g_strdup_printf("devices/system/node/node%u/"
+                                              "distance", id);
+    g_autofree char *p_mem = g_strdup_printf("devices/system/node/node%u/"
+                                             "meminfo", id);
+    VTopoHostNode fresh = { .id = id };
+    VTopoHostNode *node;
+
+    fresh.cpus = vtopo_host_cpulist(root, p_cpus, host->nr_cpus, true, error);
+    if (!fresh.cpus) {
+        return false;
+    }
+    fresh.distance = g_array_new(false, false, sizeof(unsigned int));
+    /* The host owns the node from here, whatever fails below */
+    g_array_append_val(host->nodes, fresh);
+    node = &g_array_index(host->nodes, VTopoHostNode, host->nodes->len - 1);
+    for (guint j = 0; j < node->cpus->len; j++) {
+        unsigned int cpu = g_array_index(node->cpus, unsigned int, j);
+
+        if (!host->cpus[cpu].online || host->cpus[cpu].node >= 0) {
+            g_autofree char *which = g_strdup_printf("%u", cpu);
+
+            *error = vtopo_host_path_error(root, p_cpus, "CPU %s is offline "
+                                           "or in another node", which);
+            return false;
+        }
+        host->cpus[cpu].node = id;
+    }
+    return vtopo_host_read_distances(node, root, p_dist, nr_nodes, error) &&
+           vtopo_host_read_node_memory(node, root, p_mem, error);
+}
+
 static bool vtopo_host_read_nodes(VTopoHost *host, const char *root,
                                   const GArray *online, char **error)
 {
@@ -395,21 +528,10 @@ static bool vtopo_host_read_nodes(VTopoHost *host, const char *root,
 
     text = vtopo_host_file(root, "devices/system/node/online", true, error);
     if (!text) {
-        /* A kernel without NUMA: one node with every CPU. */
-        VTopoHostNode node = {
-            .cpus = g_array_copy((GArray *)online),
-            .distance = g_array_new(false, false, sizeof(unsigned int)),
-        };
-        unsigned int local = 10;
-
         if (*error) {
             return false;
         }
-        g_array_append_val(node.distance, local);
-        g_array_append_val(host->nodes, node);
-        for (guint i = 0; i < online->len; i++) {
-            host->cpus[g_array_index(online, unsigned int, i)].node = 0;
-        }
+        vtopo_host_one_node(host, online);
         return true;
     }
     ids = vtopo_host_cpulist(root, "devices/system/node/online",
@@ -418,83 +540,10 @@ static bool vtopo_host_read_nodes(VTopoHost *host, const char *root,
         return false;
     }
     for (guint i = 0; i < ids->len; i++) {
-        unsigned int id = g_array_index(ids, unsigned int, i);
-        g_autofree char *p_cpus = g_strdup_printf("devices/system/node/node%u/"
-                                                  "cpulist", id);
-        g_autofree char *p_dist = g_strdup_printf("devices/system/node/node%u/"
-                                                  "distance", id);
-        g_autofree char *p_mem = g_strdup_printf("devices/system/node/node%u/"
-                                                 "meminfo", id);
-        g_autofree char *dist = NULL, *meminfo = NULL;
-        g_auto(GStrv) row = NULL;
-        VTopoHostNode node = { .id = id };
-        char *total;
-
-        node.cpus = vtopo_host_cpulist(root, p_cpus, host->nr_cpus, true,
-                                       error);
-        if (!node.cpus) {
+        if (!vtopo_host_read_node(host, root,
+                                  g_array_index(ids, unsigned int, i),
+                                  ids->len, error)) {
             return false;
-        }
-        node.distance = g_array_new(false, false, sizeof(unsigned int));
-        g_array_append_val(host->nodes, node);
-        for (guint j = 0; j < node.cpus->len; j++) {
-            unsigned int cpu = g_array_index(node.cpus, unsigned int, j);
-
-            if (!host->cpus[cpu].online || host->cpus[cpu].node >= 0) {
-                g_autofree char *which = g_strdup_printf("%u", cpu);
-
-                *error = vtopo_host_path_error(root, p_cpus,
-                                               "CPU %s is offline or in "
-                                               "another node", which);
-                return false;
-            }
-            host->cpus[cpu].node = id;
-        }
-        dist = vtopo_host_file(root, p_dist, false, error);
-        if (!dist) {
-            return false;
-        }
-        row = g_strsplit(dist, " ", -1);
-        for (char **d = row; *d; d++) {
-            guint64 value;
-            unsigned int distance;
-
-            if (!g_ascii_string_to_unsigned(*d, 10, 1, 255, &value, NULL)) {
-                *error = vtopo_host_path_error(root, p_dist,
-                                               "'%s' is not a distance", *d);
-                return false;
-            }
-            distance = value;
-            g_array_append_val(node.distance, distance);
-        }
-        if (node.distance->len != ids->len) {
-            *error = vtopo_host_path_error(root, p_dist, "%s",
-                                           "not one distance per node");
-            return false;
-        }
-        meminfo = vtopo_host_file(root, p_mem, true, error);
-        if (*error) {
-            return false;
-        }
-        total = meminfo ? strstr(meminfo, "MemTotal:") : NULL;
-        if (total) {
-            guint64 kib;
-            g_auto(GStrv) words = g_strsplit_set(total + strlen("MemTotal:"),
-                                                 "\n ", -1);
-            char **w = words;
-
-            while (*w && !**w) {
-                w++;
-            }
-            if (!*w || !g_ascii_string_to_unsigned(*w, 10, 0,
-                                                   UINT64_MAX >> 10, &kib,
-                                                   NULL)) {
-                *error = vtopo_host_path_error(root, p_mem, "%s",
-                                               "MemTotal is not a number");
-                return false;
-            }
-            g_array_index(host->nodes, VTopoHostNode,
-                          host->nodes->len - 1).mem_size = kib << 10;
         }
     }
     return true;

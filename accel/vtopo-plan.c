@@ -573,6 +573,42 @@ static void vtopo_check_host_cpus(const VTopoPinInput *in, const int *plan,
     vtopo_pin_report(findings, &shared);
 }
 
+/*
+ * pin-smt-exposed for a used host core with a thread that runs no vCPU
+ * of the VM (@runs_vcpu: per host CPU), so other threads may run there.
+ */
+static void vtopo_check_idle_siblings(const VTopoPinInput *in,
+                                      const int *plan,
+                                      const bool *runs_vcpu,
+                                      VTopoPinRule *exposed)
+{
+    const VTopoHost *host = in->host;
+    g_autofree int *idle = g_new(int, host->nr_cores + 1);
+
+    for (unsigned int c = 0; c <= host->nr_cores; c++) {
+        idle[c] = -1;
+    }
+    for (unsigned int s = 0; s < host->nr_cpus; s++) {
+        if (host->cpus[s].online && !runs_vcpu[s] &&
+            idle[host->cpus[s].core_domain] < 0) {
+            idle[host->cpus[s].core_domain] = s;
+        }
+    }
+    for (unsigned int v = 0; v < in->topo->nr_cpus && !exposed->first; v++) {
+        int cpu = plan[v];
+
+        if (host->cpus[cpu].online &&
+            idle[host->cpus[cpu].core_domain] >= 0) {
+            vtopo_pin_offender(exposed, "the host CPUs leak between SMT "
+                               "siblings (vulnerabilities/%s) and host CPU "
+                               "%d, a sibling of vCPU %u's host CPU %d, runs "
+                               "other threads; use core-sched=vm or "
+                               "core-sched=core", host->smt_exposure,
+                               idle[host->cpus[cpu].core_domain], v, cpu);
+        }
+    }
+}
+
 /* pin-host-no-smt, pin-smt-siblings, pin-core-shared, pin-smt-exposed */
 static void vtopo_check_cores(const VTopoPinInput *in, const int *plan,
                               GArray *findings)
@@ -656,32 +692,7 @@ static void vtopo_check_cores(const VTopoPinInput *in, const int *plan,
     }
     if (host->smt && host->smt_exposure &&
         in->core_sched == VTOPO_CORE_SCHED_OFF && !exposed.first) {
-        /* A used host core with a thread that runs no vCPU of the VM. */
-        g_autofree int *idle = g_new(int, host->nr_cores + 1);
-
-        for (unsigned int c = 0; c <= host->nr_cores; c++) {
-            idle[c] = -1;
-        }
-        for (unsigned int s = 0; s < host->nr_cpus; s++) {
-            if (host->cpus[s].online && !runs_vcpu[s] &&
-                idle[host->cpus[s].core_domain] < 0) {
-                idle[host->cpus[s].core_domain] = s;
-            }
-        }
-        for (unsigned int v = 0; v < topo->nr_cpus && !exposed.first; v++) {
-            int cpu = plan[v];
-
-            if (host->cpus[cpu].online &&
-                idle[host->cpus[cpu].core_domain] >= 0) {
-                vtopo_pin_offender(&exposed, "the host CPUs leak between "
-                                   "SMT siblings (vulnerabilities/%s) and "
-                                   "host CPU %d, a sibling of vCPU %u's host "
-                                   "CPU %d, runs other threads; use "
-                                   "core-sched=vm or core-sched=core",
-                                   host->smt_exposure,
-                                   idle[host->cpus[cpu].core_domain], v, cpu);
-            }
-        }
+        vtopo_check_idle_siblings(in, plan, runs_vcpu, &exposed);
     }
     vtopo_pin_report(findings, &no_smt);
     vtopo_pin_report(findings, &siblings);

@@ -375,17 +375,15 @@ static bool vtopo_fdt_groups_match(const VTopo *topo, const VTopoCpu **cpu_of,
     return true;
 }
 
-void vtopo_fdt_check(const VTopo *topo, const VTopoSharedCache *caches,
-                     unsigned int nr_caches, const VTopoFdtTopology *t,
-                     GArray *findings)
+/*
+ * The present vCPU of each CPU node of @t, in @cpu_of: every CPU node must
+ * be one present vCPU (by reg, its arch id), and every present vCPU one
+ * CPU node.
+ */
+static bool vtopo_fdt_match_cpus(const VTopo *topo, const VTopoFdtTopology *t,
+                                 const VTopoCpu **cpu_of, GArray *findings)
 {
-    static const VTopoLevel map_level[VTOPO_FDT_MAP__MAX] = {
-        VTOPO_LEVEL_SOCKET, VTOPO_LEVEL_CLUSTER, VTOPO_LEVEL_CORE,
-        VTOPO_LEVEL_THREAD,
-    };
     unsigned int n = t->cpus->len;
-    g_autofree const VTopoCpu **cpu_of = g_new0(const VTopoCpu *, n);
-    g_autofree int64_t *key = g_new0(int64_t, n);
     /* The present vCPUs not matched to a CPU node yet, by arch id */
     g_autoptr(GHashTable) unmatched = g_hash_table_new(g_int64_hash,
                                                        g_int64_equal);
@@ -405,7 +403,7 @@ void vtopo_fdt_check(const VTopo *topo, const VTopoSharedCache *caches,
                               "the device tree has a CPU with reg 0x%" PRIx64
                               ", which is no present vCPU or is one twice",
                               c->reg);
-            return;
+            return false;
         }
         g_hash_table_remove(unmatched, &c->reg);
     }
@@ -413,8 +411,22 @@ void vtopo_fdt_check(const VTopo *topo, const VTopoSharedCache *caches,
         vtopo_add_finding(findings, "fdt-cpus", VTOPO_SEVERITY_ERROR,
                           "the device tree has %u CPU nodes for %u present "
                           "vCPUs", n, n + g_hash_table_size(unmatched));
-        return;
+        return false;
     }
+    return true;
+}
+
+/* /cpus/cpu-map groups the vCPUs as the model's levels do. */
+static void vtopo_fdt_check_cpu_map(const VTopo *topo,
+                                    const VTopoFdtTopology *t,
+                                    const VTopoCpu **cpu_of, int64_t *key,
+                                    GArray *findings)
+{
+    static const VTopoLevel map_level[VTOPO_FDT_MAP__MAX] = {
+        VTOPO_LEVEL_SOCKET, VTOPO_LEVEL_CLUSTER, VTOPO_LEVEL_CORE,
+        VTOPO_LEVEL_THREAD,
+    };
+    unsigned int n = t->cpus->len;
 
     for (int l = 0; l < VTOPO_FDT_MAP__MAX; l++) {
         bool described = false;
@@ -436,8 +448,17 @@ void vtopo_fdt_check(const VTopo *topo, const VTopoSharedCache *caches,
                               vtopo_level_name(map_level[l]));
         }
     }
+}
 
-    for (unsigned int i = 0; i < n; i++) {
+/* Each CPU node's numa-node-id, and /distance-map. */
+static void vtopo_fdt_check_numa(const VTopo *topo, const VTopoFdtTopology *t,
+                                 const VTopoCpu **cpu_of, GArray *findings)
+{
+    unsigned int nr = topo->nr_nodes;
+    g_autofree uint8_t *got = NULL;
+    bool same = true;
+
+    for (unsigned int i = 0; i < t->cpus->len; i++) {
         const VTopoFdtCpu *c = &g_array_index(t->cpus, VTopoFdtCpu, i);
 
         if (c->node != cpu_of[i]->node) {
@@ -448,93 +469,113 @@ void vtopo_fdt_check(const VTopo *topo, const VTopoSharedCache *caches,
             break;
         }
     }
-    if (topo->nr_nodes && topo->nodes[0].distance[0]) {
-        g_autofree uint8_t *got = g_new0(uint8_t,
-                                         topo->nr_nodes * topo->nr_nodes);
-        bool same = true;
+    if (!nr || !topo->nodes[0].distance[0]) {
+        return;
+    }
+    got = g_new0(uint8_t, nr * nr);
+    for (guint i = 0; i + 2 < t->distances->len; i += 3) {
+        uint32_t from = g_array_index(t->distances, uint32_t, i);
+        uint32_t to = g_array_index(t->distances, uint32_t, i + 1);
 
-        for (guint i = 0; i + 2 < t->distances->len; i += 3) {
-            uint32_t from = g_array_index(t->distances, uint32_t, i);
-            uint32_t to = g_array_index(t->distances, uint32_t, i + 1);
-
-            if (from < topo->nr_nodes && to < topo->nr_nodes) {
-                got[from * topo->nr_nodes + to] =
-                    g_array_index(t->distances, uint32_t, i + 2);
-                /* The matrix may list one direction only */
-                if (!got[to * topo->nr_nodes + from]) {
-                    got[to * topo->nr_nodes + from] =
-                        got[from * topo->nr_nodes + to];
-                }
+        if (from < nr && to < nr) {
+            got[from * nr + to] = g_array_index(t->distances, uint32_t, i + 2);
+            /* The matrix may list one direction only */
+            if (!got[to * nr + from]) {
+                got[to * nr + from] = got[from * nr + to];
             }
-        }
-        for (unsigned int i = 0; i < topo->nr_nodes; i++) {
-            for (unsigned int j = 0; j < topo->nr_nodes; j++) {
-                same &= got[i * topo->nr_nodes + j] ==
-                        topo->nodes[i].distance[j];
-            }
-        }
-        if (!same) {
-            vtopo_add_finding(findings, "fdt-numa", VTOPO_SEVERITY_ERROR,
-                              "/distance-map does not hold the configured "
-                              "distances");
         }
     }
+    for (unsigned int i = 0; i < nr; i++) {
+        for (unsigned int j = 0; j < nr; j++) {
+            same &= got[i * nr + j] == topo->nodes[i].distance[j];
+        }
+    }
+    if (!same) {
+        vtopo_add_finding(findings, "fdt-numa", VTOPO_SEVERITY_ERROR,
+                          "/distance-map does not hold the configured "
+                          "distances");
+    }
+}
 
-    for (unsigned int k = 0; k < nr_caches; k++) {
-        const VTopoCache *want = &caches[k].geometry;
-        bool found_all = true;
+/*
+ * The CPU nodes' description of cache @cache: its geometry for every
+ * vCPU, and (beyond L1) one cache node per domain of its sharing level.
+ */
+static void vtopo_fdt_check_cache(const VTopo *topo,
+                                  const VTopoSharedCache *cache,
+                                  const VTopoFdtTopology *t,
+                                  const VTopoCpu **cpu_of, int64_t *key,
+                                  GArray *findings)
+{
+    const VTopoCache *want = &cache->geometry;
+    unsigned int n = t->cpus->len;
 
-        for (unsigned int i = 0; i < n && found_all; i++) {
-            const VTopoFdtCpu *c = &g_array_index(t->cpus, VTopoFdtCpu, i);
-            const VTopoFdtCache *got = NULL;
+    for (unsigned int i = 0; i < n; i++) {
+        const VTopoFdtCpu *c = &g_array_index(t->cpus, VTopoFdtCpu, i);
+        const VTopoFdtCache *got = NULL;
 
-            if (want->level == 1) {
-                got = want->type == VTOPO_CACHE_INSTRUCTION ? &c->l1i
-                                                            : &c->l1d;
-                key[i] = i;
-            } else {
-                for (unsigned int j = 0; j < c->nr_caches && !got; j++) {
-                    const VTopoFdtCache *e =
-                        &g_array_index(t->caches, VTopoFdtCache,
-                                       c->caches[j]);
+        if (want->level == 1) {
+            got = want->type == VTOPO_CACHE_INSTRUCTION ? &c->l1i : &c->l1d;
+            key[i] = i;
+        } else {
+            for (unsigned int j = 0; j < c->nr_caches && !got; j++) {
+                const VTopoFdtCache *e = &g_array_index(t->caches,
+                                                        VTopoFdtCache,
+                                                        c->caches[j]);
 
-                    if (e->level == want->level) {
-                        got = e;
-                        key[i] = e->node_offset;
-                    }
+                if (e->level == want->level) {
+                    got = e;
+                    key[i] = e->node_offset;
                 }
             }
-            if (!got || !got->size) {
-                vtopo_add_finding(findings, "fdt-caches",
-                                  VTOPO_SEVERITY_ERROR, "the device tree "
-                                  "gives CPU 0x%" PRIx64 " no L%u %s cache",
-                                  c->reg, want->level,
-                                  vtopo_cache_type_name(want->type));
-                found_all = false;
-            } else if (got->size != want->size ||
-                       got->sets != vtopo_cache_sets(want) ||
-                       got->line_size != want->line_size) {
-                vtopo_add_finding(findings, "fdt-caches",
-                                  VTOPO_SEVERITY_ERROR, "the device tree "
-                                  "L%u %s cache of CPU 0x%" PRIx64 " has "
-                                  "size %u, %u sets, %u-byte lines; the vCPU "
-                                  "describes %" PRIu64 ", %" PRIu64 ", %u",
-                                  want->level,
-                                  vtopo_cache_type_name(want->type), c->reg,
-                                  got->size, got->sets, got->line_size,
-                                  want->size, vtopo_cache_sets(want),
-                                  want->line_size);
-                found_all = false;
-            }
         }
-        if (found_all && want->level > 1 &&
-            !vtopo_fdt_groups_match(topo, cpu_of, key, n,
-                                    caches[k].sharing)) {
+        if (!got || !got->size) {
             vtopo_add_finding(findings, "fdt-caches", VTOPO_SEVERITY_ERROR,
-                              "the device tree does not share the L%u %s "
-                              "cache per %s", want->level,
-                              vtopo_cache_type_name(want->type),
-                              vtopo_level_name(caches[k].sharing));
+                              "the device tree gives CPU 0x%" PRIx64 " no "
+                              "L%u %s cache", c->reg, want->level,
+                              vtopo_cache_type_name(want->type));
+            return;
         }
+        if (got->size != want->size ||
+            got->sets != vtopo_cache_sets(want) ||
+            got->line_size != want->line_size) {
+            vtopo_add_finding(findings, "fdt-caches", VTOPO_SEVERITY_ERROR,
+                              "the device tree L%u %s cache of CPU 0x%"
+                              PRIx64 " has size %u, %u sets, %u-byte lines; "
+                              "the vCPU describes %" PRIu64 ", %" PRIu64
+                              ", %u", want->level,
+                              vtopo_cache_type_name(want->type), c->reg,
+                              got->size, got->sets, got->line_size,
+                              want->size, vtopo_cache_sets(want),
+                              want->line_size);
+            return;
+        }
+    }
+    if (want->level > 1 &&
+        !vtopo_fdt_groups_match(topo, cpu_of, key, n, cache->sharing)) {
+        vtopo_add_finding(findings, "fdt-caches", VTOPO_SEVERITY_ERROR,
+                          "the device tree does not share the L%u %s cache "
+                          "per %s", want->level,
+                          vtopo_cache_type_name(want->type),
+                          vtopo_level_name(cache->sharing));
+    }
+}
+
+void vtopo_fdt_check(const VTopo *topo, const VTopoSharedCache *caches,
+                     unsigned int nr_caches, const VTopoFdtTopology *t,
+                     GArray *findings)
+{
+    unsigned int n = t->cpus->len;
+    g_autofree const VTopoCpu **cpu_of = g_new0(const VTopoCpu *, n);
+    /* Per CPU node, the domain it is in for the grouping being checked */
+    g_autofree int64_t *key = g_new0(int64_t, n);
+
+    if (!vtopo_fdt_match_cpus(topo, t, cpu_of, findings)) {
+        return;
+    }
+    vtopo_fdt_check_cpu_map(topo, t, cpu_of, key, findings);
+    vtopo_fdt_check_numa(topo, t, cpu_of, findings);
+    for (unsigned int k = 0; k < nr_caches; k++) {
+        vtopo_fdt_check_cache(topo, &caches[k], t, cpu_of, key, findings);
     }
 }

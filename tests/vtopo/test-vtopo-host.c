@@ -268,9 +268,9 @@ START_TEST(test_cpulist_empty_allowed)
 END_TEST
 
 /*
- * Broken fixture trees: a copy of intel-2s-smt with one file replaced
- * (NULL: removed).  The reader must refuse each with the file and the
- * reason.
+ * Broken fixture trees: one copy of intel-2s-smt, made once for all
+ * cases, with one file replaced (NULL: removed) and put back after each.
+ * The reader must refuse each with the file and the reason.
  */
 static const struct {
     const char *file;
@@ -340,16 +340,34 @@ static void remove_tree(const char *dir)
                            NULL, NULL, NULL, NULL, NULL, NULL));
 }
 
-START_TEST(test_broken_tree)
+static char *broken_tmp;
+
+static void broken_tree_setup(void)
 {
     g_autofree char *from = fixture("intel-2s-smt");
-    g_autofree char *tmp = g_dir_make_tmp("vtopo-host-XXXXXX", NULL);
-    g_autofree char *root = g_build_filename(tmp, "sys", NULL);
+    g_autofree char *root = NULL;
+
+    broken_tmp = g_dir_make_tmp("vtopo-host-XXXXXX", NULL);
+    root = g_build_filename(broken_tmp, "sys", NULL);
+    copy_tree(from, root);
+}
+
+static void broken_tree_teardown(void)
+{
+    remove_tree(broken_tmp);
+    g_free(broken_tmp);
+}
+
+START_TEST(test_broken_tree)
+{
+    g_autofree char *root = g_build_filename(broken_tmp, "sys", NULL);
     g_autofree char *file = g_build_filename(root, broken[_i].file, NULL);
+    g_autofree char *saved = NULL;
     g_autofree char *error = NULL;
     g_autoptr(VTopoHost) host = NULL;
+    gsize saved_len;
 
-    copy_tree(from, root);
+    ck_assert(g_file_get_contents(file, &saved, &saved_len, NULL));
     if (broken[_i].text) {
         size_t len = broken[_i].len ? broken[_i].len
                                     : strlen(broken[_i].text);
@@ -359,7 +377,7 @@ START_TEST(test_broken_tree)
         ck_assert_int_eq(unlink(file), 0);
     }
     host = vtopo_host_read(root, &error);
-    remove_tree(tmp);
+    ck_assert(g_file_set_contents(file, saved, saved_len, NULL));
     ck_assert_msg(!host, "%s: accepted", broken[_i].file);
     ck_assert_msg(g_str_has_prefix(error, root), "%s", error);
     ck_assert_msg(strstr(error, broken[_i].error), "%s: '%s' lacks '%s'",
@@ -422,9 +440,12 @@ int main(void)
     tcase_add_test(tc, test_no_smt);
     tcase_add_loop_test(tc, test_cpulist, 0, G_N_ELEMENTS(cpulists));
     tcase_add_test(tc, test_cpulist_empty_allowed);
-    tcase_add_loop_test(tc, test_broken_tree, 0, G_N_ELEMENTS(broken));
     tcase_add_test(tc, test_missing_root);
     tcase_add_test(tc, test_optional_files);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("broken");
+    tcase_add_unchecked_fixture(tc, broken_tree_setup, broken_tree_teardown);
+    tcase_add_loop_test(tc, test_broken_tree, 0, G_N_ELEMENTS(broken));
     suite_add_tcase(s, tc);
     return vtopo_check_run(s);
 }
