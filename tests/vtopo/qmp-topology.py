@@ -50,7 +50,7 @@ def check_against_hotpluggable(name, topo, hotpluggable):
           got == want, "query-topology %s\nhotpluggable %s" % (sorted(got.items()), sorted(want.items())))
 
 
-def main():
+def check_plain():
     # No NUMA, all CPUs present, pc machine levels.
     topo, hp, hmp = query("qmp-plain", ["-smp", "4,sockets=1,cores=4,threads=1"])
     levels = [(l["level"], l["count"]) for l in topo["levels"]]
@@ -71,6 +71,8 @@ def main():
           "topology: 1 socket x 1 die x 1 module x 4 cores x 1 thread (4 present, 4 possible)" in hmp
           and "      core 3\n        thread 0: cpu 3 arch-id 0x3\n" in hmp, hmp)
 
+
+def check_hotplug():
     # Hotpluggable CPUs not yet plugged, non-power-of-two cores.
     args = ["-smp", "2,maxcpus=6,sockets=2,cores=3,threads=1"]
     with vg.Vm("qmp-hotplug", args, kernel=False) as vm:
@@ -96,6 +98,8 @@ def main():
         point("hotplug: info topology marks absent vCPUs",
               hmp.count("(not present)") == 3, hmp)
 
+
+def check_numa():
     # NUMA with distances.
     args = ["-smp", "4,sockets=2,cores=2,threads=1", "-m", "512M",
             "-object", "memory-backend-ram,id=m0,size=128M",
@@ -111,6 +115,8 @@ def main():
     point("numa: info topology lists the nodes",
           "node 1: 384 MiB, cpus 2-3, distances 21 10" in hmp, hmp)
 
+
+def check_numa_without_distances():
     # NUMA without distances: none reported.
     topo, hp, hmp = query("qmp-numa-nodist", [
         "-smp", "2", "-object", "memory-backend-ram,id=m0,size=256M",
@@ -120,6 +126,8 @@ def main():
           all("distances" not in n for n in topo["numa-nodes"]) and len(topo["numa-nodes"]) == 2,
           str(topo["numa-nodes"]))
 
+
+def check_machine_none():
     # A machine without a CPU topology: an error, not a crash.
     with vg.Vm("qmp-none", ["-M", "none"], kernel=False) as vm:
         try:
@@ -130,15 +138,25 @@ def main():
                   "does not describe its CPU topology" in str(e), str(e))
         point("machine none: QEMU still answers", vm.qmp.cmd("query-status")["status"] == "prelaunch")
 
+
+def nodes(*cpus):
+    """-numa options for nodes 0, 1, ... with these CPUs, 512M in all."""
+    args = ["-m", "512M"]
+    for n, c in enumerate(cpus):
+        args += ["-object", "memory-backend-ram,id=m%d,size=%dM" % (n, 512 // len(cpus)),
+                 "-numa", "node,nodeid=%d,cpus=%s,memdev=m%d" % (n, c, n)]
+    return args
+
+
+def host_vendor():
+    with open("/proc/cpuinfo") as f:
+        return next(l.split(":")[1].strip() for l in f if l.startswith("vendor_id"))
+
+
+def check_numa_refusals():
     # NUMA layouts that cut the topology: one-line errors naming the
     # option on 10.1; warnings on 10.0, which keeps starting, and the
     # same findings in query-topology.
-    def nodes(*cpus):
-        args = ["-m", "512M"]
-        for n, c in enumerate(cpus):
-            args += ["-object", "memory-backend-ram,id=m%d,size=%dM" % (n, 512 // len(cpus)),
-                     "-numa", "node,nodeid=%d,cpus=%s,memdev=m%d" % (n, c, n)]
-        return args
     bad_numa = [
         ("threads of a core in two nodes", "numa-core-split",
          ["-smp", "4,sockets=1,cores=2,threads=2"] + nodes("0", "1-3"),
@@ -177,6 +195,8 @@ def main():
               ("warning: " + want) in stderr,
               "findings %s, stderr %r" % (topo["findings"], stderr))
 
+
+def check_numa_acpi_off():
     # NUMA with acpi=off (libvirt XML without <acpi/>): only ACPI tells
     # an x86 guest its nodes.  An error on pc/q35 10.1, a warning on 10.0.
     want = ("-machine acpi=off: only ACPI (SRAT, SLIT) describes NUMA nodes and "
@@ -200,25 +220,26 @@ def main():
     point("NUMA with acpi=off on pc-q35-10.0: starts, with a warning",
           ("warning: " + want) in stderr, "stderr %r" % stderr)
 
+
+def check_host_cache_info_vendor():
     # host-cache-info=on passes the host's cache leaves through: a guest
     # of the other vendor reads the other leaves.  An error on 10.1.
-    with open("/proc/cpuinfo") as f:
-        host_vendor = next(l.split(":")[1].strip() for l in f if l.startswith("vendor_id"))
-    other = "AuthenticAMD" if host_vendor == "GenuineIntel" else "GenuineIntel"
+    vendor = host_vendor()
+    other = "AuthenticAMD" if vendor == "GenuineIntel" else "GenuineIntel"
     want = ("host-cache-info=on: the host's caches are in the CPUID leaves of vendor "
             "%s, which a guest of vendor %s does not read; drop host-cache-info or "
-            "the vendor" % (host_vendor, other))
+            "the vendor" % (vendor, other))
     cpu = "max,vendor=%s,host-cache-info=on" % other
     p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
                         "-cpu", cpu], capture_output=True, text=True, timeout=60)
     err = [l for l in p.stderr.splitlines() if "TCG doesn't support" not in l]
     point("host-cache-info=on with vendor %s on a %s host: one-line error, exit code 1"
-          % (other, host_vendor),
+          % (other, vendor),
           p.returncode == 1 and len(err) == 1 and err[0].endswith(want),
           "rc=%d stderr=%r" % (p.returncode, p.stderr))
     for machine, cpu, warned in (("pc-q35-10.0", cpu, True),
                                  ("q35", "max,vendor=%s,host-cache-info=on" %
-                                  host_vendor, False)):
+                                  vendor, False)):
         with vg.Vm("qmp-host-cache-info", ["-M", machine, "-cpu", cpu],
                    kernel=False) as vm:
             vm.qmp.cmd("quit")
@@ -228,6 +249,8 @@ def main():
               (machine, cpu, " with a warning" if warned else ", no warning"),
               ("host-cache-info=on: " in stderr) == warned, "stderr %r" % stderr)
 
+
+def check_arm_numa():
     # Arm virt: virt-10.1 refuses a node that splits a core, virt-10.0
     # warns and query-topology reports the model with its clusters.
     args = ["-cpu", "cortex-a57",
@@ -258,6 +281,8 @@ def main():
     point("virt-10.0: no caches recorded (its PPTT describes none)",
           topo["caches"] == [], str(topo["caches"]))
 
+
+def check_arm_caches():
     # Arm virt 10.1: the caches CLIDR_EL1/CCSIDR_EL1 describe (QEMU's
     # cortex-a57: 32K 4-way L1d, 48K 3-way L1i, 2M 16-way L2, 64-byte lines), shared
     # as smp-cache says.
@@ -271,6 +296,8 @@ def main():
           got == [("l1d", 32768, 4, 64, "core", 8), ("l1i", 49152, 3, 64, "core", 8),
                   ("l2", 2097152, 16, 64, "cluster", 2)], str(got))
 
+
+def check_arm_bad_cache():
     # Arm smp-cache bad input: one line naming the option, exit code 1.
     for what, machine, want in (
             ("L3 the CPU lacks, without geometry",
@@ -298,6 +325,8 @@ def main():
                else "dies" in lines[0] and "not supported" in lines[0]),
               "rc=%d stderr=%r" % (p.returncode, p.stderr))
 
+
+def check_bad_smp():
     # Invalid -smp: QEMU's own one-line error, exit code 1.
     p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none", "-smp", "8,sockets=3,cores=2"],
                        capture_output=True, text=True, timeout=60)
@@ -305,6 +334,8 @@ def main():
           p.returncode == 1 and len(p.stderr.strip().splitlines()) == 1 and "topology" in p.stderr.lower(),
           "rc=%d stderr=%r" % (p.returncode, p.stderr))
 
+
+def check_x2apic():
     # APIC ID 255 without x2APIC: stock QEMU 10.0 aborts (signal 6).
     p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
                         "-M", "q35", "-smp", "256"],
@@ -326,6 +357,8 @@ def main():
         point("QEMU still answers after the refused device_add",
               vm.qmp.cmd("query-status")["status"] == "prelaunch")
 
+
+def check_amd_smt_topoext():
     # AMD model with SMT but topoext turned off: refused, not silent.
     p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
                         "-smp", "4,cores=2,threads=2", "-cpu", "qemu64,-topoext"],
@@ -334,6 +367,8 @@ def main():
           p.returncode == 1 and len(p.stderr.strip().splitlines()) == 1 and
           "threads=2 needs topoext" in p.stderr, "rc=%d stderr=%r" % (p.returncode, p.stderr))
 
+
+def check_cache_geometry():
     # Cache geometry: query-topology reports what -machine smp-cache set.
     args = ["-cpu", "Skylake-Server", "-smp", "4,sockets=1,cores=2,threads=2", "-machine",
             "smp-cache.0.cache=l2,smp-cache.0.size=2M,smp-cache.0.ways=16,smp-cache.0.line-size=128"]
@@ -347,13 +382,17 @@ def main():
           "cache l2: 2048 KiB, 16 ways, 128-byte lines, 1024 sets, non-inclusive, "
           "shared per core (2 instances)" in hmp, hmp)
 
+
+def check_host_cache_info():
     # host-cache-info=on: the guest reads the host's caches, so
     # query-topology does not claim the model's.
     topo, hp, hmp = query("qmp-host-cache", ["-cpu", "max,vendor=%s,host-cache-info=on"
-                                             % host_vendor])
+                                             % host_vendor()])
     point("host-cache-info=on: query-topology lists no caches",
           topo["caches"] == [], str(topo["caches"]))
 
+
+def check_bad_cache_geometry():
     # Bad cache geometry: one line naming smp-cache and the cache, exit 1.
     bad = [
         ("smp-cache.0.cache=l2,smp-cache.0.size=1000000", "", "smp-cache l2: size 1000000 is not a whole number of sets"),
@@ -389,6 +428,8 @@ def main():
               p.returncode == 1 and len(err) == 1 and want in err[0],
               "rc=%d stderr=%r" % (p.returncode, p.stderr))
 
+
+def check_amd_node_l3():
     # Linux takes the L3 of AMD families 0Fh-16h (qemu64 is 0Fh) per
     # node, here the socket: an L3 per core is refused on 10.1, and
     # older machine types keep starting with a warning.
@@ -414,6 +455,26 @@ def main():
                                   "such as EPYC, or share it per socket"),
                   "rc=%d %r" % (p.returncode, err))
 
+
+def main():
+    check_plain()
+    check_hotplug()
+    check_numa()
+    check_numa_without_distances()
+    check_machine_none()
+    check_numa_refusals()
+    check_numa_acpi_off()
+    check_host_cache_info_vendor()
+    check_arm_numa()
+    check_arm_caches()
+    check_arm_bad_cache()
+    check_bad_smp()
+    check_x2apic()
+    check_amd_smt_topoext()
+    check_cache_geometry()
+    check_host_cache_info()
+    check_bad_cache_geometry()
+    check_amd_node_l3()
     vg.print_tap(points)
     return 0
 
