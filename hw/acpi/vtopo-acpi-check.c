@@ -180,36 +180,19 @@ static void vtopo_acpi_check_slit(const VTopo *topo,
 }
 
 /*
- * A partition of the vCPUs (by PPTT structure offset) against the
+ * A partition of all the vCPUs (by PPTT structure offset) against the
  * domains of @level: true if each structure holds exactly one domain.
  */
-static bool vtopo_acpi_groups_match(const VTopo *topo, const uint32_t *key,
+static bool vtopo_acpi_groups_match(const VTopo *topo, const uint64_t *key,
                                     VTopoLevel level)
 {
-    g_autoptr(GHashTable) domain_of = g_hash_table_new(NULL, NULL);
-    g_autoptr(GHashTable) key_of = g_hash_table_new(NULL, NULL);
+    g_autofree const VTopoCpu **cpus = g_new(const VTopoCpu *,
+                                             topo->nr_cpus);
 
     for (unsigned int i = 0; i < topo->nr_cpus; i++) {
-        int domain = vtopo_cpu_domain(topo, &topo->cpus[i], level);
-        gpointer k = GUINT_TO_POINTER(key[i]);
-        gpointer d = GINT_TO_POINTER(domain + 1);
-        gpointer seen;
-
-        if (domain < 0) {
-            return false;
-        }
-        seen = g_hash_table_lookup(domain_of, k);
-        if (seen && seen != d) {
-            return false;
-        }
-        g_hash_table_insert(domain_of, k, d);
-        seen = g_hash_table_lookup(key_of, d);
-        if (seen && seen != k) {
-            return false;
-        }
-        g_hash_table_insert(key_of, d, k);
+        cpus[i] = &topo->cpus[i];
     }
-    return true;
+    return vtopo_groups_match(topo, cpus, key, topo->nr_cpus, level);
 }
 
 /*
@@ -217,7 +200,7 @@ static bool vtopo_acpi_groups_match(const VTopo *topo, const uint32_t *key,
  * (several when the levels between them have one domain each); false
  * if it matches none.
  */
-static bool vtopo_acpi_levels_of(const VTopo *topo, const uint32_t *key,
+static bool vtopo_acpi_levels_of(const VTopo *topo, const uint64_t *key,
                                  bool seen[VTOPO_LEVEL__MAX])
 {
     bool any = false;
@@ -243,7 +226,7 @@ static const VTopoAcpiPpttNode **vtopo_acpi_check_pptt_nodes(
 {
     g_autofree const VTopoAcpiPpttNode **leaf =
         g_new0(const VTopoAcpiPpttNode *, topo->nr_cpus);
-    g_autofree uint32_t *key = g_new(uint32_t, topo->nr_cpus);
+    g_autofree uint64_t *key = g_new(uint64_t, topo->nr_cpus);
     g_autofree const VTopoAcpiPpttNode **at = NULL;
     bool level_seen[VTOPO_LEVEL__MAX] = { false };
     unsigned int depth = 0;
@@ -376,7 +359,7 @@ static void vtopo_acpi_check_pptt_caches(const VTopo *topo,
                                          const VTopoAcpiPpttNode **leaf,
                                          VTopoAcpiRule *r)
 {
-    g_autofree uint32_t *key = g_new(uint32_t, topo->nr_cpus);
+    g_autofree uint64_t *key = g_new(uint64_t, topo->nr_cpus);
     unsigned int deepest = 0;
 
     for (unsigned int c = 0; c < nr_caches; c++) {

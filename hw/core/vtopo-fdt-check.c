@@ -346,36 +346,6 @@ bool vtopo_fdt_decode(VTopoFdtTopology *t, const void *fdt, size_t size,
 }
 
 /*
- * Whether grouping the present vCPUs by @key (one per VTopoFdtCpu, in
- * the order of @cpu_of) is grouping them by the domains of @level.
- */
-static bool vtopo_fdt_groups_match(const VTopo *topo, const VTopoCpu **cpu_of,
-                                   const int64_t *key, unsigned int n,
-                                   VTopoLevel level)
-{
-    g_autoptr(GHashTable) domain_of = g_hash_table_new(g_int64_hash,
-                                                       g_int64_equal);
-    g_autoptr(GHashTable) key_of = g_hash_table_new(NULL, NULL);
-
-    for (unsigned int i = 0; i < n; i++) {
-        int domain = vtopo_cpu_domain(topo, cpu_of[i], level);
-        gpointer d = GINT_TO_POINTER(domain + 1);
-        gpointer seen = g_hash_table_lookup(domain_of, &key[i]);
-
-        if (domain < 0 || (seen && seen != d)) {
-            return false;
-        }
-        g_hash_table_insert(domain_of, (gpointer)&key[i], d);
-        seen = g_hash_table_lookup(key_of, d);
-        if (seen && *(const int64_t *)seen != key[i]) {
-            return false;
-        }
-        g_hash_table_insert(key_of, d, (gpointer)&key[i]);
-    }
-    return true;
-}
-
-/*
  * The present vCPU of each CPU node of @t, in @cpu_of: every CPU node must
  * be one present vCPU (by reg, its arch id), and every present vCPU one
  * CPU node.
@@ -419,7 +389,7 @@ static bool vtopo_fdt_match_cpus(const VTopo *topo, const VTopoFdtTopology *t,
 /* /cpus/cpu-map groups the vCPUs as the model's levels do. */
 static void vtopo_fdt_check_cpu_map(const VTopo *topo,
                                     const VTopoFdtTopology *t,
-                                    const VTopoCpu **cpu_of, int64_t *key,
+                                    const VTopoCpu **cpu_of, uint64_t *key,
                                     GArray *findings)
 {
     static const VTopoLevel map_level[VTOPO_FDT_MAP__MAX] = {
@@ -442,7 +412,7 @@ static void vtopo_fdt_check_cpu_map(const VTopo *topo,
             described |= c->map[l] >= 0;
         }
         if (described && topo->shape.supported[map_level[l]] &&
-            !vtopo_fdt_groups_match(topo, cpu_of, key, n, map_level[l])) {
+            !vtopo_groups_match(topo, cpu_of, key, n, map_level[l])) {
             vtopo_add_finding(findings, "fdt-cpu-map", VTOPO_SEVERITY_ERROR,
                               "cpu-map does not group the vCPUs by %s",
                               vtopo_level_name(map_level[l]));
@@ -504,7 +474,7 @@ static void vtopo_fdt_check_numa(const VTopo *topo, const VTopoFdtTopology *t,
 static void vtopo_fdt_check_cache(const VTopo *topo,
                                   const VTopoSharedCache *cache,
                                   const VTopoFdtTopology *t,
-                                  const VTopoCpu **cpu_of, int64_t *key,
+                                  const VTopoCpu **cpu_of, uint64_t *key,
                                   GArray *findings)
 {
     const VTopoCache *want = &cache->geometry;
@@ -552,7 +522,7 @@ static void vtopo_fdt_check_cache(const VTopo *topo,
         }
     }
     if (want->level > 1 &&
-        !vtopo_fdt_groups_match(topo, cpu_of, key, n, cache->sharing)) {
+        !vtopo_groups_match(topo, cpu_of, key, n, cache->sharing)) {
         vtopo_add_finding(findings, "fdt-caches", VTOPO_SEVERITY_ERROR,
                           "the device tree does not share the L%u %s cache "
                           "per %s", want->level,
@@ -568,7 +538,7 @@ void vtopo_fdt_check(const VTopo *topo, const VTopoSharedCache *caches,
     unsigned int n = t->cpus->len;
     g_autofree const VTopoCpu **cpu_of = g_new0(const VTopoCpu *, n);
     /* Per CPU node, the domain it is in for the grouping being checked */
-    g_autofree int64_t *key = g_new0(int64_t, n);
+    g_autofree uint64_t *key = g_new0(uint64_t, n);
 
     if (!vtopo_fdt_match_cpus(topo, t, cpu_of, findings)) {
         return;

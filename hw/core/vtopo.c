@@ -112,6 +112,36 @@ int vtopo_cpu_domain(const VTopo *topo, const VTopoCpu *cpu, VTopoLevel level)
     return domain;
 }
 
+bool vtopo_groups_match(const VTopo *topo, const VTopoCpu **cpus,
+                        const uint64_t *key, unsigned int n,
+                        VTopoLevel level)
+{
+    g_autoptr(GHashTable) domain_of = g_hash_table_new(g_int64_hash,
+                                                       g_int64_equal);
+    g_autoptr(GHashTable) key_of = g_hash_table_new(NULL, NULL);
+
+    for (unsigned int i = 0; i < n; i++) {
+        int domain = vtopo_cpu_domain(topo, cpus[i], level);
+        gpointer d = GINT_TO_POINTER(domain + 1);
+        gpointer seen;
+
+        if (domain < 0) {
+            return false;
+        }
+        seen = g_hash_table_lookup(domain_of, &key[i]);
+        if (seen && seen != d) {
+            return false;
+        }
+        g_hash_table_insert(domain_of, (gpointer)&key[i], d);
+        seen = g_hash_table_lookup(key_of, d);
+        if (seen && *(const uint64_t *)seen != key[i]) {
+            return false;
+        }
+        g_hash_table_insert(key_of, d, (gpointer)&key[i]);
+    }
+    return true;
+}
+
 void vtopo_add_finding(GArray *findings, const char *rule,
                        VTopoSeverity severity, const char *fmt, ...)
 {

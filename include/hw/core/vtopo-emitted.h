@@ -26,7 +26,8 @@ typedef struct VTopoEmittedTable {
 
 /*
  * VTopoEmitted: what machine init built and what checking it found.
- * @acpi_checked, @fdt_checked: whether each description was checked.
+ * @acpi_checked, @fdt_checked, @cpuid_checked: whether each description
+ *     was checked.
  * @tables: VTopoEmittedTable, the ACPI topology tables.
  * @findings: VTopoFinding, where a description disagrees with itself
  *            or with the topology model.
@@ -34,6 +35,7 @@ typedef struct VTopoEmittedTable {
 typedef struct VTopoEmitted {
     bool acpi_checked;
     bool fdt_checked;
+    bool cpuid_checked;
     GArray *tables;
     GArray *findings;
 } VTopoEmitted;

@@ -146,6 +146,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VTopo, vtopo_free)
 int vtopo_cpu_domain(const VTopo *topo, const VTopoCpu *cpu, VTopoLevel level);
 
 /*
+ * Whether grouping the vCPUs @cpus[0..@n-1] by @key (vCPUs with equal
+ * keys in one group) is grouping them by the domains of @level, as a
+ * table or a register field that describes a level must.
+ */
+bool vtopo_groups_match(const VTopo *topo, const VTopoCpu **cpus,
+                        const uint64_t *key, unsigned int n,
+                        VTopoLevel level);
+
+/*
  * Check the model against itself: every id in range for its level, no
  * two vCPUs with the same ids, every node id valid; and NUMA nodes that
  * nest with the topology: no node splits the threads of a core or a

@@ -1,0 +1,112 @@
+/*
+ * vtopo: check the CPUID leaves of a machine's x86 vCPUs
+ *
+ * Copyright (c) 2026 The vtopo authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "hw/core/cpu.h"
+#include "hw/core/vtopo-emitted.h"
+#include "hw/core/vtopo-machine.h"
+#include "cpu.h"
+#include "vtopo-cpuid-check.h"
+#include "vtopo-cpuid-topo.h"
+#include "vtopo-cpuid-machine.h"
+#include "trace.h"
+
+static bool x86_ext_topo_subleaf_valid(const VTopoCpuidRegs *r)
+{
+    return VTOPO_FIELD_EX32(r->ecx, CPUID_EXT_TOPO_ECX, LEVEL_TYPE) !=
+           CPUID_EXT_TOPO_LEVEL_INVALID;
+}
+
+static bool x86_cache_subleaf_valid(const VTopoCpuidRegs *r)
+{
+    return VTOPO_FIELD_EX32(r->eax, CPUID4_EAX, CACHE_TYPE) !=
+           CPUID4_CACHE_TYPE_NULL;
+}
+
+/* The subleaves of @leaf up to the first that @valid refuses. */
+static void x86_vtopo_read_leaf(CPUX86State *env, uint32_t leaf,
+                                bool (*valid)(const VTopoCpuidRegs *),
+                                VTopoCpuidLeaf *out)
+{
+    out->nr = 0;
+    for (uint32_t sub = 0; sub < VTOPO_CPUID_MAX_SUBLEAVES; sub++) {
+        VTopoCpuidRegs r;
+
+        cpu_x86_cpuid(env, leaf, sub, &r.eax, &r.ebx, &r.ecx, &r.edx);
+        if (!valid(&r)) {
+            break;
+        }
+        out->sub[out->nr++] = r;
+    }
+}
+
+/*
+ * What @cpu tells the guest: leaves 0BH and 1FH where its maximum leaf
+ * reaches them, and the cache topology leaf of its vendor (04H; AMD's
+ * Fn8000_001D with TopologyExtensions, none without).
+ */
+static void x86_vtopo_cpuid_view(X86CPU *cpu, VTopoCpuidView *view)
+{
+    CPUX86State *env = &cpu->env;
+
+    if (env->cpuid_level >= 0xb) {
+        x86_vtopo_read_leaf(env, 0xb, x86_ext_topo_subleaf_valid,
+                            &view->ext_topo[0]);
+    }
+    if (env->cpuid_level >= 0x1f) {
+        x86_vtopo_read_leaf(env, 0x1f, x86_ext_topo_subleaf_valid,
+                            &view->ext_topo[1]);
+    }
+    if (!IS_AMD_CPU(env) && env->cpuid_level >= 4) {
+        x86_vtopo_read_leaf(env, 4, x86_cache_subleaf_valid, &view->caches);
+    } else if (IS_AMD_CPU(env) && env->cpuid_xlevel >= 0x8000001d &&
+               (env->features[FEAT_8000_0001_ECX] & CPUID_EXT3_TOPOEXT)) {
+        x86_vtopo_read_leaf(env, 0x8000001d, x86_cache_subleaf_valid,
+                            &view->caches);
+    }
+}
+
+void machine_vtopo_check_cpuid(MachineState *ms)
+{
+    VTopoEmitted *emitted = machine_vtopo_emitted(ms);
+    g_autoptr(VTopo) topo = machine_vtopo_for_check(ms,
+                                                    &emitted->cpuid_checked);
+    g_autoptr(GHashTable) position = NULL;
+    g_autofree VTopoCpuidView *views = NULL;
+    VTopoSharedCache caches[CACHE_LEVEL_AND_TYPE__MAX];
+    unsigned int nr_caches;
+    guint first;
+    CPUState *cs;
+
+    if (!topo) {
+        return;
+    }
+    nr_caches = machine_vtopo_shared_caches(ms, caches);
+    views = g_new0(VTopoCpuidView, topo->nr_cpus);
+    /* Each present vCPU's position in the model, by cpu-index */
+    position = g_hash_table_new(NULL, NULL);
+    for (unsigned int i = 0; i < topo->nr_cpus; i++) {
+        if (topo->cpus[i].present) {
+            g_hash_table_insert(position,
+                                GUINT_TO_POINTER(topo->cpus[i].index),
+                                GUINT_TO_POINTER(i + 1));
+        }
+    }
+    CPU_FOREACH(cs) {
+        guint i = GPOINTER_TO_UINT(g_hash_table_lookup(position,
+                                   GUINT_TO_POINTER(cs->cpu_index)));
+
+        if (i) {
+            x86_vtopo_cpuid_view(X86_CPU(cs), &views[i - 1]);
+        }
+    }
+    first = emitted->findings->len;
+    vtopo_cpuid_check(topo, caches, nr_caches, views, emitted->findings);
+    trace_vtopo_cpuid_check(topo->nr_cpus, emitted->findings->len - first);
+    machine_vtopo_warn_findings(ms, first);
+}

@@ -1,0 +1,185 @@
+/*
+ * Unit tests for the CPUID check (target/i386/vtopo-cpuid-check.c)
+ *
+ * The leaves are what an Intel Core i7-6700K (Skylake: 1 package of 4
+ * cores of 2 threads, x2APIC ID = core << 1 | thread) returns for leaf
+ * 0BH and leaf 04H, as published CPUID dumps of it show; the model is
+ * that machine.  A check that stays silent on the real processor and
+ * names the field each single corruption breaks.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/units.h"
+#include "vtopo-cpuid-check.h"
+#include "vtopo-check.h"
+
+#define NR_CPUS 8
+
+/* Leaf 04H subleaves 0-3: L1d, L1i, L2 per core, L3 per package */
+static const VTopoCpuidRegs skylake_leaf4[] = {
+    { 0x1c004121, 0x01c0003f, 0x0000003f, 0x00000000 },
+    { 0x1c004122, 0x01c0003f, 0x0000003f, 0x00000000 },
+    { 0x1c004143, 0x00c0003f, 0x000003ff, 0x00000000 },
+    { 0x1c03c163, 0x03c0003f, 0x00001fff, 0x00000006 },
+};
+
+static const VTopoSharedCache skylake_caches[] = {
+    { { .level = 1, .type = VTOPO_CACHE_DATA, .size = 32 * KiB, .ways = 8,
+        .line_size = 64, .partitions = 1 }, VTOPO_LEVEL_CORE },
+    { { .level = 1, .type = VTOPO_CACHE_INSTRUCTION, .size = 32 * KiB,
+        .ways = 8, .line_size = 64, .partitions = 1 }, VTOPO_LEVEL_CORE },
+    { { .level = 2, .type = VTOPO_CACHE_UNIFIED, .size = 256 * KiB,
+        .ways = 4, .line_size = 64, .partitions = 1 }, VTOPO_LEVEL_CORE },
+    { { .level = 3, .type = VTOPO_CACHE_UNIFIED, .size = 8 * MiB,
+        .ways = 16, .line_size = 64, .partitions = 1 }, VTOPO_LEVEL_SOCKET },
+};
+
+static VTopo *skylake_model(void)
+{
+    VTopoShape shape = { .cpus = NR_CPUS };
+    VTopo *topo;
+
+    for (VTopoLevel l = VTOPO_LEVEL_THREAD; l < VTOPO_LEVEL__MAX; l++) {
+        shape.count[l] = 1;
+    }
+    shape.count[VTOPO_LEVEL_THREAD] = 2;
+    shape.count[VTOPO_LEVEL_CORE] = 4;
+    shape.supported[VTOPO_LEVEL_THREAD] = true;
+    shape.supported[VTOPO_LEVEL_CORE] = true;
+    shape.supported[VTOPO_LEVEL_MODULE] = true;
+    shape.supported[VTOPO_LEVEL_DIE] = true;
+    shape.supported[VTOPO_LEVEL_SOCKET] = true;
+    topo = vtopo_new(&shape, 0);
+    for (unsigned int i = 0; i < NR_CPUS; i++) {
+        /* vtopo_new() numbers threads first: index = core * 2 + thread */
+        topo->cpus[i].arch_id = i;
+    }
+    return topo;
+}
+
+static void skylake_views(VTopoCpuidView *views)
+{
+    for (unsigned int i = 0; i < NR_CPUS; i++) {
+        VTopoCpuidLeaf *b = &views[i].ext_topo[0];
+
+        *b = (VTopoCpuidLeaf) { .nr = 2 };
+        /* 0BH: SMT level, shift 1, 2 threads; core level, shift 4, 8 */
+        b->sub[0] = (VTopoCpuidRegs) { 0x00000001, 0x00000002, 0x00000100,
+                                       i };
+        b->sub[1] = (VTopoCpuidRegs) { 0x00000004, 0x00000008, 0x00000201,
+                                       i };
+        views[i].ext_topo[1] = (VTopoCpuidLeaf) { .nr = 0 };
+        views[i].caches = (VTopoCpuidLeaf) { .nr = 4 };
+        memcpy(views[i].caches.sub, skylake_leaf4, sizeof(skylake_leaf4));
+    }
+}
+
+/* The rules of the findings of one check, "" for none. */
+static char *check_rules(const VTopo *topo, const VTopoSharedCache *caches,
+                         const VTopoCpuidView *views)
+{
+    g_autoptr(GArray) findings = vtopo_findings_new();
+    GString *rules = g_string_new("");
+
+    vtopo_cpuid_check(topo, caches, G_N_ELEMENTS(skylake_caches), views,
+                      findings);
+    for (guint i = 0; i < findings->len; i++) {
+        g_string_append_printf(rules, "%s%s", i ? " " : "",
+                               g_array_index(findings, VTopoFinding, i).rule);
+    }
+    return g_string_free(rules, false);
+}
+
+START_TEST(test_skylake_clean)
+{
+    g_autoptr(VTopo) topo = skylake_model();
+    VTopoCpuidView views[NR_CPUS];
+    g_autofree char *rules = NULL;
+
+    skylake_views(views);
+    rules = check_rules(topo, skylake_caches, views);
+    ck_assert_str_eq(rules, "");
+}
+END_TEST
+
+/* One corrupted field each, and the rule that must name it. */
+START_TEST(test_skylake_broken)
+{
+    g_autoptr(VTopo) topo = skylake_model();
+    VTopoSharedCache caches[G_N_ELEMENTS(skylake_caches)];
+    VTopoCpuidView views[NR_CPUS];
+    g_autofree char *rules = NULL;
+    const char *want = NULL;
+
+    skylake_views(views);
+    memcpy(caches, skylake_caches, sizeof(caches));
+    switch (_i) {
+    case 0:     /* vCPU 5's core-level x2APIC ID is vCPU 4's */
+        views[5].ext_topo[0].sub[1].edx = 4;
+        want = "cpuid-x2apic-id";
+        break;
+    case 1:     /* SMT shift 0: every thread its own core */
+        for (unsigned int i = 0; i < NR_CPUS; i++) {
+            views[i].ext_topo[0].sub[0].eax = 0;
+        }
+        want = "cpuid-topology";
+        break;
+    case 2:     /* core shift 2: two packages of 2 cores */
+        for (unsigned int i = 0; i < NR_CPUS; i++) {
+            views[i].ext_topo[0].sub[1].eax = 2;
+        }
+        want = "cpuid-topology";
+        break;
+    case 3:     /* L2 shared by 16 IDs: one L2 for the package */
+        for (unsigned int i = 0; i < NR_CPUS; i++) {
+            views[i].caches.sub[2].eax = 0x1c03c143;
+        }
+        want = "cpuid-cache";
+        break;
+    case 4:     /* the model's L3 is 12-way */
+        caches[3].geometry.ways = 12;
+        caches[3].geometry.size = 6 * MiB;
+        want = "cpuid-cache";
+        break;
+    case 5:     /* the model's L3 is per core */
+        caches[3].sharing = VTOPO_LEVEL_CORE;
+        want = "cpuid-cache";
+        break;
+    case 6:     /* vCPU 3 describes no L3 */
+        views[3].caches.nr = 3;
+        want = "cpuid-cache";
+        break;
+    }
+    rules = check_rules(topo, caches, views);
+    ck_assert_str_eq(rules, want);
+}
+END_TEST
+
+/* Absent vCPUs are not read. */
+START_TEST(test_absent_not_read)
+{
+    g_autoptr(VTopo) topo = skylake_model();
+    VTopoCpuidView views[NR_CPUS];
+    g_autofree char *rules = NULL;
+
+    skylake_views(views);
+    topo->cpus[7].present = false;
+    memset(&views[7], 0xff, sizeof(views[7]));
+    rules = check_rules(topo, skylake_caches, views);
+    ck_assert_str_eq(rules, "");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("vtopo-cpuid-check");
+    TCase *tc = tcase_create("cpuid-check");
+
+    tcase_add_test(tc, test_skylake_clean);
+    tcase_add_loop_test(tc, test_skylake_broken, 0, 7);
+    tcase_add_test(tc, test_absent_not_read);
+    suite_add_tcase(s, tc);
+    return vtopo_check_run(s);
+}
