@@ -86,6 +86,7 @@ void machine_vtopo_check_cpuid(MachineState *ms)
     if (!topo) {
         return;
     }
+    trace_vtopo_cpuid_check_begin(topo->nr_cpus);
     nr_caches = machine_vtopo_shared_caches(ms, caches);
     views = g_new0(VTopoCpuidView, topo->nr_cpus);
     /* Each present vCPU's position in the model, by cpu-index */
@@ -107,6 +108,6 @@ void machine_vtopo_check_cpuid(MachineState *ms)
     }
     first = emitted->findings->len;
     vtopo_cpuid_check(topo, caches, nr_caches, views, emitted->findings);
-    trace_vtopo_cpuid_check(topo->nr_cpus, emitted->findings->len - first);
+    trace_vtopo_cpuid_check_end(emitted->findings->len - first);
     machine_vtopo_warn_findings(ms, first);
 }
