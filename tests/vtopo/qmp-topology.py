@@ -456,6 +456,22 @@ def check_amd_node_l3():
                   "rc=%d %r" % (p.returncode, err))
 
 
+def check_amd_core_ids():
+    # Fn8000_001E CoreId (8 bits) numbers the cores of a socket on 10.1:
+    # a socket of 257 cores on an AMD model is refused, not wrapped.
+    argv = [vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
+            "-M", "q35,kernel-irqchip=split", "-device", "intel-iommu,intremap=on",
+            "-cpu", "EPYC,x2apic=on", "-smp", "514,sockets=1,cores=257,threads=2"]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    err = [l for l in p.stderr.splitlines() if "TCG doesn't support" not in l]
+    point("q35: an AMD socket of 257 cores is a one-line error, exit code 1",
+          p.returncode == 1 and len(err) == 1 and
+          err[0].endswith("-smp: the last core of a socket needs CoreId 256 in CPUID "
+                          "0x8000001E, which holds 0-255 on AMD models; use fewer "
+                          "cores, modules or dies per socket"),
+          "rc=%d %r" % (p.returncode, err))
+
+
 def main():
     check_plain()
     check_hotplug()
@@ -475,6 +491,7 @@ def main():
     check_host_cache_info()
     check_bad_cache_geometry()
     check_amd_node_l3()
+    check_amd_core_ids()
     vg.print_tap(points)
     return 0
 
