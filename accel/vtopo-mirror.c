@@ -87,28 +87,40 @@ static void mirror_planner_destroy(MirrorPlanner *p)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(MirrorPlanner, mirror_planner_destroy)
 
-/* Whether the host cache @llc holds the threads of more than one core. */
-static bool mirror_cache_spans_cores(const VTopoHost *host, int llc)
+/*
+ * The cores of the host cache @index, and in *@in_node those of them in
+ * host node @node.
+ */
+static unsigned int mirror_cache_cores(const VTopoHost *host,
+                                       unsigned int index, int node,
+                                       unsigned int *in_node)
 {
-    const VTopoHostCache *cache;
-    int core = -1;
+    const VTopoHostCache *cache = &g_array_index(host->caches,
+                                                 VTopoHostCache, index);
+    g_autoptr(GHashTable) cores = g_hash_table_new(NULL, NULL);
 
-    if (llc < 0) {
-        return false;
-    }
-    cache = &g_array_index(host->caches, VTopoHostCache, llc);
+    *in_node = 0;
     for (guint i = 0; i < cache->cpus->len; i++) {
         unsigned int cpu = g_array_index(cache->cpus, unsigned int, i);
+        const VTopoHostCpu *hc;
 
         if (cpu >= host->nr_cpus || !host->cpus[cpu].online) {
             continue;
         }
-        if (core >= 0 && host->cpus[cpu].core_domain != core) {
-            return true;
+        hc = &host->cpus[cpu];
+        if (g_hash_table_add(cores, GINT_TO_POINTER(hc->core_domain + 1))) {
+            *in_node += hc->node == node;
         }
-        core = host->cpus[cpu].core_domain;
     }
-    return false;
+    return g_hash_table_size(cores);
+}
+
+/* Whether the host cache @llc holds the threads of more than one core. */
+static bool mirror_cache_spans_cores(const VTopoHost *host, int llc)
+{
+    unsigned int in_node;
+
+    return llc >= 0 && mirror_cache_cores(host, llc, -1, &in_node) > 1;
 }
 
 /* The host cores and domains, in the order of their first CPU. */
@@ -638,32 +650,6 @@ static char *mirror_cpulist(const unsigned int *cpus, unsigned int n)
 
     vtopo_format_cpulist(out, cpus, n);
     return g_string_free(out, false);
-}
-
-/*
- * The cores of the host cache @index, and in *@in_node those of them in
- * host node @node.
- */
-static unsigned int mirror_cache_cores(const VTopoHost *host,
-                                       unsigned int index, int node,
-                                       unsigned int *in_node)
-{
-    const VTopoHostCache *cache = &g_array_index(host->caches,
-                                                 VTopoHostCache, index);
-    g_autoptr(GHashTable) cores = g_hash_table_new(NULL, NULL);
-
-    *in_node = 0;
-    for (guint i = 0; i < cache->cpus->len; i++) {
-        unsigned int cpu = g_array_index(cache->cpus, unsigned int, i);
-        const VTopoHostCpu *hc = &host->cpus[cpu];
-
-        if (cpu >= host->nr_cpus || !hc->online ||
-            !g_hash_table_add(cores, GINT_TO_POINTER(hc->core_domain + 1))) {
-            continue;
-        }
-        *in_node += hc->node == node;
-    }
-    return g_hash_table_size(cores);
 }
 
 /*
