@@ -13,8 +13,8 @@
 #include "qapi/visitor.h"
 #include "qom/object.h"
 #include "hw/boards.h"
-#include "accel/vtopo-pin.h"
-#include "accel/vtopo-mirror-machine.h"
+#include "vtopo-mirror-internal.h"
+#include "vtopo-pin-internal.h"
 
 static AccelVcpuMirror *accel_mirror(Object *obj)
 {
@@ -142,9 +142,9 @@ void accel_vcpu_mirror_instance_finalize(AccelState *accel)
     g_free(m);
 }
 
-const AccelVcpuMirror *accel_vcpu_mirror(AccelState *accel)
+bool accel_vcpu_mirror_enabled(AccelState *accel)
 {
-    return accel->mirror;
+    return accel->mirror && accel->mirror->enabled;
 }
 
 bool accel_host_simulated(void)

@@ -945,7 +945,7 @@ VTopo *vtopo_mirror_topology(const VTopoMirror *m)
 {
     VTopo *topo = vtopo_new(&m->shape, m->nr_nodes);
 
-    topo->llc_level = m->llc_level;
+    vtopo_set_caches(topo, m->caches, m->nr_caches);
     for (unsigned int n = 0; n < m->nr_nodes; n++) {
         topo->nodes[n].mem_size = m->nodes[n].mem_size;
         for (unsigned int j = 0; j < m->nr_nodes; j++) {

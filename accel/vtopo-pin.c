@@ -16,10 +16,9 @@
 #include "qom/object.h"
 #include "hw/boards.h"
 #include "hw/core/cpu.h"
-#include "hw/core/vtopo-emitted.h"
 #include "system/hostmem.h"
 #include "system/numa.h"
-#include "accel/vtopo-pin.h"
+#include "vtopo-pin-internal.h"
 #include "trace.h"
 #ifdef CONFIG_LINUX
 #include <sched.h>
@@ -161,11 +160,6 @@ void accel_vcpu_pinning_instance_finalize(AccelState *accel)
     g_free(p);
 }
 
-const AccelVcpuPinning *accel_vcpu_pinning(AccelState *accel)
-{
-    return accel->pinning;
-}
-
 /* The host nodes each virtual node's memory backend is bound to. */
 static void accel_node_memory(AccelVcpuPinning *p, MachineState *ms)
 {
@@ -269,7 +263,6 @@ bool accel_vcpu_pinning_setup(MachineState *ms, const VTopo *topo,
                               Error **errp)
 {
     AccelVcpuPinning *p = ms->accelerator->pinning;
-    VTopoSharedCache caches[CACHE_LEVEL_AND_TYPE__MAX];
     g_autofree char *error = NULL;
     const char *why = NULL;
     VTopoPinInput in;
@@ -331,8 +324,6 @@ bool accel_vcpu_pinning_setup(MachineState *ms, const VTopo *topo,
     accel_node_memory(p, ms);
     in = (VTopoPinInput) {
         .topo = topo,
-        .caches = caches,
-        .nr_caches = machine_vtopo_shared_caches(ms, caches),
         .host = p->host,
         .allowed = p->allowed,
         .node_memory = p->nr_nodes ? p->node_memory : NULL,

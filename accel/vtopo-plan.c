@@ -52,6 +52,7 @@ static bool vtopo_planner_init(VTopoPlanner *p, const VTopoPinInput *in)
 {
     const VTopo *topo = in->topo;
     const VTopoHost *host = in->host;
+    VTopoLevel llc_level = vtopo_llc_level(topo);
     g_autofree int *slot_of_core = g_new(int, host->nr_cores + 1);
     g_autofree unsigned int *next = NULL;
     unsigned int nr_allowed = 0;
@@ -76,8 +77,8 @@ static bool vtopo_planner_init(VTopoPlanner *p, const VTopoPinInput *in)
         vc = &p->vcores[core];
         p->vcore_cpus[core * p->threads + thread] = i;
         if (thread == 0) {
-            vc->llc_domain = topo->llc_level < VTOPO_LEVEL__MAX
-                             ? vtopo_cpu_domain(topo, cpu, topo->llc_level)
+            vc->llc_domain = llc_level < VTOPO_LEVEL__MAX
+                             ? vtopo_cpu_domain(topo, cpu, llc_level)
                              : core;
             vc->node = cpu->node;
         }
@@ -236,8 +237,9 @@ static bool vtopo_place_node(VTopoPlanner *p, int vnode,
                              bool *host_node_used, char **error)
 {
     const VTopoHost *host = p->in->host;
-    const char *llc_name = p->in->topo->llc_level < VTOPO_LEVEL__MAX
-        ? vtopo_level_name(p->in->topo->llc_level) : "core";
+    VTopoLevel llc_level = vtopo_llc_level(p->in->topo);
+    const char *llc_name = llc_level < VTOPO_LEVEL__MAX
+        ? vtopo_level_name(llc_level) : "core";
     GArray *bound = vnode >= 0 && p->in->node_memory
                     ? p->in->node_memory[vnode] : NULL;
     g_autoptr(GString) free_list = g_string_new(NULL);
@@ -792,10 +794,11 @@ static void vtopo_check_caches(const VTopoPinInput *in, const int *plan,
     const VTopoHost *host = in->host;
     VTopoPinRule span = { "pin-llc-span", VTOPO_SEVERITY_WARNING };
     VTopoPinRule size = { "pin-cache-size", VTOPO_SEVERITY_WARNING };
+    VTopoLevel llc_level = vtopo_llc_level(topo);
 
-    if (topo->llc_level < VTOPO_LEVEL__MAX) {
+    if (llc_level < VTOPO_LEVEL__MAX) {
         unsigned int domains = vtopo_shape_max_cpus(&topo->shape) /
-            vtopo_shape_cpus_per(&topo->shape, topo->llc_level);
+            vtopo_shape_cpus_per(&topo->shape, llc_level);
         g_autofree int *domain_llc = g_new(int, domains);
         g_autofree int *domain_vcpu = g_new(int, domains);
 
@@ -803,7 +806,7 @@ static void vtopo_check_caches(const VTopoPinInput *in, const int *plan,
             domain_llc[d] = -1;
         }
         for (unsigned int v = 0; v < topo->nr_cpus; v++) {
-            int d = vtopo_cpu_domain(topo, &topo->cpus[v], topo->llc_level);
+            int d = vtopo_cpu_domain(topo, &topo->cpus[v], llc_level);
             int cpu = plan[v], llc;
 
             if (cpu == VTOPO_PIN_NONE || d < 0 || d >= (int)domains ||
@@ -819,14 +822,14 @@ static void vtopo_check_caches(const VTopoPinInput *in, const int *plan,
                                    "last-level cache (%s %d), but their host "
                                    "CPUs %d and %d do not share one",
                                    domain_vcpu[d], v,
-                                   vtopo_level_name(topo->llc_level), d,
+                                   vtopo_level_name(llc_level), d,
                                    plan[domain_vcpu[d]], cpu);
                 domain_llc[d] = llc;
             }
         }
     }
-    for (unsigned int c = 0; c < in->nr_caches; c++) {
-        const VTopoCache *cache = &in->caches[c].geometry;
+    for (unsigned int c = 0; c < topo->nr_caches; c++) {
+        const VTopoCache *cache = &topo->caches[c].geometry;
 
         for (unsigned int v = 0; v < topo->nr_cpus; v++) {
             const VTopoHostCache *hc;

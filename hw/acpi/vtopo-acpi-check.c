@@ -353,8 +353,6 @@ static const VTopoAcpiPpttCache *vtopo_acpi_find_cache(
 }
 
 static void vtopo_acpi_check_pptt_caches(const VTopo *topo,
-                                         const VTopoSharedCache *caches,
-                                         unsigned int nr_caches,
                                          const VTopoAcpiTables *t,
                                          const VTopoAcpiPpttNode **leaf,
                                          VTopoAcpiRule *r)
@@ -362,8 +360,8 @@ static void vtopo_acpi_check_pptt_caches(const VTopo *topo,
     g_autofree uint64_t *key = g_new(uint64_t, topo->nr_cpus);
     unsigned int deepest = 0;
 
-    for (unsigned int c = 0; c < nr_caches; c++) {
-        deepest = MAX(deepest, caches[c].geometry.level);
+    for (unsigned int c = 0; c < topo->nr_caches; c++) {
+        deepest = MAX(deepest, topo->caches[c].geometry.level);
     }
     for (unsigned int i = 0; i < topo->nr_cpus; i++) {
         unsigned int levels;
@@ -374,8 +372,8 @@ static void vtopo_acpi_check_pptt_caches(const VTopo *topo,
                                 "vCPU %u, it has %u", levels, i, deepest);
         }
     }
-    for (unsigned int c = 0; c < nr_caches; c++) {
-        const VTopoCache *want = &caches[c].geometry;
+    for (unsigned int c = 0; c < topo->nr_caches; c++) {
+        const VTopoCache *want = &topo->caches[c].geometry;
         g_autofree char *name = g_strdup_printf("L%u %s", want->level,
                                     vtopo_cache_type_name(want->type));
         bool complete = true;
@@ -407,10 +405,10 @@ static void vtopo_acpi_check_pptt_caches(const VTopo *topo,
             }
         }
         if (complete && !vtopo_acpi_groups_match(topo, key,
-                                                 caches[c].sharing)) {
+                                                 topo->caches[c].sharing)) {
             vtopo_acpi_disagree(r, "the PPTT does not share the %s cache per "
                                 "%s", name,
-                                vtopo_level_name(caches[c].sharing));
+                                vtopo_level_name(topo->caches[c].sharing));
         }
     }
 }
@@ -479,8 +477,7 @@ static void vtopo_acpi_check_hmat(const VTopoAcpiTables *t, VTopoAcpiRule *r)
     }
 }
 
-void vtopo_acpi_check(const VTopo *topo, const VTopoSharedCache *caches,
-                      unsigned int nr_caches, const VTopoAcpiTables *t,
+void vtopo_acpi_check(const VTopo *topo, const VTopoAcpiTables *t,
                       GArray *findings)
 {
     VTopoAcpiRule madt = { "acpi-madt" }, srat = { "acpi-srat" };
@@ -503,8 +500,8 @@ void vtopo_acpi_check(const VTopo *topo, const VTopoSharedCache *caches,
     vtopo_acpi_check_slit(topo, t, &slit);
     if (t->has_pptt && by_uid) {
         leaf = vtopo_acpi_check_pptt_nodes(topo, t, by_uid, &pptt);
-        if (leaf && (nr_caches || t->pptt_caches->len)) {
-            vtopo_acpi_check_pptt_caches(topo, caches, nr_caches, t, leaf,
+        if (leaf && (topo->nr_caches || t->pptt_caches->len)) {
+            vtopo_acpi_check_pptt_caches(topo, t, leaf,
                                          &pptt);
         }
     }

@@ -25,17 +25,15 @@ static const char *const vtopo_acpi_signatures[] = {
 void machine_vtopo_check_acpi(MachineState *ms, GArray *table_data)
 {
     g_autoptr(VTopoAcpiTables) tables = vtopo_acpi_tables_new();
-    VTopoSharedCache caches[CACHE_LEVEL_AND_TYPE__MAX];
-    unsigned int nr_caches = machine_vtopo_shared_caches(ms, caches);
     VTopoEmitted *emitted = machine_vtopo_emitted(ms);
-    g_autoptr(VTopo) topo = machine_vtopo_for_check(ms,
-                                                    &emitted->acpi_checked);
-    guint first = emitted->findings->len;
+    const VTopo *topo = machine_vtopo_for_check(ms, &emitted->acpi_checked);
+    guint first;
     uint32_t offset, length;
 
     if (!topo) {
         return;
     }
+    first = topo->findings->len;
     trace_vtopo_acpi_check_begin(topo->nr_cpus, table_data->len);
 
     /* The tables lie back to back; zero padding ends them. */
@@ -68,13 +66,13 @@ void machine_vtopo_check_acpi(MachineState *ms, GArray *table_data)
                                                length);
         g_array_append_val(emitted->tables, e);
         if (!vtopo_acpi_decode_table(tables, copy, length, &reason)) {
-            vtopo_add_finding(emitted->findings, "acpi-decode",
+            vtopo_add_finding(topo->findings, "acpi-decode",
                               VTOPO_SEVERITY_ERROR, "the %s table cannot be "
                               "decoded: %s", e.signature, reason);
         }
     }
-    vtopo_acpi_check(topo, caches, nr_caches, tables, emitted->findings);
+    vtopo_acpi_check(topo, tables, topo->findings);
     trace_vtopo_acpi_check_end(emitted->tables->len,
-                               emitted->findings->len - first);
+                               topo->findings->len - first);
     machine_vtopo_warn_findings(ms, first);
 }

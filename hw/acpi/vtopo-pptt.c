@@ -11,10 +11,8 @@
  */
 
 #include "qemu/osdep.h"
-#include "qapi/error.h"
 #include "hw/acpi/aml-build.h"
 #include "hw/acpi/vtopo-pptt.h"
-#include "hw/core/vtopo-cache.h"
 #include "hw/core/vtopo-machine.h"
 #include "hw/registerfields.h"
 
@@ -51,34 +49,22 @@ FIELD(PPTT_CACHE_ATTRIBUTES, WRITE_POLICY, 4, 1)
 #define PPTT_PROCESSOR_LENGTH           20
 #define PPTT_CACHE_LENGTH               28
 
-/* The caches, outermost first: the order their structures are built in. */
-static const struct {
-    CacheLevelAndType cache;
-    unsigned int level;
-    VTopoCacheType type;
-    uint32_t pptt_type;
-} vtopo_pptt_caches[] = {
-    { CACHE_LEVEL_AND_TYPE_L3, 3, VTOPO_CACHE_UNIFIED,
-      PPTT_CACHE_TYPE_UNIFIED },
-    { CACHE_LEVEL_AND_TYPE_L2, 2, VTOPO_CACHE_UNIFIED,
-      PPTT_CACHE_TYPE_UNIFIED },
-    { CACHE_LEVEL_AND_TYPE_L1D, 1, VTOPO_CACHE_DATA, PPTT_CACHE_TYPE_DATA },
-    { CACHE_LEVEL_AND_TYPE_L1I, 1, VTOPO_CACHE_INSTRUCTION,
-      PPTT_CACHE_TYPE_INSTRUCTION },
-};
-#define VTOPO_PPTT_CACHES ARRAY_SIZE(vtopo_pptt_caches)
-
 typedef struct VTopoPptt {
     GArray *table;
     uint32_t start;
-    /* Levels with a hierarchy node, and where each cache is attached. */
+    /* Levels with a hierarchy node */
     bool node_level[VTOPO_LEVEL__MAX];
-    VTopoLevel cache_level[VTOPO_PPTT_CACHES];
-    const SmpCacheProperties *cache[VTOPO_PPTT_CACHES];
+    /*
+     * The caches, outermost first (the order their structures are built
+     * in), and the level of the node each is attached to.
+     */
+    unsigned int nr_caches;
+    const VTopoCache *cache[VTOPO_MAX_CACHES];
+    VTopoLevel cache_level[VTOPO_MAX_CACHES];
     /* The open node of each level and the latest instance of each cache */
     int open_domain[VTOPO_LEVEL__MAX];
     uint32_t open_offset[VTOPO_LEVEL__MAX];
-    uint32_t cache_offset[VTOPO_PPTT_CACHES];
+    uint32_t cache_offset[VTOPO_MAX_CACHES];
     uint32_t next_cache_id;
 } VTopoPptt;
 
@@ -113,17 +99,22 @@ static uint32_t vtopo_pptt_offset(const VTopoPptt *p)
 }
 
 /* 5.2.30.2: one instance of cache @c, chained to the next level's. */
+static uint32_t vtopo_pptt_cache_type(VTopoCacheType type)
+{
+    switch (type) {
+    case VTOPO_CACHE_DATA:
+        return PPTT_CACHE_TYPE_DATA;
+    case VTOPO_CACHE_INSTRUCTION:
+        return PPTT_CACHE_TYPE_INSTRUCTION;
+    case VTOPO_CACHE_UNIFIED:
+        return PPTT_CACHE_TYPE_UNIFIED;
+    }
+    g_assert_not_reached();
+}
+
 static uint32_t vtopo_pptt_build_cache(VTopoPptt *p, int c)
 {
-    const SmpCacheProperties *prop = p->cache[c];
-    VTopoCache geometry = {
-        .level = vtopo_pptt_caches[c].level,
-        .type = vtopo_pptt_caches[c].type,
-        .size = prop->size,
-        .ways = prop->ways,
-        .line_size = prop->line_size,
-        .partitions = prop->partitions,
-    };
+    const VTopoCache *geometry = p->cache[c];
     uint32_t offset = vtopo_pptt_offset(p);
     uint32_t next = 0, flags = 0, attributes = 0;
 
@@ -135,9 +126,8 @@ static uint32_t vtopo_pptt_build_cache(VTopoPptt *p, int c)
      * chains of every node from the leaf up).
      */
     for (int outer = c - 1; outer >= 0 && !next; outer--) {
-        if (p->cache[outer] &&
-            p->cache_level[outer] == p->cache_level[c] &&
-            vtopo_pptt_caches[outer].level > geometry.level) {
+        if (p->cache_level[outer] == p->cache_level[c] &&
+            p->cache[outer]->level > geometry->level) {
             next = p->cache_offset[outer];
         }
     }
@@ -146,7 +136,7 @@ static uint32_t vtopo_pptt_build_cache(VTopoPptt *p, int c)
     flags = FIELD_DP32(flags, PPTT_CACHE_FLAGS, NUMBER_OF_SETS_VALID, 1);
     /* Associativity has one byte: leave it out when it does not fit */
     flags = FIELD_DP32(flags, PPTT_CACHE_FLAGS, ASSOCIATIVITY_VALID,
-                       geometry.ways <= UINT8_MAX);
+                       geometry->ways <= UINT8_MAX);
     flags = FIELD_DP32(flags, PPTT_CACHE_FLAGS, ALLOCATION_TYPE_VALID, 1);
     flags = FIELD_DP32(flags, PPTT_CACHE_FLAGS, CACHE_TYPE_VALID, 1);
     flags = FIELD_DP32(flags, PPTT_CACHE_FLAGS, WRITE_POLICY_VALID, 1);
@@ -156,7 +146,7 @@ static uint32_t vtopo_pptt_build_cache(VTopoPptt *p, int c)
     attributes = FIELD_DP32(attributes, PPTT_CACHE_ATTRIBUTES,
                             ALLOCATION_TYPE, PPTT_ALLOCATION_READ_WRITE);
     attributes = FIELD_DP32(attributes, PPTT_CACHE_ATTRIBUTES, CACHE_TYPE,
-                            vtopo_pptt_caches[c].pptt_type);
+                            vtopo_pptt_cache_type(geometry->type));
     attributes = FIELD_DP32(attributes, PPTT_CACHE_ATTRIBUTES, WRITE_POLICY,
                             PPTT_WRITE_POLICY_WRITE_BACK);
 
@@ -165,15 +155,15 @@ static uint32_t vtopo_pptt_build_cache(VTopoPptt *p, int c)
     build_append_int_noprefix(p->table, 0, 2);              /* Reserved */
     build_append_int_noprefix(p->table, flags, 4);          /* Flags */
     build_append_int_noprefix(p->table, next, 4);   /* Next Level of Cache */
-    build_append_int_noprefix(p->table, geometry.size, 4);  /* Size */
+    build_append_int_noprefix(p->table, geometry->size, 4);  /* Size */
     /* Number of sets */
-    build_append_int_noprefix(p->table, vtopo_cache_sets(&geometry), 4);
+    build_append_int_noprefix(p->table, vtopo_cache_sets(geometry), 4);
     /* Associativity */
     build_append_int_noprefix(p->table,
-                              geometry.ways <= UINT8_MAX ? geometry.ways : 0,
+                              geometry->ways <= UINT8_MAX ? geometry->ways : 0,
                               1);
     build_append_int_noprefix(p->table, attributes, 1);     /* Attributes */
-    build_append_int_noprefix(p->table, geometry.line_size, 2); /* Line size */
+    build_append_int_noprefix(p->table, geometry->line_size, 2); /* Line size */
     build_append_int_noprefix(p->table, p->next_cache_id++, 4); /* Cache ID */
 
     p->cache_offset[c] = offset;
@@ -191,12 +181,12 @@ static bool vtopo_pptt_cache_in_chain(const VTopoPptt *p, int c)
 {
     bool inner = false, outer = false;
 
-    for (int o = 0; o < VTOPO_PPTT_CACHES; o++) {
-        if (!p->cache[o] || p->cache_level[o] != p->cache_level[c]) {
+    for (unsigned int o = 0; o < p->nr_caches; o++) {
+        if (p->cache_level[o] != p->cache_level[c]) {
             continue;
         }
-        inner |= vtopo_pptt_caches[o].level < vtopo_pptt_caches[c].level;
-        outer |= vtopo_pptt_caches[o].level > vtopo_pptt_caches[c].level;
+        inner |= p->cache[o]->level < p->cache[c]->level;
+        outer |= p->cache[o]->level > p->cache[c]->level;
     }
     return inner && outer;
 }
@@ -212,11 +202,11 @@ static void vtopo_pptt_build_node(VTopoPptt *p, uint32_t uid,
     bool leaf = level == VTOPO_LEVEL_THREAD ||
                 (level == VTOPO_LEVEL_CORE &&
                  !p->node_level[VTOPO_LEVEL_THREAD]);
-    uint32_t resources[VTOPO_PPTT_CACHES];
+    uint32_t resources[VTOPO_MAX_CACHES];
     uint32_t nr_resources = 0, flags = 0;
 
-    for (int c = 0; c < VTOPO_PPTT_CACHES; c++) {
-        if (p->cache[c] && p->cache_level[c] == level) {
+    for (unsigned int c = 0; c < p->nr_caches; c++) {
+        if (p->cache_level[c] == level) {
             uint32_t offset = vtopo_pptt_build_cache(p, c);
 
             if (!vtopo_pptt_cache_in_chain(p, c)) {
@@ -257,10 +247,10 @@ static void vtopo_pptt_build_node(VTopoPptt *p, uint32_t uid,
 }
 
 void build_vtopo_pptt(GArray *table_data, BIOSLinker *linker,
-                      MachineState *ms, const char *oem_id,
+                      const VTopo *topo, const char *oem_id,
                       const char *oem_table_id)
 {
-    g_autoptr(VTopo) topo = machine_vtopo_new(ms, &error_abort);
+    unsigned int order[VTOPO_MAX_CACHES];
     AcpiTable table = { .sig = "PPTT", .rev = 3,
                         .oem_id = oem_id, .oem_table_id = oem_table_id };
     VTopoPptt p = { .table = table_data, .next_cache_id = 1 };
@@ -269,16 +259,12 @@ void build_vtopo_pptt(GArray *table_data, BIOSLinker *linker,
         p.node_level[l] = vtopo_pptt_has_node(topo, l);
         p.open_domain[l] = -1;
     }
-    for (int c = 0; c < VTOPO_PPTT_CACHES; c++) {
-        const SmpCacheProperties *prop =
-            &ms->smp_cache_effective.props[vtopo_pptt_caches[c].cache];
+    p.nr_caches = vtopo_caches_outermost_first(topo, order);
+    for (unsigned int c = 0; c < p.nr_caches; c++) {
+        const VTopoSharedCache *cache = &topo->caches[order[c]];
 
-        if (prop->has_size && prop->has_topology &&
-            prop->topology != CPU_TOPOLOGY_LEVEL_DEFAULT) {
-            p.cache[c] = prop;
-            p.cache_level[c] = vtopo_pptt_node_level_for(&p,
-                vtopo_level_from_qapi(prop->topology));
-        }
+        p.cache[c] = &cache->geometry;
+        p.cache_level[c] = vtopo_pptt_node_level_for(&p, cache->sharing);
     }
 
     acpi_table_begin(&table, table_data);

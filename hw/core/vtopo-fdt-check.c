@@ -531,8 +531,7 @@ static void vtopo_fdt_check_cache(const VTopo *topo,
     }
 }
 
-void vtopo_fdt_check(const VTopo *topo, const VTopoSharedCache *caches,
-                     unsigned int nr_caches, const VTopoFdtTopology *t,
+void vtopo_fdt_check(const VTopo *topo, const VTopoFdtTopology *t,
                      GArray *findings)
 {
     unsigned int n = t->cpus->len;
@@ -545,7 +544,8 @@ void vtopo_fdt_check(const VTopo *topo, const VTopoSharedCache *caches,
     }
     vtopo_fdt_check_cpu_map(topo, t, cpu_of, key, findings);
     vtopo_fdt_check_numa(topo, t, cpu_of, findings);
-    for (unsigned int k = 0; k < nr_caches; k++) {
-        vtopo_fdt_check_cache(topo, &caches[k], t, cpu_of, key, findings);
+    for (unsigned int k = 0; k < topo->nr_caches; k++) {
+        vtopo_fdt_check_cache(topo, &topo->caches[k], t, cpu_of, key,
+                              findings);
     }
 }

@@ -11,39 +11,22 @@
 
 #include "qemu/osdep.h"
 #include <libfdt.h>
-#include "qapi/error.h"
 #include "qemu/error-report.h"
 #include "system/device_tree.h"
-#include "hw/core/vtopo-cache.h"
 #include "hw/core/vtopo-fdt.h"
-#include "hw/core/vtopo-machine.h"
-
-/* The caches, outermost first, so that a node can name the next level */
-static const struct {
-    CacheLevelAndType cache;
-    unsigned int level;
-    VTopoCacheType type;
-    /* Property prefix of an L1 cache in the CPU node (Table 3.9) */
-    const char *cpu_prefix;
-} vtopo_fdt_caches[] = {
-    { CACHE_LEVEL_AND_TYPE_L3, 3, VTOPO_CACHE_UNIFIED, NULL },
-    { CACHE_LEVEL_AND_TYPE_L2, 2, VTOPO_CACHE_UNIFIED, NULL },
-    { CACHE_LEVEL_AND_TYPE_L1D, 1, VTOPO_CACHE_DATA, "d-cache" },
-    { CACHE_LEVEL_AND_TYPE_L1I, 1, VTOPO_CACHE_INSTRUCTION, "i-cache" },
-};
-#define VTOPO_FDT_CACHES ARRAY_SIZE(vtopo_fdt_caches)
 
 typedef struct VTopoFdt {
     void *fdt;
     const VTopo *topo;
-    const SmpCacheProperties *props[VTOPO_FDT_CACHES];
-    VTopoLevel sharing[VTOPO_FDT_CACHES];
+    /* The caches, outermost first, so that a node can name the next level */
+    unsigned int nr_caches;
+    const VTopoSharedCache *cache[VTOPO_MAX_CACHES];
     /*
      * For each instance, by domain of its sharing level: its phandle,
      * and the vCPU (model index + 1) whose node holds its node.
      */
-    uint32_t *phandle[VTOPO_FDT_CACHES];
-    unsigned int *holder[VTOPO_FDT_CACHES];
+    uint32_t *phandle[VTOPO_MAX_CACHES];
+    unsigned int *holder[VTOPO_MAX_CACHES];
 } VTopoFdt;
 
 /* A CPU node and its vCPU (index in the model) */
@@ -73,15 +56,13 @@ static void vtopo_fdt_set_u32(VTopoFdt *f, int node, const char *name,
                        name);
 }
 
-static VTopoCache vtopo_fdt_geometry(const VTopoFdt *f, int c)
+/* Property prefix of an L1 cache in the CPU node (Table 3.9), or NULL */
+static const char *vtopo_fdt_cpu_prefix(const VTopoCache *cache)
 {
-    const SmpCacheProperties *p = f->props[c];
-
-    return (VTopoCache) {
-        .level = vtopo_fdt_caches[c].level, .type = vtopo_fdt_caches[c].type,
-        .size = p->size, .ways = p->ways, .line_size = p->line_size,
-        .partitions = p->partitions,
-    };
+    if (cache->level != 1) {
+        return NULL;
+    }
+    return cache->type == VTOPO_CACHE_INSTRUCTION ? "i-cache" : "d-cache";
 }
 
 /* The phandle of the next cache out from level @c for @cpu, or 0. */
@@ -89,10 +70,9 @@ static uint32_t vtopo_fdt_next_level(const VTopoFdt *f, int c,
                                      const VTopoCpu *cpu)
 {
     for (int outer = c - 1; outer >= 0; outer--) {
-        if (f->props[outer] &&
-            vtopo_fdt_caches[outer].level > vtopo_fdt_caches[c].level) {
+        if (f->cache[outer]->geometry.level > f->cache[c]->geometry.level) {
             return f->phandle[outer][vtopo_cpu_domain(f->topo, cpu,
-                                                      f->sharing[outer])];
+                                                      f->cache[outer]->sharing)];
         }
     }
     return 0;
@@ -105,21 +85,21 @@ static uint32_t vtopo_fdt_next_level(const VTopoFdt *f, int c,
 static void vtopo_fdt_add_cache_node(VTopoFdt *f, int parent, int c,
                                      const VTopoCpu *cpu)
 {
-    int domain = vtopo_cpu_domain(f->topo, cpu, f->sharing[c]);
-    VTopoCache geometry = vtopo_fdt_geometry(f, c);
-    g_autofree char *name = g_strdup_printf("l%u-cache", geometry.level);
+    int domain = vtopo_cpu_domain(f->topo, cpu, f->cache[c]->sharing);
+    const VTopoCache *geometry = &f->cache[c]->geometry;
+    g_autofree char *name = g_strdup_printf("l%u-cache", geometry->level);
     uint32_t next = vtopo_fdt_next_level(f, c, cpu);
     int node = fdt_add_subnode(f->fdt, parent, name);
 
     vtopo_fdt_check_rc(node, parent, name);
     vtopo_fdt_check_rc(fdt_setprop_string(f->fdt, node, "compatible",
                                           "cache"), node, "compatible");
-    vtopo_fdt_set_u32(f, node, "cache-level", geometry.level);
+    vtopo_fdt_set_u32(f, node, "cache-level", geometry->level);
     vtopo_fdt_check_rc(fdt_setprop_empty(f->fdt, node, "cache-unified"),
                        node, "cache-unified");
-    vtopo_fdt_set_u32(f, node, "cache-size", geometry.size);
-    vtopo_fdt_set_u32(f, node, "cache-sets", vtopo_cache_sets(&geometry));
-    vtopo_fdt_set_u32(f, node, "cache-line-size", geometry.line_size);
+    vtopo_fdt_set_u32(f, node, "cache-size", geometry->size);
+    vtopo_fdt_set_u32(f, node, "cache-sets", vtopo_cache_sets(geometry));
+    vtopo_fdt_set_u32(f, node, "cache-line-size", geometry->line_size);
     if (next) {
         vtopo_fdt_set_u32(f, node, "next-level-cache", next);
     }
@@ -135,17 +115,14 @@ static void vtopo_fdt_add_cpu_caches(VTopoFdt *f, int node, unsigned int i)
     const VTopoCpu *cpu = &f->topo->cpus[i];
     uint32_t next = 0;
 
-    for (int c = 0; c < VTOPO_FDT_CACHES; c++) {
-        const char *prefix = vtopo_fdt_caches[c].cpu_prefix;
-        VTopoCache geometry;
+    for (unsigned int c = 0; c < f->nr_caches; c++) {
+        const VTopoCache *geometry = &f->cache[c]->geometry;
+        const char *prefix = vtopo_fdt_cpu_prefix(geometry);
         g_autofree char *size = NULL, *sets = NULL, *line = NULL;
         int domain;
 
-        if (!f->props[c]) {
-            continue;
-        }
         if (!prefix) {
-            domain = vtopo_cpu_domain(f->topo, cpu, f->sharing[c]);
+            domain = vtopo_cpu_domain(f->topo, cpu, f->cache[c]->sharing);
             if (f->holder[c][domain] == i + 1) {
                 vtopo_fdt_add_cache_node(f, node, c, cpu);
             }
@@ -153,23 +130,22 @@ static void vtopo_fdt_add_cpu_caches(VTopoFdt *f, int node, unsigned int i)
             next = f->phandle[c][domain];
             continue;
         }
-        geometry = vtopo_fdt_geometry(f, c);
         size = g_strdup_printf("%s-size", prefix);
         sets = g_strdup_printf("%s-sets", prefix);
         line = g_strdup_printf("%s-line-size", prefix);
-        vtopo_fdt_set_u32(f, node, size, geometry.size);
-        vtopo_fdt_set_u32(f, node, sets, vtopo_cache_sets(&geometry));
-        vtopo_fdt_set_u32(f, node, line, geometry.line_size);
+        vtopo_fdt_set_u32(f, node, size, geometry->size);
+        vtopo_fdt_set_u32(f, node, sets, vtopo_cache_sets(geometry));
+        vtopo_fdt_set_u32(f, node, line, geometry->line_size);
     }
     if (next) {
         vtopo_fdt_set_u32(f, node, "next-level-cache", next);
     }
 }
 
-void fdt_add_vtopo_caches(void *fdt, MachineState *ms, const char *cpus_path,
+void fdt_add_vtopo_caches(void *fdt, const VTopo *topo, const char *cpus_path,
                           char *(*cpu_path)(int cpu_index))
 {
-    g_autoptr(VTopo) topo = machine_vtopo_new(ms, &error_abort);
+    unsigned int order[VTOPO_MAX_CACHES];
     g_autoptr(GHashTable) cpu_by_name = g_hash_table_new_full(g_str_hash,
                                                               g_str_equal,
                                                               g_free, NULL);
@@ -178,14 +154,9 @@ void fdt_add_vtopo_caches(void *fdt, MachineState *ms, const char *cpus_path,
     VTopoFdt f = { .fdt = fdt, .topo = topo };
     int node;
 
-    for (int c = 0; c < VTOPO_FDT_CACHES; c++) {
-        const SmpCacheProperties *p =
-            &ms->smp_cache_effective.props[vtopo_fdt_caches[c].cache];
-
-        if (p->has_size && p->topology != CPU_TOPOLOGY_LEVEL_DEFAULT) {
-            f.props[c] = p;
-            f.sharing[c] = vtopo_level_from_qapi(p->topology);
-        }
+    f.nr_caches = vtopo_caches_outermost_first(topo, order);
+    for (unsigned int c = 0; c < f.nr_caches; c++) {
+        f.cache[c] = &topo->caches[order[c]];
         /* Domains are numbered machine-wide: at most one per vCPU */
         f.phandle[c] = g_new0(uint32_t, topo->nr_cpus);
         f.holder[c] = g_new0(unsigned int, topo->nr_cpus);
@@ -201,13 +172,14 @@ void fdt_add_vtopo_caches(void *fdt, MachineState *ms, const char *cpus_path,
         if (!topo->cpus[i].present) {
             continue;
         }
-        for (int c = 0; c < VTOPO_FDT_CACHES; c++) {
+        for (unsigned int c = 0; c < f.nr_caches; c++) {
             int domain;
 
-            if (!f.props[c] || vtopo_fdt_caches[c].cpu_prefix) {
+            if (vtopo_fdt_cpu_prefix(&f.cache[c]->geometry)) {
                 continue;
             }
-            domain = vtopo_cpu_domain(topo, &topo->cpus[i], f.sharing[c]);
+            domain = vtopo_cpu_domain(topo, &topo->cpus[i],
+                                      f.cache[c]->sharing);
             if (!f.phandle[c][domain]) {
                 f.phandle[c][domain] = qemu_fdt_alloc_phandle(fdt);
                 f.holder[c][domain] = i + 1;
@@ -240,7 +212,7 @@ void fdt_add_vtopo_caches(void *fdt, MachineState *ms, const char *cpus_path,
         vtopo_fdt_add_cpu_caches(&f, e->node, e->cpu);
     }
 
-    for (int c = 0; c < VTOPO_FDT_CACHES; c++) {
+    for (unsigned int c = 0; c < f.nr_caches; c++) {
         g_free(f.phandle[c]);
         g_free(f.holder[c]);
     }

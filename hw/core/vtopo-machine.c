@@ -106,9 +106,10 @@ void vtopo_props_set_id(CpuInstanceProperties *props, VTopoLevel level,
 }
 
 /*
- * @vcpu from @arch.  On machines with CPU hotplug, a vCPU is present
- * when it is plugged; the others (Arm virt) do not record their CPUs in
- * @arch, and have the first -smp cpus= present, as vtopo_new() says.
+ * @vcpu from @arch, before any vCPU exists.  On machines with CPU
+ * hotplug, a vCPU is present once the machine plugs it
+ * (machine_vtopo_set_present()); on the others (Arm virt) the first
+ * -smp cpus= are, as vtopo_new() says.
  */
 static void machine_vtopo_cpu(VTopo *topo, VTopoCpu *vcpu,
                               const CPUArchId *arch, bool hotpluggable)
@@ -116,11 +117,8 @@ static void machine_vtopo_cpu(VTopo *topo, VTopoCpu *vcpu,
     const VTopoShape *s = &topo->shape;
 
     vcpu->arch_id = arch->arch_id;
-    if (hotpluggable || arch->cpu) {
-        vcpu->present = arch->cpu != NULL;
-    }
-    if (arch->cpu) {
-        vcpu->index = arch->cpu->cpu_index;
+    if (hotpluggable) {
+        vcpu->present = false;
     }
     for (VTopoLevel l = VTOPO_LEVEL_THREAD; l < VTOPO_LEVEL__MAX; l++) {
         int64_t id;
@@ -142,24 +140,45 @@ static void machine_vtopo_cpu(VTopo *topo, VTopoCpu *vcpu,
 }
 
 /*
- * The level that shares the last-level cache the vCPUs describe (L3,
- * else L2), as the target recorded it; VTOPO_LEVEL__MAX if none did.
+ * The cache of each QAPI CacheLevelAndType, innermost first: the order
+ * of VTopo.caches.
  */
-static VTopoLevel machine_vtopo_llc_level(MachineState *ms)
+static const struct {
+    unsigned int level;
+    VTopoCacheType type;
+} vtopo_cache_kinds[CACHE_LEVEL_AND_TYPE__MAX] = {
+    [CACHE_LEVEL_AND_TYPE_L1D] = { 1, VTOPO_CACHE_DATA },
+    [CACHE_LEVEL_AND_TYPE_L1I] = { 1, VTOPO_CACHE_INSTRUCTION },
+    [CACHE_LEVEL_AND_TYPE_L2] = { 2, VTOPO_CACHE_UNIFIED },
+    [CACHE_LEVEL_AND_TYPE_L3] = { 3, VTOPO_CACHE_UNIFIED },
+};
+
+CacheLevelAndType vtopo_cache_to_qapi(const VTopoCache *cache)
 {
-    static const CacheLevelAndType outermost_first[] = {
-        CACHE_LEVEL_AND_TYPE_L3, CACHE_LEVEL_AND_TYPE_L2,
-    };
-
-    for (int i = 0; i < ARRAY_SIZE(outermost_first); i++) {
-        const SmpCacheProperties *p =
-            &ms->smp_cache_effective.props[outermost_first[i]];
-
-        if (p->topology != CPU_TOPOLOGY_LEVEL_DEFAULT) {
-            return vtopo_level_from_qapi(p->topology);
+    for (int i = 0; i < CACHE_LEVEL_AND_TYPE__MAX; i++) {
+        if (vtopo_cache_kinds[i].level == cache->level &&
+            vtopo_cache_kinds[i].type == cache->type) {
+            return i;
         }
     }
-    return VTOPO_LEVEL__MAX;
+    g_assert_not_reached();
+}
+
+VTopoCache vtopo_cache_from_qapi(CacheLevelAndType cache)
+{
+    return (VTopoCache) {
+        .level = vtopo_cache_kinds[cache].level,
+        .type = vtopo_cache_kinds[cache].type,
+    };
+}
+
+void machine_vtopo_set_caches(MachineState *ms, const VTopoSharedCache *caches,
+                              unsigned int n)
+{
+    QEMU_BUILD_BUG_ON(CACHE_LEVEL_AND_TYPE__MAX != VTOPO_MAX_CACHES);
+    if (ms->topology) {
+        vtopo_set_caches(ms->topology, caches, n);
+    }
 }
 
 VTopo *machine_vtopo_new(MachineState *ms, Error **errp)
@@ -188,7 +207,6 @@ VTopo *machine_vtopo_new(MachineState *ms, Error **errp)
         machine_vtopo_cpu(topo, &topo->cpus[i], &possible->cpus[i],
                           mc->has_hotpluggable_cpus);
     }
-    topo->llc_level = machine_vtopo_llc_level(ms);
 
     for (unsigned int n = 0; n < nr_nodes; n++) {
         const NodeInfo *node = &ms->numa_state->nodes[n];
@@ -199,4 +217,19 @@ VTopo *machine_vtopo_new(MachineState *ms, Error **errp)
         }
     }
     return topo;
+}
+
+void machine_vtopo_set_present(MachineState *ms, CPUState *cpu, bool present)
+{
+    VTopo *topo = ms->topology;
+
+    if (!topo) {
+        return;
+    }
+    for (unsigned int i = 0; i < topo->nr_cpus; i++) {
+        if (topo->cpus[i].index == cpu->cpu_index) {
+            topo->cpus[i].present = present;
+            return;
+        }
+    }
 }

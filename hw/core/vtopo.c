@@ -69,12 +69,12 @@ VTopo *vtopo_new(const VTopoShape *shape, unsigned int nr_nodes)
         cpu->node = VTOPO_NODE_NONE;
         cpu->present = i < shape->cpus;
     }
-    topo->llc_level = VTOPO_LEVEL__MAX;
     topo->nr_nodes = nr_nodes;
     topo->nodes = g_new0(VTopoNode, nr_nodes);
     for (unsigned int n = 0; n < nr_nodes; n++) {
         topo->nodes[n].distance = g_new0(uint8_t, nr_nodes);
     }
+    topo->findings = vtopo_findings_new();
     return topo;
 }
 
@@ -88,7 +88,45 @@ void vtopo_free(VTopo *topo)
     }
     g_free(topo->nodes);
     g_free(topo->cpus);
+    vtopo_findings_free(topo->findings);
     g_free(topo);
+}
+
+void vtopo_set_caches(VTopo *topo, const VTopoSharedCache *caches,
+                      unsigned int n)
+{
+    g_assert(n <= VTOPO_MAX_CACHES);
+    for (unsigned int i = 0; i < n; i++) {
+        topo->caches[i] = caches[i];
+    }
+    topo->nr_caches = n;
+}
+
+unsigned int vtopo_caches_outermost_first(const VTopo *topo,
+                                          unsigned int *order)
+{
+    unsigned int n = 0;
+
+    for (unsigned int level = 3; level >= 1; level--) {
+        for (unsigned int i = 0; i < topo->nr_caches; i++) {
+            if (topo->caches[i].geometry.level == level) {
+                order[n++] = i;
+            }
+        }
+    }
+    return n;
+}
+
+VTopoLevel vtopo_llc_level(const VTopo *topo)
+{
+    const VTopoSharedCache *llc = NULL;
+
+    for (unsigned int i = 0; i < topo->nr_caches; i++) {
+        if (!llc || topo->caches[i].geometry.level > llc->geometry.level) {
+            llc = &topo->caches[i];
+        }
+    }
+    return llc ? llc->sharing : VTOPO_LEVEL__MAX;
 }
 
 /* The id of @cpu at @level, with a level the machine lacks counting as 0. */
@@ -376,6 +414,7 @@ static void vtopo_check_distances(const VTopo *topo, GArray *findings)
 
 static void vtopo_validate_numa(const VTopo *topo, GArray *findings)
 {
+    VTopoLevel llc_level = vtopo_llc_level(topo);
     g_autofree char *llc = NULL;
 
     if (!topo->nr_nodes) {
@@ -384,20 +423,18 @@ static void vtopo_validate_numa(const VTopo *topo, GArray *findings)
     vtopo_check_domains_in_one_node(topo, VTOPO_LEVEL_CORE,
                                     "numa-core-split", "the threads of a core",
                                     findings);
-    if (topo->llc_level < VTOPO_LEVEL__MAX &&
-        topo->llc_level > VTOPO_LEVEL_CORE) {
+    if (llc_level < VTOPO_LEVEL__MAX && llc_level > VTOPO_LEVEL_CORE) {
         llc = g_strdup_printf("the last-level cache shared per %s",
-                              vtopo_level_name(topo->llc_level));
-        vtopo_check_domains_in_one_node(topo, topo->llc_level,
+                              vtopo_level_name(llc_level));
+        vtopo_check_domains_in_one_node(topo, llc_level,
                                         "numa-llc-split", llc, findings);
     }
     vtopo_check_nodes_hold_whole_sockets(topo, findings);
     vtopo_check_distances(topo, findings);
 }
 
-GArray *vtopo_validate(const VTopo *topo)
+void vtopo_validate(const VTopo *topo, GArray *findings)
 {
-    GArray *findings = vtopo_findings_new();
     unsigned int nr_threads = topo->nr_cpus;
     g_autofree int *owner = g_new(int, nr_threads);
 
@@ -450,7 +487,6 @@ GArray *vtopo_validate(const VTopo *topo)
         }
     }
     vtopo_validate_numa(topo, findings);
-    return findings;
 }
 
 void vtopo_findings_free(GArray *findings)

@@ -17,26 +17,8 @@
 #ifndef ACCEL_VTOPO_MIRROR_MACHINE_H
 #define ACCEL_VTOPO_MIRROR_MACHINE_H
 
-#include "qapi/qapi-types-machine.h"
 #include "accel/vtopo-mirror.h"
 
-/*
- * AccelVcpuMirror: the mirror-host state of an accelerator.
- * @enabled, @smt, @max_nodes, @exclude, @prefer: the properties
- *     mirror-host, mirror-smt, mirror-max-nodes, mirror-exclude and
- *     mirror-prefer.
- * @options: the plan as QEMU options (VTopoMirrorOption), once made.
- * @notes: what the plan could not mirror exactly (char *).
- */
-typedef struct AccelVcpuMirror {
-    bool enabled;
-    VcpuMirrorSmt smt;
-    uint32_t max_nodes;
-    char *exclude;
-    VcpuMirrorPrefer prefer;
-    GArray *options;
-    GPtrArray *notes;
-} AccelVcpuMirror;
 
 void accel_vcpu_mirror_class_init(ObjectClass *oc);
 void accel_vcpu_mirror_instance_init(AccelState *accel);
@@ -50,8 +32,8 @@ void accel_vcpu_mirror_instance_finalize(AccelState *accel);
  */
 const GArray *accel_vcpu_mirror_plan(MachineState *ms, Error **errp);
 
-/* The mirror-host state of @accel, for query-topology. */
-const AccelVcpuMirror *accel_vcpu_mirror(AccelState *accel);
+/* Whether @accel plans the VM with mirror-host=on. */
+bool accel_vcpu_mirror_enabled(AccelState *accel);
 
 /*
  * Whether host memory bindings are only simulated: the accelerator

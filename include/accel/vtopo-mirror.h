@@ -19,7 +19,7 @@
 #ifndef ACCEL_VTOPO_MIRROR_H
 #define ACCEL_VTOPO_MIRROR_H
 
-#include "hw/core/vtopo-cache.h"
+#include "hw/core/vtopo.h"
 #include "accel/vtopo-host.h"
 #include "accel/vtopo-plan.h"
 

@@ -17,7 +17,7 @@
 #ifndef ACCEL_VTOPO_PLAN_H
 #define ACCEL_VTOPO_PLAN_H
 
-#include "hw/core/vtopo-cache.h"
+#include "hw/core/vtopo.h"
 #include "accel/vtopo-host.h"
 
 /* A vCPU that is not pinned. */
@@ -32,8 +32,7 @@ typedef enum VTopoCoreSched {
 
 /*
  * VTopoPinInput: what a placement is made for and checked against.
- * @topo: the virtual topology; every possible vCPU is placed.
- * @caches: the caches each vCPU describes, @nr_caches of them.
+ * @topo: the virtual topology and caches; every possible vCPU is placed.
  * @host: the host.
  * @allowed: host CPUs the process may run on (unsigned int, ascending).
  * @node_memory: per virtual node, the host node ids (unsigned int) its
@@ -43,8 +42,6 @@ typedef enum VTopoCoreSched {
  */
 typedef struct VTopoPinInput {
     const VTopo *topo;
-    const VTopoSharedCache *caches;
-    unsigned int nr_caches;
     const VTopoHost *host;
     const GArray *allowed;
     GArray *const *node_memory;

@@ -4,7 +4,7 @@
  * The caches an Arm CPU describes are its CLIDR_EL1 (a Ctype field per
  * level) and one CCSIDR_EL1 per level and type (Arm ARM D23.2.28 and
  * D23.2.29).  Firmware tables describe the same caches (PPTT), so they
- * are recorded in the machine's smp_cache_effective.
+ * are recorded in the machine's topology model.
  *
  * Copyright (c) 2026 The vtopo authors
  *
@@ -14,7 +14,7 @@
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "system/tcg.h"
-#include "hw/core/vtopo-cache.h"
+#include "hw/core/vtopo-machine.h"
 #include "cpu.h"
 #include "cpu-features.h"
 #include "vtopo-cache.h"
@@ -33,21 +33,15 @@
 
 static const struct {
     CacheLevelAndType cache;
-    unsigned int level;
-    VTopoCacheType type;
     /* The CSSELR_EL1 (Level, InD) selecting its CCSIDR_EL1 */
     unsigned int csselr_index;
     /* Default sharing when smp-cache does not set one */
     CpuTopologyLevel sharing;
 } arm_vtopo_caches[] = {
-    { CACHE_LEVEL_AND_TYPE_L1D, 1, VTOPO_CACHE_DATA, 0,
-      CPU_TOPOLOGY_LEVEL_CORE },
-    { CACHE_LEVEL_AND_TYPE_L1I, 1, VTOPO_CACHE_INSTRUCTION, 1,
-      CPU_TOPOLOGY_LEVEL_CORE },
-    { CACHE_LEVEL_AND_TYPE_L2, 2, VTOPO_CACHE_UNIFIED, 2,
-      CPU_TOPOLOGY_LEVEL_CORE },
-    { CACHE_LEVEL_AND_TYPE_L3, 3, VTOPO_CACHE_UNIFIED, 4,
-      CPU_TOPOLOGY_LEVEL_SOCKET },
+    { CACHE_LEVEL_AND_TYPE_L1D, 0, CPU_TOPOLOGY_LEVEL_CORE },
+    { CACHE_LEVEL_AND_TYPE_L1I, 1, CPU_TOPOLOGY_LEVEL_CORE },
+    { CACHE_LEVEL_AND_TYPE_L2, 2, CPU_TOPOLOGY_LEVEL_CORE },
+    { CACHE_LEVEL_AND_TYPE_L3, 4, CPU_TOPOLOGY_LEVEL_SOCKET },
 };
 
 static unsigned int arm_clidr_ctype(uint64_t clidr, unsigned int level)
@@ -163,8 +157,9 @@ static bool arm_cpu_apply_cache_geometry(ARMCPU *cpu, int i,
                                          Error **errp)
 {
     const char *name = CacheLevelAndType_str(p->cache);
-    unsigned int level = arm_vtopo_caches[i].level;
-    VTopoCacheType type = arm_vtopo_caches[i].type;
+    VTopoCache kind = vtopo_cache_from_qapi(arm_vtopo_caches[i].cache);
+    unsigned int level = kind.level;
+    VTopoCacheType type = kind.type;
     bool present = arm_clidr_has(cpu->clidr, level, type);
     g_autofree char *reason = NULL;
     VTopoCache c = { .partitions = 1 };
@@ -232,12 +227,22 @@ bool arm_cpu_apply_smp_cache_geometry(MachineState *ms, ARMCPU *cpu,
     return true;
 }
 
+/* Whether @cpu's CLIDR_EL1 lists cache @i of arm_vtopo_caches. */
+static bool arm_cpu_has_cache(ARMCPU *cpu, int i)
+{
+    VTopoCache kind = vtopo_cache_from_qapi(arm_vtopo_caches[i].cache);
+
+    return arm_clidr_has(cpu->clidr, kind.level, kind.type);
+}
+
 bool arm_cpu_record_smp_caches(MachineState *ms, ARMCPU *cpu, Error **errp)
 {
+    VTopoSharedCache caches[VTOPO_MAX_CACHES];
+    unsigned int n = 0;
+
     for (int i = 0; i < ARRAY_SIZE(arm_vtopo_caches); i++) {
         CacheLevelAndType cache = arm_vtopo_caches[i].cache;
-        bool present = arm_clidr_has(cpu->clidr, arm_vtopo_caches[i].level,
-                                     arm_vtopo_caches[i].type);
+        bool present = arm_cpu_has_cache(cpu, i);
 
         if (ms->smp_cache.props[cache].topology !=
             CPU_TOPOLOGY_LEVEL_DEFAULT) {
@@ -247,7 +252,7 @@ bool arm_cpu_record_smp_caches(MachineState *ms, ARMCPU *cpu, Error **errp)
                            CacheLevelAndType_str(cache));
                 return false;
             }
-        } else if (present || arm_vtopo_caches[i].level < 3) {
+        } else if (present || cache != CACHE_LEVEL_AND_TYPE_L3) {
             /* machine_check_smp_cache() compares levels 1 and 2 */
             machine_set_cache_topo_level(ms, cache,
                                          arm_vtopo_caches[i].sharing);
@@ -259,29 +264,20 @@ bool arm_cpu_record_smp_caches(MachineState *ms, ARMCPU *cpu, Error **errp)
 
     for (int i = 0; i < ARRAY_SIZE(arm_vtopo_caches); i++) {
         CacheLevelAndType cache = arm_vtopo_caches[i].cache;
-        SmpCacheProperties *e = &ms->smp_cache_effective.props[cache];
-        VTopoCache c;
+        VTopoCache kind = vtopo_cache_from_qapi(cache);
 
-        /* A cache the CPU does not describe has no topology. */
-        *e = (SmpCacheProperties) {
-            .cache = cache, .topology = CPU_TOPOLOGY_LEVEL_DEFAULT,
-        };
-        if (!arm_clidr_has(cpu->clidr, arm_vtopo_caches[i].level,
-                           arm_vtopo_caches[i].type)) {
+        /* A cache the CPU does not describe is not in the model. */
+        if (!arm_cpu_has_cache(cpu, i)) {
             continue;
         }
-        c = arm_ccsidr_decode(cpu,
-                              cpu->ccsidr[arm_vtopo_caches[i].csselr_index]);
-        e->has_topology = true;
-        e->topology = ms->smp_cache.props[cache].topology;
-        e->has_size = true;
-        e->size = c.size;
-        e->has_ways = true;
-        e->ways = c.ways;
-        e->has_line_size = true;
-        e->line_size = c.line_size;
-        e->has_partitions = true;
-        e->partitions = c.partitions;
+        caches[n].geometry = arm_ccsidr_decode(cpu,
+                                cpu->ccsidr[arm_vtopo_caches[i].csselr_index]);
+        caches[n].geometry.level = kind.level;
+        caches[n].geometry.type = kind.type;
+        caches[n].sharing =
+            vtopo_level_from_qapi(ms->smp_cache.props[cache].topology);
+        n++;
     }
+    machine_vtopo_set_caches(ms, caches, n);
     return true;
 }

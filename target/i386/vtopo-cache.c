@@ -9,7 +9,7 @@
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qemu/units.h"
-#include "hw/core/vtopo-cache.h"
+#include "hw/core/vtopo-machine.h"
 #include "vtopo-cache.h"
 #include "vtopo-cpuid.h"
 #include "cpu-internal.h"
@@ -129,33 +129,28 @@ void x86_cpu_record_smp_caches(MachineState *ms, X86CPU *cpu)
 {
     CPUX86State *env = &cpu->env;
     /* What the guest reads: the AMD leaves on AMD, leaf 4 on Intel. */
-    CPUCaches *caches = IS_AMD_CPU(env) ? &env->cache_info_amd
-                                        : &env->cache_info_cpuid4;
+    CPUCaches *described = IS_AMD_CPU(env) ? &env->cache_info_amd
+                                           : &env->cache_info_cpuid4;
+    VTopoSharedCache caches[VTOPO_MAX_CACHES];
+    unsigned int n = 0;
 
     for (int i = 0; i < CACHE_LEVEL_AND_TYPE__MAX; i++) {
-        const CPUCacheInfo *info = *x86_cache_slot(caches, i);
-        SmpCacheProperties *p = &ms->smp_cache_effective.props[i];
+        const CPUCacheInfo *info = *x86_cache_slot(described, i);
+        VTopoCache *c = &caches[n].geometry;
 
-        /* A cache the CPU does not describe has no topology. */
-        *p = (SmpCacheProperties) {
-            .cache = i, .topology = CPU_TOPOLOGY_LEVEL_DEFAULT,
-        };
         /* With host-cache-info=on the guest reads the host's caches. */
         if (!info || cpu->cache_info_passthrough ||
-            (i == CACHE_LEVEL_AND_TYPE_L3 && !cpu->enable_l3_cache)) {
+            (i == CACHE_LEVEL_AND_TYPE_L3 && !cpu->enable_l3_cache) ||
+            info->share_level == CPU_TOPOLOGY_LEVEL_DEFAULT) {
             continue;
         }
-        p->has_topology = true;
-        p->topology = info->share_level;
-        p->has_size = true;
-        p->size = info->size;
-        p->has_ways = true;
-        p->ways = info->associativity;
-        p->has_line_size = true;
-        p->line_size = info->line_size;
-        p->has_partitions = true;
-        p->partitions = info->partitions;
-        p->has_inclusive = true;
-        p->inclusive = info->inclusive;
+        *c = vtopo_cache_from_qapi(i);
+        c->size = info->size;
+        c->ways = info->associativity;
+        c->line_size = info->line_size;
+        c->partitions = info->partitions;
+        c->inclusive = info->inclusive;
+        caches[n++].sharing = vtopo_level_from_qapi(info->share_level);
     }
+    machine_vtopo_set_caches(ms, caches, n);
 }

@@ -21,8 +21,8 @@ bool x86_cpu_apply_smp_cache_geometry(MachineState *ms, X86CPU *cpu,
                                       Error **errp);
 
 /*
- * x86_cpu_record_smp_caches: record in @ms the caches @cpu describes to
- * the guest, for query-topology.
+ * x86_cpu_record_smp_caches: record in @ms's topology model the caches
+ * @cpu describes to the guest.
  */
 void x86_cpu_record_smp_caches(MachineState *ms, X86CPU *cpu);
 

@@ -203,8 +203,7 @@ static void vtopo_cpuid_check_cache(const VTopo *topo,
     }
 }
 
-void vtopo_cpuid_check(const VTopo *topo, const VTopoSharedCache *caches,
-                       unsigned int nr_caches, const VTopoCpuidView *views,
+void vtopo_cpuid_check(const VTopo *topo, const VTopoCpuidView *views,
                        GArray *findings)
 {
     g_autofree const VTopoCpu **cpus = g_new(const VTopoCpu *, topo->nr_cpus);
@@ -225,8 +224,8 @@ void vtopo_cpuid_check(const VTopo *topo, const VTopoSharedCache *caches,
     if (!views[index[0]].caches.nr) {
         return;
     }
-    for (unsigned int k = 0; k < nr_caches; k++) {
-        vtopo_cpuid_check_cache(topo, &caches[k], views, cpus, index, n, key,
+    for (unsigned int k = 0; k < topo->nr_caches; k++) {
+        vtopo_cpuid_check_cache(topo, &topo->caches[k], views, cpus, index, n, key,
                                 findings);
     }
 }

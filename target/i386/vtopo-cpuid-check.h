@@ -17,7 +17,6 @@
 #define TARGET_I386_VTOPO_CPUID_CHECK_H
 
 #include "hw/core/vtopo.h"
-#include "hw/core/vtopo-cache.h"
 #include "vtopo-cpuid.h"
 
 /* More subleaves than any topology or cache leaf QEMU builds has */
@@ -46,12 +45,10 @@ typedef struct VTopoCpuidView {
 
 /*
  * Check @views (one per vCPU of @topo, in its order; those of absent
- * vCPUs are not read) against @topo and the @nr_caches @caches the
- * vCPUs describe.  Adds findings "cpuid-x2apic-id", "cpuid-topology"
+ * vCPUs are not read) against @topo and its caches.  Adds findings "cpuid-x2apic-id", "cpuid-topology"
  * and "cpuid-cache" to @findings.
  */
-void vtopo_cpuid_check(const VTopo *topo, const VTopoSharedCache *caches,
-                       unsigned int nr_caches, const VTopoCpuidView *views,
+void vtopo_cpuid_check(const VTopo *topo, const VTopoCpuidView *views,
                        GArray *findings);
 
 #endif

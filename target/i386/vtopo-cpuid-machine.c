@@ -74,12 +74,9 @@ static void x86_vtopo_cpuid_view(X86CPU *cpu, VTopoCpuidView *view)
 void machine_vtopo_check_cpuid(MachineState *ms)
 {
     VTopoEmitted *emitted = machine_vtopo_emitted(ms);
-    g_autoptr(VTopo) topo = machine_vtopo_for_check(ms,
-                                                    &emitted->cpuid_checked);
+    const VTopo *topo = machine_vtopo_for_check(ms, &emitted->cpuid_checked);
     g_autoptr(GHashTable) position = NULL;
     g_autofree VTopoCpuidView *views = NULL;
-    VTopoSharedCache caches[CACHE_LEVEL_AND_TYPE__MAX];
-    unsigned int nr_caches;
     guint first;
     CPUState *cs;
 
@@ -87,7 +84,6 @@ void machine_vtopo_check_cpuid(MachineState *ms)
         return;
     }
     trace_vtopo_cpuid_check_begin(topo->nr_cpus);
-    nr_caches = machine_vtopo_shared_caches(ms, caches);
     views = g_new0(VTopoCpuidView, topo->nr_cpus);
     /* Each present vCPU's position in the model, by cpu-index */
     position = g_hash_table_new(NULL, NULL);
@@ -106,8 +102,8 @@ void machine_vtopo_check_cpuid(MachineState *ms)
             x86_vtopo_cpuid_view(X86_CPU(cs), &views[i - 1]);
         }
     }
-    first = emitted->findings->len;
-    vtopo_cpuid_check(topo, caches, nr_caches, views, emitted->findings);
-    trace_vtopo_cpuid_check_end(emitted->findings->len - first);
+    first = topo->findings->len;
+    vtopo_cpuid_check(topo, views, topo->findings);
+    trace_vtopo_cpuid_check_end(topo->findings->len - first);
     machine_vtopo_warn_findings(ms, first);
 }

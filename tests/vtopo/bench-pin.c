@@ -26,7 +26,7 @@ static VTopo *topo_new(unsigned int sockets, unsigned int dies,
     for (unsigned int i = 0; i < topo->nr_cpus; i++) {
         topo->cpus[i].node = i / (topo->nr_cpus / nodes);
     }
-    topo->llc_level = VTOPO_LEVEL_DIE;
+    vtopo_test_set_llc(topo, VTOPO_LEVEL_DIE);
     return topo;
 }
 

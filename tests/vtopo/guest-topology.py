@@ -4,10 +4,29 @@
 and check the Linux guest's view against query-topology.  TAP output;
 known failures are TAP TODO points naming the issue that fixes them."""
 
+import json
 import sys
 
 import guest_configs
 import vtopo_guest as vg
+
+
+def save_golden(name, view):
+    """What the guest read that must not change unless a commit says so:
+    every CPU's CPUID leaves and every ACPI table's SHA-256, for
+    scripts/golden to compare across a redesign."""
+    golden = {
+        "cpuid": sorted("%s %s %s %s %s %s %s" % (c["cpu"], c["leaf"], c["sub"],
+                                                  c["eax"], c["ebx"], c["ecx"], c["edx"])
+                        for c in view["cpuid"]),
+        "acpi_sha256": view["acpi_sha256"],
+    }
+    if view["fdt"] is not None:
+        golden["fdt_bytes"] = len(view["fdt"])
+    out = vg.os.path.join(vg.BUILD, "golden", "guest")
+    vg.os.makedirs(out, exist_ok=True)
+    with open(vg.os.path.join(out, name + ".json"), "w") as f:
+        json.dump(golden, f, indent=1, sort_keys=True)
 
 
 def main():
@@ -39,6 +58,7 @@ def main():
             text = vm.boot(timeout=300)
             view = vg.parse_guest(text)
             view["boot"] = boot
+            save_golden(name, view)
             point("guest boots", True)
     except (vg.QemuError, vg.GuestTimeout) as e:
         point("guest boots", False, str(e))

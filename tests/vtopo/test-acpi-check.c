@@ -273,7 +273,8 @@ static char *check(int fault)
     build_slit(tables, fault);
     build_pptt(tables, fault);
     build_hmat(tables, fault);
-    vtopo_acpi_check(topo, caches, G_N_ELEMENTS(caches), tables, findings);
+    vtopo_set_caches(topo, caches, G_N_ELEMENTS(caches));
+    vtopo_acpi_check(topo, tables, findings);
     for (guint i = 0; i < findings->len; i++) {
         const VTopoFinding *f = &g_array_index(findings, VTopoFinding, i);
 

@@ -200,7 +200,8 @@ static char *check(int fault, size_t truncate, bool bad_magic)
         return g_string_free(out, false);
     }
     findings = vtopo_findings_new();
-    vtopo_fdt_check(topo, caches, G_N_ELEMENTS(caches), t, findings);
+    vtopo_set_caches(topo, caches, G_N_ELEMENTS(caches));
+    vtopo_fdt_check(topo, t, findings);
     for (guint i = 0; i < findings->len; i++) {
         const VTopoFinding *f = &g_array_index(findings, VTopoFinding, i);
 

@@ -77,14 +77,14 @@ static void skylake_views(VTopoCpuidView *views)
 }
 
 /* The rules of the findings of one check, "" for none. */
-static char *check_rules(const VTopo *topo, const VTopoSharedCache *caches,
+static char *check_rules(VTopo *topo, const VTopoSharedCache *caches,
                          const VTopoCpuidView *views)
 {
     g_autoptr(GArray) findings = vtopo_findings_new();
     GString *rules = g_string_new("");
 
-    vtopo_cpuid_check(topo, caches, G_N_ELEMENTS(skylake_caches), views,
-                      findings);
+    vtopo_set_caches(topo, caches, G_N_ELEMENTS(skylake_caches));
+    vtopo_cpuid_check(topo, views, findings);
     for (guint i = 0; i < findings->len; i++) {
         g_string_append_printf(rules, "%s%s", i ? " " : "",
                                g_array_index(findings, VTopoFinding, i).rule);

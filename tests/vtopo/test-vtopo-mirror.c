@@ -83,11 +83,9 @@ static char *mirror_findings(const MirrorCase *c, const VTopoMirror *m)
     g_autoptr(VTopo) topo = vtopo_mirror_topology(m);
     g_autoptr(GString) rules = g_string_new(NULL);
     g_autofree GArray **memory = g_new0(GArray *, m->nr_nodes + 1);
-    GArray *findings = vtopo_validate(topo);
+    GArray *findings = vtopo_test_validate(topo);
     VTopoPinInput in = {
         .topo = topo,
-        .caches = m->caches,
-        .nr_caches = m->nr_caches,
         .host = c->host,
         .allowed = c->allowed,
         .node_memory = m->nr_nodes ? memory : NULL,

@@ -44,7 +44,7 @@ static VTopo *topo_new(unsigned int sockets, unsigned int dies,
     for (unsigned int i = 0; nodes && i < topo->nr_cpus; i++) {
         topo->cpus[i].node = i / (topo->nr_cpus / nodes);
     }
-    topo->llc_level = llc;
+    vtopo_test_set_llc(topo, llc);
     return topo;
 }
 
@@ -448,8 +448,7 @@ START_TEST(test_rule_caches)
 
     pin_case_init(&c, "amd-nps4-smt", topo_new(1, 1, 2, 2, 0,
                                                VTOPO_LEVEL_SOCKET), NULL);
-    c.in.caches = &l3;
-    c.in.nr_caches = 1;
+    vtopo_set_caches(c.topo, &l3, 1);
     plan = manual(&c, entries, G_N_ELEMENTS(entries));
     assert_findings(&c, plan, "pin-llc-span,pin-cache-size", NULL);
     ck_assert_str_eq(first_message(&c, plan),

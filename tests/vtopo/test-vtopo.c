@@ -147,6 +147,47 @@ static bool has_rule(GArray *findings, const char *rule, const char *text)
     return false;
 }
 
+/*
+ * The caches of an i7-6700K (Intel SDM leaf 04H as the part reports it):
+ * the last-level cache is the outermost one, and the PPTT and device
+ * tree build them from the outermost in, L1d before L1i.
+ */
+START_TEST(test_caches_llc)
+{
+    VTopoShape s = x86_shape(1, 1, 1, 4, 2);
+    g_autoptr(VTopo) topo = vtopo_new(&s, 0);
+    static const VTopoSharedCache skylake[] = {
+        { { 1, VTOPO_CACHE_DATA, 32 * 1024, 8, 64, 1 }, VTOPO_LEVEL_CORE },
+        { { 1, VTOPO_CACHE_INSTRUCTION, 32 * 1024, 8, 64, 1 },
+          VTOPO_LEVEL_CORE },
+        { { 2, VTOPO_CACHE_UNIFIED, 256 * 1024, 4, 64, 1 },
+          VTOPO_LEVEL_CORE },
+        { { 3, VTOPO_CACHE_UNIFIED, 8 << 20, 16, 64, 1 },
+          VTOPO_LEVEL_SOCKET },
+    };
+    unsigned int order[VTOPO_MAX_CACHES];
+
+    ck_assert_uint_eq(topo->nr_caches, 0);
+    ck_assert_uint_eq(topo->findings->len, 0);
+    ck_assert_int_eq(vtopo_llc_level(topo), VTOPO_LEVEL__MAX);
+    ck_assert_uint_eq(vtopo_caches_outermost_first(topo, order), 0);
+
+    vtopo_set_caches(topo, skylake, G_N_ELEMENTS(skylake));
+    ck_assert_int_eq(vtopo_llc_level(topo), VTOPO_LEVEL_SOCKET);
+    ck_assert_uint_eq(vtopo_caches_outermost_first(topo, order), 4);
+    ck_assert_uint_eq(order[0], 3);
+    ck_assert_uint_eq(order[1], 2);
+    ck_assert_uint_eq(order[2], 0);
+    ck_assert_uint_eq(order[3], 1);
+
+    /* Without its L3 (l3-cache=off), the L2 is the last level */
+    vtopo_set_caches(topo, skylake, 3);
+    ck_assert_int_eq(vtopo_llc_level(topo), VTOPO_LEVEL_CORE);
+    ck_assert_uint_eq(vtopo_caches_outermost_first(topo, order), 3);
+    ck_assert_uint_eq(order[0], 2);
+}
+END_TEST
+
 START_TEST(test_validate_sound)
 {
     VTopoShape s = x86_shape(2, 1, 1, 3, 2);
@@ -156,7 +197,7 @@ START_TEST(test_validate_sound)
     for (unsigned int i = 0; i < topo->nr_cpus; i++) {
         topo->cpus[i].node = i / 6;
     }
-    findings = vtopo_validate(topo);
+    findings = vtopo_test_validate(topo);
     ck_assert_uint_eq(findings->len, 0);
     vtopo_findings_free(findings);
 }
@@ -175,7 +216,7 @@ START_TEST(test_validate_findings)
     topo->cpus[1].id[VTOPO_LEVEL_CORE] = 2;      /* out of range */
     topo->cpus[2].id[VTOPO_LEVEL_THREAD] = 1;    /* same as CPU 3 */
 
-    findings = vtopo_validate(topo);
+    findings = vtopo_test_validate(topo);
     ck_assert(has_rule(findings, "cpu-id-range",
                        "CPU 1: core-id 2 is outside 0..1"));
     ck_assert(has_rule(findings, "cpu-node-range", "CPU 2: node-id 3"));
@@ -244,8 +285,8 @@ START_TEST(test_validate_numa)
         for (unsigned int c = 0; c < topo->nr_cpus; c++) {
             topo->cpus[c].node = rows[i].node[c];
         }
-        topo->llc_level = rows[i].llc;
-        findings = vtopo_validate(topo);
+        vtopo_test_set_llc(topo, rows[i].llc);
+        findings = vtopo_test_validate(topo);
         for (; want < 2 && rows[i].rule[want]; want++) {
             ck_assert_msg(has_rule(findings, rows[i].rule[want],
                                    rows[i].message[want]),
@@ -276,13 +317,13 @@ START_TEST(test_validate_distances)
             topo->nodes[i].distance[j] = i == j ? 10 : 20 + i + 2 * j;
         }
     }
-    findings = vtopo_validate(topo);
+    findings = vtopo_test_validate(topo);
     ck_assert_uint_eq(findings->len, 0);
     vtopo_findings_free(findings);
 
     topo->nodes[0].distance[1] = 10;
     topo->nodes[2].distance[2] = 11;
-    findings = vtopo_validate(topo);
+    findings = vtopo_test_validate(topo);
     ck_assert(has_rule(findings, "numa-distance",
                        "-numa dist,src=0,dst=1,val=10: a remote distance "
                        "must be more than 10"));
@@ -330,6 +371,7 @@ static Suite *vtopo_suite(void)
     tcase_add_test(tc, test_ids_from_index_arm);
     tcase_add_test(tc, test_new_present_and_nodes);
     tcase_add_test(tc, test_cpu_domain);
+    tcase_add_test(tc, test_caches_llc);
     tcase_add_test(tc, test_validate_sound);
     tcase_add_test(tc, test_validate_findings);
     tcase_add_test(tc, test_validate_numa);

@@ -34,6 +34,36 @@ static inline VTopoShape x86_shape(unsigned int sockets, unsigned int dies,
     return s;
 }
 
+/*
+ * Give @topo a last-level cache (an L3, 1 MiB per vCPU that shares it)
+ * shared per @level; none for VTOPO_LEVEL__MAX.
+ */
+static inline void vtopo_test_set_llc(VTopo *topo, VTopoLevel level)
+{
+    VTopoSharedCache l3 = {
+        .geometry = { .level = 3, .type = VTOPO_CACHE_UNIFIED, .ways = 16,
+                      .line_size = 64, .partitions = 1 },
+        .sharing = level,
+    };
+
+    if (level == VTOPO_LEVEL__MAX) {
+        vtopo_set_caches(topo, NULL, 0);
+        return;
+    }
+    l3.geometry.size = (uint64_t)vtopo_shape_cpus_per(&topo->shape, level)
+                       << 20;
+    vtopo_set_caches(topo, &l3, 1);
+}
+
+/* vtopo_validate() into a new array of findings. */
+static inline GArray *vtopo_test_validate(const VTopo *topo)
+{
+    GArray *findings = vtopo_findings_new();
+
+    vtopo_validate(topo, findings);
+    return findings;
+}
+
 /* Run @suite; the exit status of the test program. */
 static inline int vtopo_check_run(Suite *suite)
 {

@@ -12,13 +12,12 @@
 #define HW_ACPI_VTOPO_ACPI_CHECK_H
 
 #include "hw/core/vtopo.h"
-#include "hw/core/vtopo-cache.h"
 #include "hw/acpi/vtopo-acpi-decode.h"
 
 /*
  * vtopo_acpi_check: compare the tables in @t with each other and with
- * @topo and its @nr_caches @caches, appending a VTopoFinding (severity
- * error, rule "acpi-...") to @findings for each disagreement:
+ * @topo and its caches, appending a VTopoFinding (severity error, rule
+ * "acpi-...") to @findings for each disagreement:
  *
  *   acpi-madt      every possible vCPU has one MADT processor, with its
  *                  arch id, its index as UID, enabled exactly if present;
@@ -35,8 +34,7 @@
  * Tables that are absent are not checked (a machine without NUMA has no
  * SRAT), except that a PPTT implies a MADT.
  */
-void vtopo_acpi_check(const VTopo *topo, const VTopoSharedCache *caches,
-                      unsigned int nr_caches, const VTopoAcpiTables *t,
+void vtopo_acpi_check(const VTopo *topo, const VTopoAcpiTables *t,
                       GArray *findings);
 
 #endif

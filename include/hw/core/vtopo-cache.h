@@ -14,8 +14,6 @@
 #ifndef HW_CORE_VTOPO_CACHE_H
 #define HW_CORE_VTOPO_CACHE_H
 
-#include "hw/core/vtopo.h"
-
 typedef enum VTopoCacheType {
     VTOPO_CACHE_DATA,
     VTOPO_CACHE_INSTRUCTION,
@@ -48,12 +46,6 @@ typedef struct VTopoCache {
     uint32_t partitions;
     bool inclusive;
 } VTopoCache;
-
-/* A cache the vCPUs describe, and the level whose domains share it. */
-typedef struct VTopoSharedCache {
-    VTopoCache geometry;
-    VTopoLevel sharing;
-} VTopoSharedCache;
 
 const char *vtopo_cache_type_name(VTopoCacheType type);
 

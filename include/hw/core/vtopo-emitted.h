@@ -11,7 +11,7 @@
 #define HW_CORE_VTOPO_EMITTED_H
 
 #include "hw/boards.h"
-#include "hw/core/vtopo-cache.h"
+#include "hw/core/vtopo.h"
 
 /*
  * One firmware table as the guest reads it: @sha256 is computed over
@@ -25,19 +25,17 @@ typedef struct VTopoEmittedTable {
 } VTopoEmittedTable;
 
 /*
- * VTopoEmitted: what machine init built and what checking it found.
+ * VTopoEmitted: what machine init built.  Checking it adds findings to
+ * the topology model (MachineState.topology).
  * @acpi_checked, @fdt_checked, @cpuid_checked: whether each description
  *     was checked.
  * @tables: VTopoEmittedTable, the ACPI topology tables.
- * @findings: VTopoFinding, where a description disagrees with itself
- *            or with the topology model.
  */
 typedef struct VTopoEmitted {
     bool acpi_checked;
     bool fdt_checked;
     bool cpuid_checked;
     GArray *tables;
-    GArray *findings;
 } VTopoEmitted;
 
 /* @ms's record, created empty on first use. */
@@ -45,19 +43,11 @@ VTopoEmitted *machine_vtopo_emitted(MachineState *ms);
 
 /*
  * The topology model to check @ms's firmware description against, once:
- * NULL if *@checked is already set or @ms has no model (with a warning
- * if building it fails); sets *@checked otherwise.  @checked is a flag
- * of machine_vtopo_emitted(@ms).
+ * NULL if *@checked is already set or @ms has no model; sets *@checked
+ * otherwise.  @checked is a flag of machine_vtopo_emitted(@ms).  The
+ * check adds its findings to the model's.
  */
-VTopo *machine_vtopo_for_check(MachineState *ms, bool *checked);
-
-/*
- * The caches the vCPUs of @ms describe, as the target recorded them in
- * smp_cache_effective, into @caches (room for CACHE_LEVEL_AND_TYPE__MAX);
- * returns how many.
- */
-unsigned int machine_vtopo_shared_caches(MachineState *ms,
-                                         VTopoSharedCache *caches);
+const VTopo *machine_vtopo_for_check(MachineState *ms, bool *checked);
 
 /* Warn about the findings from @first on, as a guest-visible bug. */
 void machine_vtopo_warn_findings(MachineState *ms, guint first);

@@ -18,7 +18,6 @@
 #define HW_CORE_VTOPO_FDT_CHECK_H
 
 #include "hw/core/vtopo.h"
-#include "hw/core/vtopo-cache.h"
 
 /* The cpu-map levels, outermost first */
 typedef enum VTopoFdtMapLevel {
@@ -74,7 +73,7 @@ bool vtopo_fdt_decode(VTopoFdtTopology *t, const void *fdt, size_t size,
 
 /*
  * vtopo_fdt_check: compare @t with the present vCPUs of @topo and its
- * @nr_caches @caches, appending a VTopoFinding (severity error, rule
+ * caches, appending a VTopoFinding (severity error, rule
  * "fdt-...") to @findings for each disagreement:
  *
  *   fdt-cpus     a CPU node per present vCPU, reg = its arch id;
@@ -88,8 +87,7 @@ bool vtopo_fdt_decode(VTopoFdtTopology *t, const void *fdt, size_t size,
  *                sharing level.  (A device tree cannot share an L1
  *                between CPU nodes, so L1 sharing is not checked.)
  */
-void vtopo_fdt_check(const VTopo *topo, const VTopoSharedCache *caches,
-                     unsigned int nr_caches, const VTopoFdtTopology *t,
+void vtopo_fdt_check(const VTopo *topo, const VTopoFdtTopology *t,
                      GArray *findings);
 
 #endif

@@ -9,11 +9,11 @@
 #ifndef HW_CORE_VTOPO_FDT_H
 #define HW_CORE_VTOPO_FDT_H
 
-#include "hw/boards.h"
+#include "hw/core/vtopo.h"
 
 /*
- * fdt_add_vtopo_caches: describe the caches the vCPUs describe
- * (MachineState.smp_cache_effective) in @fdt, whose present CPUs have
+ * fdt_add_vtopo_caches: describe the caches of the topology model @topo
+ * in @fdt, whose present CPUs have
  * nodes at cpu_path(cpu-index) under @cpus_path, as the Devicetree
  * Specification (v0.4, 3.7.3 and 3.8) and Linux's cacheinfo read them:
  * the L1 caches as i-cache-* and d-cache-* properties of every CPU
@@ -26,7 +26,7 @@
  * The L1 caches of a CPU node are that CPU's own: L1 caches shared by
  * the threads of a core cannot be told apart in a device tree.
  */
-void fdt_add_vtopo_caches(void *fdt, MachineState *ms, const char *cpus_path,
+void fdt_add_vtopo_caches(void *fdt, const VTopo *topo, const char *cpus_path,
                           char *(*cpu_path)(int cpu_index));
 
 #endif

@@ -15,10 +15,30 @@
 
 /*
  * machine_vtopo_new: the topology model of @ms, from its -smp
- * configuration, its possible CPUs and its NUMA state.  Fails (and sets
- * @errp) for machine types that do not describe their possible CPUs.
+ * configuration, its possible CPUs and its NUMA state.  Machine init
+ * builds it once, as MachineState.topology, before the board creates
+ * any vCPU; every channel and report reads it.  Fails (and sets @errp)
+ * for machine types that do not describe their possible CPUs.
  */
 VTopo *machine_vtopo_new(MachineState *ms, Error **errp);
+
+/*
+ * Record in @ms's model that @cpu was plugged (@present) or unplugged:
+ * the plug handlers of machines with CPU hotplug call it for every vCPU,
+ * those of machine init included.
+ */
+void machine_vtopo_set_present(MachineState *ms, CPUState *cpu, bool present);
+
+/*
+ * Give @ms's model the caches its vCPUs describe, innermost first: the
+ * target calls it as it creates the vCPUs.
+ */
+void machine_vtopo_set_caches(MachineState *ms, const VTopoSharedCache *caches,
+                              unsigned int n);
+
+/* The level and type of QAPI's @cache, and back. */
+VTopoCache vtopo_cache_from_qapi(CacheLevelAndType cache);
+CacheLevelAndType vtopo_cache_to_qapi(const VTopoCache *cache);
 
 /* QAPI's CpuTopologyLevel for @level, and back. */
 CpuTopologyLevel vtopo_level_to_qapi(VTopoLevel level);

@@ -13,6 +13,8 @@
 #ifndef HW_CORE_VTOPO_H
 #define HW_CORE_VTOPO_H
 
+#include "hw/core/vtopo-cache.h"
+
 /*
  * Topology levels, innermost first.  The order is the nesting order of
  * QEMU's -smp (drawers > books > sockets > dies > clusters > modules >
@@ -77,10 +79,21 @@ typedef struct VTopoNode {
     uint8_t *distance;
 } VTopoNode;
 
+/* A cache the vCPUs describe, and the level whose domains share it. */
+typedef struct VTopoSharedCache {
+    VTopoCache geometry;
+    VTopoLevel sharing;
+} VTopoSharedCache;
+
+/* At most one cache of each level and type: L1d, L1i, L2, L3. */
+#define VTOPO_MAX_CACHES 4
+
 /*
  * VTopo: the model.
- * @llc_level: the level whose domains each share one last-level cache,
- *             VTOPO_LEVEL__MAX when the CPUs describe none.
+ * @caches: the caches the vCPUs describe, innermost first (L1d, L1i,
+ *          L2, L3), @nr_caches of them; vtopo_set_caches() sets them.
+ * @findings: VTopoFinding, what every check of the machine found in the
+ *            model and in what was built from it; empty when sound.
  */
 typedef struct VTopo {
     VTopoShape shape;
@@ -88,7 +101,9 @@ typedef struct VTopo {
     VTopoCpu *cpus;
     unsigned int nr_nodes;
     VTopoNode *nodes;
-    VTopoLevel llc_level;
+    unsigned int nr_caches;
+    VTopoSharedCache caches[VTOPO_MAX_CACHES];
+    GArray *findings;
 } VTopo;
 
 /* Severity of a finding of vtopo_validate(). */
@@ -132,11 +147,32 @@ void vtopo_shape_ids_from_index(const VTopoShape *shape, unsigned int index,
  * A topology for @shape: every possible vCPU with the ids of
  * vtopo_shape_ids_from_index(), present if its index is below
  * shape->cpus, in no node; @nr_nodes nodes without memory or distances;
- * no last-level cache.
+ * no caches, no findings.
  */
 VTopo *vtopo_new(const VTopoShape *shape, unsigned int nr_nodes);
 void vtopo_free(VTopo *topo);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VTopo, vtopo_free)
+
+/*
+ * Give @topo the caches @caches[0..@n-1], innermost first (at most
+ * VTOPO_MAX_CACHES).
+ */
+void vtopo_set_caches(VTopo *topo, const VTopoSharedCache *caches,
+                      unsigned int n);
+
+/*
+ * The indexes in @topo->caches of its caches from the outermost in (L3,
+ * L2, L1d, L1i) into @order; returns how many.
+ */
+unsigned int vtopo_caches_outermost_first(const VTopo *topo,
+                                          unsigned int *order);
+
+/*
+ * The level whose domains each share one last-level cache (the sharing
+ * of the outermost cache), VTOPO_LEVEL__MAX when the vCPUs describe no
+ * cache.
+ */
+VTopoLevel vtopo_llc_level(const VTopo *topo);
 
 /*
  * Index of the domain of @level that holds @cpu, counted across the
@@ -160,10 +196,9 @@ bool vtopo_groups_match(const VTopo *topo, const VTopoCpu **cpus,
  * nest with the topology: no node splits the threads of a core or a
  * last-level cache domain, a node that holds CPUs of several sockets
  * holds them whole, local distances are 10 and remote ones more.
- * Returns the findings (an array of VTopoFinding, empty when the model
- * is sound).
+ * Appends what it finds to @findings (an array of VTopoFinding).
  */
-GArray *vtopo_validate(const VTopo *topo);
+void vtopo_validate(const VTopo *topo, GArray *findings);
 
 /*
  * An empty array of findings, and one more finding in it; @rule is a
