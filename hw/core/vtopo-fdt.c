@@ -70,9 +70,11 @@ static uint32_t vtopo_fdt_next_level(const VTopoFdt *f, int c,
                                      const VTopoCpu *cpu)
 {
     for (int outer = c - 1; outer >= 0; outer--) {
-        if (f->cache[outer]->geometry.level > f->cache[c]->geometry.level) {
+        const VTopoSharedCache *next = f->cache[outer];
+
+        if (next->geometry.level > f->cache[c]->geometry.level) {
             return f->phandle[outer][vtopo_cpu_domain(f->topo, cpu,
-                                                      f->cache[outer]->sharing)];
+                                                      next->sharing)];
         }
     }
     return 0;

@@ -225,7 +225,7 @@ void vtopo_cpuid_check(const VTopo *topo, const VTopoCpuidView *views,
         return;
     }
     for (unsigned int k = 0; k < topo->nr_caches; k++) {
-        vtopo_cpuid_check_cache(topo, &topo->caches[k], views, cpus, index, n, key,
-                                findings);
+        vtopo_cpuid_check_cache(topo, &topo->caches[k], views, cpus, index,
+                                n, key, findings);
     }
 }

@@ -45,8 +45,8 @@ typedef struct VTopoCpuidView {
 
 /*
  * Check @views (one per vCPU of @topo, in its order; those of absent
- * vCPUs are not read) against @topo and its caches.  Adds findings "cpuid-x2apic-id", "cpuid-topology"
- * and "cpuid-cache" to @findings.
+ * vCPUs are not read) against @topo and its caches.  Adds findings
+ * "cpuid-x2apic-id", "cpuid-topology" and "cpuid-cache" to @findings.
  */
 void vtopo_cpuid_check(const VTopo *topo, const VTopoCpuidView *views,
                        GArray *findings);
