@@ -10,6 +10,7 @@ import sys
 
 import guest_configs
 import vtopo_guest as vg
+from tap import Tap
 
 
 def guest_view(name, binary, args):
@@ -25,30 +26,25 @@ def cpuid_table(view):
 def main():
     name = sys.argv[1]
     args = guest_configs.ABI[name]
-    points = []
+    tap = Tap()
     try:
         old = guest_view("abi-%s-pristine" % name, vg.pristine_binary(), args)
         new = guest_view("abi-%s" % name, None, args)
     except (vg.QemuError, vg.GuestTimeout) as e:
-        print("TAP version 13\n1..1\nnot ok 1 - both guests boot\n# %s" % e)
+        tap.point("both guests boot", False, str(e))
+        tap.print()
         return 0
     a, b = cpuid_table(old), cpuid_table(new)
     diff = ["%s: pristine %s, ours %s" % (k, a.get(k), b.get(k))
             for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
-    points.append(("CPUID of every CPU equals pristine QEMU's (%d leaves)" % len(a),
-                   a and not diff, "\n".join(diff[:20])))
+    tap.point("CPUID of every CPU equals pristine QEMU's (%d leaves)" % len(a),
+              a and not diff, "\n".join(diff[:20]))
     ta, tb = old["acpi_sha256"], new["acpi_sha256"]
     diff = ["%s: pristine %s, ours %s" % (t, ta.get(t), tb.get(t))
             for t in sorted(set(ta) | set(tb)) if ta.get(t) != tb.get(t)]
-    points.append(("ACPI tables equal pristine QEMU's (%s)" % ",".join(sorted(ta)),
-                   ta and not diff, "\n".join(diff)))
-    print("TAP version 13")
-    print("1..%d" % len(points))
-    for i, (what, ok, detail) in enumerate(points, 1):
-        print("%s %d - %s" % ("ok" if ok else "not ok", i, what))
-        if not ok:
-            for d in detail.splitlines():
-                print("# " + d)
+    tap.point("ACPI tables equal pristine QEMU's (%s)" % ",".join(sorted(ta)),
+              ta and not diff, "\n".join(diff))
+    tap.print()
     return 0
 
 

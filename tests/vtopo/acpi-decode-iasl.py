@@ -10,49 +10,51 @@ import os
 import re
 import sys
 
+import check_acpi
 import vtopo_guest as vg
+from tap import Tap
 
 DATA = os.path.join(vg.BUILD, "qemu-src", "tests", "data", "acpi")
 
 
 def iasl_view(sig, data):
     """What iasl says, in the decoder's record form."""
-    subtables, problems = vg.iasl_decode(sig, data)
+    subtables, problems = check_acpi.iasl_decode(sig, data)
     out = []
     if sig == "APIC":
         for t in subtables:
             if t["_type"].startswith("00 "):
-                out.append(("madt-cpu", {"uid": vg.hexval(t["Processor ID"]),
-                                         "id": vg.hexval(t["Local Apic ID"]),
+                out.append(("madt-cpu", {"uid": check_acpi.hexval(t["Processor ID"]),
+                                         "id": check_acpi.hexval(t["Local Apic ID"]),
                                          "enabled": int(t["Processor Enabled"])}))
             elif t["_type"].startswith("09 "):
-                out.append(("madt-cpu", {"uid": vg.hexval(t["Processor UID"]),
-                                         "id": vg.hexval(t["Processor x2Apic ID"]),
+                out.append(("madt-cpu", {"uid": check_acpi.hexval(t["Processor UID"]),
+                                         "id": check_acpi.hexval(t["Processor x2Apic ID"]),
                                          "enabled": int(t["Processor Enabled"])}))
             elif t["_type"].startswith("0B "):
-                out.append(("madt-cpu", {"uid": vg.hexval(t["Processor UID"]),
-                                         "id": vg.hexval(t["ARM MPIDR"]),
+                out.append(("madt-cpu", {"uid": check_acpi.hexval(t["Processor UID"]),
+                                         "id": check_acpi.hexval(t["ARM MPIDR"]),
                                          "enabled": int(t["Processor Enabled"])}))
     elif sig == "SRAT":
         for t in subtables:
             if t["_type"].startswith("00 "):
                 out.append(("srat-cpu", {
-                    "id": vg.hexval(t["Apic ID"]),
-                    "node": vg.hexval(t["Proximity Domain High(24)"]) << 8 |
-                    vg.hexval(t["Proximity Domain Low(8)"]),
+                    "id": check_acpi.hexval(t["Apic ID"]),
+                    "node": check_acpi.hexval(t["Proximity Domain High(24)"]) << 8 |
+                    check_acpi.hexval(t["Proximity Domain Low(8)"]),
                     "enabled": int(t["Enabled"])}))
             elif t["_type"].startswith("01 "):
-                out.append(("srat-mem", {"node": vg.hexval(t["Proximity Domain"]),
-                                         "base": vg.hexval(t["Base Address"]),
-                                         "length": vg.hexval(t["Address Length"]),
-                                         "flags": vg.hexval(t["Flags (decoded below)"])}))
+                out.append(("srat-mem", {"node": check_acpi.hexval(t["Proximity Domain"]),
+                                         "base": check_acpi.hexval(t["Base Address"]),
+                                         "length": check_acpi.hexval(t["Address Length"]),
+                                         "flags": check_acpi.hexval(t["Flags (decoded below)"])}))
             elif t["_type"].startswith("02 "):
-                out.append(("srat-cpu", {"id": vg.hexval(t["Apic ID"]),
-                                         "node": vg.hexval(t["Proximity Domain"]),
+                out.append(("srat-cpu", {"id": check_acpi.hexval(t["Apic ID"]),
+                                         "node": check_acpi.hexval(t["Proximity Domain"]),
                                          "enabled": int(t["Enabled"])}))
             elif t["_type"].startswith("03 "):
-                out.append(("srat-gicc", {"uid": vg.hexval(t["Acpi Processor UID"]),
-                                          "node": vg.hexval(t["Proximity Domain"]),
+                out.append(("srat-gicc", {"uid": check_acpi.hexval(t["Acpi Processor UID"]),
+                                          "node": check_acpi.hexval(t["Proximity Domain"]),
                                           "enabled": int(t["Enabled"])}))
     elif sig == "SLIT":
         rows = {int(m.group(1)): [int(b, 16) for b in v.split()]
@@ -65,16 +67,16 @@ def iasl_view(sig, data):
         for t in subtables:
             if t["_type"].startswith("00 "):
                 out.append(("pptt-node", {
-                    "offset": t["_offset"], "flags": vg.hexval(t["Flags (decoded below)"]),
-                    "parent": vg.hexval(t["Parent"]), "id": vg.hexval(t["ACPI Processor ID"]),
+                    "offset": t["_offset"], "flags": check_acpi.hexval(t["Flags (decoded below)"]),
+                    "parent": check_acpi.hexval(t["Parent"]), "id": check_acpi.hexval(t["ACPI Processor ID"]),
                     "resources": t["Private Resource"]}))
             elif t["_type"].startswith("01 "):
-                rec = {"offset": t["_offset"], "flags": vg.hexval(t["Flags (decoded below)"]),
-                       "next": vg.hexval(t["Next Level of Cache"]), "size": vg.hexval(t["Size"]),
-                       "sets": vg.hexval(t["Number of Sets"]), "ways": vg.hexval(t["Associativity"]),
-                       "attributes": vg.hexval(t["Attributes"]), "line": vg.hexval(t["Line Size"])}
+                rec = {"offset": t["_offset"], "flags": check_acpi.hexval(t["Flags (decoded below)"]),
+                       "next": check_acpi.hexval(t["Next Level of Cache"]), "size": check_acpi.hexval(t["Size"]),
+                       "sets": check_acpi.hexval(t["Number of Sets"]), "ways": check_acpi.hexval(t["Associativity"]),
+                       "attributes": check_acpi.hexval(t["Attributes"]), "line": check_acpi.hexval(t["Line Size"])}
                 if "Cache ID" in t:
-                    rec["id"] = vg.hexval(t["Cache ID"])
+                    rec["id"] = check_acpi.hexval(t["Cache ID"])
                 out.append(("pptt-cache", rec))
     return out, problems
 
@@ -83,23 +85,25 @@ def main():
     files = sorted(f for f in glob.glob(os.path.join(DATA, "*", "*", "*"))
                    if re.match(r"(APIC|SRAT|SLIT|PPTT)(\.|$)", os.path.basename(f))
                    and os.path.getsize(f))
-    points = []
+    tap = Tap()
     for f in files:
         name = os.path.relpath(f, DATA)
         sig = os.path.basename(f)[:4]
         with open(f, "rb") as fh:
             data = fh.read()
         try:
-            ours = vg.acpi_decode(sig, data)
+            ours = check_acpi.acpi_decode(sig, data)
         except vg.QemuError as e:
-            points.append((name, False, "decoder refused it: %s" % e))
+            tap.point(name + ": decoder and iasl agree", False,
+                      "decoder refused it: %s" % e)
             continue
         theirs, problems = iasl_view(sig, data)
         unknown = [p for p in problems if "Unknown" in p]
         if unknown:
             # Subtable types newer than bookworm's iasl (RISC-V RINTC,
             # SRAT generic ports): no witness for this table.
-            points.append((name, None, "iasl %s" % unknown[-1].strip("* ")))
+            tap.point(name + ": decoder and iasl agree", True,
+                      skip="iasl %s" % unknown[-1].strip("* "))
             continue
         # iasl 20200925 does not know the PPTT Cache ID (ACPI 6.4): leave
         # it out where iasl has none.
@@ -108,18 +112,11 @@ def main():
                 o.pop("id", None)
         ok = not problems and ours == theirs and ours
         diff = [("ours %s %s" % o, "iasl %s %s" % t) for o, t in zip(ours, theirs) if o != t]
-        points.append((name, ok, "; ".join(problems[:3]) +
-                       ("%d records vs %d; " % (len(ours), len(theirs))) +
-                       "; ".join("%s / %s" % d for d in diff[:2])))
-    print("TAP version 13")
-    print("1..%d" % len(points))
-    for i, (name, ok, detail) in enumerate(points, 1):
-        if ok is None:
-            print("ok %d - %s: decoder and iasl agree # SKIP %s" % (i, name, detail))
-            continue
-        print("%s %d - %s: decoder and iasl agree" % ("ok" if ok else "not ok", i, name))
-        if not ok:
-            print("# " + detail)
+        tap.point(name + ": decoder and iasl agree", ok,
+                  "; ".join(problems[:3]) +
+                  ("%d records vs %d; " % (len(ours), len(theirs))) +
+                  "; ".join("%s / %s" % d for d in diff[:2]))
+    tap.print()
     return 0
 
 

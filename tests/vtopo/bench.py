@@ -18,7 +18,6 @@ reports."""
 
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys

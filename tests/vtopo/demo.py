@@ -10,6 +10,9 @@ import os
 import subprocess
 import sys
 
+import check_acpi
+import check_cpuid
+import check_sysfs
 import guest_configs
 import vtopo_guest as vg
 
@@ -122,8 +125,10 @@ def main(argv):
             nid, node["cpus"], node["mem_kb"], node["distance"].replace("_", " ")))
     print()
     bad = 0
-    for r in vg.compare(topo, view) + vg.compare_cpuid(topo, view) + \
-            vg.compare_pptt(topo, view) + vg.compare_acpi(topo, view):
+    for r in check_sysfs.compare_sysfs(topo, view) + \
+            check_cpuid.compare_cpuid(topo, view) + \
+            check_acpi.compare_pptt(topo, view) + \
+            check_acpi.compare_acpi(topo, view):
         print("%-5s %s%s" % ("OK" if r.ok else "DIFF", r.name, "" if r.ok else ": " + r.detail))
         bad += not r.ok
     print("\nverdict: %s" % ("the guest sees the requested topology" if not bad else

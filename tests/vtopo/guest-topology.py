@@ -7,8 +7,14 @@ known failures are TAP TODO points naming the issue that fixes them."""
 import json
 import sys
 
+import check_acpi
+import check_cpuid
+import check_dt
+import check_hwloc
+import check_sysfs
 import guest_configs
 import vtopo_guest as vg
+from tap import Tap
 
 
 def save_golden(name, view):
@@ -33,10 +39,10 @@ def main():
     name = sys.argv[1]
     cfg = guest_configs.CONFIGS[name]
     xfail = cfg.get("xfail", {})
-    points = []
+    tap = Tap()
 
     def point(what, ok, detail=""):
-        points.append((what, ok, detail))
+        tap.point(what, ok, detail, todo=xfail.get(what))
 
     topo = None
     view = None
@@ -64,29 +70,24 @@ def main():
         point("guest boots", False, str(e))
 
     if view is not None:
-        cpuid = (vg.compare_cpuid(topo, view) + vg.compare_hwloc(topo, view)
+        cpuid = (check_cpuid.compare_cpuid(topo, view) +
+                 check_hwloc.compare_hwloc(topo, view)
                  if view["arch"] == "x86_64" else [])
         if boot == "dt":
-            tables = vg.compare_dt(topo, view)
+            tables = check_dt.compare_dt(topo, view)
         else:
-            tables = (vg.compare_pptt(topo, view) + vg.compare_acpi(topo, view) +
-                      vg.compare_emitted(topo, view) + vg.compare_iasl(view))
-        expected = vg.compare_expected(cfg["expect"], view) if "expect" in cfg else []
+            tables = (check_acpi.compare_pptt(topo, view) +
+                      check_acpi.compare_acpi(topo, view) +
+                      check_acpi.compare_emitted(topo, view) +
+                      check_acpi.compare_iasl(view))
+        expected = (check_sysfs.compare_expected(cfg["expect"], view)
+                    if "expect" in cfg else [])
         if cfg.get("kernel") == "trixie":
-            expected += vg.compare_domains(topo, view)
-        for r in vg.compare(topo, view) + cpuid + tables + expected:
+            expected += check_sysfs.compare_domains(topo, view)
+        for r in check_sysfs.compare_sysfs(topo, view) + cpuid + tables + expected:
             point(r.name, r.ok, r.detail)
 
-    print("TAP version 13")
-    print("1..%d" % len(points))
-    for i, (what, ok, detail) in enumerate(points, 1):
-        line = "%s %d - %s" % ("ok" if ok else "not ok", i, what)
-        if what in xfail:
-            line += " # TODO " + xfail[what]
-        print(line)
-        if detail and not ok:
-            for d in detail.splitlines()[:20]:
-                print("# " + d)
+    tap.print()
     if view is None and topo is not None:
         print("# console: %s" % vg.os.path.join(vg.BUILD, "guest-logs", name + ".console"))
     return 0

@@ -21,15 +21,14 @@ import sys
 import tempfile
 
 import vtopo_guest as vg
+from tap import Tap
 
 FIXTURES = os.path.join(vg.BUILD, "host-fixtures")
 PLAN = os.path.join(vg.BUILD, "vtopo-plan")
 ACCEL = "tcg,thread=multi"
-points = []
+tap = Tap()
 
-
-def point(what, ok, detail=""):
-    points.append((what, bool(ok), detail))
+point = tap.point
 
 
 def fixture(name):
@@ -439,7 +438,7 @@ def main():
     preconfig_checks()
     fallback_checks()
     real_checks()
-    vg.print_tap(points)
+    tap.print()
     return 0
 
 

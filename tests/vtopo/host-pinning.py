@@ -19,13 +19,12 @@ import sys
 import tempfile
 
 import vtopo_guest as vg
+from tap import Tap
 
 FIXTURES = os.path.join(vg.BUILD, "host-fixtures")
-points = []
+tap = Tap()
 
-
-def point(what, ok, detail="", skip=None):
-    points.append((what, bool(ok), detail, skip))
+point = tap.point
 
 
 # Caches each fixture host can hold (smp-cache geometry no larger than
@@ -467,7 +466,7 @@ def main():
     fixture_checks()
     bad_input_checks()
     real_checks()
-    vg.print_tap(points)
+    tap.print()
     return 0
 
 

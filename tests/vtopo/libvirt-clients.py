@@ -23,15 +23,14 @@ import sys
 import tempfile
 import time
 
+import check_sysfs
 import vtopo_guest as vg
+from tap import Tap
 
 USER = "nobody"
-points = []
-notes = []
+tap = Tap()
 
-
-def point(what, ok, detail="", todo=None):
-    points.append((what, bool(ok), detail, todo))
+point = tap.point
 
 
 class Libvirt:
@@ -332,12 +331,12 @@ def run_shape(lv, name, shape):
     point("%s: the guest boots and reports" % name, view is not None,
           "console %s\n%s" % (console, tail))
     if tail and view is not None:
-        notes.append("%s: the first boot did not report; the second did. "
+        tap.note("%s: the first boot did not report; the second did. "
                      "It printed:\n%s" % (name, tail))
     if view is not None:
         xml_checks(name, shape["expect"], view)
         if topo is not None:
-            bad = [r for r in vg.compare(topo, view) if not r.ok]
+            bad = [r for r in check_sysfs.compare_sysfs(topo, view) if not r.ok]
             point("%s: the guest's view is query-topology's" % name, not bad,
                   "; ".join("%s: %s" % (r.name, r.detail) for r in bad))
     lv.virsh("destroy", name)
@@ -372,19 +371,7 @@ def main():
                           capture_output=True, text=True).stdout.split()
     point("libvirtd and virtlogd are stopped, the private directory removed",
           not left and not os.path.exists(lv.root), "left %s" % left)
-    print("TAP version 13")
-    print("1..%d" % len(points))
-    for n in notes:
-        for line in n.splitlines():
-            print("# " + line)
-    for i, (what, ok, detail, todo) in enumerate(points, 1):
-        line = "%s %d - %s" % ("ok" if ok else "not ok", i, what)
-        if todo:
-            line += " # TODO " + todo
-        print(line)
-        if not ok:
-            for d in detail.splitlines()[:20]:
-                print("# " + d)
+    tap.print()
     return 0
 
 

@@ -11,16 +11,15 @@ import subprocess
 import sys
 
 import vtopo_guest as vg
+from tap import Tap
 
 # What a node that splits a core is told to change.
 CORE_ADVICE = ("; give each node whole cores (-numa node,cpus=, libvirt "
                "<cell cpus=...>)")
 
-points = []
+tap = Tap()
 
-
-def point(what, ok, detail=""):
-    points.append((what, bool(ok), detail))
+point = tap.point
 
 
 def query(name, args):
@@ -492,7 +491,7 @@ def main():
     check_bad_cache_geometry()
     check_amd_node_l3()
     check_amd_core_ids()
-    vg.print_tap(points)
+    tap.print()
     return 0
 
 

@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""What query-topology says the machine is, in the shapes the per-channel
+comparisons (check_*.py) need, and the result of one comparison."""
+
+
+# query-topology level names, outermost first, and their props keys.
+LEVEL_KEYS = ["drawer", "book", "socket", "die", "cluster", "module", "core", "thread"]
+
+
+def model_domains(topo, level):
+    """{arch-id: key of the @level domain} for present vCPUs, where the key
+    is the tuple of ids from the outermost level down to @level."""
+    depth = LEVEL_KEYS.index(level)
+    out = {}
+    for v in topo["vcpus"]:
+        if not v["present"]:
+            continue
+        p = v["props"]
+        out[v["arch-id"]] = tuple(p.get(k + "-id", 0) for k in LEVEL_KEYS[:depth + 1])
+    return out
+
+
+def model_groups(topo, level):
+    """{arch-id: set of arch-ids in the same @level domain}."""
+    dom = model_domains(topo, level)
+    groups = {}
+    for a, key in dom.items():
+        groups.setdefault(key, set()).add(a)
+    return {a: groups[key] for a, key in dom.items()}
+
+
+def id_bits(n):
+    """Width of an APIC ID field for @n values (SDM vol. 3A 10.12.8)."""
+    return (n - 1).bit_length()
+
+
+def size_bytes(text):
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    return int(text[:-1]) * units[text[-1]] if text[-1] in units else int(text)
+
+
+class Result:
+    def __init__(self, name, ok, detail=""):
+        self.name, self.ok, self.detail = name, ok, detail
