@@ -123,33 +123,12 @@ static bool mirror_cache_spans_cores(const VTopoHost *host, int llc)
     return llc >= 0 && mirror_cache_cores(host, llc, -1, &in_node) > 1;
 }
 
-/* The host cores and domains, in the order of their first CPU. */
-static void mirror_planner_init(MirrorPlanner *p, const VTopoHost *host,
-                                const VTopoMirrorRequest *req)
+/* The host cores, in the order of their first CPU. */
+static void mirror_planner_cores(MirrorPlanner *p, const bool *usable_cpu)
 {
-    g_autofree bool *usable_cpu = g_new0(bool, host->nr_cpus);
+    const VTopoHost *host = p->host;
     g_autofree int *core_of = g_new(int, host->nr_cores + 1);
-    g_autoptr(GHashTable) domain_of =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
-    p->host = host;
-    p->req = req;
-    p->cores = g_array_new(false, true, sizeof(MirrorCore));
-    p->domains = g_array_new(false, true, sizeof(MirrorDomain));
-    for (guint i = 0; i < req->allowed->len; i++) {
-        unsigned int cpu = g_array_index(req->allowed, unsigned int, i);
-
-        if (cpu < host->nr_cpus) {
-            usable_cpu[cpu] = true;
-        }
-    }
-    for (guint i = 0; req->exclude && i < req->exclude->len; i++) {
-        unsigned int cpu = g_array_index(req->exclude, unsigned int, i);
-
-        if (cpu < host->nr_cpus) {
-            usable_cpu[cpu] = false;
-        }
-    }
     for (unsigned int c = 0; c <= host->nr_cores; c++) {
         core_of[c] = -1;
     }
@@ -179,10 +158,21 @@ static void mirror_planner_init(MirrorPlanner *p, const VTopoHost *host,
         p->nr_node_slots = MAX(p->nr_node_slots, (unsigned int)(hc->node + 2));
         core->usable &= usable_cpu[cpu];
     }
+}
+
+/*
+ * The domains of the usable cores (package, node and a last-level cache
+ * shared by several cores), in the order of their first core.
+ */
+static void mirror_planner_domains(MirrorPlanner *p)
+{
+    g_autoptr(GHashTable) domain_of =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
     for (guint c = 0; c < p->cores->len; c++) {
         MirrorCore *core = &g_array_index(p->cores, MirrorCore, c);
         unsigned int first = g_array_index(core->cpus, unsigned int, 0);
-        int llc = host->cpus[first].llc;
+        int llc = p->host->cpus[first].llc;
         g_autofree char *key = NULL;
         gpointer index;
 
@@ -190,7 +180,8 @@ static void mirror_planner_init(MirrorPlanner *p, const VTopoHost *host,
             continue;
         }
         key = g_strdup_printf("%d/%d/%d", core->package, core->node,
-                              mirror_cache_spans_cores(host, llc) ? llc : -1);
+                              mirror_cache_spans_cores(p->host, llc) ? llc
+                                                                     : -1);
         if (!g_hash_table_lookup_extended(domain_of, key, NULL, &index)) {
             MirrorDomain fresh = {
                 .package = core->package,
@@ -206,6 +197,34 @@ static void mirror_planner_init(MirrorPlanner *p, const VTopoHost *host,
         g_array_append_val(g_array_index(p->domains, MirrorDomain,
                                          core->domain).cores, c);
     }
+}
+
+/* The host cores and domains, in the order of their first CPU. */
+static void mirror_planner_init(MirrorPlanner *p, const VTopoHost *host,
+                                const VTopoMirrorRequest *req)
+{
+    g_autofree bool *usable_cpu = g_new0(bool, host->nr_cpus);
+
+    p->host = host;
+    p->req = req;
+    p->cores = g_array_new(false, true, sizeof(MirrorCore));
+    p->domains = g_array_new(false, true, sizeof(MirrorDomain));
+    for (guint i = 0; i < req->allowed->len; i++) {
+        unsigned int cpu = g_array_index(req->allowed, unsigned int, i);
+
+        if (cpu < host->nr_cpus) {
+            usable_cpu[cpu] = true;
+        }
+    }
+    for (guint i = 0; req->exclude && i < req->exclude->len; i++) {
+        unsigned int cpu = g_array_index(req->exclude, unsigned int, i);
+
+        if (cpu < host->nr_cpus) {
+            usable_cpu[cpu] = false;
+        }
+    }
+    mirror_planner_cores(p, usable_cpu);
+    mirror_planner_domains(p);
 }
 
 /* Count the cores of each domain that can hold p->threads threads. */
@@ -528,43 +547,36 @@ static void mirror_place(const MirrorPlanner *p, const MirrorFit *fit,
     }
 }
 
-/*
- * One virtual node per host node the vCPUs run on, when the host has
- * more than one node with memory; memory split by vCPU share.
- */
-static bool mirror_nodes(const MirrorPlanner *p, VTopoMirror *m,
-                         char **error)
+/* Without host nodes to mirror: whether the memory fits the host. */
+static bool mirror_memory_fits(const VTopoHost *host, uint64_t mem_size,
+                               char **error)
 {
-    const VTopoHost *host = p->host;
-    const VTopoMirrorRequest *req = p->req;
-    uint64_t units = req->mem_size / VTOPO_MIRROR_MEM_UNIT, given = 0;
-    unsigned int memory_nodes = 0;
-    g_autofree int *vnode_of = g_new(int, VTOPO_HOST_MAX_NODES + 1);
+    uint64_t total = 0;
 
     for (guint n = 0; n < host->nodes->len; n++) {
-        memory_nodes += g_array_index(host->nodes, VTopoHostNode,
-                                      n).mem_size != 0;
+        total += g_array_index(host->nodes, VTopoHostNode, n).mem_size;
     }
-    if (memory_nodes <= 1) {
-        uint64_t total = 0;
+    if (total && mem_size > total) {
+        *error = g_strdup_printf("%" PRIu64 " MiB of memory do not fit: "
+                                 "the host has %" PRIu64 " MiB",
+                                 mem_size >> 20, total >> 20);
+        return false;
+    }
+    return true;
+}
 
-        for (guint n = 0; n < host->nodes->len; n++) {
-            total += g_array_index(host->nodes, VTopoHostNode, n).mem_size;
-        }
-        if (total && req->mem_size > total) {
-            *error = g_strdup_printf("%" PRIu64 " MiB of memory do not fit: "
-                                     "the host has %" PRIu64 " MiB",
-                                     req->mem_size >> 20, total >> 20);
-            return false;
-        }
-        return true;
-    }
+/* A virtual node per host node the vCPUs run on, in vCPU order. */
+static bool mirror_group_vcpus(const MirrorPlanner *p, VTopoMirror *m,
+                               unsigned int memory_nodes, char **error)
+{
+    g_autofree int *vnode_of = g_new(int, VTOPO_HOST_MAX_NODES + 1);
+
     for (unsigned int i = 0; i <= VTOPO_HOST_MAX_NODES; i++) {
         vnode_of[i] = -1;
     }
-    m->nodes = g_new0(VTopoMirrorNode, req->max_vcpus);
-    for (unsigned int v = 0; v < req->max_vcpus; v++) {
-        int host_node = host->cpus[m->plan[v]].node;
+    m->nodes = g_new0(VTopoMirrorNode, p->req->max_vcpus);
+    for (unsigned int v = 0; v < p->req->max_vcpus; v++) {
+        int host_node = p->host->cpus[m->plan[v]].node;
         VTopoMirrorNode *node;
 
         if (host_node < 0) {
@@ -583,40 +595,78 @@ static bool mirror_nodes(const MirrorPlanner *p, VTopoMirror *m,
         node = &m->nodes[vnode_of[host_node + 1]];
         g_array_append_val(node->vcpus, v);
     }
+    return true;
+}
+
+/*
+ * Virtual node @i's memory, @share units that must fit its host node,
+ * and its distances: its host node's to theirs.
+ */
+static bool mirror_node_memory(const MirrorPlanner *p, VTopoMirror *m,
+                               unsigned int i, uint64_t share, char **error)
+{
+    const VTopoHost *host = p->host;
+    VTopoMirrorNode *node = &m->nodes[i];
+    int from = vtopo_host_node_index(host, node->host_node);
+    const VTopoHostNode *hn = &g_array_index(host->nodes, VTopoHostNode,
+                                             from);
+
+    node->mem_size = share * VTOPO_MIRROR_MEM_UNIT;
+    if (!share) {
+        *error = g_strdup_printf("%" PRIu64 " MiB of memory are too "
+                                 "little for %u nodes: give each at "
+                                 "least %" PRIu64 " MiB",
+                                 p->req->mem_size >> 20, m->nr_nodes,
+                                 VTOPO_MIRROR_MEM_UNIT >> 20);
+        return false;
+    }
+    if (node->mem_size > hn->mem_size) {
+        *error = g_strdup_printf("%" PRIu64 " MiB of memory do not fit: "
+                                 "virtual node %u gets %" PRIu64 " MiB, "
+                                 "but host node %u holds %" PRIu64
+                                 " MiB", p->req->mem_size >> 20, i,
+                                 node->mem_size >> 20, node->host_node,
+                                 hn->mem_size >> 20);
+        return false;
+    }
+    node->distance = g_new(unsigned int, m->nr_nodes);
+    for (unsigned int j = 0; j < m->nr_nodes; j++) {
+        int to = vtopo_host_node_index(host, m->nodes[j].host_node);
+
+        node->distance[j] = g_array_index(hn->distance, unsigned int, to);
+    }
+    return true;
+}
+
+/*
+ * One virtual node per host node the vCPUs run on, when the host has
+ * more than one node with memory; memory split by vCPU share.
+ */
+static bool mirror_nodes(const MirrorPlanner *p, VTopoMirror *m,
+                         char **error)
+{
+    const VTopoHost *host = p->host;
+    const VTopoMirrorRequest *req = p->req;
+    uint64_t units = req->mem_size / VTOPO_MIRROR_MEM_UNIT, given = 0;
+    unsigned int memory_nodes = 0;
+
+    for (guint n = 0; n < host->nodes->len; n++) {
+        memory_nodes += g_array_index(host->nodes, VTopoHostNode,
+                                      n).mem_size != 0;
+    }
+    if (memory_nodes <= 1) {
+        return mirror_memory_fits(host, req->mem_size, error);
+    }
+    if (!mirror_group_vcpus(p, m, memory_nodes, error)) {
+        return false;
+    }
     for (unsigned int i = 0; i < m->nr_nodes; i++) {
-        VTopoMirrorNode *node = &m->nodes[i];
-        int from = vtopo_host_node_index(host, node->host_node);
-        const VTopoHostNode *hn = &g_array_index(host->nodes, VTopoHostNode,
-                                                 from);
-        uint64_t share = units * node->vcpus->len / req->max_vcpus;
+        uint64_t share = i == m->nr_nodes - 1 ? units - given :
+            units * m->nodes[i].vcpus->len / req->max_vcpus;
 
-        if (i == m->nr_nodes - 1) {
-            share = units - given;
-        }
         given += share;
-        node->mem_size = share * VTOPO_MIRROR_MEM_UNIT;
-        if (!share) {
-            *error = g_strdup_printf("%" PRIu64 " MiB of memory are too "
-                                     "little for %u nodes: give each at "
-                                     "least %" PRIu64 " MiB",
-                                     req->mem_size >> 20, m->nr_nodes,
-                                     VTOPO_MIRROR_MEM_UNIT >> 20);
+        if (!mirror_node_memory(p, m, i, share, error)) {
             return false;
-        }
-        if (node->mem_size > hn->mem_size) {
-            *error = g_strdup_printf("%" PRIu64 " MiB of memory do not fit: "
-                                     "virtual node %u gets %" PRIu64 " MiB, "
-                                     "but host node %u holds %" PRIu64
-                                     " MiB", req->mem_size >> 20, i,
-                                     node->mem_size >> 20, node->host_node,
-                                     hn->mem_size >> 20);
-            return false;
-        }
-        node->distance = g_new(unsigned int, m->nr_nodes);
-        for (unsigned int j = 0; j < m->nr_nodes; j++) {
-            int to = vtopo_host_node_index(host, m->nodes[j].host_node);
-
-            node->distance[j] = g_array_index(hn->distance, unsigned int, to);
         }
     }
     if (memory_nodes > m->nr_nodes) {
@@ -1039,14 +1089,10 @@ static GPtrArray *mirror_pin_entries(const VTopoMirror *m)
     return entries;
 }
 
-GArray *vtopo_mirror_qemu_options(const VTopoMirror *m)
+/* -smp: the counts of every level with more than one domain */
+static char *mirror_smp_option(const VTopoShape *s)
 {
-    GArray *options = g_array_new(false, false, sizeof(VTopoMirrorOption));
-    const VTopoShape *s = &m->shape;
-    g_autoptr(GPtrArray) pins = mirror_pin_entries(m);
     GString *smp = g_string_new(NULL);
-    GString *caches = g_string_new(NULL);
-    GString *accel = g_string_new("vcpu-affinity=manual");
 
     g_string_printf(smp, "cpus=%u,maxcpus=%u,sockets=%u", s->cpus,
                     vtopo_shape_max_cpus(s), s->count[VTOPO_LEVEL_SOCKET]);
@@ -1059,7 +1105,13 @@ GArray *vtopo_mirror_qemu_options(const VTopoMirror *m)
     g_string_append_printf(smp, ",cores=%u,threads=%u",
                            s->count[VTOPO_LEVEL_CORE],
                            s->count[VTOPO_LEVEL_THREAD]);
-    mirror_add_option(options, "smp", g_string_free(smp, false));
+    return g_string_free(smp, false);
+}
+
+/* -machine smp-cache.N...: every cache, or NULL without caches */
+static char *mirror_cache_option(const VTopoMirror *m)
+{
+    GString *caches = g_string_new(NULL);
 
     for (unsigned int i = 0; i < m->nr_caches; i++) {
         const VTopoCache *c = &m->caches[i].geometry;
@@ -1073,39 +1125,71 @@ GArray *vtopo_mirror_qemu_options(const VTopoMirror *m)
                                i, vtopo_level_name(m->caches[i].sharing),
                                i, size, i, c->ways, i, c->line_size);
     }
-    if (caches->len) {
-        mirror_add_option(options, "machine", g_string_free(caches, false));
-    } else {
-        g_string_free(caches, true);
+    return g_string_free(caches, !caches->len);
+}
+
+/* Node @n: its memory backend, bound to its host node, and -numa node */
+static void mirror_add_node_options(GArray *options, const VTopoMirror *m,
+                                    unsigned int n)
+{
+    const VTopoMirrorNode *node = &m->nodes[n];
+    g_autofree char *size = mirror_size(node->mem_size);
+    const unsigned int *v = (const unsigned int *)node->vcpus->data;
+    GString *numa = g_string_new(NULL);
+    guint i = 0;
+
+    mirror_add_option(options, "object",
+                      g_strdup_printf("memory-backend-ram,id=vtopo-node%u,"
+                                      "size=%s,host-nodes=%u,policy=bind",
+                                      n, size, node->host_node));
+    g_string_printf(numa, "node,nodeid=%u", n);
+    while (i < node->vcpus->len) {
+        guint j = i;
+
+        while (j + 1 < node->vcpus->len && v[j + 1] == v[j] + 1) {
+            j++;
+        }
+        g_string_append_printf(numa, ",cpus=%u", v[i]);
+        if (j > i) {
+            g_string_append_printf(numa, "-%u", v[j]);
+        }
+        i = j + 1;
+    }
+    g_string_append_printf(numa, ",memdev=vtopo-node%u", n);
+    mirror_add_option(options, "numa", g_string_free(numa, false));
+}
+
+/* -accel ...: the vcpu-pin map and core scheduling */
+static char *mirror_accel_option(const VTopoMirror *m)
+{
+    g_autoptr(GPtrArray) pins = mirror_pin_entries(m);
+    GString *accel = g_string_new("vcpu-affinity=manual");
+
+    for (guint e = 0; e < pins->len / 2; e++) {
+        g_string_append_printf(accel, ",vcpu-pin.%u.vcpus=", e);
+        mirror_append_escaped(accel, g_ptr_array_index(pins, 2 * e));
+        g_string_append_printf(accel, ",vcpu-pin.%u.host-cpus=", e);
+        mirror_append_escaped(accel, g_ptr_array_index(pins, 2 * e + 1));
+    }
+    if (m->core_sched != VTOPO_CORE_SCHED_OFF) {
+        g_string_append_printf(accel, ",core-sched=%s",
+                               mirror_core_sched_name(m->core_sched));
+    }
+    return g_string_free(accel, false);
+}
+
+GArray *vtopo_mirror_qemu_options(const VTopoMirror *m)
+{
+    GArray *options = g_array_new(false, false, sizeof(VTopoMirrorOption));
+    char *caches = mirror_cache_option(m);
+
+    mirror_add_option(options, "smp", mirror_smp_option(&m->shape));
+    if (caches) {
+        mirror_add_option(options, "machine", caches);
     }
     mirror_add_option(options, "m", mirror_size(m->mem_size));
-
     for (unsigned int n = 0; n < m->nr_nodes; n++) {
-        const VTopoMirrorNode *node = &m->nodes[n];
-        g_autofree char *size = mirror_size(node->mem_size);
-        const unsigned int *v = (const unsigned int *)node->vcpus->data;
-        GString *numa = g_string_new(NULL);
-        guint i = 0;
-
-        mirror_add_option(options, "object",
-                          g_strdup_printf("memory-backend-ram,id=vtopo-node%u,"
-                                          "size=%s,host-nodes=%u,policy=bind",
-                                          n, size, node->host_node));
-        g_string_printf(numa, "node,nodeid=%u", n);
-        while (i < node->vcpus->len) {
-            guint j = i;
-
-            while (j + 1 < node->vcpus->len && v[j + 1] == v[j] + 1) {
-                j++;
-            }
-            g_string_append_printf(numa, ",cpus=%u", v[i]);
-            if (j > i) {
-                g_string_append_printf(numa, "-%u", v[j]);
-            }
-            i = j + 1;
-        }
-        g_string_append_printf(numa, ",memdev=vtopo-node%u", n);
-        mirror_add_option(options, "numa", g_string_free(numa, false));
+        mirror_add_node_options(options, m, n);
     }
     for (unsigned int a = 0; a < m->nr_nodes; a++) {
         for (unsigned int b = 0; b < m->nr_nodes; b++) {
@@ -1118,18 +1202,7 @@ GArray *vtopo_mirror_qemu_options(const VTopoMirror *m)
                                               a, b, m->nodes[a].distance[b]));
         }
     }
-
-    for (guint e = 0; e < pins->len / 2; e++) {
-        g_string_append_printf(accel, ",vcpu-pin.%u.vcpus=", e);
-        mirror_append_escaped(accel, g_ptr_array_index(pins, 2 * e));
-        g_string_append_printf(accel, ",vcpu-pin.%u.host-cpus=", e);
-        mirror_append_escaped(accel, g_ptr_array_index(pins, 2 * e + 1));
-    }
-    if (m->core_sched != VTOPO_CORE_SCHED_OFF) {
-        g_string_append_printf(accel, ",core-sched=%s",
-                               mirror_core_sched_name(m->core_sched));
-    }
-    mirror_add_option(options, "accel", g_string_free(accel, false));
+    mirror_add_option(options, "accel", mirror_accel_option(m));
     return options;
 }
 
@@ -1154,52 +1227,32 @@ static const char *mirror_libvirt_level(VTopoLevel level)
     }
 }
 
-char *vtopo_mirror_libvirt_xml(const VTopoMirror *m, const char *arch)
+/* <numatune>: each cell's memory on its host node. */
+static void mirror_xml_numatune(GString *x, const VTopoMirror *m)
 {
-    const VTopoShape *s = &m->shape;
-    GString *x = g_string_new(NULL);
-    GArray *options = vtopo_mirror_qemu_options(m);
-    unsigned int max = vtopo_shape_max_cpus(s);
-    bool arm = g_str_equal(arch, "aarch64");
+    g_autofree unsigned int *hosts = g_new(unsigned int, m->nr_nodes);
+    g_autofree char *all = NULL;
 
-    g_string_append_printf(x, "<domain type='kvm' xmlns:qemu="
-                           "'http://libvirt.org/schemas/domain/qemu/1.0'>\n"
-                           "  <name>vtopo-mirror</name>\n"
-                           "  <memory unit='MiB'>%" PRIu64 "</memory>\n"
-                           "  <vcpu placement='static' current='%u'>%u"
-                           "</vcpu>\n", m->mem_size >> 20, s->cpus, max);
-    g_string_append(x, "  <cputune>\n");
-    for (unsigned int v = 0; v < max; v++) {
-        g_string_append_printf(x, "    <vcpupin vcpu='%u' cpuset='%d'/>\n",
-                               v, m->plan[v]);
+    for (unsigned int n = 0; n < m->nr_nodes; n++) {
+        hosts[n] = m->nodes[n].host_node;
     }
-    g_string_append(x, "  </cputune>\n");
-    if (m->nr_nodes) {
-        g_autofree unsigned int *hosts = g_new(unsigned int, m->nr_nodes);
-        g_autofree char *all = NULL;
+    g_qsort_with_data(hosts, m->nr_nodes, sizeof(*hosts),
+                      mirror_uint_compare, NULL);
+    all = mirror_cpulist(hosts, m->nr_nodes);
+    g_string_append_printf(x, "  <numatune>\n    <memory mode='strict' "
+                           "nodeset='%s'/>\n", all);
+    for (unsigned int n = 0; n < m->nr_nodes; n++) {
+        g_string_append_printf(x, "    <memnode cellid='%u' "
+                               "mode='strict' nodeset='%u'/>\n", n,
+                               m->nodes[n].host_node);
+    }
+    g_string_append(x, "  </numatune>\n");
+}
 
-        for (unsigned int n = 0; n < m->nr_nodes; n++) {
-            hosts[n] = m->nodes[n].host_node;
-        }
-        g_qsort_with_data(hosts, m->nr_nodes, sizeof(*hosts),
-                          mirror_uint_compare, NULL);
-        all = mirror_cpulist(hosts, m->nr_nodes);
-        g_string_append_printf(x, "  <numatune>\n    <memory mode='strict' "
-                               "nodeset='%s'/>\n", all);
-        for (unsigned int n = 0; n < m->nr_nodes; n++) {
-            g_string_append_printf(x, "    <memnode cellid='%u' "
-                                   "mode='strict' nodeset='%u'/>\n", n,
-                                   m->nodes[n].host_node);
-        }
-        g_string_append(x, "  </numatune>\n");
-    }
-    g_string_append_printf(x, "  <os>\n    <type arch='%s' machine='%s'>hvm"
-                           "</type>\n  </os>\n", arch, arm ? "virt" : "q35");
-    if (!arm) {
-        g_string_append(x, "  <features>\n    <acpi/>\n  </features>\n");
-    }
-    g_string_append_printf(x, "  <cpu mode='host-passthrough'>\n"
-                           "    <topology sockets='%u'",
+/* <topology> of <cpu>: sockets, the levels libvirt names, cores, threads */
+static void mirror_xml_topology(GString *x, const VTopoShape *s)
+{
+    g_string_append_printf(x, "    <topology sockets='%u'",
                            s->count[VTOPO_LEVEL_SOCKET]);
     for (VTopoLevel l = VTOPO_LEVEL_DIE; l > VTOPO_LEVEL_CORE; l--) {
         const char *name = mirror_libvirt_level(l);
@@ -1211,28 +1264,39 @@ char *vtopo_mirror_libvirt_xml(const VTopoMirror *m, const char *arch)
     g_string_append_printf(x, " cores='%u' threads='%u'/>\n",
                            s->count[VTOPO_LEVEL_CORE],
                            s->count[VTOPO_LEVEL_THREAD]);
-    if (m->nr_nodes) {
-        g_string_append(x, "    <numa>\n");
-        for (unsigned int n = 0; n < m->nr_nodes; n++) {
-            const VTopoMirrorNode *node = &m->nodes[n];
-            g_autofree char *cpus =
-                mirror_cpulist((const unsigned int *)node->vcpus->data,
-                               node->vcpus->len);
+}
 
-            g_string_append_printf(x, "      <cell id='%u' cpus='%s' "
-                                   "memory='%" PRIu64 "' unit='MiB'>\n"
-                                   "        <distances>\n", n, cpus,
-                                   node->mem_size >> 20);
-            for (unsigned int j = 0; j < m->nr_nodes; j++) {
-                g_string_append_printf(x, "          <sibling id='%u' "
-                                       "value='%u'/>\n", j,
-                                       node->distance[j]);
-            }
-            g_string_append(x, "        </distances>\n      </cell>\n");
+/* <numa> of <cpu>: the cells, their vCPUs, memory and distances. */
+static void mirror_xml_numa(GString *x, const VTopoMirror *m)
+{
+    g_string_append(x, "    <numa>\n");
+    for (unsigned int n = 0; n < m->nr_nodes; n++) {
+        const VTopoMirrorNode *node = &m->nodes[n];
+        g_autofree char *cpus =
+            mirror_cpulist((const unsigned int *)node->vcpus->data,
+                           node->vcpus->len);
+
+        g_string_append_printf(x, "      <cell id='%u' cpus='%s' "
+                               "memory='%" PRIu64 "' unit='MiB'>\n"
+                               "        <distances>\n", n, cpus,
+                               node->mem_size >> 20);
+        for (unsigned int j = 0; j < m->nr_nodes; j++) {
+            g_string_append_printf(x, "          <sibling id='%u' "
+                                   "value='%u'/>\n", j, node->distance[j]);
         }
-        g_string_append(x, "    </numa>\n");
+        g_string_append(x, "        </distances>\n      </cell>\n");
     }
-    g_string_append(x, "  </cpu>\n");
+    g_string_append(x, "    </numa>\n");
+}
+
+/*
+ * What libvirt's XML has no element for: core scheduling (a comment),
+ * and the -machine option (smp-cache) as <qemu:commandline>.
+ */
+static void mirror_xml_extras(GString *x, const VTopoMirror *m)
+{
+    GArray *options = vtopo_mirror_qemu_options(m);
+
     if (m->core_sched == VTOPO_CORE_SCHED_VM) {
         g_string_append(x, "  <!-- core scheduling: sched_core = \"vcpus\" "
                         "in libvirt's qemu.conf -->\n");
@@ -1252,6 +1316,42 @@ char *vtopo_mirror_libvirt_xml(const VTopoMirror *m, const char *arch)
         }
     }
     vtopo_mirror_options_free(options);
+}
+
+char *vtopo_mirror_libvirt_xml(const VTopoMirror *m, const char *arch)
+{
+    const VTopoShape *s = &m->shape;
+    GString *x = g_string_new(NULL);
+    unsigned int max = vtopo_shape_max_cpus(s);
+    bool arm = g_str_equal(arch, "aarch64");
+
+    g_string_append_printf(x, "<domain type='kvm' xmlns:qemu="
+                           "'http://libvirt.org/schemas/domain/qemu/1.0'>\n"
+                           "  <name>vtopo-mirror</name>\n"
+                           "  <memory unit='MiB'>%" PRIu64 "</memory>\n"
+                           "  <vcpu placement='static' current='%u'>%u"
+                           "</vcpu>\n", m->mem_size >> 20, s->cpus, max);
+    g_string_append(x, "  <cputune>\n");
+    for (unsigned int v = 0; v < max; v++) {
+        g_string_append_printf(x, "    <vcpupin vcpu='%u' cpuset='%d'/>\n",
+                               v, m->plan[v]);
+    }
+    g_string_append(x, "  </cputune>\n");
+    if (m->nr_nodes) {
+        mirror_xml_numatune(x, m);
+    }
+    g_string_append_printf(x, "  <os>\n    <type arch='%s' machine='%s'>hvm"
+                           "</type>\n  </os>\n", arch, arm ? "virt" : "q35");
+    if (!arm) {
+        g_string_append(x, "  <features>\n    <acpi/>\n  </features>\n");
+    }
+    g_string_append(x, "  <cpu mode='host-passthrough'>\n");
+    mirror_xml_topology(x, s);
+    if (m->nr_nodes) {
+        mirror_xml_numa(x, m);
+    }
+    g_string_append(x, "  </cpu>\n");
+    mirror_xml_extras(x, m);
     g_string_append(x, "</domain>\n");
     return g_string_free(x, false);
 }

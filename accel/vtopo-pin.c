@@ -259,23 +259,14 @@ QEMU_BUILD_BUG_ON(VCPU_CORE_SCHED_OFF != (int)VTOPO_CORE_SCHED_OFF ||
                   VCPU_CORE_SCHED_VM != (int)VTOPO_CORE_SCHED_VM ||
                   VCPU_CORE_SCHED_CORE != (int)VTOPO_CORE_SCHED_CORE);
 
-bool accel_vcpu_pinning_setup(MachineState *ms, const VTopo *topo,
-                              Error **errp)
+/*
+ * Whether the pinning options can be met on this host and machine:
+ * @topo is NULL for a machine that does not describe its vCPUs.
+ */
+static bool accel_pinning_supported(const AccelVcpuPinning *p,
+                                    MachineState *ms, const VTopo *topo,
+                                    Error **errp)
 {
-    AccelVcpuPinning *p = ms->accelerator->pinning;
-    g_autofree char *error = NULL;
-    const char *why = NULL;
-    VTopoPinInput in;
-    CPUState *cpu;
-
-    if (p->pins && p->affinity != VCPU_AFFINITY_MANUAL) {
-        error_setg(errp, "vcpu-pin: only used with vcpu-affinity=manual");
-        return false;
-    }
-    if (p->affinity == VCPU_AFFINITY_OFF &&
-        p->core_sched == VCPU_CORE_SCHED_OFF && !p->host_sysfs) {
-        return true;
-    }
 #ifndef CONFIG_LINUX
     if (!p->host_sysfs) {
         error_setg(errp, "vcpu-affinity, core-sched: only supported on "
@@ -296,7 +287,14 @@ bool accel_vcpu_pinning_setup(MachineState *ms, const VTopo *topo,
                    "one host thread; use -accel tcg,thread=multi");
         return false;
     }
-    trace_vtopo_pin_setup_begin(topo->nr_cpus);
+    return true;
+}
+
+/* The host, and the host CPUs QEMU may run on. */
+static bool accel_read_host(AccelVcpuPinning *p, Error **errp)
+{
+    g_autofree char *error = NULL;
+
     p->simulated = p->host_sysfs != NULL;
     /*
      * Read once: whoever needed the host before the machine was built
@@ -313,6 +311,78 @@ bool accel_vcpu_pinning_setup(MachineState *ms, const VTopo *topo,
     p->allowed = vtopo_host_allowed_cpus(p->host, p->simulated, &error);
     if (!p->allowed) {
         error_setg(errp, "vcpu-affinity: %s", error);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * Check the placement by pin-check, with whether the host can apply
+ * core-sched, and report the findings.
+ */
+static bool accel_check_placement(AccelVcpuPinning *p,
+                                  const VTopoPinInput *in, Error **errp)
+{
+    const char *why = NULL;
+
+    p->findings = p->check == VCPU_PIN_CHECK_OFF ? vtopo_findings_new()
+                  : vtopo_pin_check(in, p->plan);
+    p->core_sched_active = p->core_sched != VCPU_CORE_SCHED_OFF &&
+                           vtopo_host_core_sched(p->host, p->simulated, &why);
+    if (p->core_sched != VCPU_CORE_SCHED_OFF && !p->core_sched_active) {
+        vtopo_add_finding(p->findings, "core-sched-unsupported",
+                          VTOPO_SEVERITY_WARNING, "core-sched=%s: %s%s",
+                          VcpuCoreSched_str(p->core_sched), why,
+                          p->check == VCPU_PIN_CHECK_STRICT ? ""
+                          : "; the vCPU threads run without it");
+    }
+    p->checked = true;
+    return accel_report_findings(p, p->findings, errp);
+}
+
+/* Give the VM its core-scheduling cookie, and pin the vCPU threads. */
+static bool accel_apply_placement(AccelVcpuPinning *p, const VTopo *topo,
+                                  Error **errp)
+{
+    CPUState *cpu;
+
+#if defined(CONFIG_LINUX) && defined(PR_SCHED_CORE)
+    if (p->core_sched_active && !p->simulated &&
+        p->core_sched == VCPU_CORE_SCHED_VM &&
+        prctl(PR_SCHED_CORE, PR_SCHED_CORE_CREATE, 0,
+              PR_SCHED_CORE_SCOPE_THREAD_GROUP, 0)) {
+        error_setg_errno(errp, errno, "core-sched=vm: cannot create a "
+                         "core-scheduling cookie");
+        return false;
+    }
+#endif
+    p->core_leader = g_new0(int, topo->nr_cpus);
+    CPU_FOREACH(cpu) {
+        accel_vcpu_pin_thread(cpu);
+    }
+    return true;
+}
+
+bool accel_vcpu_pinning_setup(MachineState *ms, const VTopo *topo,
+                              Error **errp)
+{
+    AccelVcpuPinning *p = ms->accelerator->pinning;
+    VTopoPinInput in;
+    bool ok;
+
+    if (p->pins && p->affinity != VCPU_AFFINITY_MANUAL) {
+        error_setg(errp, "vcpu-pin: only used with vcpu-affinity=manual");
+        return false;
+    }
+    if (p->affinity == VCPU_AFFINITY_OFF &&
+        p->core_sched == VCPU_CORE_SCHED_OFF && !p->host_sysfs) {
+        return true;
+    }
+    if (!accel_pinning_supported(p, ms, topo, errp)) {
+        return false;
+    }
+    trace_vtopo_pin_setup_begin(topo->nr_cpus);
+    if (!accel_read_host(p, errp)) {
         return false;
     }
     p->nr_cpus = topo->nr_cpus;
@@ -332,38 +402,9 @@ bool accel_vcpu_pinning_setup(MachineState *ms, const VTopo *topo,
     if (!accel_plan(p, &in, errp)) {
         return false;
     }
-    p->findings = p->check == VCPU_PIN_CHECK_OFF ? vtopo_findings_new()
-                  : vtopo_pin_check(&in, p->plan);
-    p->core_sched_active = p->core_sched != VCPU_CORE_SCHED_OFF &&
-                           vtopo_host_core_sched(p->host, p->simulated, &why);
-    if (p->core_sched != VCPU_CORE_SCHED_OFF && !p->core_sched_active) {
-        vtopo_add_finding(p->findings, "core-sched-unsupported",
-                          VTOPO_SEVERITY_WARNING, "core-sched=%s: %s%s",
-                          VcpuCoreSched_str(p->core_sched), why,
-                          p->check == VCPU_PIN_CHECK_STRICT ? ""
-                          : "; the vCPU threads run without it");
-    }
-    p->checked = true;
+    ok = accel_check_placement(p, &in, errp);
     trace_vtopo_pin_setup_end(p->findings->len);
-    if (!accel_report_findings(p, p->findings, errp)) {
-        return false;
-    }
-
-#if defined(CONFIG_LINUX) && defined(PR_SCHED_CORE)
-    if (p->core_sched_active && !p->simulated &&
-        p->core_sched == VCPU_CORE_SCHED_VM &&
-        prctl(PR_SCHED_CORE, PR_SCHED_CORE_CREATE, 0,
-              PR_SCHED_CORE_SCOPE_THREAD_GROUP, 0)) {
-        error_setg_errno(errp, errno, "core-sched=vm: cannot create a "
-                         "core-scheduling cookie");
-        return false;
-    }
-#endif
-    p->core_leader = g_new0(int, topo->nr_cpus);
-    CPU_FOREACH(cpu) {
-        accel_vcpu_pin_thread(cpu);
-    }
-    return true;
+    return ok && accel_apply_placement(p, topo, errp);
 }
 
 #if defined(CONFIG_LINUX) && defined(PR_SCHED_CORE)

@@ -231,6 +231,24 @@ static unsigned int vtopo_free_cores(const VTopoPlanner *p, int node)
     return free;
 }
 
+/*
+ * Whether host node @id is tried in @pass (0, then 1): the nodes the
+ * memory is bound to, in the first; else unused nodes first.
+ */
+static bool vtopo_node_candidate(const GArray *bound, bool used,
+                                 unsigned int id, int pass)
+{
+    if (!bound || !bound->len) {
+        return used == (pass == 1);
+    }
+    for (guint b = 0; pass == 0 && b < bound->len; b++) {
+        if (g_array_index(bound, unsigned int, b) == id) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Place the virtual cores of one virtual node. */
 static bool vtopo_place_node(VTopoPlanner *p, int vnode,
                              const unsigned int *vcores, unsigned int nr,
@@ -251,17 +269,8 @@ static bool vtopo_place_node(VTopoPlanner *p, int vnode,
         for (guint n = 0; n < host->nodes->len; n++) {
             unsigned int id = g_array_index(host->nodes, VTopoHostNode, n).id;
             unsigned int size, widest, free;
-            bool candidate = false;
 
-            if (bound && bound->len) {
-                for (guint b = 0; b < bound->len; b++) {
-                    candidate |= g_array_index(bound, unsigned int, b) == id;
-                }
-                candidate &= pass == 0;
-            } else {
-                candidate = host_node_used[n] == (pass == 1);
-            }
-            if (!candidate) {
+            if (!vtopo_node_candidate(bound, host_node_used[n], id, pass)) {
                 continue;
             }
             free = vtopo_free_cores(p, id);
@@ -611,6 +620,52 @@ static void vtopo_check_idle_siblings(const VTopoPinInput *in,
     }
 }
 
+/*
+ * Virtual cores and the host cores their vCPUs run on, as
+ * vtopo_check_cores() meets them: the first of each, and its vCPU.
+ */
+typedef struct VTopoCoreMap {
+    int *vcore_host_core;
+    int *vcore_first;
+    int *host_core_vcore;
+    int *host_core_vcpu;
+} VTopoCoreMap;
+
+/*
+ * vCPU @v, of virtual core @vcore, runs on host core @hcore: its
+ * virtual core's other threads must be on SMT siblings of it, and no
+ * other virtual core on it.
+ */
+static void vtopo_check_core_of(const VTopoPinInput *in, const int *plan,
+                                VTopoCoreMap *map, unsigned int v,
+                                int vcore, int hcore, VTopoPinRule *siblings,
+                                VTopoPinRule *core_shared)
+{
+    if (map->vcore_host_core[vcore] < 0) {
+        map->vcore_host_core[vcore] = hcore;
+        map->vcore_first[vcore] = v;
+    } else if (map->vcore_host_core[vcore] != hcore && in->host->smt) {
+        vtopo_pin_offender(siblings, "vCPUs %d and %u are threads of "
+                           "one virtual core, but their host CPUs %d "
+                           "and %d are not SMT siblings",
+                           map->vcore_first[vcore], v,
+                           plan[map->vcore_first[vcore]], plan[v]);
+    }
+    if (map->host_core_vcore[hcore] < 0) {
+        map->host_core_vcore[hcore] = vcore;
+        map->host_core_vcpu[hcore] = v;
+    } else if (map->host_core_vcore[hcore] != vcore) {
+        vtopo_pin_offender(core_shared, "vCPUs %d and %u are in "
+                           "different virtual cores but run on one "
+                           "host core (host CPUs %d and %d)%s",
+                           map->host_core_vcpu[hcore], v,
+                           plan[map->host_core_vcpu[hcore]], plan[v],
+                           in->core_sched == VTOPO_CORE_SCHED_CORE
+                           ? "; core-sched=core keeps them from running "
+                             "at once" : "");
+    }
+}
+
 /* pin-host-no-smt, pin-smt-siblings, pin-core-shared, pin-smt-exposed */
 static void vtopo_check_cores(const VTopoPinInput *in, const int *plan,
                               GArray *findings)
@@ -631,6 +686,8 @@ static void vtopo_check_cores(const VTopoPinInput *in, const int *plan,
     g_autofree int *host_core_vcore = g_new(int, host->nr_cores + 1);
     g_autofree int *host_core_vcpu = g_new(int, host->nr_cores + 1);
     g_autofree bool *runs_vcpu = g_new0(bool, host->nr_cpus);
+    VTopoCoreMap map = { vcore_host_core, vcore_first, host_core_vcore,
+                         host_core_vcpu };
     bool pinned = false;
 
     for (unsigned int i = 0; i < topo->nr_cpus; i++) {
@@ -659,31 +716,9 @@ static void vtopo_check_cores(const VTopoPinInput *in, const int *plan,
         pinned = true;
         runs_vcpu[cpu] = true;
         hcore = host->cpus[cpu].online ? host->cpus[cpu].core_domain : -1;
-        if (vcore < 0 || hcore < 0) {
-            continue;
-        }
-        if (vcore_host_core[vcore] < 0) {
-            vcore_host_core[vcore] = hcore;
-            vcore_first[vcore] = v;
-        } else if (vcore_host_core[vcore] != hcore && host->smt) {
-            vtopo_pin_offender(&siblings, "vCPUs %d and %u are threads of "
-                               "one virtual core, but their host CPUs %d "
-                               "and %d are not SMT siblings",
-                               vcore_first[vcore], v,
-                               plan[vcore_first[vcore]], cpu);
-        }
-        if (host_core_vcore[hcore] < 0) {
-            host_core_vcore[hcore] = vcore;
-            host_core_vcpu[hcore] = v;
-        } else if (host_core_vcore[hcore] != vcore) {
-            vtopo_pin_offender(&core_shared, "vCPUs %d and %u are in "
-                               "different virtual cores but run on one "
-                               "host core (host CPUs %d and %d)%s",
-                               host_core_vcpu[hcore], v,
-                               plan[host_core_vcpu[hcore]], cpu,
-                               in->core_sched == VTOPO_CORE_SCHED_CORE
-                               ? "; core-sched=core keeps them from running "
-                                 "at once" : "");
+        if (vcore >= 0 && hcore >= 0) {
+            vtopo_check_core_of(in, plan, &map, v, vcore, hcore, &siblings,
+                                &core_shared);
         }
     }
     if (pinned && threads > 1 && !host->smt) {
@@ -702,11 +737,63 @@ static void vtopo_check_cores(const VTopoPinInput *in, const int *plan,
     vtopo_pin_report(findings, &exposed);
 }
 
+/*
+ * The host nodes (ids, in order of first use) that the vCPUs of virtual
+ * node @vnode run on; *@all_pinned says whether every one is pinned.
+ */
+static GArray *vtopo_vnode_host_nodes(const VTopoPinInput *in,
+                                      const int *plan, unsigned int vnode,
+                                      bool *all_pinned)
+{
+    const VTopo *topo = in->topo;
+    const VTopoHost *host = in->host;
+    GArray *on = g_array_new(false, false, sizeof(unsigned int));
+    g_autofree bool *seen = g_new0(bool, host->nodes->len);
+
+    *all_pinned = true;
+    for (unsigned int v = 0; v < topo->nr_cpus; v++) {
+        int cpu = plan[v], n;
+
+        if (topo->cpus[v].node != (int)vnode) {
+            continue;
+        }
+        if (cpu == VTOPO_PIN_NONE) {
+            *all_pinned = false;
+            continue;
+        }
+        n = host->cpus[cpu].node >= 0
+            ? vtopo_host_node_index(host, host->cpus[cpu].node) : -1;
+        if (n >= 0 && !seen[n]) {
+            unsigned int id = host->cpus[cpu].node;
+
+            seen[n] = true;
+            g_array_append_val(on, id);
+        }
+    }
+    return on;
+}
+
+/* The first of the host nodes @on that is not in @bound, or -1. */
+static int vtopo_node_outside(const GArray *on, const GArray *bound)
+{
+    for (guint i = 0; i < on->len; i++) {
+        unsigned int id = g_array_index(on, unsigned int, i);
+        bool in_bound = false;
+
+        for (guint b = 0; b < bound->len; b++) {
+            in_bound |= g_array_index(bound, unsigned int, b) == id;
+        }
+        if (!in_bound) {
+            return id;
+        }
+    }
+    return -1;
+}
+
 /* pin-node-span, pin-node-memory, pin-node-unbound */
 static void vtopo_check_nodes(const VTopoPinInput *in, const int *plan,
                               GArray *findings)
 {
-    const VTopo *topo = in->topo;
     const VTopoHost *host = in->host;
     VTopoPinRule span = { "pin-node-span", VTOPO_SEVERITY_WARNING };
     VTopoPinRule memory = { "pin-node-memory", VTOPO_SEVERITY_WARNING };
@@ -717,32 +804,13 @@ static void vtopo_check_nodes(const VTopoPinInput *in, const int *plan,
         memory_nodes += g_array_index(host->nodes, VTopoHostNode,
                                       n).mem_size != 0;
     }
-    for (unsigned int vnode = 0; vnode < topo->nr_nodes; vnode++) {
-        g_autoptr(GArray) on = g_array_new(false, false,
-                                           sizeof(unsigned int));
-        g_autofree bool *seen = g_new0(bool, host->nodes->len);
+    for (unsigned int vnode = 0; vnode < in->topo->nr_nodes; vnode++) {
         GArray *bound = in->node_memory ? in->node_memory[vnode] : NULL;
-        bool all_pinned = true;
+        g_autoptr(GArray) on = NULL;
+        bool all_pinned;
+        int outside;
 
-        for (unsigned int v = 0; v < topo->nr_cpus; v++) {
-            int cpu = plan[v], n;
-
-            if (topo->cpus[v].node != (int)vnode) {
-                continue;
-            }
-            if (cpu == VTOPO_PIN_NONE) {
-                all_pinned = false;
-                continue;
-            }
-            n = host->cpus[cpu].node >= 0
-                ? vtopo_host_node_index(host, host->cpus[cpu].node) : -1;
-            if (n >= 0 && !seen[n]) {
-                unsigned int id = host->cpus[cpu].node;
-
-                seen[n] = true;
-                g_array_append_val(on, id);
-            }
-        }
+        on = vtopo_vnode_host_nodes(in, plan, vnode, &all_pinned);
         if (!on->len) {
             continue;
         }
@@ -756,21 +824,13 @@ static void vtopo_check_nodes(const VTopoPinInput *in, const int *plan,
         if (bound && bound->len) {
             g_autofree char *bound_text = vtopo_ids_text(bound);
 
-            for (guint i = 0; i < on->len; i++) {
-                unsigned int id = g_array_index(on, unsigned int, i);
-                bool in_bound = false;
-
-                for (guint b = 0; b < bound->len; b++) {
-                    in_bound |= g_array_index(bound, unsigned int, b) == id;
-                }
-                if (!in_bound) {
-                    vtopo_pin_offender(&memory, "virtual node %u's vCPUs "
-                                       "run on host node %u, but its memory "
-                                       "is bound to host node%s %s", vnode,
-                                       id, vtopo_plural(bound->len),
-                                       bound_text);
-                    break;
-                }
+            outside = vtopo_node_outside(on, bound);
+            if (outside >= 0) {
+                vtopo_pin_offender(&memory, "virtual node %u's vCPUs "
+                                   "run on host node %d, but its memory "
+                                   "is bound to host node%s %s", vnode,
+                                   outside, vtopo_plural(bound->len),
+                                   bound_text);
             }
         } else if (on->len == 1 && all_pinned && memory_nodes > 1) {
             unsigned int id = g_array_index(on, unsigned int, 0);

@@ -237,6 +237,99 @@ static bool vtopo_acpi_decode_madt(VTopoAcpiTable *t)
     return true;
 }
 
+/* SRAT Processor (x2)APIC or GICC Affinity structure @type at @offset */
+static bool vtopo_acpi_srat_cpu(VTopoAcpiTable *t, uint32_t offset,
+                                uint32_t type, uint32_t len)
+{
+    const uint8_t *s = t->buf + offset;
+    VTopoAcpiCpuAffinity cpu;
+    uint64_t flags;
+
+    switch (type) {
+    case SRAT_TYPE_APIC:
+        if (!vtopo_acpi_need(t, offset, type, len,
+                             ACPI_END(SRAT_APIC, DOMAIN_HIGH))) {
+            return false;
+        }
+        /* The proximity domain is split: bits 7:0, then 31:8 */
+        cpu = (VTopoAcpiCpuAffinity) {
+            .id = ACPI_GET(s, SRAT_APIC, APIC_ID),
+            .domain = ACPI_GET(s, SRAT_APIC, DOMAIN_LOW) |
+                      ACPI_GET(s, SRAT_APIC, DOMAIN_HIGH) <<
+                      (8 * L_SRAT_APIC_DOMAIN_LOW),
+        };
+        flags = ACPI_GET(s, SRAT_APIC, FLAGS);
+        break;
+    case SRAT_TYPE_X2APIC:
+        if (!vtopo_acpi_need(t, offset, type, len,
+                             ACPI_END(SRAT_X2APIC, FLAGS))) {
+            return false;
+        }
+        cpu = (VTopoAcpiCpuAffinity) {
+            .id = ACPI_GET(s, SRAT_X2APIC, X2APIC_ID),
+            .domain = ACPI_GET(s, SRAT_X2APIC, DOMAIN),
+        };
+        flags = ACPI_GET(s, SRAT_X2APIC, FLAGS);
+        break;
+    default:
+        g_assert(type == SRAT_TYPE_GICC);
+        if (!vtopo_acpi_need(t, offset, type, len,
+                             ACPI_END(SRAT_GICC, FLAGS))) {
+            return false;
+        }
+        cpu = (VTopoAcpiCpuAffinity) {
+            .by_uid = true,
+            .id = ACPI_GET(s, SRAT_GICC, UID),
+            .domain = ACPI_GET(s, SRAT_GICC, DOMAIN),
+        };
+        flags = ACPI_GET(s, SRAT_GICC, FLAGS);
+        break;
+    }
+    cpu.enabled = ACPI_BITS_GET(flags, SRAT_FLAGS, ENABLED);
+    g_array_append_val(t->out->cpu_affinity, cpu);
+    return true;
+}
+
+/* SRAT Memory Affinity structure at @offset */
+static bool vtopo_acpi_srat_memory(VTopoAcpiTable *t, uint32_t offset,
+                                   uint32_t len)
+{
+    const uint8_t *s = t->buf + offset;
+    VTopoAcpiMemAffinity mem;
+
+    if (!vtopo_acpi_need(t, offset, SRAT_TYPE_MEMORY, len,
+                         ACPI_END(SRAT_MEMORY, FLAGS))) {
+        return false;
+    }
+    mem = (VTopoAcpiMemAffinity) {
+        .domain = ACPI_GET(s, SRAT_MEMORY, DOMAIN),
+        .base = ACPI_GET(s, SRAT_MEMORY, BASE),
+        .length = ACPI_GET(s, SRAT_MEMORY, LENGTH),
+        .flags = ACPI_GET(s, SRAT_MEMORY, FLAGS),
+    };
+    g_array_append_val(t->out->mem_affinity, mem);
+    return true;
+}
+
+/* SRAT Generic Initiator Affinity structure at @offset */
+static bool vtopo_acpi_srat_initiator(VTopoAcpiTable *t, uint32_t offset,
+                                      uint32_t len)
+{
+    const uint8_t *s = t->buf + offset;
+
+    if (!vtopo_acpi_need(t, offset, SRAT_TYPE_GENERIC_INITIATOR, len,
+                         ACPI_END(SRAT_GENERIC_INITIATOR, FLAGS))) {
+        return false;
+    }
+    if (ACPI_BITS_GET(ACPI_GET(s, SRAT_GENERIC_INITIATOR, FLAGS),
+                      SRAT_FLAGS, ENABLED)) {
+        uint32_t domain = ACPI_GET(s, SRAT_GENERIC_INITIATOR, DOMAIN);
+
+        g_array_append_val(t->out->initiator_domains, domain);
+    }
+    return true;
+}
+
 static bool vtopo_acpi_decode_srat(VTopoAcpiTable *t)
 {
     uint32_t offset, type, len;
@@ -245,82 +338,27 @@ static bool vtopo_acpi_decode_srat(VTopoAcpiTable *t)
         return vtopo_acpi_fail(t, "SRAT is truncated");
     }
     for (offset = ACPI_END(SRAT, RESERVED); offset < t->len; offset += len) {
-        const uint8_t *s = t->buf + offset;
-        VTopoAcpiCpuAffinity cpu;
-        VTopoAcpiMemAffinity mem;
-        uint64_t flags;
+        bool ok = true;
 
         if (!vtopo_acpi_subtable(t, offset, &type, &len)) {
             return false;
         }
         switch (type) {
         case SRAT_TYPE_APIC:
-            if (!vtopo_acpi_need(t, offset, type, len,
-                                 ACPI_END(SRAT_APIC, DOMAIN_HIGH))) {
-                return false;
-            }
-            /* The proximity domain is split: bits 7:0, then 31:8 */
-            cpu = (VTopoAcpiCpuAffinity) {
-                .id = ACPI_GET(s, SRAT_APIC, APIC_ID),
-                .domain = ACPI_GET(s, SRAT_APIC, DOMAIN_LOW) |
-                          ACPI_GET(s, SRAT_APIC, DOMAIN_HIGH) <<
-                          (8 * L_SRAT_APIC_DOMAIN_LOW),
-            };
-            flags = ACPI_GET(s, SRAT_APIC, FLAGS);
-            break;
         case SRAT_TYPE_X2APIC:
-            if (!vtopo_acpi_need(t, offset, type, len,
-                                 ACPI_END(SRAT_X2APIC, FLAGS))) {
-                return false;
-            }
-            cpu = (VTopoAcpiCpuAffinity) {
-                .id = ACPI_GET(s, SRAT_X2APIC, X2APIC_ID),
-                .domain = ACPI_GET(s, SRAT_X2APIC, DOMAIN),
-            };
-            flags = ACPI_GET(s, SRAT_X2APIC, FLAGS);
-            break;
         case SRAT_TYPE_GICC:
-            if (!vtopo_acpi_need(t, offset, type, len,
-                                 ACPI_END(SRAT_GICC, FLAGS))) {
-                return false;
-            }
-            cpu = (VTopoAcpiCpuAffinity) {
-                .by_uid = true,
-                .id = ACPI_GET(s, SRAT_GICC, UID),
-                .domain = ACPI_GET(s, SRAT_GICC, DOMAIN),
-            };
-            flags = ACPI_GET(s, SRAT_GICC, FLAGS);
+            ok = vtopo_acpi_srat_cpu(t, offset, type, len);
             break;
         case SRAT_TYPE_MEMORY:
-            if (!vtopo_acpi_need(t, offset, type, len,
-                                 ACPI_END(SRAT_MEMORY, FLAGS))) {
-                return false;
-            }
-            mem = (VTopoAcpiMemAffinity) {
-                .domain = ACPI_GET(s, SRAT_MEMORY, DOMAIN),
-                .base = ACPI_GET(s, SRAT_MEMORY, BASE),
-                .length = ACPI_GET(s, SRAT_MEMORY, LENGTH),
-                .flags = ACPI_GET(s, SRAT_MEMORY, FLAGS),
-            };
-            g_array_append_val(t->out->mem_affinity, mem);
-            continue;
+            ok = vtopo_acpi_srat_memory(t, offset, len);
+            break;
         case SRAT_TYPE_GENERIC_INITIATOR:
-            if (!vtopo_acpi_need(t, offset, type, len,
-                                 ACPI_END(SRAT_GENERIC_INITIATOR, FLAGS))) {
-                return false;
-            }
-            if (ACPI_BITS_GET(ACPI_GET(s, SRAT_GENERIC_INITIATOR, FLAGS),
-                              SRAT_FLAGS, ENABLED)) {
-                uint32_t domain = ACPI_GET(s, SRAT_GENERIC_INITIATOR, DOMAIN);
-
-                g_array_append_val(t->out->initiator_domains, domain);
-            }
-            continue;
-        default:
-            continue;
+            ok = vtopo_acpi_srat_initiator(t, offset, len);
+            break;
         }
-        cpu.enabled = ACPI_BITS_GET(flags, SRAT_FLAGS, ENABLED);
-        g_array_append_val(t->out->cpu_affinity, cpu);
+        if (!ok) {
+            return false;
+        }
     }
     return true;
 }
