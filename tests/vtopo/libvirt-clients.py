@@ -294,12 +294,12 @@ def run_shape(lv, name, shape):
         lines = [l for l in err.splitlines() if l.strip()]
         point("%s: virsh start refuses it with QEMU's one-line error" % name,
               rc != 0 and any(shape["refused"] in l for l in lines),
-              "rc=%d %s" % (rc, err.strip()), todo)
+              "rc=%d %s" % (rc, err.strip()), todo=todo)
         if rc == 0:
             lv.virsh("destroy", name)
         lv.virsh("undefine", name)
         return
-    point("%s: virsh start" % name, rc == 0, err.strip(), todo)
+    point("%s: virsh start" % name, rc == 0, err.strip(), todo=todo)
     if rc:
         lv.virsh("undefine", name)
         return
