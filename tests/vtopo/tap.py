@@ -9,7 +9,7 @@ class Tap:
         self.points = []
         self.notes = []
 
-    def point(self, what, ok, detail="", skip=None, todo=None):
+    def point(self, what, ok, detail="", *, skip=None, todo=None):
         self.points.append((what, bool(ok), detail, skip, todo))
 
     def note(self, text):
