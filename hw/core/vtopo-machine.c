@@ -223,13 +223,8 @@ void machine_vtopo_set_present(MachineState *ms, CPUState *cpu, bool present)
 {
     VTopo *topo = ms->topology;
 
-    if (!topo) {
-        return;
-    }
-    for (unsigned int i = 0; i < topo->nr_cpus; i++) {
-        if (topo->cpus[i].index == cpu->cpu_index) {
-            topo->cpus[i].present = present;
-            return;
-        }
+    /* The model lists the possible vCPUs by cpu-index (vtopo_new()) */
+    if (topo && cpu->cpu_index >= 0 && cpu->cpu_index < topo->nr_cpus) {
+        topo->cpus[cpu->cpu_index].present = present;
     }
 }

@@ -75,7 +75,6 @@ void machine_vtopo_check_cpuid(MachineState *ms)
 {
     VTopoEmitted *emitted = machine_vtopo_emitted(ms);
     const VTopo *topo = machine_vtopo_for_check(ms, &emitted->cpuid_checked);
-    g_autoptr(GHashTable) position = NULL;
     g_autofree VTopoCpuidView *views = NULL;
     guint first;
     CPUState *cs;
@@ -85,21 +84,11 @@ void machine_vtopo_check_cpuid(MachineState *ms)
     }
     trace_vtopo_cpuid_check_begin(topo->nr_cpus);
     views = g_new0(VTopoCpuidView, topo->nr_cpus);
-    /* Each present vCPU's position in the model, by cpu-index */
-    position = g_hash_table_new(NULL, NULL);
-    for (unsigned int i = 0; i < topo->nr_cpus; i++) {
-        if (topo->cpus[i].present) {
-            g_hash_table_insert(position,
-                                GUINT_TO_POINTER(topo->cpus[i].index),
-                                GUINT_TO_POINTER(i + 1));
-        }
-    }
+    /* The model's vCPU i is the one of cpu-index i */
     CPU_FOREACH(cs) {
-        guint i = GPOINTER_TO_UINT(g_hash_table_lookup(position,
-                                   GUINT_TO_POINTER(cs->cpu_index)));
-
-        if (i) {
-            x86_vtopo_cpuid_view(X86_CPU(cs), &views[i - 1]);
+        if (cs->cpu_index >= 0 && cs->cpu_index < topo->nr_cpus &&
+            topo->cpus[cs->cpu_index].present) {
+            x86_vtopo_cpuid_view(X86_CPU(cs), &views[cs->cpu_index]);
         }
     }
     first = topo->findings->len;

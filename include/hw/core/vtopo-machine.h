@@ -17,7 +17,8 @@
  * machine_vtopo_new: the topology model of @ms, from its -smp
  * configuration, its possible CPUs and its NUMA state.  Machine init
  * builds it once, as MachineState.topology, before the board creates
- * any vCPU; every channel and report reads it.  Fails (and sets @errp)
+ * any vCPU; every channel and report reads it.  Its vCPU i is the one
+ * of cpu-index i.  Fails (and sets @errp)
  * for machine types that do not describe their possible CPUs.
  */
 VTopo *machine_vtopo_new(MachineState *ms, Error **errp);
