@@ -15,6 +15,40 @@ static uint32_t vtopo_cpuid_count(uint32_t count, uint32_t max)
     return MIN(count, max);
 }
 
+/* Bits of an x2APIC ID field that numbers @count domains. */
+static uint32_t vtopo_x86_id_width(uint32_t count)
+{
+    return count > 1 ? g_bit_storage(count - 1) : 0;
+}
+
+VTopoX86Topology vtopo_x86_topology(const uint32_t count[VTOPO_X86_PACKAGE])
+{
+    VTopoX86Topology topo = { 0 };
+
+    topo.logical_processors[VTOPO_X86_THREAD] = 1;
+    for (VTopoX86Level l = VTOPO_X86_THREAD; l < VTOPO_X86_PACKAGE; l++) {
+        topo.present[l] = l <= VTOPO_X86_CORE || count[l] > 1;
+        topo.id_shift[l + 1] = topo.id_shift[l] +
+                               vtopo_x86_id_width(count[l]);
+        topo.logical_processors[l + 1] = topo.logical_processors[l] *
+                                         count[l];
+    }
+    topo.present[VTOPO_X86_PACKAGE] = true;
+    return topo;
+}
+
+uint32_t vtopo_x86_domain_ids(const VTopoX86Topology *topo,
+                              VTopoX86Level level)
+{
+    return UINT32_C(1) << topo->id_shift[level];
+}
+
+uint32_t vtopo_x86_package_core_ids(const VTopoX86Topology *topo)
+{
+    return UINT32_C(1) << (topo->id_shift[VTOPO_X86_PACKAGE] -
+                           topo->id_shift[VTOPO_X86_CORE]);
+}
+
 static uint32_t vtopo_cpuid_package_threads(const VTopoX86Topology *topo)
 {
     return topo->logical_processors[VTOPO_X86_PACKAGE];

@@ -100,6 +100,28 @@ typedef struct VTopoX86Topology {
 } VTopoX86Topology;
 
 /*
+ * The domain table of a package of @count[VTOPO_X86_DIE] dies of
+ * @count[VTOPO_X86_MODULE] modules of @count[VTOPO_X86_CORE] cores of
+ * @count[VTOPO_X86_THREAD] threads (each count non-zero), in QEMU's
+ * x2APIC ID layout (include/hw/i386/topology.h): the ID of each level
+ * takes the bits its count needs, and modules and dies are levels of
+ * their own when a parent holds more than one.  The vendor and ABI
+ * flags are left clear.
+ */
+VTopoX86Topology vtopo_x86_topology(const uint32_t count[VTOPO_X86_PACKAGE]);
+
+/*
+ * Addressable IDs of the logical processors of one domain of @level:
+ * leaf 04H and Fn8000_001D EAX[25:14] + 1 for a cache that the domain
+ * shares.
+ */
+uint32_t vtopo_x86_domain_ids(const VTopoX86Topology *topo,
+                              VTopoX86Level level);
+
+/* Addressable core IDs in a package: leaf 04H EAX[31:26] + 1. */
+uint32_t vtopo_x86_package_core_ids(const VTopoX86Topology *topo);
+
+/*
  * Leaf 01H EBX of the logical processor with x2APIC ID @apic_id, whose
  * CLFLUSH line is @clflush_bytes.  EBX[23:16] is 0 in a package of one
  * logical processor (EDX.HTT clear); larger counts saturate at 255.

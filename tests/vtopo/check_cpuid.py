@@ -6,7 +6,7 @@ and 0x1F, the cache leaves and AMD's Fn8000_0008/Fn8000_001E."""
 import os
 import subprocess
 
-from check_model import Result, id_bits
+from check_model import Result, id_bits, size_bytes
 from vtopo_guest import BUILD, QemuError
 
 
@@ -106,4 +106,80 @@ def compare_cpuid(topo, view):
     return results
 
 
-# Lines of `iasl -d` that only report progress.
+# AMD APM vol. 3, CPUID Fn8000_0006 L2Assoc/L3Assoc: the code for each
+# range of ways (9h, "see Fn8000_001D", and Fh, fully associative, are
+# never the answer for a set-associative cache).
+LEGACY_ASSOC = [(1, 1, 0x1), (2, 2, 0x2), (3, 3, 0x3), (4, 5, 0x4), (6, 7, 0x5),
+                (8, 15, 0x6), (16, 31, 0x8), (32, 47, 0xA), (48, 63, 0xB),
+                (64, 95, 0xC), (96, 127, 0xD), (128, 128, 0xE)]
+
+
+def legacy_assoc(ways):
+    return next((code for lo, hi, code in LEGACY_ASSOC if lo <= ways <= hi), None)
+
+
+def field(value, lo, width):
+    return (value >> lo) & ((1 << width) - 1)
+
+
+def legacy_cache_leaves(regs):
+    """The caches CPUID Fn8000_0005 ECX/EDX and Fn8000_0006 ECX/EDX
+    describe (AMD APM vol. 3), as {(level, type): (size, assoc, line)};
+    the L1 associativity is the way count itself."""
+    out = {}
+    l1 = regs.get(0x80000005)
+    if l1:
+        for reg, kind in ((l1[2], "Data"), (l1[3], "Instruction")):
+            if field(reg, 24, 8):
+                out[("1", kind)] = (field(reg, 24, 8) << 10, field(reg, 16, 8),
+                                    field(reg, 0, 8))
+    l2 = regs.get(0x80000006)
+    if l2:
+        if field(l2[2], 16, 16):
+            out[("2", "Unified")] = (field(l2[2], 16, 16) << 10, field(l2[2], 12, 4),
+                                     field(l2[2], 0, 8))
+        if field(l2[3], 18, 14):
+            out[("3", "Unified")] = (field(l2[3], 18, 14) << 19, field(l2[3], 12, 4),
+                                     field(l2[3], 0, 8))
+    return out
+
+
+# CPUID leaf 0 EBX of Intel's vendor string, "Genu".
+GENUINE_INTEL_EBX = 0x756e6547
+
+
+def compare_legacy_cache_leaves(view):
+    """Fn8000_0005 and Fn8000_0006, which software reads whatever the
+    vendor (glibc on AMD, Linux for /proc/cpuinfo's "cache size"),
+    describe the caches Linux shows in sysfs: from machine type 10.1 on,
+    every cache leaf describes one set of caches.  On Intel, where the
+    SDM reserves all of them but 80000006H ECX (the L2), the reserved
+    registers are 0.  CPU 0's leaves against CPU 0's sysfs caches."""
+    regs = {}
+    for c in view["cpuid"]:
+        if int(c["cpu"]) == 0 and int(c["sub"], 0) == 0:
+            regs[int(c["leaf"], 0)] = [int(c[r], 0) for r in ("eax", "ebx", "ecx", "edx")]
+    if max(regs, default=0) < 0x80000006:
+        return []
+    intel = regs[0][1] == GENUINE_INTEL_EBX
+    bad = []
+    if intel:
+        reserved = regs[0x80000005] + [regs[0x80000006][i] for i in (0, 1, 3)]
+        if any(reserved):
+            bad.append("Intel: reserved 80000005H EAX-EDX, 80000006H EAX/EBX/EDX "
+                       "are %s" % " ".join("%08x" % r for r in reserved))
+        regs[0x80000006] = [0, 0, regs[0x80000006][2], 0]
+    described = legacy_cache_leaves(regs)
+    for cache in view["caches"]:
+        if cache["cpu"] != "0" or (intel and cache["level"] != "2"):
+            continue
+        key = (cache["level"], cache["type"])
+        size, ways, line = size_bytes(cache["size"]), int(cache["ways"]), int(cache["line"])
+        want = (size, ways if cache["level"] == "1" else legacy_assoc(ways), line)
+        got = described.pop(key, None)
+        if got != want:
+            bad.append("L%s %s: CPUID size/assoc/line %s, sysfs %s" % (key + (got, want)))
+    bad += ["CPUID describes an L%s %s that sysfs does not show" % k for k in described]
+    return [Result("CPUID 0x80000005/0x80000006 describe the caches sysfs shows",
+                   not bad, "; ".join(bad))]
+

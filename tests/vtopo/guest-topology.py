@@ -70,9 +70,12 @@ def main():
         point("guest boots", False, str(e))
 
     if view is not None:
-        cpuid = (check_cpuid.compare_cpuid(topo, view) +
-                 check_hwloc.compare_hwloc(topo, view)
-                 if view["arch"] == "x86_64" else [])
+        cpuid = []
+        if view["arch"] == "x86_64":
+            cpuid = (check_cpuid.compare_cpuid(topo, view) +
+                     check_hwloc.compare_hwloc(topo, view))
+            if not guest_configs.legacy_cache_leaves(cfg["args"]):
+                cpuid += check_cpuid.compare_legacy_cache_leaves(view)
         if boot == "dt":
             tables = check_dt.compare_dt(topo, view)
         else:

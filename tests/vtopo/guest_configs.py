@@ -9,6 +9,20 @@ fix it; the check itself stays as strict as for the others, and an
 unexpected pass fails the run, so the mark has to go when the fix lands.
 """
 
+import re
+
+
+def legacy_cache_leaves(args):
+    """Whether @args choose a pc or q35 machine type before 10.1, whose
+    CPUs keep each vendor's legacy caches in its own CPUID leaves
+    (x-legacy-cache-leaves)."""
+    for a in args:
+        m = re.match(r"pc-(q35|i440fx)-(\d+)\.(\d+)", a)
+        if m and (int(m.group(2)), int(m.group(3))) < (10, 1):
+            return True
+    return False
+
+
 # Intel-vendor model that TCG runs (it drops a few features, with a
 # warning on stderr, but keeps the vendor and the topology leaves).
 INTEL = "Skylake-Server"
@@ -228,7 +242,9 @@ CONFIGS.update({
                      "(x86/cacheinfo: Properly parse CPUID(0x80000005) "
                      "L1d/L1i associativity)"
                   for n in ("cache geometry (size, ways, line, sets) matches",
-                            "the host's l1d: 32K, 8-way, one per 1 CPU")},
+                            "the host's l1d: 32K, 8-way, one per 1 CPU",
+                            "CPUID 0x80000005/0x80000006 describe the caches "
+                            "sysfs shows")},
     },
     # The Xeon Gold 6338 in SNC2, two cores left in each node: 8 vCPUs,
     # a die per node with the node's half of the 48 MiB L3 (12 ways and

@@ -293,6 +293,71 @@ START_TEST(test_cpuid8000001e_core_id)
 }
 END_TEST
 
+/*
+ * The domain table from counts: each level's x2APIC ID field as wide as
+ * include/hw/i386/topology.h makes it (apicid_bitwidth_for_count(): the
+ * bits of count - 1), worked out by hand per row.
+ */
+START_TEST(test_topology_from_counts)
+{
+    static const struct {
+        uint32_t threads, cores, modules, dies;
+        uint32_t smt_bits, core_bits, module_bits, die_bits;
+    } rows[] = {
+        { 1, 1, 1, 1, 0, 0, 0, 0 },
+        { 2, 3, 2, 4, 1, 2, 1, 2 },
+        { 3, 5, 1, 1, 2, 3, 0, 0 },
+        { 2, 32, 1, 4, 1, 5, 0, 2 },
+        { 1, 6, 3, 3, 0, 3, 2, 2 },
+        { 2, 150, 1, 1, 1, 8, 0, 0 },
+        { 70000, 1, 1, 1, 17, 0, 0, 0 },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        uint32_t count[VTOPO_X86_PACKAGE] = {
+            rows[i].threads, rows[i].cores, rows[i].modules, rows[i].dies,
+        };
+        VTopoX86Topology got = vtopo_x86_topology(count);
+        VTopoX86Topology want = topology(rows[i].threads, rows[i].cores,
+                                         rows[i].modules, rows[i].dies,
+                                         rows[i].smt_bits, rows[i].core_bits,
+                                         rows[i].module_bits,
+                                         rows[i].die_bits);
+
+        want.addressable_ids = false;
+        for (int l = 0; l < VTOPO_X86_LEVELS; l++) {
+            ck_assert_msg(got.present[l] == want.present[l] &&
+                          got.id_shift[l] == want.id_shift[l] &&
+                          got.logical_processors[l] ==
+                          want.logical_processors[l],
+                          "row %zu level %d: present %d shift %u count %u, "
+                          "want %d %u %u", i, l, got.present[l],
+                          got.id_shift[l], got.logical_processors[l],
+                          want.present[l], want.id_shift[l],
+                          want.logical_processors[l]);
+        }
+        ck_assert(!got.addressable_ids && !got.unbounded_counts);
+    }
+}
+END_TEST
+
+/*
+ * Leaf 04H EAX[25:14] and EAX[31:26] count addressable IDs: 4 dies x 2
+ * modules x 3 cores x 2 threads takes 1, 2, 1 and 2 bits, so a core
+ * spans 2 IDs, a module 8, a die 16, the package 64 (32 core IDs).
+ */
+START_TEST(test_domain_ids)
+{
+    VTopoX86Topology t = topology(2, 3, 2, 4, 1, 2, 1, 2);
+    static const uint32_t want[VTOPO_X86_LEVELS] = { 1, 2, 8, 16, 64 };
+
+    for (int l = 0; l < VTOPO_X86_LEVELS; l++) {
+        ck_assert_uint_eq(vtopo_x86_domain_ids(&t, l), want[l]);
+    }
+    ck_assert_uint_eq(vtopo_x86_package_core_ids(&t), 32);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("vtopo-cpuid-topo");
@@ -304,6 +369,8 @@ int main(void)
     tcase_add_test(tc, test_cpuid80000008_ecx);
     tcase_add_test(tc, test_cpuid8000001e);
     tcase_add_test(tc, test_cpuid8000001e_core_id);
+    tcase_add_test(tc, test_topology_from_counts);
+    tcase_add_test(tc, test_domain_ids);
     suite_add_tcase(s, tc);
     return vtopo_check_run(s);
 }
