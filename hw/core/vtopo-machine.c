@@ -10,6 +10,7 @@
 #include "qapi/error.h"
 #include "hw/boards.h"
 #include "hw/core/cpu.h"
+#include "hw/core/sysemu-cpu-ops.h"
 #include "hw/core/vtopo-machine.h"
 #include "system/numa.h"
 
@@ -172,13 +173,85 @@ VTopoCache vtopo_cache_from_qapi(CacheLevelAndType cache)
     };
 }
 
-void machine_vtopo_set_caches(MachineState *ms, const VTopoSharedCache *caches,
-                              unsigned int n)
+/* What -machine smp-cache asks of @cache. */
+static VTopoCacheRequest vtopo_cache_request(CacheLevelAndType cache,
+                                             const SmpCacheProperties *p)
 {
-    QEMU_BUILD_BUG_ON(CACHE_LEVEL_AND_TYPE__MAX != VTOPO_MAX_CACHES);
-    if (ms->topology) {
-        vtopo_set_caches(ms->topology, caches, n);
+    VTopoCacheRequest req = {
+        .geometry = vtopo_cache_from_qapi(cache),
+        .has_size = p->has_size,
+        .has_ways = p->has_ways,
+        .has_line_size = p->has_line_size,
+        .has_partitions = p->has_partitions,
+        .has_inclusive = p->has_inclusive,
+        .sharing = p->topology == CPU_TOPOLOGY_LEVEL_DEFAULT
+                   ? VTOPO_LEVEL__MAX : vtopo_level_from_qapi(p->topology),
+    };
+
+    req.geometry.size = p->size;
+    req.geometry.ways = p->ways;
+    req.geometry.line_size = p->line_size;
+    req.geometry.partitions = p->partitions;
+    req.geometry.inclusive = p->inclusive;
+    return req;
+}
+
+/*
+ * Make the sharing levels that smp-cache leaves to the CPU model the
+ * model's, then check that they nest (machine_check_smp_cache(), which
+ * compares levels 1 and 2 with the next, and needs them when the CPU
+ * has them).
+ */
+static bool machine_vtopo_check_cache_levels(MachineState *ms,
+                                             const VTopoSharedCache *caches,
+                                             int n, Error **errp)
+{
+    for (int i = 0; i < n; i++) {
+        CacheLevelAndType cache = vtopo_cache_to_qapi(&caches[i].geometry);
+
+        if (machine_get_cache_topo_level(ms, cache) ==
+            CPU_TOPOLOGY_LEVEL_DEFAULT) {
+            machine_set_cache_topo_level(ms, cache,
+                                         vtopo_level_to_qapi(caches[i].sharing));
+        }
     }
+    if (machine_get_cache_topo_level(ms, CACHE_LEVEL_AND_TYPE_L1D) ==
+        CPU_TOPOLOGY_LEVEL_DEFAULT ||
+        machine_get_cache_topo_level(ms, CACHE_LEVEL_AND_TYPE_L1I) ==
+        CPU_TOPOLOGY_LEVEL_DEFAULT ||
+        machine_get_cache_topo_level(ms, CACHE_LEVEL_AND_TYPE_L2) ==
+        CPU_TOPOLOGY_LEVEL_DEFAULT) {
+        return true;
+    }
+    return machine_check_smp_cache(ms, errp);
+}
+
+bool machine_vtopo_resolve_caches(MachineState *ms, Error **errp)
+{
+    MachineClass *mc = MACHINE_GET_CLASS(ms);
+    CPUClass *cc = CPU_CLASS(object_class_by_name(ms->cpu_type));
+    VTopoCacheRequest requests[CACHE_LEVEL_AND_TYPE__MAX];
+    VTopoSharedCache caches[VTOPO_MAX_CACHES];
+    g_autoptr(Object) probe = NULL;
+    int n;
+
+    QEMU_BUILD_BUG_ON(CACHE_LEVEL_AND_TYPE__MAX != VTOPO_MAX_CACHES);
+    if (!ms->topology || !cc->sysemu_ops->vtopo_caches) {
+        return true;
+    }
+    for (int i = 0; i < CACHE_LEVEL_AND_TYPE__MAX; i++) {
+        requests[i] = vtopo_cache_request(i, &ms->smp_cache.props[i]);
+    }
+    /* A vCPU of the machine's model, with its -cpu and -global options */
+    probe = object_new(ms->cpu_type);
+    n = cc->sysemu_ops->vtopo_caches(CPU(probe), requests, caches, errp);
+    if (n < 0 ||
+        (mc->smp_props.has_caches &&
+         !machine_vtopo_check_cache_levels(ms, caches, n, errp))) {
+        return false;
+    }
+    vtopo_set_caches(ms->topology, caches, n);
+    return true;
 }
 
 VTopo *machine_vtopo_new(MachineState *ms, Error **errp)

@@ -102,6 +102,53 @@ void vtopo_set_caches(VTopo *topo, const VTopoSharedCache *caches,
     topo->nr_caches = n;
 }
 
+bool vtopo_cache_request_has_geometry(const VTopoCacheRequest *req)
+{
+    return req->has_size || req->has_ways || req->has_line_size ||
+           req->has_partitions || req->has_inclusive;
+}
+
+int vtopo_cache_resolve(const VTopoSharedCache *dflt, bool present,
+                        const VTopoCacheRequest *req,
+                        VTopoCacheEncodable encodable, const void *opaque,
+                        VTopoSharedCache *out, char **reason)
+{
+    VTopoSharedCache c = {
+        .geometry = { .partitions = 1 },
+        .sharing = dflt->sharing,
+    };
+
+    if (present) {
+        c = *dflt;
+    } else if (!vtopo_cache_request_has_geometry(req)) {
+        return 0;
+    } else if (!req->has_size || !req->has_ways || !req->has_line_size) {
+        *reason = g_strdup("the CPU has no such cache; give its size, ways "
+                           "and line-size");
+        return -1;
+    }
+    c.geometry.level = req->geometry.level;
+    c.geometry.type = req->geometry.type;
+    c.geometry.size = req->has_size ? req->geometry.size : c.geometry.size;
+    c.geometry.ways = req->has_ways ? req->geometry.ways : c.geometry.ways;
+    c.geometry.line_size = req->has_line_size ? req->geometry.line_size
+                                              : c.geometry.line_size;
+    c.geometry.partitions = req->has_partitions ? req->geometry.partitions
+                                                : c.geometry.partitions;
+    c.geometry.inclusive = req->has_inclusive ? req->geometry.inclusive
+                                              : c.geometry.inclusive;
+    if (req->sharing != VTOPO_LEVEL__MAX) {
+        c.sharing = req->sharing;
+    }
+    if (vtopo_cache_request_has_geometry(req) &&
+        (!vtopo_cache_check(&c.geometry, reason) ||
+         !encodable(&c.geometry, opaque, reason))) {
+        return -1;
+    }
+    *out = c;
+    return 1;
+}
+
 unsigned int vtopo_caches_outermost_first(const VTopo *topo,
                                           unsigned int *order)
 {

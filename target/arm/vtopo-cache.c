@@ -1,10 +1,12 @@
 /*
- * Arm CPU caches from -machine smp-cache
+ * Arm CPU caches of the topology model
  *
  * The caches an Arm CPU describes are its CLIDR_EL1 (a Ctype field per
  * level) and one CCSIDR_EL1 per level and type (Arm ARM D23.2.28 and
- * D23.2.29).  Firmware tables describe the same caches (PPTT), so they
- * are recorded in the machine's topology model.
+ * D23.2.29).  The topology model takes them, with what -machine
+ * smp-cache asks, before the vCPUs are created; the firmware tables
+ * (PPTT, device tree) and the vCPUs' registers then describe the
+ * model's caches.
  *
  * Copyright (c) 2026 The vtopo authors
  *
@@ -93,11 +95,15 @@ static VTopoCache arm_ccsidr_decode(ARMCPU *cpu, uint64_t ccsidr)
     return c;
 }
 
-/* Check that CCSIDR_EL1 can hold @c; @reason names the field if not. */
-static bool arm_ccsidr_encodable(ARMCPU *cpu, const VTopoCache *c,
+/*
+ * Check that CCSIDR_EL1 of @opaque, an ARMCPU, can hold @c; @reason names
+ * the field if not.
+ */
+static bool arm_ccsidr_encodable(const VTopoCache *c, const void *opaque,
                                  char **reason)
 {
-    bool ccidx = cpu_isar_feature(any_ccidx, cpu);
+    const ARMCPU *cpu = opaque;
+    bool ccidx = isar_feature_any_ccidx(&cpu->isar);
     uint64_t max_ways = ccidx ? R_CCSIDR_EL1_CCIDX_ASSOCIATIVITY_MASK >>
                                 R_CCSIDR_EL1_CCIDX_ASSOCIATIVITY_SHIFT
                               : R_CCSIDR_EL1_ASSOCIATIVITY_MASK >>
@@ -107,9 +113,6 @@ static bool arm_ccsidr_encodable(ARMCPU *cpu, const VTopoCache *c,
                               : R_CCSIDR_EL1_NUMSETS_MASK >>
                                 R_CCSIDR_EL1_NUMSETS_SHIFT;
 
-    if (!vtopo_cache_check(c, reason)) {
-        return false;
-    }
     if (c->partitions != 1) {
         *reason = g_strdup("partitions must be 1: CCSIDR_EL1 has no "
                            "such field");
@@ -151,82 +154,6 @@ static uint64_t arm_ccsidr_encode(ARMCPU *cpu, const VTopoCache *c)
     return ccsidr;
 }
 
-/* Give @cpu the geometry that @p sets for cache @i, on TCG only. */
-static bool arm_cpu_apply_cache_geometry(ARMCPU *cpu, int i,
-                                         const SmpCacheProperties *p,
-                                         Error **errp)
-{
-    const char *name = CacheLevelAndType_str(p->cache);
-    VTopoCache kind = vtopo_cache_from_qapi(arm_vtopo_caches[i].cache);
-    unsigned int level = kind.level;
-    VTopoCacheType type = kind.type;
-    bool present = arm_clidr_has(cpu->clidr, level, type);
-    g_autofree char *reason = NULL;
-    VTopoCache c = { .partitions = 1 };
-    unsigned int ctype;
-
-    if (!tcg_enabled()) {
-        error_setg(errp, "smp-cache.%s: the cache geometry of Arm CPUs can "
-                   "only be set with TCG", name);
-        return false;
-    }
-    if (p->has_inclusive) {
-        error_setg(errp, "smp-cache.%s: Arm CPUs do not describe whether a "
-                   "cache is inclusive", name);
-        return false;
-    }
-    if (present) {
-        c = arm_ccsidr_decode(cpu,
-                              cpu->ccsidr[arm_vtopo_caches[i].csselr_index]);
-    } else if (!p->has_size || !p->has_ways || !p->has_line_size) {
-        error_setg(errp, "smp-cache.%s: the CPU has no such cache; give its "
-                   "size, ways and line-size", name);
-        return false;
-    }
-    c.level = level;
-    c.type = type;
-    c.size = p->has_size ? p->size : c.size;
-    c.ways = p->has_ways ? p->ways : c.ways;
-    c.line_size = p->has_line_size ? p->line_size : c.line_size;
-    c.partitions = p->has_partitions ? p->partitions : c.partitions;
-    if (!arm_ccsidr_encodable(cpu, &c, &reason)) {
-        error_setg(errp, "smp-cache.%s: %s", name, reason);
-        return false;
-    }
-    if (!present) {
-        /* A new level, or the other half of a split level 1 */
-        ctype = arm_clidr_ctype(cpu->clidr, level);
-        ctype = type == VTOPO_CACHE_UNIFIED ? CLIDR_CTYPE_UNIFIED :
-                ctype != CLIDR_CTYPE_NONE ? CLIDR_CTYPE_SEPARATE :
-                type == VTOPO_CACHE_DATA ? CLIDR_CTYPE_DATA :
-                CLIDR_CTYPE_INSTRUCTION;
-        cpu->clidr = arm_clidr_set_ctype(cpu->clidr, level, ctype);
-        /* Maintenance by set/way reaches every level listed */
-        if (FIELD_EX64(cpu->clidr, CLIDR_EL1, LOC) < level) {
-            cpu->clidr = FIELD_DP64(cpu->clidr, CLIDR_EL1, LOC, level);
-        }
-    }
-    cpu->ccsidr[arm_vtopo_caches[i].csselr_index] =
-        arm_ccsidr_encode(cpu, &c);
-    return true;
-}
-
-bool arm_cpu_apply_smp_cache_geometry(MachineState *ms, ARMCPU *cpu,
-                                      Error **errp)
-{
-    for (int i = 0; i < ARRAY_SIZE(arm_vtopo_caches); i++) {
-        const SmpCacheProperties *p =
-            &ms->smp_cache.props[arm_vtopo_caches[i].cache];
-
-        if ((p->has_size || p->has_ways || p->has_line_size ||
-             p->has_partitions || p->has_inclusive) &&
-            !arm_cpu_apply_cache_geometry(cpu, i, p, errp)) {
-            return false;
-        }
-    }
-    return true;
-}
-
 /* Whether @cpu's CLIDR_EL1 lists cache @i of arm_vtopo_caches. */
 static bool arm_cpu_has_cache(ARMCPU *cpu, int i)
 {
@@ -235,49 +162,109 @@ static bool arm_cpu_has_cache(ARMCPU *cpu, int i)
     return arm_clidr_has(cpu->clidr, kind.level, kind.type);
 }
 
-bool arm_cpu_record_smp_caches(MachineState *ms, ARMCPU *cpu, Error **errp)
+/* What smp-cache may ask of cache @i of arm_vtopo_caches. */
+static bool arm_cpu_check_cache_request(ARMCPU *cpu, int i,
+                                        const VTopoCacheRequest *req,
+                                        Error **errp)
 {
-    VTopoSharedCache caches[VTOPO_MAX_CACHES];
-    unsigned int n = 0;
+    const char *name = CacheLevelAndType_str(arm_vtopo_caches[i].cache);
 
-    for (int i = 0; i < ARRAY_SIZE(arm_vtopo_caches); i++) {
-        CacheLevelAndType cache = arm_vtopo_caches[i].cache;
-        bool present = arm_cpu_has_cache(cpu, i);
-
-        if (ms->smp_cache.props[cache].topology !=
-            CPU_TOPOLOGY_LEVEL_DEFAULT) {
-            if (!present) {
-                error_setg(errp, "smp-cache.%s: the CPU has no such cache; "
-                           "give its size, ways and line-size",
-                           CacheLevelAndType_str(cache));
-                return false;
-            }
-        } else if (present || cache != CACHE_LEVEL_AND_TYPE_L3) {
-            /* machine_check_smp_cache() compares levels 1 and 2 */
-            machine_set_cache_topo_level(ms, cache,
-                                         arm_vtopo_caches[i].sharing);
+    if (vtopo_cache_request_has_geometry(req)) {
+        if (!tcg_enabled()) {
+            error_setg(errp, "smp-cache.%s: the cache geometry of Arm CPUs "
+                       "can only be set with TCG", name);
+            return false;
         }
-    }
-    if (!machine_check_smp_cache(ms, errp)) {
+        if (req->has_inclusive) {
+            error_setg(errp, "smp-cache.%s: Arm CPUs do not describe whether "
+                       "a cache is inclusive", name);
+            return false;
+        }
+    } else if (req->sharing != VTOPO_LEVEL__MAX &&
+               !arm_cpu_has_cache(cpu, i)) {
+        error_setg(errp, "smp-cache.%s: the CPU has no such cache; give its "
+                   "size, ways and line-size", name);
         return false;
     }
+    return true;
+}
+
+int arm_cpu_vtopo_caches(CPUState *cs, const VTopoCacheRequest *requests,
+                         VTopoSharedCache *caches, Error **errp)
+{
+    ARMCPU *cpu = ARM_CPU(cs);
+    int n = 0;
 
     for (int i = 0; i < ARRAY_SIZE(arm_vtopo_caches); i++) {
         CacheLevelAndType cache = arm_vtopo_caches[i].cache;
-        VTopoCache kind = vtopo_cache_from_qapi(cache);
+        const VTopoCacheRequest *req = &requests[cache];
+        bool present = arm_cpu_has_cache(cpu, i);
+        VTopoSharedCache dflt = {
+            .sharing = vtopo_level_from_qapi(arm_vtopo_caches[i].sharing),
+        };
+        g_autofree char *reason = NULL;
 
-        /* A cache the CPU does not describe is not in the model. */
-        if (!arm_cpu_has_cache(cpu, i)) {
+        if (!arm_cpu_check_cache_request(cpu, i, req, errp)) {
+            return -1;
+        }
+        if (present) {
+            dflt.geometry = arm_ccsidr_decode(cpu,
+                cpu->ccsidr[arm_vtopo_caches[i].csselr_index]);
+        }
+        switch (vtopo_cache_resolve(&dflt, present, req,
+                                    arm_ccsidr_encodable, cpu, &caches[n],
+                                    &reason)) {
+        case -1:
+            error_setg(errp, "smp-cache.%s: %s", CacheLevelAndType_str(cache),
+                       reason);
+            return -1;
+        case 1:
+            n++;
+            break;
+        }
+    }
+    return n;
+}
+
+/* Describe @c, cache @i of arm_vtopo_caches, in @cpu's registers. */
+static void arm_cpu_set_cache(ARMCPU *cpu, int i, const VTopoCache *c)
+{
+    unsigned int ctype;
+
+    if (!arm_cpu_has_cache(cpu, i)) {
+        /* A new level, or the other half of a split level 1 */
+        ctype = arm_clidr_ctype(cpu->clidr, c->level);
+        ctype = c->type == VTOPO_CACHE_UNIFIED ? CLIDR_CTYPE_UNIFIED :
+                ctype != CLIDR_CTYPE_NONE ? CLIDR_CTYPE_SEPARATE :
+                c->type == VTOPO_CACHE_DATA ? CLIDR_CTYPE_DATA :
+                CLIDR_CTYPE_INSTRUCTION;
+        cpu->clidr = arm_clidr_set_ctype(cpu->clidr, c->level, ctype);
+        /* Maintenance by set/way reaches every level listed */
+        if (FIELD_EX64(cpu->clidr, CLIDR_EL1, LOC) < c->level) {
+            cpu->clidr = FIELD_DP64(cpu->clidr, CLIDR_EL1, LOC, c->level);
+        }
+    }
+    cpu->ccsidr[arm_vtopo_caches[i].csselr_index] = arm_ccsidr_encode(cpu, c);
+}
+
+void arm_cpu_apply_vtopo_caches(MachineState *ms, ARMCPU *cpu)
+{
+    const VTopo *topo = ms->topology;
+
+    for (unsigned int k = 0; topo && k < topo->nr_caches; k++) {
+        const VTopoCache *c = &topo->caches[k].geometry;
+        CacheLevelAndType cache = vtopo_cache_to_qapi(c);
+        const SmpCacheProperties *p = &ms->smp_cache.props[cache];
+
+        /* The CPU's own registers already describe the others. */
+        if (!p->has_size && !p->has_ways && !p->has_line_size &&
+            !p->has_partitions) {
             continue;
         }
-        caches[n].geometry = arm_ccsidr_decode(cpu,
-                                cpu->ccsidr[arm_vtopo_caches[i].csselr_index]);
-        caches[n].geometry.level = kind.level;
-        caches[n].geometry.type = kind.type;
-        caches[n].sharing =
-            vtopo_level_from_qapi(ms->smp_cache.props[cache].topology);
-        n++;
+        for (int i = 0; i < ARRAY_SIZE(arm_vtopo_caches); i++) {
+            if (arm_vtopo_caches[i].cache == cache) {
+                arm_cpu_set_cache(cpu, i, c);
+            }
+        }
     }
-    machine_vtopo_set_caches(ms, caches, n);
-    return true;
 }

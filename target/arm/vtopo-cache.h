@@ -1,5 +1,5 @@
 /*
- * Arm CPU caches from -machine smp-cache
+ * Arm CPU caches of the topology model
  *
  * Copyright (c) 2026 The vtopo authors
  *
@@ -10,23 +10,23 @@
 #define TARGET_ARM_VTOPO_CACHE_H
 
 #include "hw/boards.h"
+#include "hw/core/vtopo.h"
 #include "cpu.h"
 
 /*
- * arm_cpu_apply_smp_cache_geometry: give @cpu, before it is realized,
- * the cache geometry that -machine smp-cache sets (size, ways,
- * line-size), in its CLIDR_EL1 and CCSIDR_EL1.  TCG only: under KVM
- * the guest reads the host's registers.
+ * arm_cpu_vtopo_caches: SysemuCPUOps.vtopo_caches: the caches that
+ * @cs's CLIDR_EL1 and CCSIDR_EL1 describe, each shared per core (L3 per
+ * socket) unless @requests say otherwise, with the geometry @requests
+ * set (TCG only: under KVM the guest reads the host's registers).
  */
-bool arm_cpu_apply_smp_cache_geometry(MachineState *ms, ARMCPU *cpu,
-                                      Error **errp);
+int arm_cpu_vtopo_caches(CPUState *cs, const VTopoCacheRequest *requests,
+                         VTopoSharedCache *caches, Error **errp);
 
 /*
- * arm_cpu_record_smp_caches: record in @ms the caches @cpu describes to
- * the guest, each shared at the level smp-cache sets or by default (L1
- * and L2 per core, L3 per socket), for the firmware tables and
- * query-topology.
+ * arm_cpu_apply_vtopo_caches: give @cpu, before it is realized, the
+ * geometry of the caches of @ms's topology model whose geometry
+ * -machine smp-cache sets, in its CLIDR_EL1 and CCSIDR_EL1.
  */
-bool arm_cpu_record_smp_caches(MachineState *ms, ARMCPU *cpu, Error **errp);
+void arm_cpu_apply_vtopo_caches(MachineState *ms, ARMCPU *cpu);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * x86 CPU caches from -machine smp-cache
+ * x86 CPU caches of the topology model
  *
  * Copyright (c) 2026 The vtopo authors
  *
@@ -8,7 +8,6 @@
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
-#include "qemu/units.h"
 #include "hw/core/vtopo-machine.h"
 #include "vtopo-cache.h"
 #include "vtopo-cpuid.h"
@@ -36,121 +35,139 @@ static bool smp_cache_has_geometry(const SmpCacheProperties *p)
            p->has_partitions || p->has_inclusive;
 }
 
-/* The geometry of @info with the members of @p that are set. */
-static VTopoCache x86_cache_to_vtopo(const CPUCacheInfo *info,
-                                     const SmpCacheProperties *p)
-{
-    VTopoCache c = x86_cpu_cache_describe(info).geometry;
-
-    if (p->has_size) {
-        c.size = p->size;
-    }
-    if (p->has_ways) {
-        c.ways = p->ways;
-    }
-    if (p->has_line_size) {
-        c.line_size = p->line_size;
-    }
-    if (p->has_partitions) {
-        c.partitions = p->partitions;
-    }
-    if (p->has_inclusive) {
-        c.inclusive = p->inclusive;
-    }
-    return c;
-}
-
-bool x86_cpu_apply_smp_cache_geometry(MachineState *ms, X86CPU *cpu,
-                                      Error **errp)
+/* The caches the guest reads: the AMD leaves on AMD, leaf 4 otherwise. */
+static CPUCaches *x86_cpu_described_caches(X86CPU *cpu)
 {
     CPUX86State *env = &cpu->env;
 
-    for (int i = 0; i < CACHE_LEVEL_AND_TYPE__MAX; i++) {
-        const SmpCacheProperties *p = &ms->smp_cache.props[i];
-        CPUCacheInfo **cpuid2 = x86_cache_slot(&env->cache_info_cpuid2, i);
-        CPUCacheInfo **cpuid4 = x86_cache_slot(&env->cache_info_cpuid4, i);
-        CPUCacheInfo **amd = x86_cache_slot(&env->cache_info_amd, i);
-        CPUCacheInfo *copy = cpu->smp_cache_info[i];
-        g_autofree char *reason = NULL;
-        VTopoCache geometry;
+    return IS_AMD_CPU(env) ? &env->cache_info_amd : &env->cache_info_cpuid4;
+}
 
-        if (!smp_cache_has_geometry(p)) {
-            continue;
-        }
-        if (cpu->cache_info_passthrough) {
-            error_setg(errp, "smp-cache %s: cache geometry cannot be set "
-                       "with host-cache-info=on, which passes the host's "
-                       "caches through", CacheLevelAndType_str(i));
-            return false;
-        }
-        if (i == CACHE_LEVEL_AND_TYPE_L3 && !cpu->enable_l3_cache) {
-            error_setg(errp, "smp-cache %s: the CPU has l3-cache=off",
-                       CacheLevelAndType_str(i));
-            return false;
-        }
-        geometry = x86_cache_to_vtopo(*cpuid4, p);
-        if (geometry.size > UINT32_MAX) {
-            error_setg(errp, "smp-cache %s: size %" PRIu64 " is more than "
-                       "QEMU's x86 CPUs support (4G)",
-                       CacheLevelAndType_str(i), geometry.size);
-            return false;
-        }
-        if (!vtopo_cache_check(&geometry, &reason) ||
-            !vtopo_x86_cache_encodable(&geometry, IS_AMD_CPU(env), &reason)) {
-            error_setg(errp, "smp-cache %s: %s", CacheLevelAndType_str(i),
-                       reason);
-            return false;
-        }
-        if (geometry.partitions > UINT8_MAX) {
-            error_setg(errp, "smp-cache %s: partitions %" PRIu32 " is more "
-                       "than QEMU supports (255)", CacheLevelAndType_str(i),
-                       geometry.partitions);
-            return false;
-        }
+/*
+ * Whether the cache leaves of @opaque, an X86CPU, and QEMU's description
+ * of them (CPUCacheInfo) can hold @cache.
+ */
+static bool x86_cache_encodable(const VTopoCache *cache, const void *opaque,
+                                char **reason)
+{
+    const X86CPU *cpu = opaque;
 
-        /* Leaf 2 and leaf 4 share one description, the AMD leaves another. */
-        copy[0] = **cpuid4;
-        copy[1] = **amd;
-        for (int j = 0; j < 2; j++) {
-            copy[j].size = geometry.size;
-            copy[j].associativity = geometry.ways;
-            copy[j].line_size = geometry.line_size;
-            copy[j].partitions = geometry.partitions;
-            copy[j].inclusive = geometry.inclusive;
-            copy[j].sets = vtopo_cache_sets(&geometry);
-        }
-        *cpuid2 = *cpuid4 = &copy[0];
-        *amd = &copy[1];
+    if (cache->size > UINT32_MAX) {
+        *reason = g_strdup_printf("size %" PRIu64 " is more than QEMU's x86 "
+                                  "CPUs support (4G)", cache->size);
+        return false;
+    }
+    if (!vtopo_x86_cache_encodable(cache, IS_AMD_CPU(&cpu->env), reason)) {
+        return false;
+    }
+    if (cache->partitions > UINT8_MAX) {
+        *reason = g_strdup_printf("partitions %" PRIu32 " is more than QEMU "
+                                  "supports (255)", cache->partitions);
+        return false;
     }
     return true;
 }
 
-void x86_cpu_record_smp_caches(MachineState *ms, X86CPU *cpu)
+/*
+ * The cache @i of @cpu's model, as the guest reads it, and whether there
+ * is one: with host-cache-info=on the guest reads the host's caches.
+ */
+static bool x86_cpu_default_cache(X86CPU *cpu, CacheLevelAndType i,
+                                  VTopoSharedCache *cache)
+{
+    const CPUCacheInfo *info = *x86_cache_slot(x86_cpu_described_caches(cpu),
+                                               i);
+
+    if (!info || cpu->cache_info_passthrough ||
+        (i == CACHE_LEVEL_AND_TYPE_L3 && !cpu->enable_l3_cache) ||
+        info->share_level == CPU_TOPOLOGY_LEVEL_DEFAULT) {
+        return false;
+    }
+    cache->geometry = x86_cpu_cache_describe(info).geometry;
+    cache->sharing = vtopo_level_from_qapi(info->share_level);
+    return true;
+}
+
+int x86_cpu_vtopo_caches(CPUState *cs, const VTopoCacheRequest *requests,
+                         VTopoSharedCache *caches, Error **errp)
+{
+    X86CPU *cpu = X86_CPU(cs);
+    int n = 0;
+
+    if (!x86_cpu_init_cache_info(cpu, errp)) {
+        return -1;
+    }
+    for (int i = 0; i < CACHE_LEVEL_AND_TYPE__MAX; i++) {
+        const VTopoCacheRequest *req = &requests[i];
+        VTopoSharedCache dflt = { 0 };
+        bool present = x86_cpu_default_cache(cpu, i, &dflt);
+        g_autofree char *reason = NULL;
+
+        if (vtopo_cache_request_has_geometry(req)) {
+            if (cpu->cache_info_passthrough) {
+                error_setg(errp, "smp-cache %s: cache geometry cannot be set "
+                           "with host-cache-info=on, which passes the host's "
+                           "caches through", CacheLevelAndType_str(i));
+                return -1;
+            }
+            if (i == CACHE_LEVEL_AND_TYPE_L3 && !cpu->enable_l3_cache) {
+                error_setg(errp, "smp-cache %s: the CPU has l3-cache=off",
+                           CacheLevelAndType_str(i));
+                return -1;
+            }
+        }
+        switch (vtopo_cache_resolve(&dflt, present, req, x86_cache_encodable,
+                                    cpu, &caches[n], &reason)) {
+        case -1:
+            error_setg(errp, "smp-cache %s: %s", CacheLevelAndType_str(i),
+                       reason);
+            return -1;
+        case 1:
+            n++;
+            break;
+        }
+    }
+    return n;
+}
+
+void x86_cpu_apply_vtopo_caches(MachineState *ms, X86CPU *cpu)
 {
     CPUX86State *env = &cpu->env;
-    /* What the guest reads: the AMD leaves on AMD, leaf 4 on Intel. */
-    CPUCaches *described = IS_AMD_CPU(env) ? &env->cache_info_amd
-                                           : &env->cache_info_cpuid4;
-    VTopoSharedCache caches[VTOPO_MAX_CACHES];
-    unsigned int n = 0;
+    const VTopo *topo = ms->topology;
 
-    for (int i = 0; i < CACHE_LEVEL_AND_TYPE__MAX; i++) {
-        const CPUCacheInfo *info = *x86_cache_slot(described, i);
-        VTopoCache *c = &caches[n].geometry;
+    for (unsigned int k = 0; topo && k < topo->nr_caches; k++) {
+        const VTopoSharedCache *c = &topo->caches[k];
+        CacheLevelAndType i = vtopo_cache_to_qapi(&c->geometry);
+        CPUCacheInfo **cpuid2 = x86_cache_slot(&env->cache_info_cpuid2, i);
+        CPUCacheInfo **cpuid4 = x86_cache_slot(&env->cache_info_cpuid4, i);
+        CPUCacheInfo **amd = x86_cache_slot(&env->cache_info_amd, i);
+        CPUCacheInfo *copy = cpu->smp_cache_info[i];
+        /*
+         * Every leaf describes the model's cache, except on machine types
+         * before 10.1, whose leaves keep their own legacy caches where
+         * smp-cache sets no geometry (only the sharing changes).
+         */
+        bool geometry = !cpu->legacy_cache_leaves ||
+                        smp_cache_has_geometry(&ms->smp_cache.props[i]);
 
-        /* With host-cache-info=on the guest reads the host's caches. */
-        if (!info || cpu->cache_info_passthrough ||
-            (i == CACHE_LEVEL_AND_TYPE_L3 && !cpu->enable_l3_cache) ||
-            info->share_level == CPU_TOPOLOGY_LEVEL_DEFAULT) {
-            continue;
+        copy[0] = **cpuid4;
+        copy[1] = **amd;
+        for (int j = 0; j < 2; j++) {
+            copy[j].share_level = vtopo_level_to_qapi(c->sharing);
+            if (geometry) {
+                copy[j].size = c->geometry.size;
+                copy[j].associativity = c->geometry.ways;
+                copy[j].line_size = c->geometry.line_size;
+                copy[j].partitions = c->geometry.partitions;
+                copy[j].inclusive = c->geometry.inclusive;
+                copy[j].sets = vtopo_cache_sets(&c->geometry);
+            }
         }
-        *c = vtopo_cache_from_qapi(i);
-        c->size = info->size;
-        c->ways = info->associativity;
-        c->line_size = info->line_size;
-        c->partitions = info->partitions;
-        c->inclusive = info->inclusive;
-        caches[n++].sharing = vtopo_level_from_qapi(info->share_level);
+        /* Leaf 2 and leaf 4 share one description, the AMD leaves another. */
+        *cpuid4 = &copy[0];
+        *amd = &copy[1];
+        if (geometry) {
+            *cpuid2 = &copy[0];
+        }
     }
-    machine_vtopo_set_caches(ms, caches, n);
 }

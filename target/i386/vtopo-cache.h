@@ -1,5 +1,5 @@
 /*
- * x86 CPU caches from -machine smp-cache
+ * x86 CPU caches of the topology model
  *
  * Copyright (c) 2026 The vtopo authors
  *
@@ -10,20 +10,22 @@
 #define TARGET_I386_VTOPO_CACHE_H
 
 #include "hw/boards.h"
+#include "hw/core/vtopo.h"
 #include "cpu.h"
 
 /*
- * x86_cpu_apply_smp_cache_geometry: give @cpu the cache geometry that
- * -machine smp-cache sets (size, ways, line-size, partitions,
- * inclusive), checked against what the CPUID leaves can describe.
+ * x86_cpu_vtopo_caches: SysemuCPUOps.vtopo_caches: the caches of @cs's
+ * model as the guest reads them (leaf 4 on Intel, the AMD leaves on
+ * AMD; none with host-cache-info=on), with what @requests set, checked
+ * against what the cache leaves can describe.
  */
-bool x86_cpu_apply_smp_cache_geometry(MachineState *ms, X86CPU *cpu,
-                                      Error **errp);
+int x86_cpu_vtopo_caches(CPUState *cs, const VTopoCacheRequest *requests,
+                         VTopoSharedCache *caches, Error **errp);
 
 /*
- * x86_cpu_record_smp_caches: record in @ms's topology model the caches
- * @cpu describes to the guest.
+ * x86_cpu_apply_vtopo_caches: make @cpu's cache leaves describe the
+ * caches of @ms's topology model.
  */
-void x86_cpu_record_smp_caches(MachineState *ms, X86CPU *cpu);
+void x86_cpu_apply_vtopo_caches(MachineState *ms, X86CPU *cpu);
 
 #endif

@@ -147,6 +147,92 @@ static bool has_rule(GArray *findings, const char *rule, const char *text)
     return false;
 }
 
+/* A target that can describe no more ways than *@opaque. */
+static bool ways_at_most(const VTopoCache *c, const void *opaque,
+                         char **reason)
+{
+    if (c->ways > *(const uint32_t *)opaque) {
+        *reason = g_strdup_printf("%u ways", c->ways);
+        return false;
+    }
+    return true;
+}
+
+static int resolve(const VTopoSharedCache *dflt, bool present,
+                   const VTopoCacheRequest *req, VTopoSharedCache *out,
+                   char **reason)
+{
+    static const uint32_t max_ways = 16;
+
+    return vtopo_cache_resolve(dflt, present, req, ways_at_most, &max_ways,
+                               out, reason);
+}
+
+/* Caches from the CPU model's defaults and what smp-cache asks. */
+START_TEST(test_cache_resolve)
+{
+    const VTopoSharedCache l2 = {
+        .geometry = { .level = 2, .type = VTOPO_CACHE_UNIFIED,
+                      .size = 1 << 20, .ways = 16, .line_size = 64,
+                      .partitions = 1 },
+        .sharing = VTOPO_LEVEL_CORE,
+    };
+    VTopoCacheRequest req = {
+        .geometry = { .level = 2, .type = VTOPO_CACHE_UNIFIED },
+        .sharing = VTOPO_LEVEL__MAX,
+    };
+    VTopoSharedCache out;
+    g_autofree char *why = NULL;
+
+    /* Nothing asked: the model's cache. */
+    ck_assert_int_eq(resolve(&l2, true, &req, &out, &why), 1);
+    ck_assert_mem_eq(&out, &l2, sizeof(out));
+
+    /* A size and a sharing level: the rest is the model's. */
+    req.has_size = true;
+    req.geometry.size = 2 << 20;
+    req.sharing = VTOPO_LEVEL_DIE;
+    ck_assert_int_eq(resolve(&l2, true, &req, &out, &why), 1);
+    ck_assert_uint_eq(out.geometry.size, 2 << 20);
+    ck_assert_uint_eq(out.geometry.ways, 16);
+    ck_assert_uint_eq(out.geometry.line_size, 64);
+    ck_assert_int_eq(out.sharing, VTOPO_LEVEL_DIE);
+
+    /* Not whole, or beyond the target: refused with the reason. */
+    req.geometry.size = 1000000;
+    ck_assert_int_eq(resolve(&l2, true, &req, &out, &why), -1);
+    ck_assert_ptr_nonnull(strstr(why, "whole number of sets"));
+    g_clear_pointer(&why, g_free);
+    req.geometry.size = 2 << 20;
+    req.has_ways = true;
+    req.geometry.ways = 32;
+    ck_assert_int_eq(resolve(&l2, true, &req, &out, &why), -1);
+    ck_assert_str_eq(why, "32 ways");
+    g_clear_pointer(&why, g_free);
+
+    /* A cache the model lacks: none, or one given whole. */
+    req = (VTopoCacheRequest) {
+        .geometry = { .level = 3, .type = VTOPO_CACHE_UNIFIED },
+        .sharing = VTOPO_LEVEL__MAX,
+    };
+    ck_assert_int_eq(resolve(&l2, false, &req, &out, &why), 0);
+    req.has_size = req.has_ways = true;
+    req.geometry.size = 8 << 20;
+    req.geometry.ways = 16;
+    ck_assert_int_eq(resolve(&l2, false, &req, &out, &why), -1);
+    ck_assert_ptr_nonnull(strstr(why, "give its size, ways and line-size"));
+    g_clear_pointer(&why, g_free);
+    req.has_line_size = true;
+    req.geometry.line_size = 64;
+    ck_assert_int_eq(resolve(&l2, false, &req, &out, &why), 1);
+    ck_assert_uint_eq(out.geometry.level, 3);
+    ck_assert_uint_eq(out.geometry.partitions, 1);
+    ck_assert_uint_eq(out.geometry.size, 8 << 20);
+    /* ... shared as the model shares that level by default */
+    ck_assert_int_eq(out.sharing, VTOPO_LEVEL_CORE);
+}
+END_TEST
+
 /*
  * The caches of an i7-6700K (Intel SDM leaf 04H as the part reports it):
  * the last-level cache is the outermost one, and the PPTT and device
@@ -371,6 +457,7 @@ static Suite *vtopo_suite(void)
     tcase_add_test(tc, test_ids_from_index_arm);
     tcase_add_test(tc, test_new_present_and_nodes);
     tcase_add_test(tc, test_cpu_domain);
+    tcase_add_test(tc, test_cache_resolve);
     tcase_add_test(tc, test_caches_llc);
     tcase_add_test(tc, test_validate_sound);
     tcase_add_test(tc, test_validate_findings);

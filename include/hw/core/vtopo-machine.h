@@ -31,11 +31,13 @@ VTopo *machine_vtopo_new(MachineState *ms, Error **errp);
 void machine_vtopo_set_present(MachineState *ms, CPUState *cpu, bool present);
 
 /*
- * Give @ms's model the caches its vCPUs describe, innermost first: the
- * target calls it as it creates the vCPUs.
+ * Give @ms's model the caches its vCPUs describe: those of its CPU model
+ * (SysemuCPUOps.vtopo_caches) with what -machine smp-cache asks.  Boards
+ * that describe the caches to the guest call it before they create the
+ * vCPUs, which then describe the model's caches.  Fails (and sets
+ * @errp) when smp-cache asks what the vCPUs cannot describe.
  */
-void machine_vtopo_set_caches(MachineState *ms, const VTopoSharedCache *caches,
-                              unsigned int n);
+bool machine_vtopo_resolve_caches(MachineState *ms, Error **errp);
 
 /* The level and type of QAPI's @cache, and back. */
 VTopoCache vtopo_cache_from_qapi(CacheLevelAndType cache);

@@ -89,6 +89,44 @@ typedef struct VTopoSharedCache {
 #define VTOPO_MAX_CACHES 4
 
 /*
+ * VTopoCacheRequest: what -machine smp-cache asks of the cache of
+ * @geometry's level and type: the members of @geometry whose has_ flag
+ * is set, and the level whose domains share it (@sharing,
+ * VTOPO_LEVEL__MAX to keep the CPU model's).
+ */
+typedef struct VTopoCacheRequest {
+    VTopoCache geometry;
+    bool has_size, has_ways, has_line_size, has_partitions, has_inclusive;
+    VTopoLevel sharing;
+} VTopoCacheRequest;
+
+/* Whether @req sets any member of the geometry. */
+bool vtopo_cache_request_has_geometry(const VTopoCacheRequest *req);
+
+/*
+ * A target's limits: whether its registers can describe @cache (which
+ * vtopo_cache_check() accepts); if not, false with @reason naming the
+ * field.
+ */
+typedef bool (*VTopoCacheEncodable)(const VTopoCache *cache,
+                                    const void *opaque, char **reason);
+
+/*
+ * vtopo_cache_resolve: the cache of @req's level and type that the vCPUs
+ * describe: the CPU model's @dflt (if @present; otherwise only its
+ * sharing is the model's default) with each member @req sets.  Returns 1
+ * and sets @out; 0 if there is no such cache (the model has none and
+ * @req sets no geometry); -1 with @reason if the request cannot be met:
+ * a cache the model lacks needs its size, ways and line size, and a
+ * geometry @req changes must be whole (vtopo_cache_check()) and within
+ * the target's limits (@encodable, given @opaque).
+ */
+int vtopo_cache_resolve(const VTopoSharedCache *dflt, bool present,
+                        const VTopoCacheRequest *req,
+                        VTopoCacheEncodable encodable, const void *opaque,
+                        VTopoSharedCache *out, char **reason);
+
+/*
  * VTopo: the model.
  * @caches: the caches the vCPUs describe, innermost first (L1d, L1i,
  *          L2, L3), @nr_caches of them; vtopo_set_caches() sets them.
