@@ -208,11 +208,11 @@ static bool machine_vtopo_check_cache_levels(MachineState *ms,
 {
     for (int i = 0; i < n; i++) {
         CacheLevelAndType cache = vtopo_cache_to_qapi(&caches[i].geometry);
+        CpuTopologyLevel sharing = vtopo_level_to_qapi(caches[i].sharing);
 
         if (machine_get_cache_topo_level(ms, cache) ==
             CPU_TOPOLOGY_LEVEL_DEFAULT) {
-            machine_set_cache_topo_level(ms, cache,
-                                         vtopo_level_to_qapi(caches[i].sharing));
+            machine_set_cache_topo_level(ms, cache, sharing);
         }
     }
     if (machine_get_cache_topo_level(ms, CACHE_LEVEL_AND_TYPE_L1D) ==

@@ -7,6 +7,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/units.h"
 #include "vtopo-cpuid-check.h"
 #include "vtopo-cpuid-topo.h"
 
@@ -203,6 +204,126 @@ static void vtopo_cpuid_check_cache(const VTopo *topo,
     }
 }
 
+/*
+ * The fields of one cache in Fn8000_0005 (L1: associativity as a count)
+ * or Fn8000_0006 (L2, L3: associativity as a code): size, associativity
+ * and line size; all 0 for a register that describes none.
+ */
+typedef struct VTopoCpuidLegacyCache {
+    uint64_t size;
+    uint32_t assoc;
+    uint32_t line_size;
+} VTopoCpuidLegacyCache;
+
+static VTopoCpuidLegacyCache vtopo_cpuid_legacy_decode(
+    const VTopoCpuidRegs *legacy, const VTopoCache *kind)
+{
+    uint32_t r;
+
+    if (kind->level == 1) {
+        r = kind->type == VTOPO_CACHE_DATA ? legacy[0].ecx : legacy[0].edx;
+        return (VTopoCpuidLegacyCache) {
+            VTOPO_FIELD_EX32(r, CPUID80000005_CACHE, SIZE_KB) * KiB,
+            VTOPO_FIELD_EX32(r, CPUID80000005_CACHE, ASSOC),
+            VTOPO_FIELD_EX32(r, CPUID80000005_CACHE, LINE_SIZE),
+        };
+    }
+    if (kind->level == 2) {
+        r = legacy[1].ecx;
+        return (VTopoCpuidLegacyCache) {
+            VTOPO_FIELD_EX32(r, CPUID80000006_ECX, SIZE_KB) * KiB,
+            VTOPO_FIELD_EX32(r, CPUID80000006_ECX, ASSOC),
+            VTOPO_FIELD_EX32(r, CPUID80000006_ECX, LINE_SIZE),
+        };
+    }
+    r = legacy[1].edx;
+    return (VTopoCpuidLegacyCache) {
+        VTOPO_FIELD_EX32(r, CPUID80000006_EDX, SIZE_512KB) * 512 * KiB,
+        VTOPO_FIELD_EX32(r, CPUID80000006_EDX, ASSOC),
+        VTOPO_FIELD_EX32(r, CPUID80000006_EDX, LINE_SIZE),
+    };
+}
+
+/* What the legacy leaves say of @cache, given by the model (NULL: none). */
+static VTopoCpuidLegacyCache vtopo_cpuid_legacy_want(const VTopoCache *cache)
+{
+    if (!cache) {
+        return (VTopoCpuidLegacyCache) { 0 };
+    }
+    return (VTopoCpuidLegacyCache) {
+        cache->size,
+        cache->level == 1 ? cache->ways
+                          : vtopo_cpuid80000006_assoc(cache->ways),
+        cache->line_size,
+    };
+}
+
+/*
+ * Fn8000_0005 and Fn8000_0006 of the present vCPUs: each of L1d, L1i,
+ * L2 and L3 as the model has it (or absent), except where Intel
+ * reserves the registers, which are 0.
+ */
+static void vtopo_cpuid_check_legacy(const VTopo *topo,
+                                     const VTopoCpuidView *views,
+                                     const VTopoCpu **cpus,
+                                     const unsigned int *index,
+                                     unsigned int n, GArray *findings)
+{
+    static const VTopoCache kinds[] = {
+        { .level = 1, .type = VTOPO_CACHE_DATA },
+        { .level = 1, .type = VTOPO_CACHE_INSTRUCTION },
+        { .level = 2, .type = VTOPO_CACHE_UNIFIED },
+        { .level = 3, .type = VTOPO_CACHE_UNIFIED },
+    };
+
+    for (unsigned int i = 0; i < n; i++) {
+        const VTopoCpuidView *v = &views[index[i]];
+        const VTopoCpuidRegs *l = v->legacy;
+
+        if (v->intel && (l[0].eax || l[0].ebx || l[0].ecx || l[0].edx ||
+                         l[1].eax || l[1].ebx || l[1].edx)) {
+            vtopo_add_finding(findings, "cpuid-legacy-cache",
+                              VTOPO_SEVERITY_ERROR, "the CPUID leaves "
+                              "0x80000005 and 0x80000006 of vCPU %u use "
+                              "registers that Intel reserves",
+                              cpus[i]->index);
+            return;
+        }
+        for (unsigned int k = 0; k < G_N_ELEMENTS(kinds); k++) {
+            const VTopoCache *model = NULL;
+            VTopoCpuidLegacyCache got, want;
+
+            if (v->intel && kinds[k].level != 2) {
+                continue;
+            }
+            for (unsigned int c = 0; c < topo->nr_caches; c++) {
+                const VTopoCache *g = &topo->caches[c].geometry;
+
+                if (g->level == kinds[k].level && g->type == kinds[k].type) {
+                    model = g;
+                }
+            }
+            got = vtopo_cpuid_legacy_decode(l, &kinds[k]);
+            want = vtopo_cpuid_legacy_want(model);
+            if (got.size != want.size || got.assoc != want.assoc ||
+                got.line_size != want.line_size) {
+                vtopo_add_finding(findings, "cpuid-legacy-cache",
+                                  VTOPO_SEVERITY_ERROR, "CPUID %s of vCPU "
+                                  "%u describes an L%u %s cache of %" PRIu64
+                                  " bytes, associativity %u, %u-byte lines; "
+                                  "the model %" PRIu64 ", %u, %u",
+                                  kinds[k].level == 1 ? "0x80000005"
+                                                      : "0x80000006",
+                                  cpus[i]->index, kinds[k].level,
+                                  vtopo_cache_type_name(kinds[k].type),
+                                  got.size, got.assoc, got.line_size,
+                                  want.size, want.assoc, want.line_size);
+                return;
+            }
+        }
+    }
+}
+
 void vtopo_cpuid_check(const VTopo *topo, const VTopoCpuidView *views,
                        GArray *findings)
 {
@@ -220,6 +341,9 @@ void vtopo_cpuid_check(const VTopo *topo, const VTopoCpuidView *views,
             vtopo_cpuid_check_ext_topo(topo, views, cpus, index, n, which,
                                        key, findings);
         }
+    }
+    if (views[index[0]].has_legacy) {
+        vtopo_cpuid_check_legacy(topo, views, cpus, index, n, findings);
     }
     if (!views[index[0]].caches.nr) {
         return;

@@ -37,16 +37,24 @@ typedef struct VTopoCpuidLeaf {
  * @ext_topo: leaf 0BH and leaf 1FH.
  * @caches: leaf 04H or Fn8000_001D, whichever the guest reads the cache
  *     topology from (the vendor's).
+ * @legacy: Fn8000_0005 and Fn8000_0006, where they describe the same
+ *     caches as @caches (@has_legacy; machine types from 10.1 on).
+ * @intel: the vendor is Intel, whose SDM reserves all of @legacy but
+ *     Fn8000_0006 ECX, the L2.
  */
 typedef struct VTopoCpuidView {
     VTopoCpuidLeaf ext_topo[2];
     VTopoCpuidLeaf caches;
+    bool has_legacy;
+    bool intel;
+    VTopoCpuidRegs legacy[2];
 } VTopoCpuidView;
 
 /*
  * Check @views (one per vCPU of @topo, in its order; those of absent
  * vCPUs are not read) against @topo and its caches.  Adds findings
- * "cpuid-x2apic-id", "cpuid-topology" and "cpuid-cache" to @findings.
+ * "cpuid-x2apic-id", "cpuid-topology", "cpuid-cache" and
+ * "cpuid-legacy-cache" to @findings.
  */
 void vtopo_cpuid_check(const VTopo *topo, const VTopoCpuidView *views,
                        GArray *findings);

@@ -47,8 +47,10 @@ static void x86_vtopo_read_leaf(CPUX86State *env, uint32_t leaf,
 
 /*
  * What @cpu tells the guest: leaves 0BH and 1FH where its maximum leaf
- * reaches them, and the cache topology leaf of its vendor (04H; AMD's
- * Fn8000_001D with TopologyExtensions, none without).
+ * reaches them, the cache topology leaf of its vendor (04H; AMD's
+ * Fn8000_001D with TopologyExtensions, none without), and Fn8000_0005
+ * and Fn8000_0006 where they describe the same caches (machine types
+ * from 10.1 on; not the host's, with host-cache-info=on).
  */
 static void x86_vtopo_cpuid_view(X86CPU *cpu, VTopoCpuidView *view)
 {
@@ -68,6 +70,17 @@ static void x86_vtopo_cpuid_view(X86CPU *cpu, VTopoCpuidView *view)
                (env->features[FEAT_8000_0001_ECX] & CPUID_EXT3_TOPOEXT)) {
         x86_vtopo_read_leaf(env, 0x8000001d, x86_cache_subleaf_valid,
                             &view->caches);
+    }
+    if (!cpu->legacy_cache_leaves && !cpu->cache_info_passthrough &&
+        env->cpuid_xlevel >= 0x80000006) {
+        view->has_legacy = true;
+        view->intel = IS_INTEL_CPU(env);
+        for (int i = 0; i < 2; i++) {
+            VTopoCpuidRegs *r = &view->legacy[i];
+
+            cpu_x86_cpuid(env, 0x80000005 + i, 0, &r->eax, &r->ebx, &r->ecx,
+                          &r->edx);
+        }
     }
 }
 

@@ -9,7 +9,7 @@ import re
 import subprocess
 import tempfile
 
-from check_model import Result, model_groups
+from check_model import Result, cache_sharing_errors, model_groups
 from vtopo_guest import BUILD, QemuError
 
 IASL_INFO = re.compile(r"^(Intel ACPI Component Architecture|ASL\+ Optimizing|Copyright|"
@@ -267,13 +267,7 @@ def compare_pptt(topo, view):
                 if got != exp:
                     bad.add("%s: PPTT size/sets/ways/line %s, model %s" % (name, got, exp))
                 holders.setdefault((name, t["_offset"]), set()).add(apic)
-        for (name, _), apics in holders.items():
-            groups = model_groups(topo, want[name]["sharing"])
-            for a in apics:
-                if groups.get(a) != apics:
-                    bad.add("%s shared by %s in PPTT, model %s" % (
-                        name, sorted(apics), sorted(groups.get(a, ()))))
-                    break
+        bad |= cache_sharing_errors(topo, want, holders, "PPTT")
         results.append(Result("PPTT caches (geometry, chains, sharing) match the model",
                               not bad, "; ".join(sorted(bad)[:4])))
     return results

@@ -107,11 +107,11 @@ def compare_cpuid(topo, view):
 
 
 # AMD APM vol. 3, CPUID Fn8000_0006 L2Assoc/L3Assoc: the code for each
-# range of ways (9h, "see Fn8000_001D", and Fh, fully associative, are
-# never the answer for a set-associative cache).
-LEGACY_ASSOC = [(1, 1, 0x1), (2, 2, 0x2), (3, 3, 0x3), (4, 5, 0x4), (6, 7, 0x5),
-                (8, 15, 0x6), (16, 31, 0x8), (32, 47, 0xA), (48, 63, 0xB),
-                (64, 95, 0xC), (96, 127, 0xD), (128, 128, 0xE)]
+# range of ways (3h, 5h and 7h are reserved; 9h, "see Fn8000_001D", and
+# Fh are never the answer for a set-associative cache).
+LEGACY_ASSOC = [(1, 1, 0x1), (2, 2, 0x2), (4, 5, 0x4), (8, 15, 0x6), (16, 31, 0x8),
+                (32, 47, 0xA), (48, 63, 0xB), (64, 95, 0xC), (96, 127, 0xD),
+                (128, 1 << 16, 0xE)]
 
 
 def legacy_assoc(ways):

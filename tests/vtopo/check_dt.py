@@ -7,7 +7,7 @@ import re
 import subprocess
 import tempfile
 
-from check_model import Result, model_groups
+from check_model import Result, cache_sharing_errors, model_groups
 
 
 def dtc_decode(dtb):
@@ -130,13 +130,7 @@ def compare_dt(topo, view):
                         name, (size, sets, line), (m["size"], m["sets"], m["line-size"])))
                 if m and not name.startswith("l1"):
                     holders.setdefault((name, cpath), set()).add(a)
-        for (name, _), arch in holders.items():
-            groups = model_groups(topo, want[name]["sharing"])
-            for a in arch:
-                if groups.get(a) != arch:
-                    bad.add("%s shared by %s in the DT, QEMU %s" % (
-                        name, sorted(arch), sorted(groups.get(a, ()))))
-                    break
+        bad |= cache_sharing_errors(topo, want, holders, "the DT")
         results.append(Result("device tree caches (L1 properties, next-level-cache "
                               "nodes: geometry and sharing) match the model",
                               not bad, "; ".join(sorted(bad)[:4])))

@@ -29,6 +29,23 @@ def model_groups(topo, level):
     return {a: groups[key] for a, key in dom.items()}
 
 
+def cache_sharing_errors(topo, want, holders, where):
+    """Each cache instance a table describes must be shared by one domain
+    of the level the model shares it per: @holders maps (cache name,
+    the instance in the table) to the arch ids that hold it, @want the
+    cache name to query-topology's cache.  One message per cache that is
+    not."""
+    bad = set()
+    for (name, _), arch in holders.items():
+        groups = model_groups(topo, want[name]["sharing"])
+        for a in arch:
+            if groups.get(a) != arch:
+                bad.add("%s shared by %s in %s, model %s" % (
+                    name, sorted(arch), where, sorted(groups.get(a, ()))))
+                break
+    return bad
+
+
 def id_bits(n):
     """Width of an APIC ID field for @n values (SDM vol. 3A 10.12.8)."""
     return (n - 1).bit_length()

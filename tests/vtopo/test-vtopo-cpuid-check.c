@@ -4,7 +4,7 @@
  * The leaves are what an Intel Core i7-6700K (Skylake: 1 package of 4
  * cores of 2 threads, x2APIC ID = core << 1 | thread) returns for leaf
  * 0BH and leaf 04H, as published CPUID dumps of it show; the model is
- * that machine.  A check that stays silent on the real processor and
+ * that machine.  (Its Fn8000_0005/6 are worked out from the AMD APM.)  A check that stays silent on the real processor and
  * names the field each single corruption breaks.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -157,6 +157,78 @@ START_TEST(test_skylake_broken)
 }
 END_TEST
 
+/*
+ * Fn8000_0005 ECX/EDX and Fn8000_0006 ECX/EDX for the same caches, laid
+ * out by hand from the AMD APM vol. 3 field definitions: size (KiB;
+ * 512 KiB units for the L3), associativity (L1: the count; L2/L3: 4h for
+ * 4 ways, 8h for 16), lines per tag 1, line size.
+ */
+static void legacy_views(VTopoCpuidView *views, bool intel)
+{
+    for (unsigned int i = 0; i < NR_CPUS; i++) {
+        views[i].has_legacy = true;
+        views[i].intel = intel;
+        views[i].legacy[0] = (VTopoCpuidRegs) { 0xff40ff18, 0xff40ff30,
+                                                0x20080140, 0x20080140 };
+        views[i].legacy[1] = (VTopoCpuidRegs) { 0, 0x42004200, 0x01004140,
+                                                0x00408140 };
+        if (intel) {
+            /* The SDM reserves all but 80000006H ECX, the L2 */
+            views[i].legacy[0] = (VTopoCpuidRegs) { 0 };
+            views[i].legacy[1] = (VTopoCpuidRegs) { 0, 0, 0x01004140, 0 };
+        }
+    }
+}
+
+START_TEST(test_legacy_clean)
+{
+    g_autoptr(VTopo) topo = skylake_model();
+    VTopoCpuidView views[NR_CPUS];
+    g_autofree char *rules = NULL;
+
+    skylake_views(views);
+    legacy_views(views, _i);
+    rules = check_rules(topo, skylake_caches, views);
+    ck_assert_str_eq(rules, "");
+}
+END_TEST
+
+/* One corrupted field of the legacy leaves each. */
+START_TEST(test_legacy_broken)
+{
+    g_autoptr(VTopo) topo = skylake_model();
+    VTopoCpuidView views[NR_CPUS];
+    g_autofree char *rules = NULL;
+
+    skylake_views(views);
+    legacy_views(views, _i >= 4);
+    switch (_i) {
+    case 0:     /* vCPU 6's L1d is 64 KiB */
+        views[6].legacy[0].ecx = 0x40080140;
+        break;
+    case 1:     /* the L2 says 16 ways (8h) */
+        for (unsigned int i = 0; i < NR_CPUS; i++) {
+            views[i].legacy[1].ecx = 0x01008140;
+        }
+        break;
+    case 2:     /* no L3 */
+        views[0].legacy[1].edx = 0;
+        break;
+    case 3:     /* 128-byte L1i lines */
+        views[2].legacy[0].edx = 0x20080180;
+        break;
+    case 4:     /* Intel: an L2 of 512 KiB */
+        views[1].legacy[1].ecx = 0x02004140;
+        break;
+    case 5:     /* Intel: an L3 in the reserved EDX */
+        views[7].legacy[1].edx = 0x00408140;
+        break;
+    }
+    rules = check_rules(topo, skylake_caches, views);
+    ck_assert_str_eq(rules, "cpuid-legacy-cache");
+}
+END_TEST
+
 /* Absent vCPUs are not read. */
 START_TEST(test_absent_not_read)
 {
@@ -180,6 +252,8 @@ int main(void)
     tcase_add_test(tc, test_skylake_clean);
     tcase_add_loop_test(tc, test_skylake_broken, 0, 7);
     tcase_add_test(tc, test_absent_not_read);
+    tcase_add_loop_test(tc, test_legacy_clean, 0, 2);
+    tcase_add_loop_test(tc, test_legacy_broken, 0, 6);
     suite_add_tcase(s, tc);
     return vtopo_check_run(s);
 }
