@@ -182,8 +182,13 @@ static bool arm_cpu_check_cache_request(ARMCPU *cpu, int i,
         }
     } else if (req->sharing != VTOPO_LEVEL__MAX &&
                !arm_cpu_has_cache(cpu, i)) {
-        error_setg(errp, "smp-cache.%s: the CPU has no such cache; give its "
-                   "size, ways and line-size", name);
+        if (!tcg_enabled()) {
+            error_setg(errp, "smp-cache.%s: the CPU describes no such cache",
+                       name);
+        } else {
+            error_setg(errp, "smp-cache.%s: the CPU has no such cache; give "
+                       "its size, ways and line-size", name);
+        }
         return false;
     }
     return true;

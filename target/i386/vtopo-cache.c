@@ -57,7 +57,8 @@ static bool x86_cache_encodable(const VTopoCache *cache, const void *opaque,
                                   "CPUs support (4G)", cache->size);
         return false;
     }
-    if (!vtopo_x86_cache_encodable(cache, IS_AMD_CPU(&cpu->env), reason)) {
+    /* The L3 of 0x80000006 EDX is reserved (0) on Intel only */
+    if (!vtopo_x86_cache_encodable(cache, !IS_INTEL_CPU(&cpu->env), reason)) {
         return false;
     }
     if (cache->partitions > UINT8_MAX) {
@@ -70,7 +71,8 @@ static bool x86_cache_encodable(const VTopoCache *cache, const void *opaque,
 
 /*
  * The cache @i of @cpu's model, as the guest reads it, and whether there
- * is one: with host-cache-info=on the guest reads the host's caches.
+ * is one (with host-cache-info=on the guest reads the host's caches);
+ * without one, @cache still gets the sharing a cache of its level has.
  */
 static bool x86_cpu_default_cache(X86CPU *cpu, CacheLevelAndType i,
                                   VTopoSharedCache *cache)
@@ -78,6 +80,9 @@ static bool x86_cpu_default_cache(X86CPU *cpu, CacheLevelAndType i,
     const CPUCacheInfo *info = *x86_cache_slot(x86_cpu_described_caches(cpu),
                                                i);
 
+    /* x86 CPUs share their L1 and L2 per core and their L3 per die */
+    cache->sharing = i == CACHE_LEVEL_AND_TYPE_L3 ? VTOPO_LEVEL_DIE
+                                                 : VTOPO_LEVEL_CORE;
     if (!info || cpu->cache_info_passthrough ||
         (i == CACHE_LEVEL_AND_TYPE_L3 && !cpu->enable_l3_cache) ||
         info->share_level == CPU_TOPOLOGY_LEVEL_DEFAULT) {
@@ -141,7 +146,7 @@ void x86_cpu_apply_vtopo_caches(MachineState *ms, X86CPU *cpu)
         CPUCacheInfo **cpuid2 = x86_cache_slot(&env->cache_info_cpuid2, i);
         CPUCacheInfo **cpuid4 = x86_cache_slot(&env->cache_info_cpuid4, i);
         CPUCacheInfo **amd = x86_cache_slot(&env->cache_info_amd, i);
-        CPUCacheInfo *copy = cpu->smp_cache_info[i];
+        CPUCacheInfo *copy = cpu->vtopo_cache_info[i];
         /*
          * Every leaf describes the model's cache, except on machine types
          * before 10.1, whose leaves keep their own legacy caches where

@@ -144,18 +144,19 @@ static uint64_t vtopo_x86_legacy_size_max(unsigned int level)
  * code from a fixed list.
  */
 static bool vtopo_x86_legacy_ways_encodable(unsigned int level,
-                                            uint32_t ways, bool amd)
+                                            uint32_t ways, bool l3_listed)
 {
     if (level == 1) {
         return ways < VTOPO_FIELD_MAX(CPUID80000005_CACHE, ASSOC);
     }
-    if (level == 3 && !amd) {
+    if (level == 3 && !l3_listed) {
         return true;
     }
     return vtopo_cpuid80000006_assoc(ways) != 0;
 }
 
-bool vtopo_x86_cache_encodable(const VTopoCache *c, bool amd, char **reason)
+bool vtopo_x86_cache_encodable(const VTopoCache *c, bool l3_listed,
+                               char **reason)
 {
     uint64_t unit = vtopo_x86_legacy_size_unit(c->level);
     uint64_t max_units = vtopo_x86_legacy_size_max(c->level);
@@ -176,7 +177,7 @@ bool vtopo_x86_cache_encodable(const VTopoCache *c, bool amd, char **reason)
                                   max_units * unit / KiB, leaf);
         return false;
     }
-    if (!vtopo_x86_legacy_ways_encodable(c->level, c->ways, amd)) {
+    if (!vtopo_x86_legacy_ways_encodable(c->level, c->ways, l3_listed)) {
         *reason = g_strdup_printf("%" PRIu32 " ways cannot be described by "
                                   "CPUID %s%s", c->ways, leaf,
                                   c->level == 1 ? " (at most 254)" :

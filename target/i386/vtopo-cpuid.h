@@ -136,13 +136,13 @@ uint32_t vtopo_cpuid80000006_assoc(uint32_t ways);
 /*
  * Check that the x86 legacy cache leaves can describe @cache, beyond
  * what vtopo_cache_check() checks for leaf 04H: Fn8000_0005 (L1) and
- * Fn8000_0006 (L2; the L3 too when @amd, since its fields are reserved
- * on Intel), whose size, associativity and line size fields are
- * narrower, and more sets than ways (QEMU describes no fully
- * associative cache).  On failure returns false and sets @reason to a
+ * Fn8000_0006 (L2; the L3 too when @l3_listed: on every vendor but
+ * Intel, which reserves its fields), whose size, associativity and line
+ * size fields are narrower, and more sets than ways (QEMU describes no
+ * fully associative cache).  On failure returns false and sets @reason to a
  * message naming the field and the leaf.
  */
-bool vtopo_x86_cache_encodable(const VTopoCache *cache, bool amd,
+bool vtopo_x86_cache_encodable(const VTopoCache *cache, bool l3_listed,
                                char **reason);
 
 /*

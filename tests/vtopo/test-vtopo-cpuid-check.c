@@ -64,6 +64,7 @@ static void skylake_views(VTopoCpuidView *views)
     for (unsigned int i = 0; i < NR_CPUS; i++) {
         VTopoCpuidLeaf *b = &views[i].ext_topo[0];
 
+        views[i] = (VTopoCpuidView) { 0 };
         *b = (VTopoCpuidLeaf) { .nr = 2 };
         /* 0BH: SMT level, shift 1, 2 threads; core level, shift 4, 8 */
         b->sub[0] = (VTopoCpuidRegs) { 0x00000001, 0x00000002, 0x00000100,
