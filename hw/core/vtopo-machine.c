@@ -196,6 +196,15 @@ static VTopoCacheRequest vtopo_cache_request(CacheLevelAndType cache,
     return req;
 }
 
+bool machine_vtopo_cache_has_geometry(MachineState *ms,
+                                      CacheLevelAndType cache)
+{
+    VTopoCacheRequest req = vtopo_cache_request(cache,
+                                                &ms->smp_cache.props[cache]);
+
+    return vtopo_cache_request_has_geometry(&req);
+}
+
 /*
  * Make the sharing levels that smp-cache leaves to the CPU model the
  * model's, then check that they nest (machine_check_smp_cache(), which

@@ -259,11 +259,9 @@ void arm_cpu_apply_vtopo_caches(MachineState *ms, ARMCPU *cpu)
     for (unsigned int k = 0; topo && k < topo->nr_caches; k++) {
         const VTopoCache *c = &topo->caches[k].geometry;
         CacheLevelAndType cache = vtopo_cache_to_qapi(c);
-        const SmpCacheProperties *p = &ms->smp_cache.props[cache];
 
         /* The CPU's own registers already describe the others. */
-        if (!p->has_size && !p->has_ways && !p->has_line_size &&
-            !p->has_partitions) {
+        if (!machine_vtopo_cache_has_geometry(ms, cache)) {
             continue;
         }
         for (int i = 0; i < ARRAY_SIZE(arm_vtopo_caches); i++) {

@@ -29,12 +29,6 @@ static CPUCacheInfo **x86_cache_slot(CPUCaches *caches, CacheLevelAndType c)
     }
 }
 
-static bool smp_cache_has_geometry(const SmpCacheProperties *p)
-{
-    return p->has_size || p->has_ways || p->has_line_size ||
-           p->has_partitions || p->has_inclusive;
-}
-
 /* The caches the guest reads: the AMD leaves on AMD, leaf 4 otherwise. */
 static CPUCaches *x86_cpu_described_caches(X86CPU *cpu)
 {
@@ -153,7 +147,7 @@ void x86_cpu_apply_vtopo_caches(MachineState *ms, X86CPU *cpu)
          * smp-cache sets no geometry (only the sharing changes).
          */
         bool geometry = !cpu->legacy_cache_leaves ||
-                        smp_cache_has_geometry(&ms->smp_cache.props[i]);
+                        machine_vtopo_cache_has_geometry(ms, i);
 
         copy[0] = **cpuid4;
         copy[1] = **amd;

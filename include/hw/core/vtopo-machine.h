@@ -39,6 +39,13 @@ void machine_vtopo_set_present(MachineState *ms, CPUState *cpu, bool present);
  */
 bool machine_vtopo_resolve_caches(MachineState *ms, Error **errp);
 
+/*
+ * Whether -machine smp-cache sets any of @cache's geometry (the vCPUs'
+ * own registers describe the other caches of the model already).
+ */
+bool machine_vtopo_cache_has_geometry(MachineState *ms,
+                                      CacheLevelAndType cache);
+
 /* The level and type of QAPI's @cache, and back. */
 VTopoCache vtopo_cache_from_qapi(CacheLevelAndType cache);
 CacheLevelAndType vtopo_cache_to_qapi(const VTopoCache *cache);
