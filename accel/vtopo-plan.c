@@ -52,7 +52,7 @@ static bool vtopo_planner_init(VTopoPlanner *p, const VTopoPinInput *in)
 {
     const VTopo *topo = in->topo;
     const VTopoHost *host = in->host;
-    VTopoLevel llc_level = vtopo_llc_level(topo);
+    const VTopoSharedCache *llc = vtopo_llc(topo);
     g_autofree int *slot_of_core = g_new(int, host->nr_cores + 1);
     g_autofree unsigned int *next = NULL;
     unsigned int nr_allowed = 0;
@@ -77,9 +77,8 @@ static bool vtopo_planner_init(VTopoPlanner *p, const VTopoPinInput *in)
         vc = &p->vcores[core];
         p->vcore_cpus[core * p->threads + thread] = i;
         if (thread == 0) {
-            vc->llc_domain = llc_level < VTOPO_LEVEL__MAX
-                             ? vtopo_cpu_domain(topo, cpu, llc_level)
-                             : core;
+            vc->llc_domain = llc ? vtopo_cache_instance(topo, llc, cpu)
+                                 : core;
             vc->node = cpu->node;
         }
     }
@@ -854,11 +853,11 @@ static void vtopo_check_caches(const VTopoPinInput *in, const int *plan,
     const VTopoHost *host = in->host;
     VTopoPinRule span = { "pin-llc-span", VTOPO_SEVERITY_WARNING };
     VTopoPinRule size = { "pin-cache-size", VTOPO_SEVERITY_WARNING };
-    VTopoLevel llc_level = vtopo_llc_level(topo);
+    const VTopoSharedCache *llc = vtopo_llc(topo);
 
-    if (llc_level < VTOPO_LEVEL__MAX) {
-        unsigned int domains = vtopo_shape_max_cpus(&topo->shape) /
-            vtopo_shape_cpus_per(&topo->shape, llc_level);
+    if (llc) {
+        unsigned int domains = vtopo_cache_instance_limit(topo, llc);
+        g_autofree char *sharing = vtopo_cache_sharing_name(llc);
         g_autofree int *domain_llc = g_new(int, domains);
         g_autofree int *domain_vcpu = g_new(int, domains);
 
@@ -866,25 +865,24 @@ static void vtopo_check_caches(const VTopoPinInput *in, const int *plan,
             domain_llc[d] = -1;
         }
         for (unsigned int v = 0; v < topo->nr_cpus; v++) {
-            int d = vtopo_cpu_domain(topo, &topo->cpus[v], llc_level);
-            int cpu = plan[v], llc;
+            int d = vtopo_cache_instance(topo, llc, &topo->cpus[v]);
+            int cpu = plan[v], host_llc;
 
             if (cpu == VTOPO_PIN_NONE || d < 0 || d >= (int)domains ||
                 host->cpus[cpu].llc < 0) {
                 continue;
             }
-            llc = host->cpus[cpu].llc;
+            host_llc = host->cpus[cpu].llc;
             if (domain_llc[d] < 0) {
-                domain_llc[d] = llc;
+                domain_llc[d] = host_llc;
                 domain_vcpu[d] = v;
-            } else if (domain_llc[d] != llc) {
+            } else if (domain_llc[d] != host_llc) {
                 vtopo_pin_offender(&span, "vCPUs %d and %u share a virtual "
                                    "last-level cache (%s %d), but their host "
                                    "CPUs %d and %d do not share one",
-                                   domain_vcpu[d], v,
-                                   vtopo_level_name(llc_level), d,
+                                   domain_vcpu[d], v, sharing, d,
                                    plan[domain_vcpu[d]], cpu);
-                domain_llc[d] = llc;
+                domain_llc[d] = host_llc;
             }
         }
     }

@@ -183,26 +183,44 @@ static void vtopo_acpi_check_slit(const VTopo *topo,
  * A partition of all the vCPUs (by PPTT structure offset) against the
  * domains of @level: true if each structure holds exactly one domain.
  */
-static bool vtopo_acpi_groups_match(const VTopo *topo, const uint64_t *key,
-                                    VTopoLevel level)
+static const VTopoCpu **vtopo_acpi_all_cpus(const VTopo *topo)
 {
-    g_autofree const VTopoCpu **cpus = g_new(const VTopoCpu *,
-                                             topo->nr_cpus);
+    const VTopoCpu **cpus = g_new(const VTopoCpu *, topo->nr_cpus);
 
     for (unsigned int i = 0; i < topo->nr_cpus; i++) {
         cpus[i] = &topo->cpus[i];
     }
+    return cpus;
+}
+
+static bool vtopo_acpi_groups_match(const VTopo *topo, const uint64_t *key,
+                                    VTopoLevel level)
+{
+    g_autofree const VTopoCpu **cpus = vtopo_acpi_all_cpus(topo);
+
     return vtopo_groups_match(topo, cpus, key, topo->nr_cpus, level);
+}
+
+/* The same against the instances of @cache. */
+static bool vtopo_acpi_cache_groups_match(const VTopo *topo,
+                                          const uint64_t *key,
+                                          const VTopoSharedCache *cache)
+{
+    g_autofree const VTopoCpu **cpus = vtopo_acpi_all_cpus(topo);
+
+    return vtopo_cache_groups_match(topo, cpus, key, topo->nr_cpus, cache);
 }
 
 /*
  * Mark in @seen the levels whose domains the partition @key matches
  * (several when the levels between them have one domain each); false
- * if it matches none.
+ * if it matches none, nor the parts of a domain that each NUMA node
+ * holds, where a last-level cache follows the nodes.
  */
 static bool vtopo_acpi_levels_of(const VTopo *topo, const uint64_t *key,
                                  bool seen[VTOPO_LEVEL__MAX])
 {
+    const VTopoSharedCache *llc = vtopo_llc(topo);
     bool any = false;
 
     for (VTopoLevel l = VTOPO_LEVEL_THREAD; l < VTOPO_LEVEL__MAX; l++) {
@@ -211,7 +229,8 @@ static bool vtopo_acpi_levels_of(const VTopo *topo, const uint64_t *key,
             seen[l] = any = true;
         }
     }
-    return any;
+    return any || (llc && llc->per_node &&
+                   vtopo_acpi_cache_groups_match(topo, key, llc));
 }
 
 /*
@@ -404,11 +423,13 @@ static void vtopo_acpi_check_pptt_caches(const VTopo *topo,
                                     want->line_size);
             }
         }
-        if (complete && !vtopo_acpi_groups_match(topo, key,
-                                                 topo->caches[c].sharing)) {
+        if (complete && !vtopo_acpi_cache_groups_match(topo, key,
+                                                       &topo->caches[c])) {
+            g_autofree char *sharing =
+                vtopo_cache_sharing_name(&topo->caches[c]);
+
             vtopo_acpi_disagree(r, "the PPTT does not share the %s cache per "
-                                "%s", name,
-                                vtopo_level_name(topo->caches[c].sharing));
+                                "%s", name, sharing);
         }
     }
 }

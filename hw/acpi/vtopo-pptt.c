@@ -49,21 +49,39 @@ FIELD(PPTT_CACHE_ATTRIBUTES, WRITE_POLICY, 4, 1)
 #define PPTT_PROCESSOR_LENGTH           20
 #define PPTT_CACHE_LENGTH               28
 
+/*
+ * The position of a node that no topology level has: the part of a
+ * domain that one NUMA node holds, when a last-level cache follows the
+ * nodes (VTopoSharedCache.per_node).  It sits just below the node of
+ * the cache's level and holds the cache.
+ */
+#define VTOPO_PPTT_NODE_GROUP           VTOPO_LEVEL__MAX
+
 typedef struct VTopoPptt {
     GArray *table;
     uint32_t start;
     /* Levels with a hierarchy node */
     bool node_level[VTOPO_LEVEL__MAX];
     /*
+     * The cache that follows the NUMA nodes, if any, and the level of the
+     * node its groups hang from
+     */
+    const VTopoSharedCache *per_node;
+    VTopoLevel per_node_parent;
+    /*
      * The caches, outermost first (the order their structures are built
-     * in), and the level of the node each is attached to.
+     * in), and the position (level, or VTOPO_PPTT_NODE_GROUP) of the node
+     * each is attached to.
      */
     unsigned int nr_caches;
     const VTopoCache *cache[VTOPO_MAX_CACHES];
-    VTopoLevel cache_level[VTOPO_MAX_CACHES];
-    /* The open node of each level and the latest instance of each cache */
-    int open_domain[VTOPO_LEVEL__MAX];
-    uint32_t open_offset[VTOPO_LEVEL__MAX];
+    unsigned int cache_level[VTOPO_MAX_CACHES];
+    /*
+     * The open node of each position (its domain, or cache instance) and
+     * the latest instance of each cache
+     */
+    int open_domain[VTOPO_PPTT_NODE_GROUP + 1];
+    uint32_t open_offset[VTOPO_PPTT_NODE_GROUP + 1];
     uint32_t cache_offset[VTOPO_MAX_CACHES];
     uint32_t next_cache_id;
 } VTopoPptt;
@@ -192,16 +210,18 @@ static bool vtopo_pptt_cache_in_chain(const VTopoPptt *p, int c)
 }
 
 /*
- * 5.2.30.1: the node of @level for @cpu, possible CPU @uid, after the
- * caches it holds.
+ * 5.2.30.1: the node at @level (a level, or VTOPO_PPTT_NODE_GROUP) for
+ * @cpu, possible CPU @uid, after the caches it holds; @parent is the
+ * offset of its parent node, 0 for none.
  */
 static void vtopo_pptt_build_node(VTopoPptt *p, uint32_t uid,
-                                  const VTopoCpu *cpu, VTopoLevel level,
-                                  VTopoLevel parent)
+                                  const VTopoCpu *cpu, unsigned int level,
+                                  uint32_t parent)
 {
     bool leaf = level == VTOPO_LEVEL_THREAD ||
                 (level == VTOPO_LEVEL_CORE &&
                  !p->node_level[VTOPO_LEVEL_THREAD]);
+    uint32_t id;
     uint32_t resources[VTOPO_MAX_CACHES];
     uint32_t nr_resources = 0, flags = 0;
 
@@ -226,6 +246,18 @@ static void vtopo_pptt_build_node(VTopoPptt *p, uint32_t uid,
     flags = FIELD_DP32(flags, PPTT_PROCESSOR_FLAGS, IDENTICAL_IMPLEMENTATION,
                        !leaf);
 
+    /*
+     * ACPI Processor ID: the MADT/DSDT UID of leaves, the level id above,
+     * the NUMA node for the part of a domain in one node
+     */
+    if (leaf) {
+        id = uid;
+    } else if (level == VTOPO_PPTT_NODE_GROUP) {
+        id = MAX(cpu->node, 0);
+    } else {
+        id = MAX(cpu->id[level], 0);
+    }
+
     p->open_offset[level] = vtopo_pptt_offset(p);
     build_append_int_noprefix(p->table, PPTT_TYPE_PROCESSOR, 1); /* Type */
     build_append_int_noprefix(p->table,
@@ -233,12 +265,8 @@ static void vtopo_pptt_build_node(VTopoPptt *p, uint32_t uid,
                               1);                            /* Length */
     build_append_int_noprefix(p->table, 0, 2);              /* Reserved */
     build_append_int_noprefix(p->table, flags, 4);          /* Flags */
-    build_append_int_noprefix(p->table,                     /* Parent */
-                              parent < VTOPO_LEVEL__MAX ?
-                              p->open_offset[parent] : 0, 4);
-    /* ACPI Processor ID: the MADT/DSDT UID of leaves, the level id above */
-    build_append_int_noprefix(p->table,
-                              leaf ? uid : MAX(cpu->id[level], 0), 4);
+    build_append_int_noprefix(p->table, parent, 4);         /* Parent */
+    build_append_int_noprefix(p->table, id, 4);   /* ACPI Processor ID */
     /* Number of Private Resources */
     build_append_int_noprefix(p->table, nr_resources, 4);
     for (uint32_t i = 0; i < nr_resources; i++) {
@@ -259,12 +287,19 @@ void build_vtopo_pptt(GArray *table_data, BIOSLinker *linker,
         p.node_level[l] = vtopo_pptt_has_node(topo, l);
         p.open_domain[l] = -1;
     }
+    p.open_domain[VTOPO_PPTT_NODE_GROUP] = -1;
     p.nr_caches = vtopo_caches_outermost_first(topo, order);
     for (unsigned int c = 0; c < p.nr_caches; c++) {
         const VTopoSharedCache *cache = &topo->caches[order[c]];
 
         p.cache[c] = &cache->geometry;
-        p.cache_level[c] = vtopo_pptt_node_level_for(&p, cache->sharing);
+        if (cache->per_node) {
+            p.per_node = cache;
+            p.per_node_parent = vtopo_pptt_node_level_for(&p, cache->sharing);
+            p.cache_level[c] = VTOPO_PPTT_NODE_GROUP;
+        } else {
+            p.cache_level[c] = vtopo_pptt_node_level_for(&p, cache->sharing);
+        }
     }
 
     acpi_table_begin(&table, table_data);
@@ -277,7 +312,7 @@ void build_vtopo_pptt(GArray *table_data, BIOSLinker *linker,
      */
     for (unsigned int i = 0; i < topo->nr_cpus; i++) {
         const VTopoCpu *cpu = &topo->cpus[i];
-        VTopoLevel parent = VTOPO_LEVEL__MAX;
+        uint32_t parent = 0;
 
         for (int l = VTOPO_LEVEL_SOCKET; l >= VTOPO_LEVEL_THREAD; l--) {
             int domain;
@@ -290,7 +325,17 @@ void build_vtopo_pptt(GArray *table_data, BIOSLinker *linker,
                 p.open_domain[l] = domain;
                 vtopo_pptt_build_node(&p, i, cpu, l, parent);
             }
-            parent = l;
+            parent = p.open_offset[l];
+            /* The part of the domain in @cpu's node, under the domain */
+            if (p.per_node && l == p.per_node_parent) {
+                domain = vtopo_cache_instance(topo, p.per_node, cpu);
+                if (domain != p.open_domain[VTOPO_PPTT_NODE_GROUP]) {
+                    p.open_domain[VTOPO_PPTT_NODE_GROUP] = domain;
+                    vtopo_pptt_build_node(&p, i, cpu, VTOPO_PPTT_NODE_GROUP,
+                                          parent);
+                }
+                parent = p.open_offset[VTOPO_PPTT_NODE_GROUP];
+            }
         }
     }
 

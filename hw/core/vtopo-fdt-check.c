@@ -522,12 +522,13 @@ static void vtopo_fdt_check_cache(const VTopo *topo,
         }
     }
     if (want->level > 1 &&
-        !vtopo_groups_match(topo, cpu_of, key, n, cache->sharing)) {
+        !vtopo_cache_groups_match(topo, cpu_of, key, n, cache)) {
+        g_autofree char *sharing = vtopo_cache_sharing_name(cache);
+
         vtopo_add_finding(findings, "fdt-caches", VTOPO_SEVERITY_ERROR,
                           "the device tree does not share the L%u %s cache "
                           "per %s", want->level,
-                          vtopo_cache_type_name(want->type),
-                          vtopo_level_name(cache->sharing));
+                          vtopo_cache_type_name(want->type), sharing);
     }
 }
 

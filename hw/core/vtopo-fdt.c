@@ -22,7 +22,7 @@ typedef struct VTopoFdt {
     unsigned int nr_caches;
     const VTopoSharedCache *cache[VTOPO_MAX_CACHES];
     /*
-     * For each instance, by domain of its sharing level: its phandle,
+     * For each instance (vtopo_cache_instance()): its phandle,
      * and the vCPU (model index + 1) whose node holds its node.
      */
     uint32_t *phandle[VTOPO_MAX_CACHES];
@@ -73,8 +73,8 @@ static uint32_t vtopo_fdt_next_level(const VTopoFdt *f, int c,
         const VTopoSharedCache *next = f->cache[outer];
 
         if (next->geometry.level > f->cache[c]->geometry.level) {
-            return f->phandle[outer][vtopo_cpu_domain(f->topo, cpu,
-                                                      next->sharing)];
+            return f->phandle[outer][vtopo_cache_instance(f->topo, next,
+                                                          cpu)];
         }
     }
     return 0;
@@ -87,7 +87,7 @@ static uint32_t vtopo_fdt_next_level(const VTopoFdt *f, int c,
 static void vtopo_fdt_add_cache_node(VTopoFdt *f, int parent, int c,
                                      const VTopoCpu *cpu)
 {
-    int domain = vtopo_cpu_domain(f->topo, cpu, f->cache[c]->sharing);
+    int instance = vtopo_cache_instance(f->topo, f->cache[c], cpu);
     const VTopoCache *geometry = &f->cache[c]->geometry;
     g_autofree char *name = g_strdup_printf("l%u-cache", geometry->level);
     uint32_t next = vtopo_fdt_next_level(f, c, cpu);
@@ -105,7 +105,7 @@ static void vtopo_fdt_add_cache_node(VTopoFdt *f, int parent, int c,
     if (next) {
         vtopo_fdt_set_u32(f, node, "next-level-cache", next);
     }
-    vtopo_fdt_set_u32(f, node, "phandle", f->phandle[c][domain]);
+    vtopo_fdt_set_u32(f, node, "phandle", f->phandle[c][instance]);
 }
 
 /*
@@ -121,15 +121,15 @@ static void vtopo_fdt_add_cpu_caches(VTopoFdt *f, int node, unsigned int i)
         const VTopoCache *geometry = &f->cache[c]->geometry;
         const char *prefix = vtopo_fdt_cpu_prefix(geometry);
         g_autofree char *size = NULL, *sets = NULL, *line = NULL;
-        int domain;
+        int instance;
 
         if (!prefix) {
-            domain = vtopo_cpu_domain(f->topo, cpu, f->cache[c]->sharing);
-            if (f->holder[c][domain] == i + 1) {
+            instance = vtopo_cache_instance(f->topo, f->cache[c], cpu);
+            if (f->holder[c][instance] == i + 1) {
                 vtopo_fdt_add_cache_node(f, node, c, cpu);
             }
             /* The innermost cache above L1 */
-            next = f->phandle[c][domain];
+            next = f->phandle[c][instance];
             continue;
         }
         size = g_strdup_printf("%s-size", prefix);
@@ -158,10 +158,13 @@ void fdt_add_vtopo_caches(void *fdt, const VTopo *topo, const char *cpus_path,
 
     f.nr_caches = vtopo_caches_outermost_first(topo, order);
     for (unsigned int c = 0; c < f.nr_caches; c++) {
+        unsigned int limit;
+
         f.cache[c] = &topo->caches[order[c]];
-        /* Domains are numbered machine-wide: at most one per vCPU */
-        f.phandle[c] = g_new0(uint32_t, topo->nr_cpus);
-        f.holder[c] = g_new0(unsigned int, topo->nr_cpus);
+        /* Instances are numbered machine-wide */
+        limit = vtopo_cache_instance_limit(topo, f.cache[c]);
+        f.phandle[c] = g_new0(uint32_t, limit);
+        f.holder[c] = g_new0(unsigned int, limit);
     }
 
     /*
@@ -175,16 +178,15 @@ void fdt_add_vtopo_caches(void *fdt, const VTopo *topo, const char *cpus_path,
             continue;
         }
         for (unsigned int c = 0; c < f.nr_caches; c++) {
-            int domain;
+            int instance;
 
             if (vtopo_fdt_cpu_prefix(&f.cache[c]->geometry)) {
                 continue;
             }
-            domain = vtopo_cpu_domain(topo, &topo->cpus[i],
-                                      f.cache[c]->sharing);
-            if (!f.phandle[c][domain]) {
-                f.phandle[c][domain] = qemu_fdt_alloc_phandle(fdt);
-                f.holder[c][domain] = i + 1;
+            instance = vtopo_cache_instance(topo, f.cache[c], &topo->cpus[i]);
+            if (!f.phandle[c][instance]) {
+                f.phandle[c][instance] = qemu_fdt_alloc_phandle(fdt);
+                f.holder[c][instance] = i + 1;
             }
         }
         path = cpu_path(topo->cpus[i].index);

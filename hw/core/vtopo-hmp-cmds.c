@@ -105,12 +105,13 @@ static void hmp_topology_caches(Monitor *mon, TopologyInfo *info)
 
         monitor_printf(mon, "cache %s: %" PRIu64 " KiB, %" PRId64 " ways, "
                        "%" PRId64 "-byte lines, %" PRId64 " sets, %s, "
-                       "shared per %s (%" PRId64 " instances)\n",
+                       "shared per %s%s (%" PRId64 " instances)\n",
                        CacheLevelAndType_str(cache->cache),
                        cache->size >> 10, cache->ways, cache->line_size,
                        cache->sets,
                        cache->inclusive ? "inclusive" : "non-inclusive",
                        CpuTopologyLevel_str(cache->sharing),
+                       cache->per_node ? " and NUMA node" : "",
                        cache->instances);
     }
 }

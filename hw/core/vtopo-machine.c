@@ -235,12 +235,14 @@ static bool machine_vtopo_check_cache_levels(MachineState *ms,
     return machine_check_smp_cache(ms, errp);
 }
 
-bool machine_vtopo_resolve_caches(MachineState *ms, Error **errp)
+bool machine_vtopo_resolve_caches(MachineState *ms, bool llc_follows_nodes,
+                                  Error **errp)
 {
     MachineClass *mc = MACHINE_GET_CLASS(ms);
     CPUClass *cc = CPU_CLASS(object_class_by_name(ms->cpu_type));
     VTopoCacheRequest requests[CACHE_LEVEL_AND_TYPE__MAX];
     VTopoSharedCache caches[VTOPO_MAX_CACHES];
+    const VTopoSharedCache *llc;
     g_autoptr(Object) probe = NULL;
     int n;
 
@@ -260,6 +262,13 @@ bool machine_vtopo_resolve_caches(MachineState *ms, Error **errp)
         return false;
     }
     vtopo_set_caches(ms->topology, caches, n);
+    llc = vtopo_llc(ms->topology);
+    /* Only where the user did not place it */
+    if (llc_follows_nodes && llc &&
+        requests[vtopo_cache_to_qapi(&llc->geometry)].sharing ==
+        VTOPO_LEVEL__MAX) {
+        vtopo_llc_follow_nodes(ms->topology);
+    }
     return true;
 }
 

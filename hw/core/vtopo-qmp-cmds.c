@@ -111,8 +111,8 @@ static TopologyCacheList *topology_caches(const VTopo *topo)
         c->sets = vtopo_cache_sets(g);
         c->inclusive = g->inclusive;
         c->sharing = vtopo_level_to_qapi(sharing);
-        c->instances = topo->nr_cpus / vtopo_shape_cpus_per(&topo->shape,
-                                                             sharing);
+        c->per_node = topo->caches[i].per_node;
+        c->instances = vtopo_cache_instances(topo, &topo->caches[i]);
         QAPI_LIST_APPEND(tail, c);
     }
     return head;

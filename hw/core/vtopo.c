@@ -164,7 +164,7 @@ unsigned int vtopo_caches_outermost_first(const VTopo *topo,
     return n;
 }
 
-VTopoLevel vtopo_llc_level(const VTopo *topo)
+const VTopoSharedCache *vtopo_llc(const VTopo *topo)
 {
     const VTopoSharedCache *llc = NULL;
 
@@ -173,6 +173,13 @@ VTopoLevel vtopo_llc_level(const VTopo *topo)
             llc = &topo->caches[i];
         }
     }
+    return llc;
+}
+
+VTopoLevel vtopo_llc_level(const VTopo *topo)
+{
+    const VTopoSharedCache *llc = vtopo_llc(topo);
+
     return llc ? llc->sharing : VTOPO_LEVEL__MAX;
 }
 
@@ -197,34 +204,60 @@ int vtopo_cpu_domain(const VTopo *topo, const VTopoCpu *cpu, VTopoLevel level)
     return domain;
 }
 
+/*
+ * Whether @key groups @n vCPUs as @group does (vCPUs with equal keys in
+ * one group, and the other way round); a negative group matches nothing.
+ */
+static bool vtopo_partitions_equal(const int *group, const uint64_t *key,
+                                   unsigned int n)
+{
+    g_autoptr(GHashTable) group_of = g_hash_table_new(g_int64_hash,
+                                                      g_int64_equal);
+    g_autoptr(GHashTable) key_of = g_hash_table_new(NULL, NULL);
+
+    for (unsigned int i = 0; i < n; i++) {
+        gpointer g = GINT_TO_POINTER(group[i] + 1);
+        gpointer seen;
+
+        if (group[i] < 0) {
+            return false;
+        }
+        seen = g_hash_table_lookup(group_of, &key[i]);
+        if (seen && seen != g) {
+            return false;
+        }
+        g_hash_table_insert(group_of, (gpointer)&key[i], g);
+        seen = g_hash_table_lookup(key_of, g);
+        if (seen && *(const uint64_t *)seen != key[i]) {
+            return false;
+        }
+        g_hash_table_insert(key_of, g, (gpointer)&key[i]);
+    }
+    return true;
+}
+
 bool vtopo_groups_match(const VTopo *topo, const VTopoCpu **cpus,
                         const uint64_t *key, unsigned int n,
                         VTopoLevel level)
 {
-    g_autoptr(GHashTable) domain_of = g_hash_table_new(g_int64_hash,
-                                                       g_int64_equal);
-    g_autoptr(GHashTable) key_of = g_hash_table_new(NULL, NULL);
+    g_autofree int *group = g_new(int, n);
 
     for (unsigned int i = 0; i < n; i++) {
-        int domain = vtopo_cpu_domain(topo, cpus[i], level);
-        gpointer d = GINT_TO_POINTER(domain + 1);
-        gpointer seen;
-
-        if (domain < 0) {
-            return false;
-        }
-        seen = g_hash_table_lookup(domain_of, &key[i]);
-        if (seen && seen != d) {
-            return false;
-        }
-        g_hash_table_insert(domain_of, (gpointer)&key[i], d);
-        seen = g_hash_table_lookup(key_of, d);
-        if (seen && *(const uint64_t *)seen != key[i]) {
-            return false;
-        }
-        g_hash_table_insert(key_of, d, (gpointer)&key[i]);
+        group[i] = vtopo_cpu_domain(topo, cpus[i], level);
     }
-    return true;
+    return vtopo_partitions_equal(group, key, n);
+}
+
+bool vtopo_cache_groups_match(const VTopo *topo, const VTopoCpu **cpus,
+                              const uint64_t *key, unsigned int n,
+                              const VTopoSharedCache *cache)
+{
+    g_autofree int *group = g_new(int, n);
+
+    for (unsigned int i = 0; i < n; i++) {
+        group[i] = vtopo_cache_instance(topo, cache, cpus[i]);
+    }
+    return vtopo_partitions_equal(group, key, n);
 }
 
 void vtopo_add_finding(GArray *findings, const char *rule,
@@ -329,10 +362,6 @@ static bool *vtopo_domains_across_nodes(const VTopo *topo, VTopoLevel level)
 }
 
 /*
- * Each domain of @level whose CPUs are in several nodes: rule @rule,
- * saying that @what (a domain of @level) must not be split.
- */
-/*
  * What to change so that nodes hold whole domains of @level, in QEMU's
  * options and in libvirt's domain XML, which most users write instead.
  */
@@ -360,6 +389,150 @@ static char *vtopo_whole_domains_advice(VTopoLevel level)
     }
 }
 
+bool vtopo_nodes_split(const VTopo *topo, VTopoLevel level)
+{
+    g_autofree bool *split = vtopo_domains_across_nodes(topo, level);
+
+    for (unsigned int d = 0; d < vtopo_nr_domains(topo, level); d++) {
+        if (split[d]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int vtopo_cache_instance(const VTopo *topo, const VTopoSharedCache *cache,
+                         const VTopoCpu *cpu)
+{
+    int domain = vtopo_cpu_domain(topo, cpu, cache->sharing);
+
+    if (domain < 0 || !cache->per_node) {
+        return domain;
+    }
+    return domain * MAX(topo->nr_nodes, 1) + MAX(cpu->node, 0);
+}
+
+char *vtopo_cache_sharing_name(const VTopoSharedCache *cache)
+{
+    return g_strdup_printf("%s%s", vtopo_level_name(cache->sharing),
+                           cache->per_node ? " and NUMA node" : "");
+}
+
+unsigned int vtopo_cache_instance_limit(const VTopo *topo,
+                                        const VTopoSharedCache *cache)
+{
+    return vtopo_nr_domains(topo, cache->sharing) *
+           (cache->per_node ? MAX(topo->nr_nodes, 1) : 1);
+}
+
+unsigned int vtopo_cache_instances(const VTopo *topo,
+                                   const VTopoSharedCache *cache)
+{
+    g_autofree bool *used = g_new0(bool,
+                                   vtopo_cache_instance_limit(topo, cache));
+    unsigned int n = 0;
+
+    for (unsigned int i = 0; i < topo->nr_cpus; i++) {
+        int instance = vtopo_cache_instance(topo, cache, &topo->cpus[i]);
+
+        if (instance >= 0 && !used[instance]) {
+            used[instance] = true;
+            n++;
+        }
+    }
+    return n;
+}
+
+/* The bits below which the arch ids @lo and @hi differ. */
+static int vtopo_arch_id_span_order(uint64_t lo, uint64_t hi)
+{
+    int order = 0;
+
+    while ((lo >> order) != (hi >> order)) {
+        order++;
+    }
+    return order;
+}
+
+int vtopo_node_group_order(const VTopo *topo, VTopoLevel level)
+{
+    VTopoSharedCache per_node = { .sharing = level, .per_node = true };
+    g_autofree int *group = g_new(int, topo->nr_cpus);
+    g_autoptr(GHashTable) lo = g_hash_table_new_full(NULL, NULL, NULL,
+                                                     g_free);
+    g_autoptr(GHashTable) hi = g_hash_table_new_full(NULL, NULL, NULL,
+                                                     g_free);
+    g_autoptr(GHashTable) block = g_hash_table_new_full(g_int64_hash,
+                                                        g_int64_equal,
+                                                        g_free, NULL);
+    GHashTableIter iter;
+    gpointer key, value;
+    int order = -1;
+
+    /* Each group's lowest and highest arch id */
+    for (unsigned int i = 0; i < topo->nr_cpus; i++) {
+        uint64_t a = topo->cpus[i].arch_id;
+        uint64_t *l, *h;
+
+        group[i] = vtopo_cache_instance(topo, &per_node, &topo->cpus[i]);
+        key = GINT_TO_POINTER(group[i] + 1);
+        l = g_hash_table_lookup(lo, key);
+        h = g_hash_table_lookup(hi, key);
+        if (!l) {
+            g_hash_table_insert(lo, key, l = g_memdup2(&a, sizeof(a)));
+            g_hash_table_insert(hi, key, h = g_memdup2(&a, sizeof(a)));
+        }
+        *l = MIN(*l, a);
+        *h = MAX(*h, a);
+    }
+    /* ... which span blocks of one order */
+    g_hash_table_iter_init(&iter, lo);
+    while (g_hash_table_iter_next(&iter, &key, &value)) {
+        int k = vtopo_arch_id_span_order(*(uint64_t *)value,
+                                         *(uint64_t *)g_hash_table_lookup(
+                                             hi, key));
+
+        if (order >= 0 && k != order) {
+            return -1;
+        }
+        order = k;
+    }
+    /* ... that hold no vCPU of another group */
+    for (unsigned int i = 0; order >= 0 && i < topo->nr_cpus; i++) {
+        uint64_t id = topo->cpus[i].arch_id >> order;
+        gpointer seen = g_hash_table_lookup(block, &id);
+
+        if (seen && seen != GINT_TO_POINTER(group[i] + 1)) {
+            return -1;
+        }
+        g_hash_table_insert(block, g_memdup2(&id, sizeof(id)),
+                            GINT_TO_POINTER(group[i] + 1));
+    }
+    return order;
+}
+
+bool vtopo_llc_follow_nodes(VTopo *topo)
+{
+    VTopoSharedCache *llc = (VTopoSharedCache *)vtopo_llc(topo);
+    int order;
+
+    if (!llc || llc->sharing <= VTOPO_LEVEL_CORE ||
+        !vtopo_nodes_split(topo, llc->sharing)) {
+        return false;
+    }
+    order = vtopo_node_group_order(topo, llc->sharing);
+    if (order < 0) {
+        return false;
+    }
+    llc->per_node = true;
+    llc->node_block_order = order;
+    return true;
+}
+
+/*
+ * Each domain of @level whose CPUs are in several nodes: rule @rule,
+ * saying that @what (a domain of @level) must not be split.
+ */
 static void vtopo_check_domains_in_one_node(const VTopo *topo,
                                             VTopoLevel level,
                                             const char *rule,
@@ -383,6 +556,37 @@ static void vtopo_check_domains_in_one_node(const VTopo *topo,
                           "-numa node,nodeid=%d: splits %s (CPUs %s) "
                           "across nodes %s; %s", node, what, cpus->str,
                           nodes->str, advice);
+    }
+}
+
+/*
+ * A last-level cache that follows the nodes (vtopo_llc_follow_nodes())
+ * is not what a domain of @level shares: say so once, with the first
+ * domain the nodes divide.
+ */
+static void vtopo_report_llc_per_node(const VTopo *topo, VTopoLevel level,
+                                      GArray *findings)
+{
+    g_autofree bool *split = vtopo_domains_across_nodes(topo, level);
+    g_autofree char *advice = vtopo_whole_domains_advice(level);
+    const char *name = vtopo_level_name(level);
+
+    for (unsigned int d = 0; d < vtopo_nr_domains(topo, level); d++) {
+        g_autoptr(GString) cpus = g_string_new("");
+        g_autoptr(GString) nodes = g_string_new("");
+
+        if (!split[d]) {
+            continue;
+        }
+        vtopo_describe_domain(topo, level, d, cpus, nodes);
+        vtopo_add_finding(findings, "numa-llc-per-node",
+                          VTOPO_SEVERITY_WARNING,
+                          "-numa node: the last-level cache is shared per "
+                          "%s and NUMA node, not per %s, since nodes %s "
+                          "divide %s %u (CPUs %s); to share one per %s, %s",
+                          name, name, nodes->str, name, d, cpus->str, name,
+                          advice);
+        return;
     }
 }
 
@@ -470,7 +674,9 @@ static void vtopo_validate_numa(const VTopo *topo, GArray *findings)
     vtopo_check_domains_in_one_node(topo, VTOPO_LEVEL_CORE,
                                     "numa-core-split", "the threads of a core",
                                     findings);
-    if (llc_level < VTOPO_LEVEL__MAX && llc_level > VTOPO_LEVEL_CORE) {
+    if (llc_level < VTOPO_LEVEL__MAX && vtopo_llc(topo)->per_node) {
+        vtopo_report_llc_per_node(topo, llc_level, findings);
+    } else if (llc_level < VTOPO_LEVEL__MAX && llc_level > VTOPO_LEVEL_CORE) {
         llc = g_strdup_printf("the last-level cache shared per %s",
                               vtopo_level_name(llc_level));
         vtopo_check_domains_in_one_node(topo, llc_level,

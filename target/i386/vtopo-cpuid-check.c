@@ -197,10 +197,12 @@ static void vtopo_cpuid_check_cache(const VTopo *topo,
         sharing = VTOPO_FIELD_EX32(r->eax, CPUID4_EAX, MAX_SHARING_IDS) + 1;
         key[i] = cpus[i]->arch_id >> vtopo_cpuid_id_bits(sharing);
     }
-    if (!vtopo_groups_match(topo, cpus, key, n, cache->sharing)) {
+    if (!vtopo_cache_groups_match(topo, cpus, key, n, cache)) {
+        g_autofree char *sharing = vtopo_cache_sharing_name(cache);
+
         vtopo_add_finding(findings, "cpuid-cache", VTOPO_SEVERITY_ERROR,
                           "CPUID does not share the L%u %s cache per %s",
-                          want->level, type, vtopo_level_name(cache->sharing));
+                          want->level, type, sharing);
     }
 }
 

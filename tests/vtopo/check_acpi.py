@@ -9,7 +9,7 @@ import re
 import subprocess
 import tempfile
 
-from check_model import Result, cache_sharing_errors, model_groups
+from check_model import LEVEL_KEYS, Result, cache_groups, cache_sharing_errors, model_groups
 from vtopo_guest import BUILD, QemuError
 
 IASL_INFO = re.compile(r"^(Intel ACPI Component Architecture|ASL\+ Optimizing|Copyright|"
@@ -198,6 +198,16 @@ def compare_pptt(topo, view):
                            if count.get(l, 1) > 1] + ["core"]
     if count.get("thread", 1) > 1:
         levels.append("thread")
+    groups_of = {l: model_groups(topo, l) for l in levels}
+    # A cache that follows the NUMA nodes: a node for each node's part of
+    # a domain, under the innermost listed level that holds whole domains
+    for c in topo.get("caches", []):
+        if c.get("per-node"):
+            parent = [l for l in levels
+                      if LEVEL_KEYS.index(l) <= LEVEL_KEYS.index(c["sharing"])][-1]
+            name = "%s and NUMA node" % c["sharing"]
+            levels.insert(levels.index(parent) + 1, name)
+            groups_of[name] = cache_groups(topo, c)
     bad = []
     for apic, c in chains.items():
         if len(c) != len(levels):
@@ -207,7 +217,7 @@ def compare_pptt(topo, view):
             bad.append("APIC ID %d: package/thread flags wrong" % apic)
     arch = {a for a in chains}
     for depth, level in enumerate(reversed(levels[:-1]), 1):
-        want = model_groups(topo, level)
+        want = groups_of[level]
         for apic, c in chains.items():
             if len(c) <= depth or apic not in want:
                 continue

@@ -6,7 +6,7 @@ and 0x1F, the cache leaves and AMD's Fn8000_0008/Fn8000_001E."""
 import os
 import subprocess
 
-from check_model import Result, id_bits, size_bytes
+from check_model import Result, cache_groups, id_bits, size_bytes
 from vtopo_guest import BUILD, QemuError
 
 
@@ -88,6 +88,9 @@ def compare_cpuid(topo, view):
         key = {("1", "data"): "l1d", ("1", "instruction"): "l1i",
                ("2", "unified"): "l2", ("3", "unified"): "l3"}
         bad = set()
+        # A cache that follows the nodes: the x2APIC IDs that share it, by
+        # the guest's rule (ID >> bits of the sharing count)
+        node_key = {}
         for cpu, cl in dcaches.items():
             for c in cl:
                 k = key.get((c["level"], c["type"]))
@@ -99,8 +102,22 @@ def compare_cpuid(topo, view):
                        int(c["sharing_ids"]))
                 exp = (m["size"], m["ways"], m["line-size"], m["sets"],
                        1 << offset[m["sharing"]])
+                if m.get("per-node"):
+                    apic = int(dtopo[cpu]["x2apic"])
+                    node_key.setdefault(k, {})[apic] = \
+                        apic >> id_bits(int(c["sharing_ids"]))
+                    got, exp = got[:4], exp[:4]
                 if got != exp:
                     bad.add("%s: CPUID size/ways/line/sets/sharing-ids %s, model %s" % (k, got, exp))
+        for k, apic_key in node_key.items():
+            groups = {}
+            for a, g in apic_key.items():
+                groups.setdefault(g, set()).add(a)
+            model = cache_groups(topo, want[k])
+            if any(groups[g] != model.get(a) for a, g in apic_key.items()):
+                bad.add("%s: CPUID shares it among %s, model per %s and NUMA node: %s" % (
+                    k, sorted(map(sorted, groups.values())), want[k]["sharing"],
+                    sorted(map(sorted, {tuple(sorted(v)) for v in model.values()}))))
         results.append(Result("CPUID cache leaves (4/0x8000001D) match the model",
                               not bad, "; ".join(sorted(bad))))
     return results

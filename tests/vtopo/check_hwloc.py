@@ -4,7 +4,7 @@ CPUID decoder, against query-topology."""
 
 import xml.etree.ElementTree as ET
 
-from check_model import Result, model_domains, model_groups, size_bytes
+from check_model import Result, cache_groups, model_domains, size_bytes
 
 HWLOC_CACHE = {"l1d": "L1Cache", "l1i": "L1iCache", "l2": "L2Cache", "l3": "L3Cache"}
 SYSFS_CACHE = {("1", "Data"): "l1d", ("1", "Instruction"): "l1i",
@@ -85,7 +85,7 @@ def compare_hwloc(topo, view):
     want = {"Package": domains("socket"), "Core": domains("core"), "PU": len(present)}
     for c in topo.get("caches", []):
         want[c["cache"]] = (len({tuple(sorted(g)) for g in
-                                 model_groups(topo, c["sharing"]).values()}),
+                                 cache_groups(topo, c).values()}),
                             [c["size"]])
     objs = hwloc_objects(view["hwloc"]["x86"]["xml"])
     got = hwloc_counts(objs)

@@ -29,6 +29,26 @@ def model_groups(topo, level):
     return {a: groups[key] for a, key in dom.items()}
 
 
+def cache_domains(topo, cache):
+    """{arch-id: key of the instance of @cache (a query-topology cache)
+    it uses}: the domain of the cache's sharing level, and the NUMA node
+    too for a cache that follows the nodes (per-node)."""
+    dom = model_domains(topo, cache["sharing"])
+    if not cache.get("per-node"):
+        return dom
+    node = {v["arch-id"]: v["props"].get("node-id") for v in topo["vcpus"]}
+    return {a: key + (node[a],) for a, key in dom.items()}
+
+
+def cache_groups(topo, cache):
+    """{arch-id: set of arch-ids that share its instance of @cache}."""
+    dom = cache_domains(topo, cache)
+    groups = {}
+    for a, key in dom.items():
+        groups.setdefault(key, set()).add(a)
+    return {a: groups[key] for a, key in dom.items()}
+
+
 def cache_sharing_errors(topo, want, holders, where):
     """Each cache instance a table describes must be shared by one domain
     of the level the model shares it per: @holders maps (cache name,
@@ -37,7 +57,7 @@ def cache_sharing_errors(topo, want, holders, where):
     not."""
     bad = set()
     for (name, _), arch in holders.items():
-        groups = model_groups(topo, want[name]["sharing"])
+        groups = cache_groups(topo, want[name])
         for a in arch:
             if groups.get(a) != arch:
                 bad.add("%s shared by %s in %s, model %s" % (

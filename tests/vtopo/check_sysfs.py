@@ -4,7 +4,7 @@ distances, dmesg, glibc's cache sizes, debugfs topology domains)
 against query-topology, and against a configuration's expected facts."""
 
 
-from check_model import Result, model_groups
+from check_model import Result, cache_groups, model_groups
 from vtopo_guest import parse_cpulist
 
 # Kernel messages that mean the guest found its topology inconsistent.
@@ -101,7 +101,7 @@ def compare_sysfs(topo, view):
         seen = set()
         groups = {}
         for c in want.values():
-            groups[c["cache"]] = model_groups(topo, c["sharing"])
+            groups[c["cache"]] = cache_groups(topo, c)
         for cache in view["caches"]:
             k = key.get((cache["level"], cache["type"]))
             seen.add(k)

@@ -7,6 +7,9 @@ Each configuration is QEMU options plus the checks known to fail with
 stock QEMU behaviour.  A known failure is marked with the issue that will
 fix it; the check itself stays as strict as for the others, and an
 unexpected pass fails the run, so the mark has to go when the fix lands.
+"findings" lists the rules of the findings QEMU must report (warnings
+such as numa-llc-per-node, which says what machine init changed); every
+other configuration must have none.
 """
 
 import re
@@ -88,6 +91,21 @@ CONFIGS = {
         "args": ["-M", "q35", "-cpu", INTEL, "-smp", "8,sockets=2,dies=2,cores=2,threads=1",
                  "-machine", "smp-cache.0.cache=l3,smp-cache.0.topology=die"] +
                 numa_nodes(["0-1", "2-3", "4-5", "6-7"], "128M", pairs_of_4(11, 21)),
+    },
+    # libvirt's most common NUMA shape, one socket split into cells: the
+    # L3 the CPU model shares per die follows the nodes (one per node,
+    # CPUID leaf 4 sharing 2^k APIC IDs, a PPTT group node per node), as
+    # on Sub-NUMA Clustering; Linux would refuse an L3 across nodes.
+    "intel-llc-per-node": {
+        "args": ["-M", "q35", "-cpu", INTEL, "-smp", "4,sockets=1,cores=4,threads=1",
+                 "-m", "512M"] + numa_nodes(["0-1", "2-3"], "256M", {(0, 1): 21}),
+        "findings": ["numa-llc-per-node"],
+    },
+    # The same on AMD (Fn8000_001D), with SMT, as in NPS2
+    "amd-llc-per-node": {
+        "args": ["-cpu", "EPYC-Genoa", "-smp", "8,sockets=1,cores=4,threads=2",
+                 "-m", "512M"] + numa_nodes(["0-3", "4-7"], "256M", {(0, 1): 12}),
+        "findings": ["numa-llc-per-node"],
     },
     # Dies on an Intel model: leaf 0x1F appears.  (Stock QEMU 10.0 aborts
     # here on SeaBIOS's CPUID probe of 0x40000100, patch 0002 fixes it.)

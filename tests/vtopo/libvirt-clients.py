@@ -189,7 +189,8 @@ def domain_xml(lv, name, shape):
        os.path.join(guest, "firmware")), console
 
 
-# The shapes of domain XML people write.  "expect": what the guest must
+# The shapes of domain XML people write.  "findings": the rules of the
+# findings QEMU reports (none otherwise).  "expect": what the guest must
 # show, from the XML alone: packages, dies per package, threads per
 # core, the CPUs of each node and the distances.
 SHAPES = {
@@ -217,14 +218,15 @@ SHAPES = {
                    "nodes": [[0, 1], [2, 3], [4, 5], [6, 7]], "distance": {12, 32}},
     },
     # The most common NUMA shape: one socket's cores split into 2 cells.
+    # The L3 follows the cells (the guest's view, L3 included, is
+    # query-topology's).
     "intel-socket-split-2-cells": {
         "cpu": "Skylake-Server", "vcpus": 4,
         "topology": [("sockets", 1), ("cores", 4), ("threads", 1)],
         "cells": [("0-1", [10, 20]), ("2-3", [20, 10])],
         "expect": {"packages": 1, "threads": 1, "nodes": [[0, 1], [2, 3]],
                    "distance": {20}},
-        "todo": "issue 13: the LLC the user did not place should follow the "
-                "nodes on new machine types",
+        "findings": ["numa-llc-per-node"],
     },
     # No <features><acpi/>: libvirt passes acpi=off; a NUMA guest must
     # not start with SeaBIOS's tables in place of ours.
@@ -310,8 +312,11 @@ def run_shape(lv, name, shape):
         topo = json.loads(out)["return"]
     except (ValueError, KeyError):
         pass
-    point("%s: virsh qemu-monitor-command query-topology answers, no "
-          "findings" % name, topo is not None and not topo["findings"],
+    want = shape.get("findings", [])
+    point("%s: virsh qemu-monitor-command query-topology answers, %s" %
+          (name, "findings " + ", ".join(want) if want else "no findings"),
+          topo is not None and
+          sorted(f["rule"] for f in topo["findings"]) == sorted(want),
           out[:300] + err)
     view = guest_view(console)
     tail = ""

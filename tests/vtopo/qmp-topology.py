@@ -161,9 +161,20 @@ def check_numa_refusals():
          ["-smp", "4,sockets=1,cores=2,threads=2"] + nodes("0", "1-3"),
          "-numa node,nodeid=1: splits the threads of a core (CPUs 0-1) across nodes 0, 1"
          + CORE_ADVICE),
-        ("nodes that cut the L3", "numa-llc-split",
-         ["-cpu", "Skylake-Server", "-smp", "8,sockets=2,cores=4"] +
+        # The L3's sharing set explicitly: the nodes may not cut it
+        ("nodes that cut an L3 smp-cache shares per die", "numa-llc-split",
+         ["-cpu", "Skylake-Server", "-smp", "8,sockets=2,cores=4",
+          "-machine", "smp-cache.0.cache=l3,smp-cache.0.topology=die"] +
          nodes("0-1", "2-3", "4-5", "6-7"),
+         "-numa node,nodeid=1: splits the last-level cache shared per die (CPUs 0-3) "
+         "across nodes 0, 1; give each node whole dies: more of them (-smp dies=, "
+         "libvirt <topology dies=...>) or node CPUs that hold whole ones (-numa "
+         "node,cpus=, libvirt <cell cpus=...>)"),
+        # Left to the CPU model, but 1 + 3 cores are no blocks of APIC IDs
+        # that CPUID leaf 4 can name
+        ("nodes that cut the L3 unevenly", "numa-llc-split",
+         ["-cpu", "Skylake-Server", "-smp", "4,sockets=1,cores=4"] +
+         nodes("0", "1-3"),
          "-numa node,nodeid=1: splits the last-level cache shared per die (CPUs 0-3) "
          "across nodes 0, 1; give each node whole dies: more of them (-smp dies=, "
          "libvirt <topology dies=...>) or node CPUs that hold whole ones (-numa "
@@ -193,6 +204,55 @@ def check_numa_refusals():
               any(f["rule"] == rule and f["message"] == want for f in topo["findings"]) and
               ("warning: " + want) in stderr,
               "findings %s, stderr %r" % (topo["findings"], stderr))
+
+
+def check_llc_follows_nodes():
+    # Nodes that cut the L3 the CPU model shares per die, into blocks of
+    # APIC IDs: on 10.1 the L3 follows the nodes (a warning and a
+    # finding); on 10.0 the cut is reported as before.
+    args = ["-cpu", "Skylake-Server", "-smp", "8,sockets=2,cores=4"] + \
+        nodes("0-1", "2-3", "4-5", "6-7")
+    want = ("-numa node: the last-level cache is shared per die and NUMA node, not "
+            "per die, since nodes 0, 1 divide die 0 (CPUs 0-3); to share one per "
+            "die, give each node whole dies: more of them (-smp dies=, libvirt "
+            "<topology dies=...>) or node CPUs that hold whole ones (-numa "
+            "node,cpus=, libvirt <cell cpus=...>)")
+    for machine, rule, per_node in (("q35", "numa-llc-per-node", True),
+                                    ("pc-q35-10.0", "numa-llc-split", False)):
+        with vg.Vm("qmp-llc-nodes", ["-M", machine] + args, kernel=False) as vm:
+            topo = vm.qmp.cmd("query-topology")
+            hmp = vm.qmp.hmp("info topology")
+            vm.qmp.cmd("quit")
+            vm.proc.wait(timeout=60)
+            stderr = vm.stderr()
+        l3 = next(c for c in topo["caches"] if c["cache"] == "l3")
+        findings = [f for f in topo["findings"] if f["rule"] == rule]
+        point("nodes that cut the L3 on %s: it starts, finding %s, L3 per-node %s" %
+              (machine, rule, per_node),
+              vm.proc.returncode == 0 and len(findings) == 2 - per_node and
+              l3["per-node"] == per_node and l3["sharing"] == "die" and
+              l3["instances"] == (4 if per_node else 2) and
+              ("warning: " + findings[0]["message"]) in stderr,
+              "l3 %s, findings %s, stderr %r" % (l3, topo["findings"], stderr))
+        if per_node:
+            point("L3 that follows the nodes: the finding says what happened and "
+                  "what to change", findings[0]["message"] == want,
+                  findings[0]["message"])
+            point("info topology: the L3 is shared per die and NUMA node",
+                  "shared per die and NUMA node (4 instances)" in hmp and
+                  "[numa-llc-per-node]" in hmp, hmp)
+    # An AMD model before family 17h: Linux takes its L3 per node from
+    # Fn8000_001E or the package, never from Fn8000_001D
+    want = ("-numa node: an AMD processor of family 0Fh has an L3 per node (socket) "
+            "for Linux, which cannot follow NUMA nodes that divide a die; use a model "
+            "of family 17h or later, such as EPYC, or give each NUMA node whole "
+            "sockets (-smp sockets=, libvirt <topology sockets=...>)")
+    p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
+                        "-cpu", "qemu64", "-smp", "4,sockets=1,cores=4"] +
+                       nodes("0-1", "2-3"), capture_output=True, text=True, timeout=60)
+    point("nodes that cut the L3 of qemu64 (AMD family 0Fh): one-line error, exit code 1",
+          p.returncode == 1 and p.stderr.strip() == "qemu-system-x86_64: " + want,
+          "rc=%d stderr=%r" % (p.returncode, p.stderr))
 
 
 def check_numa_acpi_off():
@@ -478,6 +538,7 @@ def main():
     check_numa_without_distances()
     check_machine_none()
     check_numa_refusals()
+    check_llc_follows_nodes()
     check_numa_acpi_off()
     check_host_cache_info_vendor()
     check_arm_numa()

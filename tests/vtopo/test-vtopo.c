@@ -389,6 +389,133 @@ START_TEST(test_validate_numa)
 }
 END_TEST
 
+/*
+ * The groups a node holds of a last-level-cache domain, as blocks of
+ * x86 APIC IDs (arch id = index here: each level's ids take the bits
+ * their count needs only for power-of-two counts, as in these rows).
+ */
+START_TEST(test_node_groups)
+{
+    static const struct {
+        const char *name;
+        unsigned int sockets, cores, threads, nodes;
+        int node[8];
+        bool split;
+        int order;
+    } rows[] = {
+        /* libvirt: one socket of 4 cores in two cells of 2 */
+        { "socket in halves", 1, 4, 1, 2, { 0, 0, 1, 1 }, true, 1 },
+        { "socket in quarters", 1, 4, 2, 4,
+          { 0, 0, 1, 1, 2, 2, 3, 3 }, true, 1 },
+        { "sockets in halves", 2, 4, 1, 4,
+          { 0, 0, 1, 1, 2, 2, 3, 3 }, true, 1 },
+        /* 1 + 3 cores: no block of one size */
+        { "socket split 1 + 3", 1, 4, 1, 2, { 0, 1, 1, 1 }, true, -1 },
+        /* nodes interleave: a node's block holds the other's CPUs */
+        { "interleaved nodes", 1, 4, 1, 2, { 0, 1, 0, 1 }, true, -1 },
+        { "a node per socket", 2, 2, 1, 2, { 0, 0, 1, 1 }, false, 1 },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        VTopoShape s = x86_shape(rows[i].sockets, 1, 1, rows[i].cores,
+                                 rows[i].threads);
+        g_autoptr(VTopo) topo = vtopo_new(&s, rows[i].nodes);
+        VTopoSharedCache llc = { .sharing = VTOPO_LEVEL_SOCKET,
+                                 .per_node = true };
+
+        for (unsigned int c = 0; c < topo->nr_cpus; c++) {
+            topo->cpus[c].node = rows[i].node[c];
+            topo->cpus[c].arch_id = c;
+        }
+        ck_assert_msg(vtopo_nodes_split(topo, VTOPO_LEVEL_SOCKET) ==
+                      rows[i].split, "%s: split", rows[i].name);
+        ck_assert_msg(vtopo_node_group_order(topo, VTOPO_LEVEL_SOCKET) ==
+                      rows[i].order, "%s: order %d, want %d", rows[i].name,
+                      vtopo_node_group_order(topo, VTOPO_LEVEL_SOCKET),
+                      rows[i].order);
+        /* Instances: one per socket and node */
+        for (unsigned int a = 0; a < topo->nr_cpus; a++) {
+            for (unsigned int b = 0; b < topo->nr_cpus; b++) {
+                bool same = topo->cpus[a].node == topo->cpus[b].node &&
+                            a / (rows[i].cores * rows[i].threads) ==
+                            b / (rows[i].cores * rows[i].threads);
+
+                ck_assert(same ==
+                          (vtopo_cache_instance(topo, &llc, &topo->cpus[a]) ==
+                           vtopo_cache_instance(topo, &llc, &topo->cpus[b])));
+            }
+        }
+    }
+}
+END_TEST
+
+/*
+ * The last-level cache follows the nodes where they cut its domains into
+ * blocks of arch ids, and is then reported, not refused; elsewhere it
+ * stays as it is and a cut is refused.
+ */
+START_TEST(test_llc_follow_nodes)
+{
+    static const struct {
+        const char *name;
+        unsigned int cores, nodes;
+        int node[4];
+        bool follows;
+        const char *rule, *message;
+    } rows[] = {
+        { "socket in halves (libvirt: two cells of one socket)", 4, 2,
+          { 0, 0, 1, 1 }, true, "numa-llc-per-node",
+          "-numa node: the last-level cache is shared per socket and NUMA "
+          "node, not per socket, since nodes 0, 1 divide socket 0 (CPUs "
+          "0-3); to share one per socket, give each node whole sockets" },
+        { "socket split 1 + 3", 4, 2, { 0, 1, 1, 1 }, false,
+          "numa-llc-split", "-numa node,nodeid=1: splits the last-level "
+          "cache shared per socket (CPUs 0-3) across nodes 0, 1" },
+        { "one node", 4, 1, { 0, 0, 0, 0 }, false },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        VTopoShape s = x86_shape(1, 1, 1, rows[i].cores, 1);
+        g_autoptr(VTopo) topo = vtopo_new(&s, rows[i].nodes);
+        g_autofree const VTopoCpu **cpus = g_new(const VTopoCpu *,
+                                                 topo->nr_cpus);
+        g_autofree uint64_t *key = g_new(uint64_t, topo->nr_cpus);
+        const VTopoSharedCache *llc;
+        GArray *findings;
+
+        for (unsigned int c = 0; c < topo->nr_cpus; c++) {
+            topo->cpus[c].node = rows[i].node[c];
+            topo->cpus[c].arch_id = c;
+            cpus[c] = &topo->cpus[c];
+        }
+        vtopo_test_set_llc(topo, VTOPO_LEVEL_SOCKET);
+        ck_assert_msg(vtopo_llc_follow_nodes(topo) == rows[i].follows,
+                      "%s", rows[i].name);
+        llc = vtopo_llc(topo);
+        ck_assert(llc->per_node == rows[i].follows);
+        ck_assert_uint_eq(vtopo_cache_instance_limit(topo, llc),
+                          rows[i].follows ? rows[i].nodes : 1);
+        /* x86: leaf 4 names the instance by APIC ID >> order */
+        for (unsigned int c = 0; c < topo->nr_cpus; c++) {
+            key[c] = topo->cpus[c].arch_id >> llc->node_block_order;
+        }
+        ck_assert(vtopo_cache_groups_match(topo, cpus, key, topo->nr_cpus,
+                                           llc) == rows[i].follows);
+        findings = vtopo_test_validate(topo);
+        if (rows[i].rule) {
+            ck_assert_msg(has_rule(findings, rows[i].rule, rows[i].message),
+                          "%s: no %s finding", rows[i].name, rows[i].rule);
+            ck_assert_int_eq(g_array_index(findings, VTopoFinding,
+                                           0).severity,
+                             rows[i].follows ? VTOPO_SEVERITY_WARNING
+                                             : VTOPO_SEVERITY_ERROR);
+        }
+        ck_assert_uint_eq(findings->len, rows[i].rule ? 1 : 0);
+        vtopo_findings_free(findings);
+    }
+}
+END_TEST
+
 /* SLIT: local distance 10, remote more than 10, asymmetric allowed. */
 START_TEST(test_validate_distances)
 {
@@ -462,6 +589,8 @@ static Suite *vtopo_suite(void)
     tcase_add_test(tc, test_validate_sound);
     tcase_add_test(tc, test_validate_findings);
     tcase_add_test(tc, test_validate_numa);
+    tcase_add_test(tc, test_node_groups);
+    tcase_add_test(tc, test_llc_follow_nodes);
     tcase_add_test(tc, test_validate_distances);
     tcase_add_test(tc, test_format_cpulist);
     suite_add_tcase(s, tc);

@@ -34,10 +34,15 @@ void machine_vtopo_set_present(MachineState *ms, CPUState *cpu, bool present);
  * Give @ms's model the caches its vCPUs describe: those of its CPU model
  * (SysemuCPUOps.vtopo_caches) with what -machine smp-cache asks.  Boards
  * that describe the caches to the guest call it before they create the
- * vCPUs, which then describe the model's caches.  Fails (and sets
- * @errp) when smp-cache asks what the vCPUs cannot describe.
+ * vCPUs, which then describe the model's caches.  With
+ * @llc_follows_nodes (boards whose tables and registers can describe
+ * it), a last-level cache whose sharing smp-cache leaves to the CPU
+ * model follows the NUMA nodes that cut its domains
+ * (vtopo_llc_follow_nodes()).  Fails (and sets @errp) when smp-cache
+ * asks what the vCPUs cannot describe.
  */
-bool machine_vtopo_resolve_caches(MachineState *ms, Error **errp);
+bool machine_vtopo_resolve_caches(MachineState *ms, bool llc_follows_nodes,
+                                  Error **errp);
 
 /*
  * Whether -machine smp-cache sets any of @cache's geometry (the vCPUs'

@@ -79,10 +79,18 @@ typedef struct VTopoNode {
     uint8_t *distance;
 } VTopoNode;
 
-/* A cache the vCPUs describe, and the level whose domains share it. */
+/*
+ * A cache the vCPUs describe, and the level whose domains share it;
+ * @per_node: each domain of @sharing has one instance of the cache per
+ * NUMA node it spans (a last-level cache that follows the nodes,
+ * vtopo_llc_follow_nodes()), and the vCPUs of one instance are those
+ * whose arch ids fall in one aligned block of 2^@node_block_order ids.
+ */
 typedef struct VTopoSharedCache {
     VTopoCache geometry;
     VTopoLevel sharing;
+    bool per_node;
+    unsigned int node_block_order;
 } VTopoSharedCache;
 
 /* At most one cache of each level and type: L1d, L1i, L2, L3. */
@@ -205,6 +213,9 @@ void vtopo_set_caches(VTopo *topo, const VTopoSharedCache *caches,
 unsigned int vtopo_caches_outermost_first(const VTopo *topo,
                                           unsigned int *order);
 
+/* The last-level cache (the outermost), NULL when the vCPUs describe none. */
+const VTopoSharedCache *vtopo_llc(const VTopo *topo);
+
 /*
  * The level whose domains each share one last-level cache (the sharing
  * of the outermost cache), VTOPO_LEVEL__MAX when the vCPUs describe no
@@ -220,6 +231,55 @@ VTopoLevel vtopo_llc_level(const VTopo *topo);
 int vtopo_cpu_domain(const VTopo *topo, const VTopoCpu *cpu, VTopoLevel level);
 
 /*
+ * The instance of @cache that @cpu uses, numbered across the machine:
+ * the domain of @cache->sharing that holds @cpu, told apart by NUMA node
+ * when @cache->per_node.  -1 if @cpu's ids do not fit the shape.
+ */
+int vtopo_cache_instance(const VTopo *topo, const VTopoSharedCache *cache,
+                         const VTopoCpu *cpu);
+
+/*
+ * What shares one instance of @cache, for messages: "socket", or
+ * "socket and NUMA node" when it follows the nodes; g_free() it.
+ */
+char *vtopo_cache_sharing_name(const VTopoSharedCache *cache);
+
+/* The instance numbers vtopo_cache_instance() gives are below this. */
+unsigned int vtopo_cache_instance_limit(const VTopo *topo,
+                                        const VTopoSharedCache *cache);
+
+/* The number of instances of @cache that the possible vCPUs use. */
+unsigned int vtopo_cache_instances(const VTopo *topo,
+                                   const VTopoSharedCache *cache);
+
+/* Whether a NUMA node splits a domain of @level. */
+bool vtopo_nodes_split(const VTopo *topo, VTopoLevel level);
+
+/*
+ * The groups of vCPUs that one NUMA node holds in one domain of @level,
+ * as blocks of architectural ids: k when each group is the vCPUs whose
+ * arch ids fall in one block of 2^k ids aligned on 2^k (the same k for
+ * every group), which x86's CPUID cache sharing field can name (leaf 04H
+ * and Fn8000_001D EAX[25:14]: software takes arch id >> k as the cache's
+ * id); -1 otherwise.
+ */
+int vtopo_node_group_order(const VTopo *topo, VTopoLevel level);
+
+/*
+ * Where NUMA nodes split the domains of the level that shares the
+ * last-level cache, give each domain one instance of it per node (set
+ * per_node), if the vCPUs of each instance are a block of arch ids
+ * (vtopo_node_group_order()); returns whether it did.  Machine types
+ * whose firmware tables and registers describe such a cache call it
+ * when the user left the last-level cache's sharing to the CPU model:
+ * a guest then sees a cache inside each node, as on processors that
+ * divide their L3 by node (Intel Sub-NUMA Clustering, AMD NPS), rather
+ * than a cache shared across nodes, which Linux refuses to believe
+ * ("llc-sibling ... is not on the same node").
+ */
+bool vtopo_llc_follow_nodes(VTopo *topo);
+
+/*
  * Whether grouping the vCPUs @cpus[0..@n-1] by @key (vCPUs with equal
  * keys in one group) is grouping them by the domains of @level, as a
  * table or a register field that describes a level must.
@@ -229,10 +289,20 @@ bool vtopo_groups_match(const VTopo *topo, const VTopoCpu **cpus,
                         VTopoLevel level);
 
 /*
+ * Whether grouping the vCPUs @cpus[0..@n-1] by @key is grouping them by
+ * the instances of @cache (vtopo_cache_instance()), as a table or a
+ * register field that describes the cache's sharing must.
+ */
+bool vtopo_cache_groups_match(const VTopo *topo, const VTopoCpu **cpus,
+                              const uint64_t *key, unsigned int n,
+                              const VTopoSharedCache *cache);
+
+/*
  * Check the model against itself: every id in range for its level, no
  * two vCPUs with the same ids, every node id valid; and NUMA nodes that
  * nest with the topology: no node splits the threads of a core or a
- * last-level cache domain, a node that holds CPUs of several sockets
+ * last-level cache domain (a cache that follows the nodes is reported,
+ * as a warning), a node that holds CPUs of several sockets
  * holds them whole, local distances are 10 and remote ones more.
  * Appends what it finds to @findings (an array of VTopoFinding).
  */
