@@ -67,15 +67,12 @@ CONFIGS = {
     # SMT on the default, AMD-vendor model: the guest sees SMT siblings
     # only through TopologyExtensions, which TCG now offers and new
     # machine types turn on (pc-q35-10.0 and older lose the siblings).
+    # qemu64 is AMD family 0Fh: for families below 17h hwloc reads
+    # Fn8000_001E as compute units of single-thread cores, Linux as SMT
+    # threads; new machine types give such a model x2APIC and leaf 0xB,
+    # from which both read SMT.
     "amd-smt": {
         "args": ["-smp", "4,sockets=1,cores=2,threads=2"],
-        # qemu64 is AMD family 0Fh: for families below 17h hwloc reads
-        # Fn8000_001E as compute units of single-thread cores, Linux as
-        # SMT threads.  No CPUID can make both see SMT there.
-        "xfail": {"hwloc (x86 CPUID backend) sees the requested packages, dies, "
-                  "modules, cores, PUs and caches (instances, size)":
-                  "issue 13: AMD families below 17h with threads > 1: refuse, or "
-                  "present what hwloc and Linux both decode"},
     },
     # Non-power-of-two cores, 3 sockets, 3 nodes, no SMT.
     "cores3-numa3": {

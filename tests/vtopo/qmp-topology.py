@@ -425,6 +425,17 @@ def check_amd_smt_topoext():
     point("AMD model, threads=2, -topoext: one-line error, exit code 1",
           p.returncode == 1 and len(p.stderr.strip().splitlines()) == 1 and
           "threads=2 needs topoext" in p.stderr, "rc=%d stderr=%r" % (p.returncode, p.stderr))
+    # Before family 17h, SMT needs x2APIC too (hwloc reads leaf 0xB then)
+    want = ("qemu-system-x86_64: -smp threads=2 on an AMD CPU model of family 0Fh "
+            "needs x2apic, which -cpu turns off: software such as hwloc reads the "
+            "threads as cores otherwise; use threads=1, or a model of family 17h "
+            "or later, such as EPYC")
+    p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
+                        "-smp", "4,cores=2,threads=2", "-cpu", "qemu64,x2apic=off"],
+                       capture_output=True, text=True, timeout=60)
+    point("AMD family 0Fh, threads=2, x2apic=off: one-line error, exit code 1",
+          p.returncode == 1 and p.stderr.strip() == want,
+          "rc=%d stderr=%r" % (p.returncode, p.stderr))
 
 
 def check_cache_geometry():
