@@ -6,7 +6,7 @@ and 0x1F, the cache leaves and AMD's Fn8000_0008/Fn8000_001E."""
 import os
 import subprocess
 
-from check_model import Result, cache_groups, id_bits, size_bytes
+from check_model import Result, cache_groups, groups_by_key, id_bits, size_bytes
 from vtopo_guest import BUILD, QemuError
 
 
@@ -110,14 +110,13 @@ def compare_cpuid(topo, view):
                 if got != exp:
                     bad.add("%s: CPUID size/ways/line/sets/sharing-ids %s, model %s" % (k, got, exp))
         for k, apic_key in node_key.items():
-            groups = {}
-            for a, g in apic_key.items():
-                groups.setdefault(g, set()).add(a)
+            groups = groups_by_key(apic_key)
             model = cache_groups(topo, want[k])
-            if any(groups[g] != model.get(a) for a, g in apic_key.items()):
+            if any(groups[a] != model.get(a) for a in apic_key):
                 bad.add("%s: CPUID shares it among %s, model per %s and NUMA node: %s" % (
-                    k, sorted(map(sorted, groups.values())), want[k]["sharing"],
-                    sorted(map(sorted, {tuple(sorted(v)) for v in model.values()}))))
+                    k, sorted({tuple(sorted(v)) for v in groups.values()}),
+                    want[k]["sharing"],
+                    sorted({tuple(sorted(v)) for v in model.values()})))
         results.append(Result("CPUID cache leaves (4/0x8000001D) match the model",
                               not bad, "; ".join(sorted(bad))))
     return results

@@ -20,13 +20,17 @@ def model_domains(topo, level):
     return out
 
 
-def model_groups(topo, level):
-    """{arch-id: set of arch-ids in the same @level domain}."""
-    dom = model_domains(topo, level)
+def groups_by_key(dom):
+    """{arch-id: set of arch-ids with the same key in @dom}."""
     groups = {}
     for a, key in dom.items():
         groups.setdefault(key, set()).add(a)
     return {a: groups[key] for a, key in dom.items()}
+
+
+def model_groups(topo, level):
+    """{arch-id: set of arch-ids in the same @level domain}."""
+    return groups_by_key(model_domains(topo, level))
 
 
 def cache_domains(topo, cache):
@@ -42,11 +46,7 @@ def cache_domains(topo, cache):
 
 def cache_groups(topo, cache):
     """{arch-id: set of arch-ids that share its instance of @cache}."""
-    dom = cache_domains(topo, cache)
-    groups = {}
-    for a, key in dom.items():
-        groups.setdefault(key, set()).add(a)
-    return {a: groups[key] for a, key in dom.items()}
+    return groups_by_key(cache_domains(topo, cache))
 
 
 def cache_sharing_errors(topo, want, holders, where):

@@ -2,9 +2,11 @@
  * Unit tests for the ACPI table checker (hw/acpi/vtopo-acpi-check.c):
  * tables laid out here from the ACPI 6.5 structure tables for a model
  * of 1 socket x 2 cores x 2 threads in 2 NUMA nodes (a core each),
- * L1d and L2 per core and L3 per socket.  The consistent set has no
- * finding; each fault (one wrong field, as a buggy builder would write
- * it) gives one finding of its rule.  Runs under ASan and UBSan.
+ * L1d and L2 per core and L3 per socket, or, as when the last-level
+ * cache follows the nodes, one L3 per socket and node.  The consistent
+ * sets have no finding; each fault (one wrong field, as a buggy builder
+ * would write it) gives one finding of its rule.  Runs under ASan and
+ * UBSan.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -26,6 +28,10 @@ enum {
     FAULT_PPTT_SIZE,        /* the L3 says 4 MiB */
     FAULT_PPTT_SHARING,     /* one L2 for both cores, in core 0 */
     FAULT_HMAT_TARGET,      /* HMAT target domain 5 */
+    /* With an L3 that follows the nodes (one per core here): */
+    PER_NODE,               /* consistent: a group node per node holds it */
+    FAULT_PER_NODE_SOCKET,  /* one L3 in the socket node, as before */
+    FAULT_PER_NODE_GROUP,   /* both cores in the group of node 0 */
 };
 
 static void put(GByteArray *t, uint64_t v, unsigned int size)
@@ -172,16 +178,32 @@ static uint32_t put_node(GByteArray *t, uint32_t flags, uint32_t parent,
 static void build_pptt(VTopoAcpiTables *tables, int fault)
 {
     GByteArray *t = begin("PPTT", 3);
-    uint32_t l3, socket, l2 = 0, l1d, core;
+    uint32_t l3 = 0, socket, l2 = 0, l1d, core, parent;
     static const unsigned int uid[2][2] = { { 0, 1 }, { 2, 3 } };
     static const unsigned int swapped[2][2] = { { 0, 2 }, { 1, 3 } };
+    /* ACPI 6.5 5.2.30.1: a group of processors, under the package */
+    bool group = fault == PER_NODE || fault == FAULT_PER_NODE_GROUP;
 
-    l3 = put_cache(t, 0, fault == FAULT_PPTT_SIZE ? 4 << 20 : 8 << 20,
-                   fault == FAULT_PPTT_SIZE ? 4096 : 8192, 16, 2, 1);
-    socket = put_node(t, VTOPO_ACPI_PPTT_PHYSICAL_PACKAGE, 0, 0, &l3, 1);
+    if (!group) {
+        l3 = put_cache(t, 0, fault == FAULT_PPTT_SIZE ? 4 << 20 : 8 << 20,
+                       fault == FAULT_PPTT_SIZE ? 4096 : 8192, 16, 2, 1);
+    }
+    socket = put_node(t, VTOPO_ACPI_PPTT_PHYSICAL_PACKAGE, 0, 0, &l3, !group);
     for (unsigned int c = 0; c < 2; c++) {
         uint32_t res[2];
         unsigned int n = 0;
+
+        if (group) {
+            uint32_t node_group;
+
+            l3 = put_cache(t, 0, 8 << 20, 8192, 16, 2, 6 + c);
+            node_group = put_node(t, 0, socket, c, &l3, 1);
+            if (c == 0 || fault != FAULT_PER_NODE_GROUP) {
+                parent = node_group;
+            }
+        } else {
+            parent = socket;
+        }
 
         if (c == 0 || fault != FAULT_PPTT_SHARING) {
             l2 = put_cache(t, fault == FAULT_PPTT_CHAIN ? l3 : 0, 1 << 20,
@@ -190,7 +212,7 @@ static void build_pptt(VTopoAcpiTables *tables, int fault)
         }
         l1d = put_cache(t, l2, 32 << 10, 64, 8, 0, 3 + 2 * c);
         res[n++] = l1d;
-        core = put_node(t, 0, socket, c, res, n);
+        core = put_node(t, 0, parent, c, res, n);
         for (unsigned int th = 0; th < 2; th++) {
             unsigned int id = fault == FAULT_PPTT_GROUPING ? swapped[c][th]
                                                            : uid[c][th];
@@ -274,6 +296,9 @@ static char *check(int fault)
     build_pptt(tables, fault);
     build_hmat(tables, fault);
     vtopo_set_caches(topo, caches, G_N_ELEMENTS(caches));
+    if (fault >= PER_NODE) {
+        ck_assert(vtopo_llc_follow_nodes(topo));
+    }
     vtopo_acpi_check(topo, tables, findings);
     for (guint i = 0; i < findings->len; i++) {
         const VTopoFinding *f = &g_array_index(findings, VTopoFinding, i);
@@ -288,8 +313,10 @@ static char *check(int fault)
 START_TEST(test_consistent)
 {
     g_autofree char *got = check(FAULT_NONE);
+    g_autofree char *per_node = check(PER_NODE);
 
     ck_assert_str_eq(got, "");
+    ck_assert_str_eq(per_node, "");
 }
 END_TEST
 
@@ -330,6 +357,12 @@ static const struct {
     { FAULT_HMAT_TARGET,
       "acpi-hmat: HMAT describes memory domain 5, which has no memory in "
       "the SRAT\n" },
+    { FAULT_PER_NODE_SOCKET,
+      "acpi-pptt: the PPTT does not share the L3 unified cache per socket "
+      "and NUMA node\n" },
+    { FAULT_PER_NODE_GROUP,
+      "acpi-pptt: the PPTT does not share the L3 unified cache per socket "
+      "and NUMA node\n" },
 };
 
 START_TEST(test_fault)
