@@ -196,6 +196,15 @@ static VTopoCacheRequest vtopo_cache_request(CacheLevelAndType cache,
     return req;
 }
 
+/* What -machine smp-cache asks of each cache. */
+static void machine_vtopo_cache_requests(MachineState *ms,
+                                         VTopoCacheRequest *requests)
+{
+    for (int i = 0; i < CACHE_LEVEL_AND_TYPE__MAX; i++) {
+        requests[i] = vtopo_cache_request(i, &ms->smp_cache.props[i]);
+    }
+}
+
 bool machine_vtopo_cache_has_geometry(MachineState *ms,
                                       CacheLevelAndType cache)
 {
@@ -250,9 +259,7 @@ bool machine_vtopo_resolve_caches(MachineState *ms, bool llc_follows_nodes,
     if (!ms->topology || !cc->sysemu_ops->vtopo_caches) {
         return true;
     }
-    for (int i = 0; i < CACHE_LEVEL_AND_TYPE__MAX; i++) {
-        requests[i] = vtopo_cache_request(i, &ms->smp_cache.props[i]);
-    }
+    machine_vtopo_cache_requests(ms, requests);
     /* A vCPU of the machine's model, with its -cpu and -global options */
     probe = object_new(ms->cpu_type);
     n = cc->sysemu_ops->vtopo_caches(CPU(probe), requests, caches, errp);
@@ -268,6 +275,31 @@ bool machine_vtopo_resolve_caches(MachineState *ms, bool llc_follows_nodes,
         requests[vtopo_cache_to_qapi(&llc->geometry)].sharing ==
         VTOPO_LEVEL__MAX) {
         vtopo_llc_follow_nodes(ms->topology);
+    }
+    return true;
+}
+
+bool machine_vtopo_check_cpu_caches(MachineState *ms, CPUState *cpu,
+                                    Error **errp)
+{
+    CPUClass *cc = CPU_GET_CLASS(cpu);
+    VTopoCacheRequest requests[CACHE_LEVEL_AND_TYPE__MAX];
+    VTopoSharedCache caches[VTOPO_MAX_CACHES];
+    g_autofree char *what = NULL;
+    int n;
+
+    if (!ms->topology || !cc->sysemu_ops->vtopo_caches) {
+        return true;
+    }
+    machine_vtopo_cache_requests(ms, requests);
+    n = cc->sysemu_ops->vtopo_caches(cpu, requests, caches, errp);
+    if (n < 0) {
+        return false;
+    }
+    if (!vtopo_same_caches(ms->topology, caches, n, &what)) {
+        error_setg(errp, "CPU %s would describe %s; give it the options "
+                   "of -cpu", object_get_typename(OBJECT(cpu)), what);
+        return false;
     }
     return true;
 }

@@ -102,6 +102,56 @@ void vtopo_set_caches(VTopo *topo, const VTopoSharedCache *caches,
     topo->nr_caches = n;
 }
 
+/* "L3 unified cache (16777216 bytes, ..., per die)", for messages */
+static char *vtopo_describe_cache(const VTopoSharedCache *c)
+{
+    return g_strdup_printf("L%u %s cache (%" PRIu64 " bytes, %u ways, "
+                           "%u-byte lines, %u partitions, %sinclusive, "
+                           "per %s)", c->geometry.level,
+                           vtopo_cache_type_name(c->geometry.type),
+                           c->geometry.size, c->geometry.ways,
+                           c->geometry.line_size, c->geometry.partitions,
+                           c->geometry.inclusive ? "" : "non-",
+                           vtopo_level_name(c->sharing));
+}
+
+static bool vtopo_same_cache(const VTopoSharedCache *a,
+                             const VTopoSharedCache *b)
+{
+    return a->geometry.level == b->geometry.level &&
+           a->geometry.type == b->geometry.type &&
+           a->geometry.size == b->geometry.size &&
+           a->geometry.ways == b->geometry.ways &&
+           a->geometry.line_size == b->geometry.line_size &&
+           a->geometry.partitions == b->geometry.partitions &&
+           a->geometry.inclusive == b->geometry.inclusive &&
+           a->sharing == b->sharing;
+}
+
+bool vtopo_same_caches(const VTopo *topo, const VTopoSharedCache *caches,
+                       unsigned int n, char **what)
+{
+    for (unsigned int i = 0; i < MAX(n, topo->nr_caches); i++) {
+        g_autofree char *got = i < n ? vtopo_describe_cache(&caches[i])
+                                     : NULL;
+        g_autofree char *want = i < topo->nr_caches
+                                ? vtopo_describe_cache(&topo->caches[i])
+                                : NULL;
+
+        if (got && want && vtopo_same_cache(&caches[i], &topo->caches[i])) {
+            continue;
+        }
+        if (what) {
+            *what = g_strdup_printf("%s%s, where the machine's vCPUs have "
+                                    "%s%s", got ? "an " : "",
+                                    got ? got : "no more caches",
+                                    want ? "an " : "", want ? want : "none");
+        }
+        return false;
+    }
+    return true;
+}
+
 bool vtopo_cache_request_has_geometry(const VTopoCacheRequest *req)
 {
     return req->has_size || req->has_ways || req->has_line_size ||

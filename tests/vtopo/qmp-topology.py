@@ -96,6 +96,23 @@ def check_hotplug():
         hmp = vm.qmp.hmp("info topology").replace("\r\n", "\n")
         point("hotplug: info topology marks absent vCPUs",
               hmp.count("(not present)") == 3, hmp)
+        # A vCPU with caches other than the machine's is refused
+        want = ("CPU qemu64-x86_64-cpu would describe no more caches, where the "
+                "machine's vCPUs have an L3 unified cache (16777216 bytes, 16 ways, "
+                "64-byte lines, 1 partitions, inclusive, per die); give it the "
+                "options of -cpu")
+        try:
+            vm.qmp.cmd("device_add", driver="qemu64-x86_64-cpu", id="cpu6",
+                       **{"socket-id": 1, "core-id": 2, "thread-id": 0,
+                          "l3-cache": False})
+            point("hotplug: a vCPU without the machine's L3 is refused", False,
+                  "it succeeded")
+        except vg.QemuError as e:
+            point("hotplug: a vCPU without the machine's L3 is refused",
+                  str(e) == want, str(e))
+        point("hotplug: the refused vCPU is not present",
+              not [v for v in vm.qmp.cmd("query-topology")["vcpus"]
+                   if v["arch-id"] == 6][0]["present"])
 
 
 def check_numa():

@@ -516,6 +516,35 @@ START_TEST(test_llc_follow_nodes)
 }
 END_TEST
 
+/* A plugged vCPU's caches against the machine's (vtopo_same_caches()). */
+START_TEST(test_same_caches)
+{
+    VTopoShape s = x86_shape(1, 1, 1, 2, 1);
+    g_autoptr(VTopo) topo = vtopo_new(&s, 0);
+    VTopoSharedCache other;
+    g_autofree char *ways = NULL, *missing = NULL;
+
+    vtopo_test_set_llc(topo, VTOPO_LEVEL_SOCKET);
+    other = topo->caches[0];
+    ck_assert(vtopo_same_caches(topo, &other, 1, NULL));
+    other.geometry.ways = 8;
+    ck_assert(!vtopo_same_caches(topo, &other, 1, &ways));
+    ck_assert_str_eq(ways, "an L3 unified cache (2097152 bytes, 8 ways, "
+                     "64-byte lines, 1 partitions, non-inclusive, per "
+                     "socket), where the machine's vCPUs have an L3 unified "
+                     "cache (2097152 bytes, 16 ways, 64-byte lines, 1 "
+                     "partitions, non-inclusive, per socket)");
+    ck_assert(!vtopo_same_caches(topo, NULL, 0, &missing));
+    ck_assert_str_eq(missing, "no more caches, where the machine's vCPUs "
+                     "have an L3 unified cache (2097152 bytes, 16 ways, "
+                     "64-byte lines, 1 partitions, non-inclusive, per "
+                     "socket)");
+    other = topo->caches[0];
+    other.sharing = VTOPO_LEVEL_CORE;
+    ck_assert(!vtopo_same_caches(topo, &other, 1, NULL));
+}
+END_TEST
+
 /* SLIT: local distance 10, remote more than 10, asymmetric allowed. */
 START_TEST(test_validate_distances)
 {
@@ -591,6 +620,7 @@ static Suite *vtopo_suite(void)
     tcase_add_test(tc, test_validate_numa);
     tcase_add_test(tc, test_node_groups);
     tcase_add_test(tc, test_llc_follow_nodes);
+    tcase_add_test(tc, test_same_caches);
     tcase_add_test(tc, test_validate_distances);
     tcase_add_test(tc, test_format_cpulist);
     suite_add_tcase(s, tc);

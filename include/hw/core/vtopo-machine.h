@@ -45,6 +45,15 @@ bool machine_vtopo_resolve_caches(MachineState *ms, bool llc_follows_nodes,
                                   Error **errp);
 
 /*
+ * Whether @cpu, a vCPU about to be plugged (not realized), describes the
+ * caches of @ms's model, which every vCPU must: a vCPU added with other
+ * options than -cpu's (device_add ...,l3-cache=off) would show the guest
+ * other caches.  Fails (and sets @errp) if it does not.
+ */
+bool machine_vtopo_check_cpu_caches(MachineState *ms, CPUState *cpu,
+                                    Error **errp);
+
+/*
  * Whether -machine smp-cache sets any of @cache's geometry (the vCPUs'
  * own registers describe the other caches of the model already).
  */

@@ -213,6 +213,14 @@ void vtopo_set_caches(VTopo *topo, const VTopoSharedCache *caches,
 unsigned int vtopo_caches_outermost_first(const VTopo *topo,
                                           unsigned int *order);
 
+/*
+ * Whether @caches[0..@n-1] are @topo's caches: the same geometry and
+ * sharing level, in the same order.  If not, *@what (if not NULL) is
+ * the first that differs, described for a message (g_free() it).
+ */
+bool vtopo_same_caches(const VTopo *topo, const VTopoSharedCache *caches,
+                       unsigned int n, char **what);
+
 /* The last-level cache (the outermost), NULL when the vCPUs describe none. */
 const VTopoSharedCache *vtopo_llc(const VTopo *topo);
 
