@@ -132,20 +132,22 @@ bool vtopo_same_caches(const VTopo *topo, const VTopoSharedCache *caches,
                        unsigned int n, char **what)
 {
     for (unsigned int i = 0; i < MAX(n, topo->nr_caches); i++) {
-        g_autofree char *got = i < n ? vtopo_describe_cache(&caches[i])
-                                     : NULL;
-        g_autofree char *want = i < topo->nr_caches
-                                ? vtopo_describe_cache(&topo->caches[i])
-                                : NULL;
+        const VTopoSharedCache *got = i < n ? &caches[i] : NULL;
+        const VTopoSharedCache *want = i < topo->nr_caches ? &topo->caches[i]
+                                                           : NULL;
+        g_autofree char *got_text = NULL, *want_text = NULL;
 
-        if (got && want && vtopo_same_cache(&caches[i], &topo->caches[i])) {
+        if (got && want && vtopo_same_cache(got, want)) {
             continue;
         }
         if (what) {
+            got_text = got ? vtopo_describe_cache(got) : NULL;
+            want_text = want ? vtopo_describe_cache(want) : NULL;
             *what = g_strdup_printf("%s%s, where the machine's vCPUs have "
                                     "%s%s", got ? "an " : "",
-                                    got ? got : "no more caches",
-                                    want ? "an " : "", want ? want : "none");
+                                    got ? got_text : "no more caches",
+                                    want ? "an " : "",
+                                    want ? want_text : "none");
         }
         return false;
     }
@@ -498,7 +500,7 @@ static int vtopo_arch_id_span_order(uint64_t lo, uint64_t hi)
 {
     int order = 0;
 
-    while ((lo >> order) != (hi >> order)) {
+    while (order < 64 && (lo >> order) != (hi >> order)) {
         order++;
     }
     return order;
@@ -542,7 +544,7 @@ int vtopo_node_group_order(const VTopo *topo, VTopoLevel level)
                                          *(uint64_t *)g_hash_table_lookup(
                                              hi, key));
 
-        if (order >= 0 && k != order) {
+        if ((order >= 0 && k != order) || k >= 64) {
             return -1;
         }
         order = k;
