@@ -333,6 +333,11 @@ void build_vtopo_pptt(GArray *table_data, BIOSLinker *linker,
                     p.open_domain[VTOPO_PPTT_NODE_GROUP] = domain;
                     vtopo_pptt_build_node(&p, i, cpu, VTOPO_PPTT_NODE_GROUP,
                                           parent);
+                    /* The levels inside open anew in the group */
+                    for (int inner = l - 1; inner >= VTOPO_LEVEL_THREAD;
+                         inner--) {
+                        p.open_domain[inner] = -1;
+                    }
                 }
                 parent = p.open_offset[VTOPO_PPTT_NODE_GROUP];
             }

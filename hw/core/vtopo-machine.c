@@ -8,6 +8,7 @@
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
+#include "qemu/error-report.h"
 #include "hw/boards.h"
 #include "hw/core/cpu.h"
 #include "hw/core/sysemu-cpu-ops.h"
@@ -296,12 +297,18 @@ bool machine_vtopo_check_cpu_caches(MachineState *ms, CPUState *cpu,
     if (n < 0) {
         return false;
     }
-    if (!vtopo_same_caches(ms->topology, caches, n, &what)) {
-        error_setg(errp, "CPU %s would describe %s; give it the options "
-                   "of -cpu", object_get_typename(OBJECT(cpu)), what);
-        return false;
+    if (vtopo_same_caches(ms->topology, caches, n, &what)) {
+        return true;
     }
-    return true;
+    /* Older machine types keep plugging it (and migrating such VMs) */
+    if (!MACHINE_GET_CLASS(ms)->topology_check_strict) {
+        warn_report_once("CPU %s describes %s", object_get_typename(
+                             OBJECT(cpu)), what);
+        return true;
+    }
+    error_setg(errp, "CPU %s would describe %s; give it the options of -cpu",
+               object_get_typename(OBJECT(cpu)), what);
+    return false;
 }
 
 VTopo *machine_vtopo_new(MachineState *ms, Error **errp)

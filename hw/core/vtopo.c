@@ -572,6 +572,13 @@ bool vtopo_llc_follow_nodes(VTopo *topo)
         !vtopo_nodes_split(topo, llc->sharing)) {
         return false;
     }
+    /* Each node's part must hold whole domains of the levels inside */
+    for (VTopoLevel l = VTOPO_LEVEL_CORE + 1; l < llc->sharing; l++) {
+        if (topo->shape.supported[l] && topo->shape.count[l] > 1 &&
+            vtopo_nodes_split(topo, l)) {
+            return false;
+        }
+    }
     order = vtopo_node_group_order(topo, llc->sharing);
     if (order < 0) {
         return false;

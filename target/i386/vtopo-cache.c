@@ -153,7 +153,8 @@ void x86_cpu_apply_vtopo_caches(MachineState *ms, X86CPU *cpu)
         copy[1] = **amd;
         for (int j = 0; j < 2; j++) {
             copy[j].share_level = vtopo_level_to_qapi(c->sharing);
-            copy[j].share_ids = c->per_node ? 1u << c->node_block_order : 0;
+            copy[j].share_ids = c->per_node && c->node_block_order < 32
+                                ? 1u << c->node_block_order : 0;
             if (geometry) {
                 copy[j].size = c->geometry.size;
                 copy[j].associativity = c->geometry.ways;

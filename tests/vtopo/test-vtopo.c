@@ -516,6 +516,29 @@ START_TEST(test_llc_follow_nodes)
 }
 END_TEST
 
+/*
+ * Nodes that cut a module inside the L3's socket: no PPTT group node per
+ * node could hold whole modules, so the L3 does not follow them.
+ */
+START_TEST(test_llc_follow_nodes_split_module)
+{
+    VTopoShape s = x86_shape(1, 1, 2, 2, 1);
+    g_autoptr(VTopo) topo = vtopo_new(&s, 4);
+    GArray *findings;
+
+    for (unsigned int c = 0; c < topo->nr_cpus; c++) {
+        topo->cpus[c].node = c;
+        topo->cpus[c].arch_id = c;
+    }
+    vtopo_test_set_llc(topo, VTOPO_LEVEL_SOCKET);
+    ck_assert(!vtopo_llc_follow_nodes(topo));
+    ck_assert(!vtopo_llc(topo)->per_node);
+    findings = vtopo_test_validate(topo);
+    ck_assert(has_rule(findings, "numa-llc-split", "-numa node,nodeid="));
+    vtopo_findings_free(findings);
+}
+END_TEST
+
 /* A plugged vCPU's caches against the machine's (vtopo_same_caches()). */
 START_TEST(test_same_caches)
 {
@@ -621,6 +644,7 @@ static Suite *vtopo_suite(void)
     tcase_add_test(tc, test_node_groups);
     tcase_add_test(tc, test_llc_follow_nodes);
     tcase_add_test(tc, test_same_caches);
+    tcase_add_test(tc, test_llc_follow_nodes_split_module);
     tcase_add_test(tc, test_validate_distances);
     tcase_add_test(tc, test_format_cpulist);
     suite_add_tcase(s, tc);

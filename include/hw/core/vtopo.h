@@ -277,7 +277,8 @@ int vtopo_node_group_order(const VTopo *topo, VTopoLevel level);
  * Where NUMA nodes split the domains of the level that shares the
  * last-level cache, give each domain one instance of it per node (set
  * per_node), if the vCPUs of each instance are a block of arch ids
- * (vtopo_node_group_order()); returns whether it did.  Machine types
+ * (vtopo_node_group_order()) and whole domains of the levels between
+ * the core and the cache's; returns whether it did.  Machine types
  * whose firmware tables and registers describe such a cache call it
  * when the user left the last-level cache's sharing to the CPU model:
  * a guest then sees a cache inside each node, as on processors that
