@@ -281,7 +281,7 @@ bool machine_vtopo_resolve_caches(MachineState *ms, bool llc_follows_nodes,
 }
 
 bool machine_vtopo_check_cpu_caches(MachineState *ms, CPUState *cpu,
-                                    Error **errp)
+                                    bool strict, Error **errp)
 {
     CPUClass *cc = CPU_GET_CLASS(cpu);
     VTopoCacheRequest requests[CACHE_LEVEL_AND_TYPE__MAX];
@@ -301,7 +301,7 @@ bool machine_vtopo_check_cpu_caches(MachineState *ms, CPUState *cpu,
         return true;
     }
     /* Older machine types keep plugging it (and migrating such VMs) */
-    if (!MACHINE_GET_CLASS(ms)->topology_check_strict) {
+    if (!strict) {
         warn_report_once("CPU %s describes %s", object_get_typename(
                              OBJECT(cpu)), what);
         return true;

@@ -48,11 +48,11 @@ bool machine_vtopo_resolve_caches(MachineState *ms, bool llc_follows_nodes,
  * Whether @cpu, a vCPU about to be plugged (not realized), describes the
  * caches of @ms's model, which every vCPU must: a vCPU added with other
  * options than -cpu's (device_add ...,l3-cache=off) would show the guest
- * other caches.  Fails (and sets @errp) if it does not, on machine types
- * with topology_check_strict; older ones warn once and plug it.
+ * other caches.  Fails (and sets @errp) if it does not and @strict;
+ * otherwise warns once.
  */
 bool machine_vtopo_check_cpu_caches(MachineState *ms, CPUState *cpu,
-                                    Error **errp);
+                                    bool strict, Error **errp);
 
 /*
  * Whether -machine smp-cache sets any of @cache's geometry (the vCPUs'
