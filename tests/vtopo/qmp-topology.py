@@ -258,31 +258,30 @@ def check_llc_follows_nodes():
             point("info topology: the L3 is shared per die and NUMA node",
                   "shared per die and NUMA node (4 instances)" in hmp and
                   "[numa-llc-per-node]" in hmp, hmp)
-    # An AMD model before family 17h: Linux takes its L3 per node from
-    # Fn8000_001E or the package, never from Fn8000_001D
-    want = ("-numa node: an AMD processor of family 0Fh has an L3 per node (socket) "
-            "for Linux, which cannot follow NUMA nodes that divide a die; use a model "
-            "of family 17h or later, such as EPYC-Rome, or give each NUMA node whole "
-            "sockets (-smp sockets=, libvirt <topology sockets=...>)")
-    p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
-                        "-cpu", "qemu64", "-smp", "4,sockets=1,cores=4"] +
-                       nodes("0-1", "2-3"), capture_output=True, text=True, timeout=60)
-    point("nodes that cut the L3 of qemu64 (AMD family 0Fh): one-line error, exit code 1",
-          p.returncode == 1 and p.stderr.strip() == "qemu-system-x86_64: " + want,
-          "rc=%d stderr=%r" % (p.returncode, p.stderr))
-    # EPYC (family 17h model 01h): Linux takes the L3 per 8 APIC IDs
-    want = ("-numa node: an AMD processor of family 17h model 01h has an L3 per 8 "
-            "APIC IDs for Linux, which cannot follow NUMA nodes of 2; use a later "
-            "model, such as EPYC-Rome, or give each NUMA node whole dies (-smp "
-            "dies=, libvirt <topology dies=...>)")
-    p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
-                        "-cpu", "EPYC", "-smp", "4,sockets=1,cores=4"] +
-                       nodes("0-1", "2-3"), capture_output=True, text=True, timeout=60)
-    err = [l for l in p.stderr.splitlines() if "TCG doesn't support" not in l]
-    point("nodes that cut the L3 of EPYC (family 17h model 01h) into 2 APIC IDs: "
-          "one-line error, exit code 1",
-          p.returncode == 1 and err == ["qemu-system-x86_64: " + want],
-          "rc=%d stderr=%r" % (p.returncode, p.stderr))
+    # AMD models whose L3 Linux does not take from Fn8000_001D: before
+    # family 17h per node (Fn8000_001E or the package); family 17h
+    # models 00h-1Fh per 8 APIC IDs
+    amd_refusals = [
+        ("qemu64 (AMD family 0Fh)", "qemu64",
+         "-numa node: an AMD processor of family 0Fh has an L3 per node (socket) "
+         "for Linux, which cannot follow NUMA nodes that divide a die; use a model "
+         "of family 17h or later, such as EPYC-Rome, or give each NUMA node whole "
+         "sockets (-smp sockets=, libvirt <topology sockets=...>)"),
+        ("EPYC (family 17h model 01h) into 2 APIC IDs", "EPYC",
+         "-numa node: an AMD processor of family 17h model 01h has an L3 per 8 "
+         "APIC IDs for Linux, which cannot follow NUMA nodes of 2; use a later "
+         "model, such as EPYC-Rome, or give each NUMA node whole dies (-smp "
+         "dies=, libvirt <topology dies=...>)"),
+    ]
+    for what, cpu, want in amd_refusals:
+        p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
+                            "-cpu", cpu, "-smp", "4,sockets=1,cores=4"] +
+                           nodes("0-1", "2-3"), capture_output=True, text=True,
+                           timeout=60)
+        err = [l for l in p.stderr.splitlines() if "TCG doesn't support" not in l]
+        point("nodes that cut the L3 of %s: one-line error, exit code 1" % what,
+              p.returncode == 1 and err == ["qemu-system-x86_64: " + want],
+              "rc=%d stderr=%r" % (p.returncode, p.stderr))
 
 
 def check_numa_acpi_off():
