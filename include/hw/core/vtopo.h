@@ -152,7 +152,7 @@ typedef struct VTopo {
     GArray *findings;
 } VTopo;
 
-/* Severity of a finding of vtopo_validate(). */
+/* Severity of a finding. */
 typedef enum VTopoSeverity {
     VTOPO_SEVERITY_WARNING,
     VTOPO_SEVERITY_ERROR,
