@@ -64,14 +64,22 @@ vtopo_apt_state() {
     )
 }
 
-# The private state with trixie deb-src only (for `apt-get source`).
+# The private state with the deb-src of Debian SUITE only (for `apt-get
+# source`; trixie if not given, with its updates).
 vtopo_apt_private_setup() {
-    local uri
+    local uri suite=${1:-trixie} name=apt
     uri=$(vtopo_debian_uri) || return 1
-    vtopo_apt_state apt -o "Dir::State::status=/var/lib/dpkg/status" <<SRC
-deb-src [signed-by=$VTOPO_KEYRING] $uri trixie main
-deb-src [signed-by=$VTOPO_KEYRING] $uri trixie-updates main
+    [ "$suite" = trixie ] || name=apt-$suite
+    if [ "$suite" = sid ] || [ "$suite" = unstable ]; then
+        vtopo_apt_state "$name" -o "Dir::State::status=/var/lib/dpkg/status" <<SRC
+deb-src [signed-by=$VTOPO_KEYRING] $uri $suite main
 SRC
+    else
+        vtopo_apt_state "$name" -o "Dir::State::status=/var/lib/dpkg/status" <<SRC
+deb-src [signed-by=$VTOPO_KEYRING] $uri $suite main
+deb-src [signed-by=$VTOPO_KEYRING] $uri $suite-updates main
+SRC
+    fi
 }
 
 # A private state NAME with the binary packages of Debian SUITE for
