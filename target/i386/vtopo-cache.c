@@ -29,12 +29,13 @@ static CPUCacheInfo **x86_cache_slot(CPUCaches *caches, CacheLevelAndType c)
     }
 }
 
-/* The caches the guest reads: the AMD leaves on AMD, leaf 4 otherwise. */
+/*
+ * The caches the guest reads: with legacy-cache=on, QEMU's legacy ones of
+ * the guest's vendor (x86_cpu_init_cache_info()).
+ */
 static CPUCaches *x86_cpu_described_caches(X86CPU *cpu)
 {
-    CPUX86State *env = &cpu->env;
-
-    return IS_AMD_CPU(env) ? &env->cache_info_amd : &env->cache_info_cpuid4;
+    return &cpu->env.cache_info;
 }
 
 /*
@@ -137,38 +138,29 @@ void x86_cpu_apply_vtopo_caches(MachineState *ms, X86CPU *cpu)
     for (unsigned int k = 0; topo && k < topo->nr_caches; k++) {
         const VTopoSharedCache *c = &topo->caches[k];
         CacheLevelAndType i = vtopo_cache_to_qapi(&c->geometry);
-        CPUCacheInfo **cpuid2 = x86_cache_slot(&env->cache_info_cpuid2, i);
-        CPUCacheInfo **cpuid4 = x86_cache_slot(&env->cache_info_cpuid4, i);
-        CPUCacheInfo **amd = x86_cache_slot(&env->cache_info_amd, i);
-        CPUCacheInfo *copy = cpu->vtopo_cache_info[i];
-        /*
-         * Every leaf describes the model's cache, except on machine types
-         * before 10.1, whose leaves keep their own legacy caches where
-         * smp-cache sets no geometry (only the sharing changes).
-         */
-        bool geometry = !cpu->legacy_cache_leaves ||
-                        machine_vtopo_cache_has_geometry(ms, i);
+        CPUCacheInfo **slot = x86_cache_slot(&env->cache_info, i);
+        CPUCacheInfo *copy = &cpu->vtopo_cache_info[i];
 
-        copy[0] = **cpuid4;
-        copy[1] = **amd;
-        for (int j = 0; j < 2; j++) {
-            copy[j].share_level = vtopo_level_to_qapi(c->sharing);
-            copy[j].share_ids = c->per_node && c->node_block_order < 32
-                                ? 1u << c->node_block_order : 0;
-            if (geometry) {
-                copy[j].size = c->geometry.size;
-                copy[j].associativity = c->geometry.ways;
-                copy[j].line_size = c->geometry.line_size;
-                copy[j].partitions = c->geometry.partitions;
-                copy[j].inclusive = c->geometry.inclusive;
-                copy[j].sets = vtopo_cache_sets(&c->geometry);
-            }
+        *copy = **slot;
+        copy->share_level = vtopo_level_to_qapi(c->sharing);
+        copy->share_ids = c->per_node && c->node_block_order < 32
+                          ? 1u << c->node_block_order : 0;
+        if (machine_vtopo_cache_has_geometry(ms, i)) {
+            copy->size = c->geometry.size;
+            copy->associativity = c->geometry.ways;
+            copy->line_size = c->geometry.line_size;
+            copy->partitions = c->geometry.partitions;
+            copy->inclusive = c->geometry.inclusive;
+            copy->sets = vtopo_cache_sets(&c->geometry);
+            /*
+             * Machine types before 10.1 describe QEMU's legacy caches of
+             * each vendor in that vendor's leaves (x-vendor-cpuid-only-v2,
+             * x-consistent-cache off); a geometry the user gives is the
+             * one every leaf describes.
+             */
+            env->enable_legacy_vendor_cache = false;
+            env->enable_legacy_cpuid2_cache = false;
         }
-        /* Leaf 2 and leaf 4 share one description, the AMD leaves another. */
-        *cpuid4 = &copy[0];
-        *amd = &copy[1];
-        if (geometry) {
-            *cpuid2 = &copy[0];
-        }
+        *slot = copy;
     }
 }

@@ -71,7 +71,7 @@ static void x86_vtopo_cpuid_view(X86CPU *cpu, VTopoCpuidView *view)
         x86_vtopo_read_leaf(env, 0x8000001d, x86_cache_subleaf_valid,
                             &view->caches);
     }
-    if (!cpu->legacy_cache_leaves && !cpu->cache_info_passthrough &&
+    if (!env->enable_legacy_vendor_cache && !cpu->cache_info_passthrough &&
         env->cpuid_xlevel >= 0x80000006) {
         view->has_legacy = true;
         view->intel = IS_INTEL_CPU(env);
