@@ -9,6 +9,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/accel.h"
+#include "accel/accel-ops.h"
 #include "qapi/error.h"
 #include "qapi/visitor.h"
 #include "qom/object.h"

@@ -9,6 +9,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/accel.h"
+#include "accel/accel-ops.h"
 #include "hw/core/cpu.h"
 #include "hw/core/vtopo-qmp.h"
 #include "accel/vtopo-qmp.h"
