@@ -159,7 +159,7 @@ static bool arm_cpu_has_cache(ARMCPU *cpu, int i)
 {
     VTopoCache kind = vtopo_cache_from_qapi(arm_vtopo_caches[i].cache);
 
-    return arm_clidr_has(cpu->clidr, kind.level, kind.type);
+    return arm_clidr_has(GET_IDREG(&cpu->isar, CLIDR), kind.level, kind.type);
 }
 
 /* What smp-cache may ask of cache @i of arm_vtopo_caches. */
@@ -238,16 +238,19 @@ static void arm_cpu_set_cache(ARMCPU *cpu, int i, const VTopoCache *c)
 
     if (!arm_cpu_has_cache(cpu, i)) {
         /* A new level, or the other half of a split level 1 */
-        ctype = arm_clidr_ctype(cpu->clidr, c->level);
+        uint64_t clidr = GET_IDREG(&cpu->isar, CLIDR);
+
+        ctype = arm_clidr_ctype(clidr, c->level);
         ctype = c->type == VTOPO_CACHE_UNIFIED ? CLIDR_CTYPE_UNIFIED :
                 ctype != CLIDR_CTYPE_NONE ? CLIDR_CTYPE_SEPARATE :
                 c->type == VTOPO_CACHE_DATA ? CLIDR_CTYPE_DATA :
                 CLIDR_CTYPE_INSTRUCTION;
-        cpu->clidr = arm_clidr_set_ctype(cpu->clidr, c->level, ctype);
+        clidr = arm_clidr_set_ctype(clidr, c->level, ctype);
         /* Maintenance by set/way reaches every level listed */
-        if (FIELD_EX64(cpu->clidr, CLIDR_EL1, LOC) < c->level) {
-            cpu->clidr = FIELD_DP64(cpu->clidr, CLIDR_EL1, LOC, c->level);
+        if (FIELD_EX64(clidr, CLIDR_EL1, LOC) < c->level) {
+            clidr = FIELD_DP64(clidr, CLIDR_EL1, LOC, c->level);
         }
+        SET_IDREG(&cpu->isar, CLIDR, clidr);
     }
     cpu->ccsidr[arm_vtopo_caches[i].csselr_index] = arm_ccsidr_encode(cpu, c);
 }
