@@ -66,7 +66,7 @@ CONFIGS = {
     },
     # SMT on the default, AMD-vendor model: the guest sees SMT siblings
     # only through TopologyExtensions, which TCG now offers and new
-    # machine types turn on (pc-q35-10.0 and older lose the siblings).
+    # machine types turn on (pc-q35-10.2 and older lose the siblings).
     # qemu64 is AMD family 0Fh: for families below 17h hwloc reads
     # Fn8000_001E as compute units of single-thread cores, Linux as SMT
     # threads; new machine types give such a model x2APIC and leaf 0xB,
@@ -204,7 +204,7 @@ CONFIGS.update({
                                  "smp-cache.0.topology=cluster", "-cpu", "max",
                                  "-smp", "8,sockets=1,clusters=2,cores=4,threads=1"]},
     # 2 sockets x 2 clusters, a node per cluster and its L2 (an L3 per
-    # socket would be cut by the nodes: virt-10.1 refuses that).
+    # socket would be cut by the nodes: virt-11.0 refuses that).
     "arm-numa4": {"arch": "aarch64",
                   "args": ["-M", "virt,smp-cache.0.cache=l2,smp-cache.0.topology=cluster",
                            "-cpu", "max", "-smp", "8,sockets=2,clusters=2,cores=2"] +
@@ -305,14 +305,14 @@ DEMO = {
 # types pristine QEMU has (10.0 is its newest), without the options our
 # patches add.
 ABI = {
-    "cores4": ["-M", "pc-q35-10.0"] + CONFIGS["cores4"]["args"],
-    "intel-smt-numa2": ["-M", "pc-q35-10.0"] + CONFIGS["intel-smt-numa2"]["args"],
-    "amd-smt": ["-M", "pc-q35-10.0"] + CONFIGS["amd-smt"]["args"],
-    "pc-cores3-numa3": ["-M", "pc-i440fx-10.0"] + CONFIGS["cores3-numa3"]["args"],
+    "cores4": ["-M", "pc-q35-10.2"] + CONFIGS["cores4"]["args"],
+    "intel-smt-numa2": ["-M", "pc-q35-10.2"] + CONFIGS["intel-smt-numa2"]["args"],
+    "amd-smt": ["-M", "pc-q35-10.2"] + CONFIGS["amd-smt"]["args"],
+    "pc-cores3-numa3": ["-M", "pc-i440fx-10.2"] + CONFIGS["cores3-numa3"]["args"],
     # The AMD topology leaves with dies: one node per processor on 10.0,
     # a node per die on 9.0 (legacy-multi-node).  (Intel dies have no
     # pristine counterpart: stock QEMU 10.0 aborts on leaf 0x1F.)
-    "epyc-dies": ["-M", "pc-q35-10.0", "-cpu", "EPYC",
+    "epyc-dies": ["-M", "pc-q35-10.2", "-cpu", "EPYC",
                   "-smp", "8,sockets=1,dies=2,cores=2,threads=2"],
     "pc-9.0-epyc-dies": ["-M", "pc-i440fx-9.0", "-cpu", "EPYC",
                          "-smp", "8,sockets=1,dies=2,cores=2,threads=2"],

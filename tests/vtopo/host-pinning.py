@@ -50,7 +50,7 @@ def machine_args(host, args):
     own -M)."""
     if "-M" in args:
         return args
-    m = "pc-q35-10.1"
+    m = "pc-q35-11.0"
     if host in FITTING:
         m += "," + FITTING[host]
         return ["-M", m, "-cpu", "Skylake-Server"] + args
@@ -181,7 +181,7 @@ def fixture_checks():
 
     # AMD NPS4: a virtual L3 per die of 2 cores fits a CCX.
     topo, stderr, _ = start("pin-amd", "amd-nps4-smt", "vcpu-affinity=auto",
-                            ["-M", "pc-q35-10.1,smp-cache.0.cache=l2,"
+                            ["-M", "pc-q35-11.0,smp-cache.0.cache=l2,"
                              "smp-cache.0.size=512K,smp-cache.1.cache=l3,"
                              "smp-cache.1.size=16M,smp-cache.1.topology=die",
                              "-cpu", "Skylake-Server",
@@ -370,7 +370,7 @@ def real_checks():
         point("real pinning needs 2 host CPUs", True, skip="one CPU")
         return
     a, b = host_cpus[0], host_cpus[1]
-    args = ["-M", "pc-q35-10.1,smp-cache.0.cache=l1d,smp-cache.0.size=32K",
+    args = ["-M", "pc-q35-11.0,smp-cache.0.cache=l1d,smp-cache.0.size=32K",
             "-smp", "2"]
     for what, opts, want in [
             ("auto", "vcpu-affinity=auto", [a, b]),
@@ -401,7 +401,7 @@ def real_checks():
     # A hotplugged vCPU's thread is pinned when it is created.
     opts = ("vcpu-affinity=manual,vcpu-pin.0.vcpus=0,vcpu-pin.0.host-cpus=%d,"
             "vcpu-pin.1.vcpus=1,vcpu-pin.1.host-cpus=%d" % (b, a))
-    with vg.Vm("pin-hotplug", ["-M", "pc-q35-10.1,smp-cache.0.cache=l1d,"
+    with vg.Vm("pin-hotplug", ["-M", "pc-q35-11.0,smp-cache.0.cache=l1d,"
                                "smp-cache.0.size=32K", "-smp", "1,maxcpus=2"],
                accel=accel(None, opts), kernel=False) as vm:
         slot = [h for h in vm.qmp.cmd("query-hotpluggable-cpus")

@@ -61,7 +61,7 @@ def check_plain():
     point("plain: no NUMA nodes, no findings", topo["numa-nodes"] == [] and topo["findings"] == [],
           str(topo))
     check_against_hotpluggable("plain", topo, hp)
-    # pc-q35-10.1: MADT and PPTT, no SRAT/SLIT/HMAT without NUMA; the
+    # pc-q35-11.0: MADT and PPTT, no SRAT/SLIT/HMAT without NUMA; the
     # SHA-256s are checked against the guest's tables in suite 'guest'.
     point("plain: query-topology lists the MADT and the PPTT it built",
           sorted((t["signature"], len(t["sha256"])) for t in topo["acpi-tables"]) ==
@@ -211,12 +211,12 @@ def check_numa_refusals():
         point("%s: one-line error, exit code 1" % what,
               p.returncode == 1 and len(err) == 1 and err[0].endswith(want),
               "rc=%d stderr=%r" % (p.returncode, p.stderr))
-        with vg.Vm("qmp-numa-10.0", ["-M", "pc-q35-10.0"] + args, kernel=False) as vm:
+        with vg.Vm("qmp-numa-10.0", ["-M", "pc-q35-10.2"] + args, kernel=False) as vm:
             topo = vm.qmp.cmd("query-topology")
             vm.qmp.cmd("quit")
             vm.proc.wait(timeout=60)
             stderr = vm.stderr()
-        point("%s on pc-q35-10.0: starts with a warning, query-topology reports %s" %
+        point("%s on pc-q35-10.2: starts with a warning, query-topology reports %s" %
               (what, rule),
               any(f["rule"] == rule and f["message"] == want for f in topo["findings"]) and
               ("warning: " + want) in stderr,
@@ -235,7 +235,7 @@ def check_llc_follows_nodes():
             "<topology dies=...>) or node CPUs that hold whole ones (-numa "
             "node,cpus=, libvirt <cell cpus=...>)")
     for machine, rule, per_node in (("q35", "numa-llc-per-node", True),
-                                    ("pc-q35-10.0", "numa-llc-split", False)):
+                                    ("pc-q35-10.2", "numa-llc-split", False)):
         with vg.Vm("qmp-llc-nodes", ["-M", machine] + args, kernel=False) as vm:
             topo = vm.qmp.cmd("query-topology")
             hmp = vm.qmp.hmp("info topology")
@@ -300,12 +300,12 @@ def check_numa_acpi_off():
         point("NUMA with %s: one-line error, exit code 1" % machine,
               p.returncode == 1 and len(err) == 1 and err[0].endswith(want),
               "rc=%d stderr=%r" % (p.returncode, p.stderr))
-    with vg.Vm("qmp-acpi-off-10.0", ["-M", "pc-q35-10.0,acpi=off"] + args,
+    with vg.Vm("qmp-acpi-off-10.0", ["-M", "pc-q35-10.2,acpi=off"] + args,
                kernel=False) as vm:
         vm.qmp.cmd("quit")
         vm.proc.wait(timeout=60)
         stderr = vm.stderr()
-    point("NUMA with acpi=off on pc-q35-10.0: starts, with a warning",
+    point("NUMA with acpi=off on pc-q35-10.2: starts, with a warning",
           ("warning: " + want) in stderr, "stderr %r" % stderr)
 
 
@@ -325,7 +325,7 @@ def check_host_cache_info_vendor():
           % (other, vendor),
           p.returncode == 1 and len(err) == 1 and err[0].endswith(want),
           "rc=%d stderr=%r" % (p.returncode, p.stderr))
-    for machine, cpu, warned in (("pc-q35-10.0", cpu, True),
+    for machine, cpu, warned in (("pc-q35-10.2", cpu, True),
                                  ("q35", "max,vendor=%s,host-cache-info=on" %
                                   vendor, False)):
         with vg.Vm("qmp-host-cache-info", ["-M", machine, "-cpu", cpu],
@@ -339,7 +339,7 @@ def check_host_cache_info_vendor():
 
 
 def check_arm_numa():
-    # Arm virt: virt-10.1 refuses a node that splits a core, virt-10.0
+    # Arm virt: virt-11.0 refuses a node that splits a core, virt-10.2
     # warns and query-topology reports the model with its clusters.
     args = ["-cpu", "cortex-a57",
             "-smp", "4,sockets=1,clusters=1,cores=2,threads=2"] + nodes("0", "1-3")
@@ -352,21 +352,21 @@ def check_arm_numa():
     point("virt (10.1): a node that splits a core is a one-line error, exit code 1",
           p.returncode == 1 and errors == ["qemu-system-aarch64: " + want],
           "rc=%d stderr=%r" % (p.returncode, p.stderr))
-    with vg.Vm("qmp-virt", ["-M", "virt-10.0"] + args, arch="aarch64", kernel=False) as vm:
+    with vg.Vm("qmp-virt", ["-M", "virt-10.2"] + args, arch="aarch64", kernel=False) as vm:
         topo = vm.qmp.cmd("query-topology")
         vm.qmp.cmd("quit")
         vm.proc.wait(timeout=60)
         stderr = vm.stderr()
     levels = [(l["level"], l["count"]) for l in topo["levels"]]
-    point("virt-10.0: levels socket, cluster, core, thread with -smp's counts",
+    point("virt-10.2: levels socket, cluster, core, thread with -smp's counts",
           levels == [("socket", 1), ("cluster", 1), ("core", 2), ("thread", 2)],
           str(levels))
-    point("virt-10.0: a node that splits a core starts with a warning and a finding",
+    point("virt-10.2: a node that splits a core starts with a warning and a finding",
           ("warning: " + want) in stderr and
           any(f["rule"] == "numa-core-split" and f["message"] == want
               for f in topo["findings"]),
           "findings %s, stderr %r" % (topo["findings"], stderr))
-    point("virt-10.0: no caches recorded (its PPTT describes none)",
+    point("virt-10.2: no caches recorded (its PPTT describes none)",
           topo["caches"] == [], str(topo["caches"]))
 
 
@@ -399,8 +399,8 @@ def check_arm_bad_cache():
              "smp-cache.l2: Arm CPUs do not describe whether a cache is inclusive"),
             ("a level virt does not have (dies)", "virt",
              None),
-            ("smp-cache on virt-10.0",
-             "virt-10.0,smp-cache.0.cache=l2,smp-cache.0.topology=cluster",
+            ("smp-cache on virt-10.2",
+             "virt-10.2,smp-cache.0.cache=l2,smp-cache.0.topology=cluster",
              "l2 cache topology not supported by this machine")):
         extra = [] if want else ["-smp", "8,dies=2,cores=4"]
         p = subprocess.run([vg.qemu_binary("aarch64"), "-S", "-display", "none",
@@ -534,7 +534,7 @@ def check_amd_node_l3():
     # older machine types keep starting with a warning.
     amd_l3 = ("smp-cache l3: an AMD processor of family 0Fh has an L3 per node "
               "(socket) for Linux, not per core")
-    for machine, ok in (("q35", False), ("pc-q35-10.0", True)):
+    for machine, ok in (("q35", False), ("pc-q35-10.2", True)):
         argv = [vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
                 "-smp", "4", "-M",
                 machine + ",smp-cache.0.cache=l3,smp-cache.0.topology=core",
@@ -544,7 +544,7 @@ def check_amd_node_l3():
                            text=True, timeout=60)
         err = [l for l in p.stderr.splitlines() if "TCG doesn't support" not in l]
         if ok:
-            point("pc-q35-10.0: an AMD family 0Fh L3 per core starts with a warning",
+            point("pc-q35-10.2: an AMD family 0Fh L3 per core starts with a warning",
                   p.returncode == 0 and any(l.endswith("warning: " + amd_l3)
                                             for l in err), "rc=%d %r" % (p.returncode, err))
         else:
