@@ -60,7 +60,7 @@ VTOPO_FIELD(CPUID8000001E_ECX, NODE_ID, 0, 8)
 VTOPO_FIELD(CPUID8000001E_ECX, NODES_PER_PROCESSOR, 8, 3)   /* n - 1 */
 
 /*
- * QEMU 10.0 and older wrote NC, ThreadsPerCore and NodesPerProcessor
+ * QEMU 10.2 and older wrote NC, ThreadsPerCore and NodesPerProcessor
  * without a limit, so counts too large for them spilled into the
  * reserved bits above.  Their machine types keep that, as these wider
  * fields (the bits the old values could reach).
@@ -89,7 +89,7 @@ typedef enum VTopoX86Level {
  * @addressable_ids: leaf 01H EBX[23:16] counts addressable IDs (Intel)
  *     rather than logical processors (AMD).
  * @unbounded_counts: counts that exceed their field spill over instead of
- *     saturating (the ABI of QEMU 10.0 and older machine types).
+ *     saturating (the ABI of QEMU 10.2 and older machine types).
  */
 typedef struct VTopoX86Topology {
     bool present[VTOPO_X86_LEVELS];

@@ -18,7 +18,7 @@ import re
 def legacy_cache_leaves(args):
     """Whether @args choose a pc or q35 machine type before 10.1, whose
     CPUs keep each vendor's legacy caches in its own CPUID leaves
-    (x-legacy-cache-leaves)."""
+    (upstream's x-vendor-cpuid-only-v2 and x-consistent-cache off)."""
     for a in args:
         m = re.match(r"pc-(q35|i440fx)-(\d+)\.(\d+)", a)
         if m and (int(m.group(2)), int(m.group(3))) < (10, 1):
@@ -104,8 +104,9 @@ CONFIGS = {
                  "-m", "512M"] + numa_nodes(["0-3", "4-7"], "256M", {(0, 1): 12}),
         "findings": ["numa-llc-per-node"],
     },
-    # Dies on an Intel model: leaf 0x1F appears.  (Stock QEMU 10.0 aborts
-    # here on SeaBIOS's CPUID probe of 0x40000100, patch 0002 fixes it.)
+    # Dies on an Intel model: leaf 0x1F appears.  (Stock QEMU 10.2 aborts
+    # here on SeaBIOS's CPUID probe of 0x40000100; the patch "don't abort
+    # on CPUID 0x1F subleaves past the last level" fixes it.)
     "intel-dies": {
         "args": ["-cpu", INTEL, "-smp", "8,sockets=1,dies=2,cores=2,threads=2"],
     },
@@ -123,7 +124,7 @@ CONFIGS = {
         "args": ["-cpu", INTEL, "-smp", "8,sockets=1,modules=2,cores=2,threads=2"],
     },
     # AMD: dies (CCDs) with SMT and an L3 per die, described by leaf
-    # 0x1F on 10.1 (AMD models had none, so Linux put every die of a
+    # 0x1F on 11.0 (AMD models had none, so Linux put every die of a
     # package in one).  A Zen 4 model: Linux takes a Zen 1 (EPYC) guest's
     # L3 domain from the APIC ID (8 IDs), whatever CPUID says.
     "epyc-genoa-dies": {
@@ -302,16 +303,16 @@ DEMO = {
 
 # Configurations whose guest-visible ABI (every CPUID leaf of every CPU,
 # every ACPI table) must equal pristine QEMU's: the versioned machine
-# types pristine QEMU has (10.0 is its newest), without the options our
+# types pristine QEMU has (10.2 is its newest), without the options our
 # patches add.
 ABI = {
     "cores4": ["-M", "pc-q35-10.2"] + CONFIGS["cores4"]["args"],
     "intel-smt-numa2": ["-M", "pc-q35-10.2"] + CONFIGS["intel-smt-numa2"]["args"],
     "amd-smt": ["-M", "pc-q35-10.2"] + CONFIGS["amd-smt"]["args"],
     "pc-cores3-numa3": ["-M", "pc-i440fx-10.2"] + CONFIGS["cores3-numa3"]["args"],
-    # The AMD topology leaves with dies: one node per processor on 10.0,
+    # The AMD topology leaves with dies: one node per processor on 10.2,
     # a node per die on 9.0 (legacy-multi-node).  (Intel dies have no
-    # pristine counterpart: stock QEMU 10.0 aborts on leaf 0x1F.)
+    # pristine counterpart: stock QEMU 10.2 aborts on leaf 0x1F.)
     "epyc-dies": ["-M", "pc-q35-10.2", "-cpu", "EPYC",
                   "-smp", "8,sockets=1,dies=2,cores=2,threads=2"],
     "pc-9.0-epyc-dies": ["-M", "pc-i440fx-9.0", "-cpu", "EPYC",

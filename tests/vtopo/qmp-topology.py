@@ -176,7 +176,7 @@ def host_vendor():
 
 def check_numa_refusals():
     # NUMA layouts that cut the topology: one-line errors naming the
-    # option on 10.1; warnings on 10.0, which keeps starting, and the
+    # option on 11.0; warnings on 10.2, which keeps starting, and the
     # same findings in query-topology.
     bad_numa = [
         ("threads of a core in two nodes", "numa-core-split",
@@ -216,7 +216,7 @@ def check_numa_refusals():
         point("%s: one-line error, exit code 1" % what,
               p.returncode == 1 and len(err) == 1 and err[0].endswith(want),
               "rc=%d stderr=%r" % (p.returncode, p.stderr))
-        with vg.Vm("qmp-numa-10.0", ["-M", "pc-q35-10.2"] + args, kernel=False) as vm:
+        with vg.Vm("qmp-numa-10.2", ["-M", "pc-q35-10.2"] + args, kernel=False) as vm:
             topo = vm.qmp.cmd("query-topology")
             vm.qmp.cmd("quit")
             vm.proc.wait(timeout=60)
@@ -230,8 +230,8 @@ def check_numa_refusals():
 
 def check_llc_follows_nodes():
     # Nodes that cut the L3 the CPU model shares per die, into blocks of
-    # APIC IDs: on 10.1 the L3 follows the nodes (a warning and a
-    # finding); on 10.0 the cut is reported as before.
+    # APIC IDs: on 11.0 the L3 follows the nodes (a warning and a
+    # finding); on 10.2 the cut is reported as before.
     args = ["-cpu", "Skylake-Server", "-smp", "8,sockets=2,cores=4"] + \
         nodes("0-1", "2-3", "4-5", "6-7")
     want = ("-numa node: the last-level cache is shared per die and NUMA node, not "
@@ -291,7 +291,7 @@ def check_llc_follows_nodes():
 
 def check_numa_acpi_off():
     # NUMA with acpi=off (libvirt XML without <acpi/>): only ACPI tells
-    # an x86 guest its nodes.  An error on pc/q35 10.1, a warning on 10.0.
+    # an x86 guest its nodes.  An error on pc/q35 11.0, a warning on 10.2.
     want = ("-machine acpi=off: only ACPI (SRAT, SLIT) describes NUMA nodes and "
             "distances to an x86 guest, which would see one node; leave ACPI on "
             "(libvirt: <features><acpi/></features>)")
@@ -304,7 +304,7 @@ def check_numa_acpi_off():
         point("NUMA with %s: one-line error, exit code 1" % machine,
               p.returncode == 1 and len(err) == 1 and err[0].endswith(want),
               "rc=%d stderr=%r" % (p.returncode, p.stderr))
-    with vg.Vm("qmp-acpi-off-10.0", ["-M", "pc-q35-10.2,acpi=off"] + args,
+    with vg.Vm("qmp-acpi-off-10.2", ["-M", "pc-q35-10.2,acpi=off"] + args,
                kernel=False) as vm:
         vm.qmp.cmd("quit")
         vm.proc.wait(timeout=60)
@@ -315,7 +315,7 @@ def check_numa_acpi_off():
 
 def check_host_cache_info_vendor():
     # host-cache-info=on passes the host's cache leaves through: a guest
-    # of the other vendor reads the other leaves.  An error on 10.1.
+    # of the other vendor reads the other leaves.  An error on 11.0.
     vendor = host_vendor()
     other = "AuthenticAMD" if vendor == "GenuineIntel" else "GenuineIntel"
     want = ("host-cache-info=on: the host's caches are in the CPUID leaves of vendor "
@@ -353,7 +353,7 @@ def check_arm_numa():
                         "-M", "virt"] + args, capture_output=True, text=True, timeout=60)
     # (QEMU's own warnings about nodes that cut a cluster come first.)
     errors = [l for l in p.stderr.splitlines() if ": warning: " not in l]
-    point("virt (10.1): a node that splits a core is a one-line error, exit code 1",
+    point("virt (11.0): a node that splits a core is a one-line error, exit code 1",
           p.returncode == 1 and errors == ["qemu-system-aarch64: " + want],
           "rc=%d stderr=%r" % (p.returncode, p.stderr))
     with vg.Vm("qmp-virt", ["-M", "virt-10.2"] + args, arch="aarch64", kernel=False) as vm:
@@ -375,7 +375,7 @@ def check_arm_numa():
 
 
 def check_arm_caches():
-    # Arm virt 10.1: the caches CLIDR_EL1/CCSIDR_EL1 describe (QEMU's
+    # Arm virt 11.0: the caches CLIDR_EL1/CCSIDR_EL1 describe (QEMU's
     # cortex-a57: 32K 4-way L1d, 48K 3-way L1i, 2M 16-way L2, 64-byte lines), shared
     # as smp-cache says.
     with vg.Vm("qmp-virt-caches", ["-M", "virt,smp-cache.0.cache=l2,smp-cache.0.topology=cluster",
@@ -428,7 +428,7 @@ def check_bad_smp():
 
 
 def check_x2apic():
-    # APIC ID 255 without x2APIC: stock QEMU 10.0 aborts (signal 6).
+    # APIC ID 255 without x2APIC: stock QEMU 10.2 aborts (signal 6).
     p = subprocess.run([vg.qemu_binary()] + FIRMWARE + ["-S", "-display", "none", "-nodefaults",
                         "-M", "q35", "-smp", "256"],
                        capture_output=True, text=True, timeout=120)
@@ -534,7 +534,7 @@ def check_bad_cache_geometry():
 
 def check_amd_node_l3():
     # Linux takes the L3 of AMD families 0Fh-16h (qemu64 is 0Fh) per
-    # node, here the socket: an L3 per core is refused on 10.1, and
+    # node, here the socket: an L3 per core is refused on 11.0, and
     # older machine types keep starting with a warning.
     amd_l3 = ("smp-cache l3: an AMD processor of family 0Fh has an L3 per node "
               "(socket) for Linux, not per core")
@@ -560,7 +560,7 @@ def check_amd_node_l3():
 
 
 def check_amd_core_ids():
-    # Fn8000_001E CoreId (8 bits) numbers the cores of a socket on 10.1:
+    # Fn8000_001E CoreId (8 bits) numbers the cores of a socket on 11.0:
     # a socket of 257 cores on an AMD model is refused, not wrapped.
     argv = [vg.qemu_binary()] + FIRMWARE + ["-S", "-display", "none", "-nodefaults",
             "-M", "q35,kernel-irqchip=split", "-device", "intel-iommu,intremap=on",

@@ -202,7 +202,7 @@ START_TEST(test_cpuid80000008_ecx)
         { "cores128-smt2", 2, 128, 1, 1, 7, 0, false, 0x80ff },
         /* 300 processors: NC saturates at 255 ... */
         { "cores150-smt2", 2, 150, 1, 1, 8, 0, false, 0x90ff },
-        /* ... where QEMU 10.0 spilled 299 into the reserved bits */
+        /* ... where QEMU 10.2 spilled 299 into the reserved bits */
         { "cores150-smt2 unbounded", 2, 150, 1, 1, 8, 0, true, 0x912b },
         /* one logical processor: 0 */
         { "uniprocessor", 1, 1, 1, 0, 0, 0, false, 0 },
@@ -241,7 +241,7 @@ START_TEST(test_cpuid8000001e)
         /* IDs keep their low 8 bits; counts saturate */
         { "wide", 300, false, 0x1234, 0x123, 0x145, 9,
           { 0x1234, 0xff23, 0x745, 0 } },
-        /* QEMU 10.0 spilled the counts into the reserved bits */
+        /* QEMU 10.2 spilled the counts into the reserved bits */
         { "wide unbounded", 300, true, 0x1234, 0x123, 0x145, 9,
           { 0x1234, 0x12b23, 0x845, 0 } },
     };
