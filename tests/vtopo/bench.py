@@ -16,6 +16,7 @@ fixture and on this machine.  Also the latency of query-topology on the
 largest machine.  Not a test: it asserts nothing about time, it
 reports."""
 
+import datetime
 import os
 import re
 import statistics
@@ -50,8 +51,25 @@ def numa_args(smp, nodes):
     return args
 
 
-TRACE = re.compile(r"@(\d+\.\d+):vtopo_(?:acpi_check|fdt_check|pin_setup)_"
-                   r"(begin|end)")
+# The log backend's line: "PID@SECONDS.MICROSECONDS:event" up to QEMU
+# 10.0; with -msg timestamp=on QEMU 10.1 and later start it with the
+# time as "YYYY-MM-DDTHH:MM:SS.UUUUUUZ " instead.
+TRACE = re.compile(r"(?:@(\d+\.\d+):|(\d{4}-\d\d-\d\dT[\d:.]+)Z )"
+                   r"vtopo_(?:acpi_check|fdt_check|pin_setup)_(begin|end)")
+
+
+def trace_seconds(text):
+    """The seconds between the begin and end trace points in @text."""
+    stamps = {}
+    for m in TRACE.finditer(text):
+        if m.group(1):
+            stamps[m.group(3)] = float(m.group(1))
+        else:
+            stamps[m.group(3)] = datetime.datetime.fromisoformat(
+                m.group(2)).timestamp()
+    if "begin" not in stamps or "end" not in stamps:
+        raise SystemExit("bench: no begin/end trace points in %r" % text[:200])
+    return stamps["end"] - stamps["begin"]
 
 
 def qmp_ready(binary, smp, machine_opts, queries=(), nodes=0, trace=False,
@@ -105,8 +123,7 @@ def qmp_ready(binary, smp, machine_opts, queries=(), nodes=0, trace=False,
         check = None
         if trace:
             with open(os.path.join(d, "trace")) as f:
-                stamps = {m.group(2): float(m.group(1)) for m in TRACE.finditer(f.read())}
-            check = stamps["end"] - stamps["begin"]
+                check = trace_seconds(f.read())
         return ready, qtime, check
 
 
