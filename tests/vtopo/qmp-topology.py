@@ -13,6 +13,11 @@ import sys
 import vtopo_guest as vg
 from tap import Tap
 
+# QEMU's data directory has no SeaBIOS (the +ds tarball has none): the x86
+# runs take the test guest's firmware, as the guest suite does, rather
+# than whatever another suite linked into the build tree.
+FIRMWARE = ["-L", os.path.join(vg.BUILD, "guest", "firmware")]
+
 # What a node that splits a core is told to change.
 CORE_ADVICE = ("; give each node whole cores (-numa node,cpus=, libvirt "
                "<cell cpus=...>)")
@@ -205,7 +210,7 @@ def check_numa_refusals():
          "-numa dist,src=0,dst=1,val=10: a remote distance must be more than 10"),
     ]
     for what, rule, args, want in bad_numa:
-        p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none", "-nodefaults"] + args,
+        p = subprocess.run([vg.qemu_binary()] + FIRMWARE + ["-S", "-display", "none", "-nodefaults"] + args,
                            capture_output=True, text=True, timeout=60)
         err = [l for l in p.stderr.splitlines() if "TCG doesn't support" not in l]
         point("%s: one-line error, exit code 1" % what,
@@ -274,7 +279,7 @@ def check_llc_follows_nodes():
          "dies=, libvirt <topology dies=...>)"),
     ]
     for what, cpu, want in amd_refusals:
-        p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
+        p = subprocess.run([vg.qemu_binary()] + FIRMWARE + ["-S", "-display", "none", "-nodefaults",
                             "-cpu", cpu, "-smp", "4,sockets=1,cores=4"] +
                            nodes("0-1", "2-3"), capture_output=True, text=True,
                            timeout=60)
@@ -292,8 +297,7 @@ def check_numa_acpi_off():
             "(libvirt: <features><acpi/></features>)")
     args = ["-smp", "4,sockets=2"] + nodes("0-1", "2-3")
     for machine in ("q35,acpi=off", "pc,acpi=off"):
-        p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
-                            "-L", os.path.join(vg.BUILD, "guest", "firmware"),
+        p = subprocess.run([vg.qemu_binary()] + FIRMWARE + ["-S", "-display", "none", "-nodefaults",
                             "-M", machine] + args,
                            capture_output=True, text=True, timeout=60)
         err = [l for l in p.stderr.splitlines() if "TCG doesn't support" not in l]
@@ -318,7 +322,7 @@ def check_host_cache_info_vendor():
             "%s, which a guest of vendor %s does not read; drop host-cache-info or "
             "the vendor" % (vendor, other))
     cpu = "max,vendor=%s,host-cache-info=on" % other
-    p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
+    p = subprocess.run([vg.qemu_binary()] + FIRMWARE + ["-S", "-display", "none", "-nodefaults",
                         "-cpu", cpu], capture_output=True, text=True, timeout=60)
     err = [l for l in p.stderr.splitlines() if "TCG doesn't support" not in l]
     point("host-cache-info=on with vendor %s on a %s host: one-line error, exit code 1"
@@ -416,7 +420,7 @@ def check_arm_bad_cache():
 
 def check_bad_smp():
     # Invalid -smp: QEMU's own one-line error, exit code 1.
-    p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none", "-smp", "8,sockets=3,cores=2"],
+    p = subprocess.run([vg.qemu_binary()] + FIRMWARE + ["-S", "-display", "none", "-smp", "8,sockets=3,cores=2"],
                        capture_output=True, text=True, timeout=60)
     point("invalid -smp: one-line error, exit code 1",
           p.returncode == 1 and len(p.stderr.strip().splitlines()) == 1 and "topology" in p.stderr.lower(),
@@ -425,7 +429,7 @@ def check_bad_smp():
 
 def check_x2apic():
     # APIC ID 255 without x2APIC: stock QEMU 10.0 aborts (signal 6).
-    p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
+    p = subprocess.run([vg.qemu_binary()] + FIRMWARE + ["-S", "-display", "none", "-nodefaults",
                         "-M", "q35", "-smp", "256"],
                        capture_output=True, text=True, timeout=120)
     point("-smp 256 without x2apic: error naming x2apic, exit code 1, no abort",
@@ -448,7 +452,7 @@ def check_x2apic():
 
 def check_amd_smt_topoext():
     # AMD model with SMT but topoext turned off: refused, not silent.
-    p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
+    p = subprocess.run([vg.qemu_binary()] + FIRMWARE + ["-S", "-display", "none", "-nodefaults",
                         "-smp", "4,cores=2,threads=2", "-cpu", "qemu64,-topoext"],
                        capture_output=True, text=True, timeout=60)
     point("AMD model, threads=2, -topoext: one-line error, exit code 1",
@@ -459,7 +463,7 @@ def check_amd_smt_topoext():
             "needs x2apic, which -cpu turns off: software such as hwloc reads the "
             "threads as cores otherwise; use threads=1, or a model of family 17h "
             "or later, such as EPYC")
-    p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
+    p = subprocess.run([vg.qemu_binary()] + FIRMWARE + ["-S", "-display", "none", "-nodefaults",
                         "-smp", "4,cores=2,threads=2", "-cpu", "qemu64,x2apic=off"],
                        capture_output=True, text=True, timeout=60)
     point("AMD family 0Fh, threads=2, x2apic=off: one-line error, exit code 1",
@@ -518,7 +522,7 @@ def check_bad_cache_geometry():
         machine = "q35"
         if cpu == "microvm":
             machine, cpu = "microvm", ""
-        argv = [vg.qemu_binary(), "-S", "-display", "none", "-nodefaults", "-M", machine + "," + opts]
+        argv = [vg.qemu_binary()] + FIRMWARE + ["-S", "-display", "none", "-nodefaults", "-M", machine + "," + opts]
         if cpu:
             argv += ["-cpu", cpu]
         p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
@@ -535,7 +539,7 @@ def check_amd_node_l3():
     amd_l3 = ("smp-cache l3: an AMD processor of family 0Fh has an L3 per node "
               "(socket) for Linux, not per core")
     for machine, ok in (("q35", False), ("pc-q35-10.0", True)):
-        argv = [vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
+        argv = [vg.qemu_binary()] + FIRMWARE + ["-S", "-display", "none", "-nodefaults",
                 "-smp", "4", "-M",
                 machine + ",smp-cache.0.cache=l3,smp-cache.0.topology=core",
                 "-qmp", "stdio"]
@@ -558,7 +562,7 @@ def check_amd_node_l3():
 def check_amd_core_ids():
     # Fn8000_001E CoreId (8 bits) numbers the cores of a socket on 10.1:
     # a socket of 257 cores on an AMD model is refused, not wrapped.
-    argv = [vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
+    argv = [vg.qemu_binary()] + FIRMWARE + ["-S", "-display", "none", "-nodefaults",
             "-M", "q35,kernel-irqchip=split", "-device", "intel-iommu,intremap=on",
             "-cpu", "EPYC,x2apic=on", "-smp", "514,sockets=1,cores=257,threads=2"]
     p = subprocess.run(argv, capture_output=True, text=True, timeout=120)
