@@ -67,19 +67,17 @@ vtopo_apt_state() {
 # The private state with the deb-src of Debian SUITE only (for `apt-get
 # source`; trixie if not given, with its updates).
 vtopo_apt_private_setup() {
-    local uri suite=${1:-trixie} name=apt
+    local uri suite=${1:-trixie} name=apt updates=""
     uri=$(vtopo_debian_uri) || return 1
     [ "$suite" = trixie ] || name=apt-$suite
-    if [ "$suite" = sid ] || [ "$suite" = unstable ]; then
-        vtopo_apt_state "$name" -o "Dir::State::status=/var/lib/dpkg/status" <<SRC
+    case "$suite" in
+    sid|unstable) ;;    # no -updates suite
+    *) updates="deb-src [signed-by=$VTOPO_KEYRING] $uri $suite-updates main" ;;
+    esac
+    vtopo_apt_state "$name" -o "Dir::State::status=/var/lib/dpkg/status" <<SRC
 deb-src [signed-by=$VTOPO_KEYRING] $uri $suite main
+$updates
 SRC
-    else
-        vtopo_apt_state "$name" -o "Dir::State::status=/var/lib/dpkg/status" <<SRC
-deb-src [signed-by=$VTOPO_KEYRING] $uri $suite main
-deb-src [signed-by=$VTOPO_KEYRING] $uri $suite-updates main
-SRC
-    fi
 }
 
 # A private state NAME with the binary packages of Debian SUITE for
