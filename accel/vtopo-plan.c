@@ -474,6 +474,45 @@ int *vtopo_pin_plan_manual(const VTopoPinInput *in,
     return g_steal_pointer(&plan);
 }
 
+VTopoPlacement *vtopo_placement_new(unsigned int nr_cpus)
+{
+    VTopoPlacement *pl = g_new0(VTopoPlacement, 1);
+
+    pl->nr_cpus = nr_cpus;
+    pl->cpus = g_new0(GArray *, nr_cpus);
+    return pl;
+}
+
+VTopoPlacement *vtopo_placement_from_plan(const int *plan,
+                                          unsigned int nr_cpus)
+{
+    VTopoPlacement *pl = vtopo_placement_new(nr_cpus);
+
+    for (unsigned int v = 0; v < nr_cpus; v++) {
+        if (plan[v] != VTOPO_PIN_NONE) {
+            unsigned int cpu = plan[v];
+
+            pl->cpus[v] = g_array_new(false, false, sizeof(unsigned int));
+            g_array_append_val(pl->cpus[v], cpu);
+        }
+    }
+    return pl;
+}
+
+void vtopo_placement_free(VTopoPlacement *pl)
+{
+    if (!pl) {
+        return;
+    }
+    for (unsigned int v = 0; v < pl->nr_cpus; v++) {
+        if (pl->cpus[v]) {
+            g_array_unref(pl->cpus[v]);
+        }
+    }
+    g_free(pl->cpus);
+    g_free(pl);
+}
+
 /*
  * One rule's finding: the first offender's message, and how many more
  * offenders there are.
@@ -538,39 +577,114 @@ static char *vtopo_ids_text(const GArray *ids)
     return g_string_free(g_steal_pointer(&text), false);
 }
 
+/* Whether host CPU @cpu exists and is online. */
+static bool vtopo_host_cpu_online(const VTopoHost *host, unsigned int cpu)
+{
+    return cpu < host->nr_cpus && host->cpus[cpu].online;
+}
+
+/* A vCPU whose host CPUs are in more than one host domain. */
+#define VTOPO_DOMAIN_SPAN (-2)
+
+/*
+ * The host core (@llc false) or last-level cache (@llc true) that all
+ * of @cpus are in: its index, VTOPO_DOMAIN_SPAN if they are in several,
+ * -1 if none of them has one.
+ */
+static int vtopo_placed_domain(const VTopoHost *host, const GArray *cpus,
+                               bool llc)
+{
+    int domain = -1;
+
+    for (guint i = 0; i < cpus->len; i++) {
+        unsigned int cpu = g_array_index(cpus, unsigned int, i);
+        int d;
+
+        if (!vtopo_host_cpu_online(host, cpu)) {
+            continue;
+        }
+        d = llc ? host->cpus[cpu].llc : host->cpus[cpu].core_domain;
+        if (d < 0) {
+            continue;
+        }
+        if (domain < 0) {
+            domain = d;
+        } else if (domain != d) {
+            return VTOPO_DOMAIN_SPAN;
+        }
+    }
+    return domain;
+}
+
+/* The one host CPU of @cpus, or -1 if there are several. */
+static int vtopo_placed_cpu(const GArray *cpus)
+{
+    return cpus->len == 1 ? (int)g_array_index(cpus, unsigned int, 0) : -1;
+}
+
+/* pin-allowed for host CPU @cpu of vCPU @v. */
+static void vtopo_check_allowed(const VTopoPinInput *in, const bool *allowed,
+                                const char *allowed_text, unsigned int v,
+                                unsigned int cpu, VTopoPinRule *rule)
+{
+    const VTopoHost *host = in->host;
+
+    if (cpu >= host->nr_cpus) {
+        vtopo_pin_offender(rule, "vCPU %u may run on host CPU %u, which the "
+                           "host does not have (the last is %u)", v, cpu,
+                           host->nr_cpus - 1);
+    } else if (!host->cpus[cpu].online) {
+        vtopo_pin_offender(rule, "vCPU %u is pinned to host CPU %u, which is "
+                           "offline%s%s%s", v, cpu,
+                           allowed_text ? " (QEMU may run on " : "",
+                           allowed_text ?: "", allowed_text ? ")" : "");
+    } else if (allowed && !allowed[cpu]) {
+        vtopo_pin_offender(rule, "vCPU %u is pinned to host CPU %u, which is "
+                           "not one QEMU may run on (QEMU may run on %s)", v,
+                           cpu, allowed_text);
+    }
+}
+
 /* pin-allowed, pin-shared-cpu */
-static void vtopo_check_host_cpus(const VTopoPinInput *in, const int *plan,
-                                  GArray *findings)
+static void vtopo_check_host_cpus(const VTopoPinInput *in,
+                                  const VTopoPlacement *pl, GArray *findings)
 {
     const VTopoHost *host = in->host;
     VTopoPinRule allowed_rule = { "pin-allowed", VTOPO_SEVERITY_ERROR };
     VTopoPinRule shared = { "pin-shared-cpu", VTOPO_SEVERITY_WARNING };
-    g_autofree bool *allowed = g_new0(bool, host->nr_cpus);
+    g_autofree bool *allowed = NULL;
     g_autofree int *vcpu_on = g_new(int, host->nr_cpus);
-    g_autofree char *allowed_text = vtopo_ids_text(in->allowed);
+    g_autofree char *allowed_text = NULL;
 
-    for (guint i = 0; i < in->allowed->len; i++) {
-        unsigned int cpu = g_array_index(in->allowed, unsigned int, i);
+    if (in->allowed) {
+        allowed = g_new0(bool, host->nr_cpus);
+        allowed_text = vtopo_ids_text(in->allowed);
+        for (guint i = 0; i < in->allowed->len; i++) {
+            unsigned int cpu = g_array_index(in->allowed, unsigned int, i);
 
-        if (cpu < host->nr_cpus) {
-            allowed[cpu] = host->cpus[cpu].online;
+            if (cpu < host->nr_cpus) {
+                allowed[cpu] = host->cpus[cpu].online;
+            }
         }
     }
     for (unsigned int c = 0; c < host->nr_cpus; c++) {
         vcpu_on[c] = -1;
     }
-    for (unsigned int v = 0; v < in->topo->nr_cpus; v++) {
-        int cpu = plan[v];
+    for (unsigned int v = 0; v < pl->nr_cpus; v++) {
+        const GArray *cpus = pl->cpus[v];
+        int cpu;
 
-        if (cpu == VTOPO_PIN_NONE) {
+        if (!cpus) {
             continue;
         }
-        if (!allowed[cpu]) {
-            vtopo_pin_offender(&allowed_rule, "vCPU %u is pinned to host "
-                               "CPU %d, which is %s (QEMU may run on %s)", v,
-                               cpu, host->cpus[cpu].online
-                               ? "not one QEMU may run on" : "offline",
-                               allowed_text);
+        for (guint i = 0; i < cpus->len; i++) {
+            vtopo_check_allowed(in, allowed, allowed_text, v,
+                                g_array_index(cpus, unsigned int, i),
+                                &allowed_rule);
+        }
+        cpu = vtopo_placed_cpu(cpus);
+        if (cpu < 0 || cpu >= (int)host->nr_cpus) {
+            continue;
         }
         if (vcpu_on[cpu] >= 0) {
             vtopo_pin_offender(&shared, "vCPUs %d and %u are both pinned to "
@@ -588,7 +702,7 @@ static void vtopo_check_host_cpus(const VTopoPinInput *in, const int *plan,
  * of the VM (@runs_vcpu: per host CPU), so other threads may run there.
  */
 static void vtopo_check_idle_siblings(const VTopoPinInput *in,
-                                      const int *plan,
+                                      const VTopoPlacement *pl,
                                       const bool *runs_vcpu,
                                       VTopoPinRule *exposed)
 {
@@ -604,17 +718,23 @@ static void vtopo_check_idle_siblings(const VTopoPinInput *in,
             idle[host->cpus[s].core_domain] = s;
         }
     }
-    for (unsigned int v = 0; v < in->topo->nr_cpus && !exposed->first; v++) {
-        int cpu = plan[v];
+    for (unsigned int v = 0; v < pl->nr_cpus && !exposed->first; v++) {
+        const GArray *cpus = pl->cpus[v];
 
-        if (host->cpus[cpu].online &&
-            idle[host->cpus[cpu].core_domain] >= 0) {
-            vtopo_pin_offender(exposed, "the host CPUs leak between SMT "
-                               "siblings (vulnerabilities/%s) and host CPU "
-                               "%d, a sibling of vCPU %u's host CPU %d, runs "
-                               "other threads; use core-sched=vm or "
-                               "core-sched=core", host->smt_exposure,
-                               idle[host->cpus[cpu].core_domain], v, cpu);
+        for (guint i = 0; cpus && i < cpus->len && !exposed->first; i++) {
+            unsigned int cpu = g_array_index(cpus, unsigned int, i);
+
+            if (vtopo_host_cpu_online(host, cpu) &&
+                idle[host->cpus[cpu].core_domain] >= 0) {
+                vtopo_pin_offender(exposed, "the host CPUs leak between SMT "
+                                   "siblings (vulnerabilities/%s) and host "
+                                   "CPU %d, a sibling of vCPU %u's host CPU "
+                                   "%u, runs other threads; use "
+                                   "core-sched=vm or core-sched=core",
+                                   host->smt_exposure,
+                                   idle[host->cpus[cpu].core_domain], v,
+                                   cpu);
+            }
         }
     }
 }
@@ -622,6 +742,8 @@ static void vtopo_check_idle_siblings(const VTopoPinInput *in,
 /*
  * Virtual cores and the host cores their vCPUs run on, as
  * vtopo_check_cores() meets them: the first of each, and its vCPU.
+ * vcore_host_core is -1 until a vCPU of the core is met, then a host
+ * core or VTOPO_DOMAIN_SPAN.
  */
 typedef struct VTopoCoreMap {
     int *vcore_host_core;
@@ -631,43 +753,53 @@ typedef struct VTopoCoreMap {
 } VTopoCoreMap;
 
 /*
- * vCPU @v, of virtual core @vcore, runs on host core @hcore: its
- * virtual core's other threads must be on SMT siblings of it, and no
- * other virtual core on it.
+ * vCPU @v, of virtual core @vcore, runs on host core @hcore (or spans
+ * several): its virtual core's other threads must be on SMT siblings of
+ * it, and no other virtual core on it.
  */
-static void vtopo_check_core_of(const VTopoPinInput *in, const int *plan,
-                                VTopoCoreMap *map, unsigned int v,
-                                int vcore, int hcore, VTopoPinRule *siblings,
+static void vtopo_check_core_of(const VTopoPinInput *in,
+                                const VTopoPlacement *pl, VTopoCoreMap *map,
+                                unsigned int v, int vcore, int hcore,
+                                VTopoPinRule *siblings,
                                 VTopoPinRule *core_shared)
 {
-    if (map->vcore_host_core[vcore] < 0) {
+    int first = map->vcore_first[vcore];
+
+    if (map->vcore_host_core[vcore] == -1) {
         map->vcore_host_core[vcore] = hcore;
         map->vcore_first[vcore] = v;
-    } else if (map->vcore_host_core[vcore] != hcore && in->host->smt) {
+    } else if ((map->vcore_host_core[vcore] != hcore ||
+                hcore == VTOPO_DOMAIN_SPAN) && in->host->smt) {
+        g_autofree char *a = vtopo_ids_text(pl->cpus[first]);
+        g_autofree char *b = vtopo_ids_text(pl->cpus[v]);
+
         vtopo_pin_offender(siblings, "vCPUs %d and %u are threads of "
-                           "one virtual core, but their host CPUs %d "
-                           "and %d are not SMT siblings",
-                           map->vcore_first[vcore], v,
-                           plan[map->vcore_first[vcore]], plan[v]);
+                           "one virtual core, but their host CPUs %s "
+                           "and %s are not SMT siblings", first, v, a, b);
+    }
+    if (hcore < 0) {
+        return;
     }
     if (map->host_core_vcore[hcore] < 0) {
         map->host_core_vcore[hcore] = vcore;
         map->host_core_vcpu[hcore] = v;
     } else if (map->host_core_vcore[hcore] != vcore) {
+        int other = map->host_core_vcpu[hcore];
+        g_autofree char *a = vtopo_ids_text(pl->cpus[other]);
+        g_autofree char *b = vtopo_ids_text(pl->cpus[v]);
+
         vtopo_pin_offender(core_shared, "vCPUs %d and %u are in "
                            "different virtual cores but run on one "
-                           "host core (host CPUs %d and %d)%s",
-                           map->host_core_vcpu[hcore], v,
-                           plan[map->host_core_vcpu[hcore]], plan[v],
-                           in->core_sched == VTOPO_CORE_SCHED_CORE
+                           "host core (host CPUs %s and %s)%s", other, v,
+                           a, b, in->core_sched == VTOPO_CORE_SCHED_CORE
                            ? "; core-sched=core keeps them from running "
                              "at once" : "");
     }
 }
 
 /* pin-host-no-smt, pin-smt-siblings, pin-core-shared, pin-smt-exposed */
-static void vtopo_check_cores(const VTopoPinInput *in, const int *plan,
-                              GArray *findings)
+static void vtopo_check_cores(const VTopoPinInput *in,
+                              const VTopoPlacement *pl, GArray *findings)
 {
     const VTopo *topo = in->topo;
     const VTopoHost *host = in->host;
@@ -696,11 +828,12 @@ static void vtopo_check_cores(const VTopoPinInput *in, const int *plan,
     for (unsigned int c = 0; c <= host->nr_cores; c++) {
         host_core_vcore[c] = -1;
     }
-    for (unsigned int v = 0; v < topo->nr_cpus; v++) {
+    for (unsigned int v = 0; v < pl->nr_cpus && v < topo->nr_cpus; v++) {
         int vcore = vtopo_cpu_domain(topo, &topo->cpus[v], VTOPO_LEVEL_CORE);
-        int cpu = plan[v], hcore;
+        const GArray *cpus = pl->cpus[v];
+        int hcore;
 
-        if (cpu == VTOPO_PIN_NONE) {
+        if (!cpus) {
             if (host->smt && host->smt_exposure &&
                 in->core_sched == VTOPO_CORE_SCHED_OFF) {
                 vtopo_pin_offender(&exposed, "the host CPUs leak between SMT "
@@ -713,10 +846,16 @@ static void vtopo_check_cores(const VTopoPinInput *in, const int *plan,
             continue;
         }
         pinned = true;
-        runs_vcpu[cpu] = true;
-        hcore = host->cpus[cpu].online ? host->cpus[cpu].core_domain : -1;
-        if (vcore >= 0 && hcore >= 0) {
-            vtopo_check_core_of(in, plan, &map, v, vcore, hcore, &siblings,
+        for (guint i = 0; i < cpus->len; i++) {
+            unsigned int cpu = g_array_index(cpus, unsigned int, i);
+
+            if (cpu < host->nr_cpus) {
+                runs_vcpu[cpu] = true;
+            }
+        }
+        hcore = vtopo_placed_domain(host, cpus, false);
+        if (vcore >= 0 && hcore != -1) {
+            vtopo_check_core_of(in, pl, &map, v, vcore, hcore, &siblings,
                                 &core_shared);
         }
     }
@@ -728,7 +867,7 @@ static void vtopo_check_cores(const VTopoPinInput *in, const int *plan,
     }
     if (host->smt && host->smt_exposure &&
         in->core_sched == VTOPO_CORE_SCHED_OFF && !exposed.first) {
-        vtopo_check_idle_siblings(in, plan, runs_vcpu, &exposed);
+        vtopo_check_idle_siblings(in, pl, runs_vcpu, &exposed);
     }
     vtopo_pin_report(findings, &no_smt);
     vtopo_pin_report(findings, &siblings);
@@ -738,11 +877,11 @@ static void vtopo_check_cores(const VTopoPinInput *in, const int *plan,
 
 /*
  * The host nodes (ids, in order of first use) that the vCPUs of virtual
- * node @vnode run on; *@all_pinned says whether every one is pinned.
+ * node @vnode may run on; *@all_pinned says whether every one is pinned.
  */
 static GArray *vtopo_vnode_host_nodes(const VTopoPinInput *in,
-                                      const int *plan, unsigned int vnode,
-                                      bool *all_pinned)
+                                      const VTopoPlacement *pl,
+                                      unsigned int vnode, bool *all_pinned)
 {
     const VTopo *topo = in->topo;
     const VTopoHost *host = in->host;
@@ -750,23 +889,31 @@ static GArray *vtopo_vnode_host_nodes(const VTopoPinInput *in,
     g_autofree bool *seen = g_new0(bool, host->nodes->len);
 
     *all_pinned = true;
-    for (unsigned int v = 0; v < topo->nr_cpus; v++) {
-        int cpu = plan[v], n;
+    for (unsigned int v = 0; v < pl->nr_cpus && v < topo->nr_cpus; v++) {
+        const GArray *cpus = pl->cpus[v];
 
         if (topo->cpus[v].node != (int)vnode) {
             continue;
         }
-        if (cpu == VTOPO_PIN_NONE) {
+        if (!cpus) {
             *all_pinned = false;
             continue;
         }
-        n = host->cpus[cpu].node >= 0
-            ? vtopo_host_node_index(host, host->cpus[cpu].node) : -1;
-        if (n >= 0 && !seen[n]) {
-            unsigned int id = host->cpus[cpu].node;
+        for (guint i = 0; i < cpus->len; i++) {
+            unsigned int cpu = g_array_index(cpus, unsigned int, i);
+            int n;
 
-            seen[n] = true;
-            g_array_append_val(on, id);
+            if (!vtopo_host_cpu_online(host, cpu) ||
+                host->cpus[cpu].node < 0) {
+                continue;
+            }
+            n = vtopo_host_node_index(host, host->cpus[cpu].node);
+            if (n >= 0 && !seen[n]) {
+                unsigned int id = host->cpus[cpu].node;
+
+                seen[n] = true;
+                g_array_append_val(on, id);
+            }
         }
     }
     return on;
@@ -790,8 +937,8 @@ static int vtopo_node_outside(const GArray *on, const GArray *bound)
 }
 
 /* pin-node-span, pin-node-memory, pin-node-unbound */
-static void vtopo_check_nodes(const VTopoPinInput *in, const int *plan,
-                              GArray *findings)
+static void vtopo_check_nodes(const VTopoPinInput *in,
+                              const VTopoPlacement *pl, GArray *findings)
 {
     const VTopoHost *host = in->host;
     VTopoPinRule span = { "pin-node-span", VTOPO_SEVERITY_WARNING };
@@ -809,7 +956,7 @@ static void vtopo_check_nodes(const VTopoPinInput *in, const int *plan,
         bool all_pinned;
         int outside;
 
-        on = vtopo_vnode_host_nodes(in, plan, vnode, &all_pinned);
+        on = vtopo_vnode_host_nodes(in, pl, vnode, &all_pinned);
         if (!on->len) {
             continue;
         }
@@ -845,68 +992,98 @@ static void vtopo_check_nodes(const VTopoPinInput *in, const int *plan,
     vtopo_pin_report(findings, &unbound);
 }
 
-/* pin-llc-span, pin-cache-size */
-static void vtopo_check_caches(const VTopoPinInput *in, const int *plan,
-                               GArray *findings)
+/*
+ * pin-llc-span: the vCPUs of one virtual last-level cache domain must
+ * run within one host last-level cache.
+ */
+static void vtopo_check_llc(const VTopoPinInput *in, const VTopoPlacement *pl,
+                            const VTopoSharedCache *llc, VTopoPinRule *span)
 {
     const VTopo *topo = in->topo;
-    const VTopoHost *host = in->host;
+    unsigned int domains = vtopo_cache_instance_limit(topo, llc);
+    g_autofree char *sharing = vtopo_cache_sharing_name(llc);
+    g_autofree int *domain_llc = g_new(int, domains);
+    g_autofree int *domain_vcpu = g_new(int, domains);
+
+    for (unsigned int d = 0; d < domains; d++) {
+        domain_llc[d] = -1;
+    }
+    for (unsigned int v = 0; v < pl->nr_cpus && v < topo->nr_cpus; v++) {
+        int d = vtopo_cache_instance(topo, llc, &topo->cpus[v]);
+        int host_llc;
+
+        if (!pl->cpus[v] || d < 0 || d >= (int)domains) {
+            continue;
+        }
+        host_llc = vtopo_placed_domain(in->host, pl->cpus[v], true);
+        if (host_llc == -1) {
+            continue;
+        }
+        if (domain_llc[d] == -1) {
+            domain_llc[d] = host_llc;
+            domain_vcpu[d] = v;
+        } else if (domain_llc[d] != host_llc ||
+                   host_llc == VTOPO_DOMAIN_SPAN) {
+            g_autofree char *a = vtopo_ids_text(pl->cpus[domain_vcpu[d]]);
+            g_autofree char *b = vtopo_ids_text(pl->cpus[v]);
+
+            vtopo_pin_offender(span, "vCPUs %d and %u share a virtual "
+                               "last-level cache (%s %d), but their host "
+                               "CPUs %s and %s do not share one",
+                               domain_vcpu[d], v, sharing, d, a, b);
+            domain_llc[d] = host_llc;
+            domain_vcpu[d] = v;
+        }
+    }
+}
+
+/* pin-cache-size: whether vCPU @v's host CPUs have caches as large. */
+static bool vtopo_check_cache_size(const VTopoPinInput *in,
+                                   const VTopoCache *cache,
+                                   const GArray *cpus, unsigned int v,
+                                   VTopoPinRule *size)
+{
+    for (guint i = 0; i < cpus->len; i++) {
+        unsigned int cpu = g_array_index(cpus, unsigned int, i);
+        const VTopoHostCache *hc;
+
+        if (!vtopo_host_cpu_online(in->host, cpu)) {
+            continue;
+        }
+        hc = vtopo_host_cpu_cache(in->host, cpu, cache->level, cache->type);
+        if (hc && cache->size > hc->size) {
+            g_autofree char *want = vtopo_size_text(cache->size);
+            g_autofree char *have = vtopo_size_text(hc->size);
+
+            vtopo_pin_offender(size, "the virtual L%u %s cache (%s) is "
+                               "larger than the host's (%s) that vCPU %u "
+                               "runs on (host CPU %u)", cache->level,
+                               vtopo_cache_type_name(cache->type), want,
+                               have, v, cpu);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* pin-llc-span, pin-cache-size */
+static void vtopo_check_caches(const VTopoPinInput *in,
+                               const VTopoPlacement *pl, GArray *findings)
+{
+    const VTopo *topo = in->topo;
     VTopoPinRule span = { "pin-llc-span", VTOPO_SEVERITY_WARNING };
     VTopoPinRule size = { "pin-cache-size", VTOPO_SEVERITY_WARNING };
     const VTopoSharedCache *llc = vtopo_llc(topo);
 
     if (llc) {
-        unsigned int domains = vtopo_cache_instance_limit(topo, llc);
-        g_autofree char *sharing = vtopo_cache_sharing_name(llc);
-        g_autofree int *domain_llc = g_new(int, domains);
-        g_autofree int *domain_vcpu = g_new(int, domains);
-
-        for (unsigned int d = 0; d < domains; d++) {
-            domain_llc[d] = -1;
-        }
-        for (unsigned int v = 0; v < topo->nr_cpus; v++) {
-            int d = vtopo_cache_instance(topo, llc, &topo->cpus[v]);
-            int cpu = plan[v], host_llc;
-
-            if (cpu == VTOPO_PIN_NONE || d < 0 || d >= (int)domains ||
-                host->cpus[cpu].llc < 0) {
-                continue;
-            }
-            host_llc = host->cpus[cpu].llc;
-            if (domain_llc[d] < 0) {
-                domain_llc[d] = host_llc;
-                domain_vcpu[d] = v;
-            } else if (domain_llc[d] != host_llc) {
-                vtopo_pin_offender(&span, "vCPUs %d and %u share a virtual "
-                                   "last-level cache (%s %d), but their host "
-                                   "CPUs %d and %d do not share one",
-                                   domain_vcpu[d], v, sharing, d,
-                                   plan[domain_vcpu[d]], cpu);
-                domain_llc[d] = host_llc;
-            }
-        }
+        vtopo_check_llc(in, pl, llc, &span);
     }
     for (unsigned int c = 0; c < topo->nr_caches; c++) {
         const VTopoCache *cache = &topo->caches[c].geometry;
 
-        for (unsigned int v = 0; v < topo->nr_cpus; v++) {
-            const VTopoHostCache *hc;
-
-            if (plan[v] == VTOPO_PIN_NONE) {
-                continue;
-            }
-            hc = vtopo_host_cpu_cache(host, plan[v], cache->level,
-                                      cache->type);
-            if (hc && cache->size > hc->size) {
-                g_autofree char *want = vtopo_size_text(cache->size);
-                g_autofree char *have = vtopo_size_text(hc->size);
-
-                vtopo_pin_offender(&size, "the virtual L%u %s cache (%s) is "
-                                   "larger than the host's (%s) that "
-                                   "vCPU %u runs on (host CPU %d)",
-                                   cache->level,
-                                   vtopo_cache_type_name(cache->type), want,
-                                   have, v, plan[v]);
+        for (unsigned int v = 0; v < pl->nr_cpus; v++) {
+            if (pl->cpus[v] &&
+                !vtopo_check_cache_size(in, cache, pl->cpus[v], v, &size)) {
                 break;
             }
         }
@@ -915,13 +1092,22 @@ static void vtopo_check_caches(const VTopoPinInput *in, const int *plan,
     vtopo_pin_report(findings, &size);
 }
 
-GArray *vtopo_pin_check(const VTopoPinInput *in, const int *plan)
+GArray *vtopo_placement_check(const VTopoPinInput *in,
+                              const VTopoPlacement *placement)
 {
     GArray *findings = vtopo_findings_new();
 
-    vtopo_check_host_cpus(in, plan, findings);
-    vtopo_check_cores(in, plan, findings);
-    vtopo_check_nodes(in, plan, findings);
-    vtopo_check_caches(in, plan, findings);
+    vtopo_check_host_cpus(in, placement, findings);
+    vtopo_check_cores(in, placement, findings);
+    vtopo_check_nodes(in, placement, findings);
+    vtopo_check_caches(in, placement, findings);
     return findings;
+}
+
+GArray *vtopo_pin_check(const VTopoPinInput *in, const int *plan)
+{
+    g_autoptr(VTopoPlacement) pl = vtopo_placement_from_plan(
+        plan, in->topo->nr_cpus);
+
+    return vtopo_placement_check(in, pl);
 }

@@ -34,7 +34,8 @@ typedef enum VTopoCoreSched {
  * VTopoPinInput: what a placement is made for and checked against.
  * @topo: the virtual topology and caches; every possible vCPU is placed.
  * @host: the host.
- * @allowed: host CPUs the process may run on (unsigned int, ascending).
+ * @allowed: host CPUs the process may run on (unsigned int, ascending);
+ *     NULL when checking a placement the kernel reported.
  * @node_memory: per virtual node, the host node ids (unsigned int) its
  *     memory is bound to, NULL or empty when unbound; NULL without
  *     virtual NUMA nodes.
@@ -74,10 +75,45 @@ int *vtopo_pin_plan_manual(const VTopoPinInput *in,
                            char **error);
 
 /*
- * Check placement @plan (host CPU per cpu-index, VTOPO_PIN_NONE for a
- * vCPU that floats) against the host.  Returns an array of VTopoFinding
- * (see vtopo_validate()), one per rule that fails, each naming the
- * first offender and how many more there are.
+ * VTopoPlacement: where each possible vCPU may run, as QEMU planned it
+ * or as the kernel has it (accel/vtopo-placement.h).
+ * @cpus: per cpu-index, the host CPUs its thread may run on (unsigned
+ *     int, ascending); NULL for a vCPU that is not pinned, or whose
+ *     thread is not known.
+ */
+typedef struct VTopoPlacement {
+    unsigned int nr_cpus;
+    GArray **cpus;
+} VTopoPlacement;
+
+/* A placement of @nr_cpus vCPUs, none of them pinned. */
+VTopoPlacement *vtopo_placement_new(unsigned int nr_cpus);
+
+/* Placement @plan: one host CPU per cpu-index, or VTOPO_PIN_NONE. */
+VTopoPlacement *vtopo_placement_from_plan(const int *plan,
+                                          unsigned int nr_cpus);
+void vtopo_placement_free(VTopoPlacement *pl);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VTopoPlacement, vtopo_placement_free)
+
+/*
+ * Check @placement against the host.  Each rule compares the vCPUs
+ * pinned at its level: two vCPUs share a host CPU when each has that
+ * one only; a vCPU is on a host core (last-level cache) when all its
+ * host CPUs are, and one whose host CPUs span several breaks the rule
+ * for the virtual core (cache) it shares with others; a virtual node
+ * runs on every host node of its vCPUs' host CPUs.  A vCPU that is
+ * not pinned breaks none but pin-smt-exposed.  @in->allowed may be
+ * NULL for a placement the kernel reported (it only has CPUs QEMU may
+ * use).  Returns an array of VTopoFinding (see vtopo_validate()), one
+ * per rule that fails, each naming the first offender and how many
+ * more there are.
+ */
+GArray *vtopo_placement_check(const VTopoPinInput *in,
+                              const VTopoPlacement *placement);
+
+/*
+ * vtopo_placement_check() of @plan (host CPU per cpu-index,
+ * VTOPO_PIN_NONE for a vCPU that floats).
  */
 GArray *vtopo_pin_check(const VTopoPinInput *in, const int *plan);
 
