@@ -786,17 +786,23 @@ static void mirror_note_other_caches(const VTopoHost *host, VTopoMirror *m)
  * The host caches of vCPU 0's host CPU, shared as on the host: by the
  * threads of a core, or by a last-level cache domain.
  */
-static bool mirror_caches(const MirrorPlanner *p, VTopoMirror *m,
-                          char **error)
+static void mirror_caches(const MirrorPlanner *p, VTopoMirror *m)
 {
     const VTopoHost *host = p->host;
     const VTopoHostCpu *cpu = &host->cpus[m->plan[0]];
 
     if (!cpu->nr_caches) {
-        *error = g_strdup_printf("the host describes no caches of CPU %d "
-                                 "(devices/system/cpu/cpu%d/cache)",
-                                 m->plan[0], m->plan[0]);
-        return false;
+        /*
+         * Some hosts (microVMs, some hypervisors' guests) have no
+         * cache directory in sysfs: the topology, nodes and placement
+         * are still known, so plan them and keep the CPU model's
+         * caches.
+         */
+        g_ptr_array_add(m->notes, g_strdup_printf(
+            "the host describes no caches of CPU %d (devices/system/cpu/"
+            "cpu%d/cache): the guest keeps the CPU model's caches",
+            m->plan[0], m->plan[0]));
+        return;
     }
     mirror_note_other_caches(host, m);
     for (unsigned int i = 0; i < cpu->nr_caches; i++) {
@@ -854,7 +860,6 @@ static bool mirror_caches(const MirrorPlanner *p, VTopoMirror *m,
             m->caches[m->nr_caches++] = sc;
         }
     }
-    return true;
 }
 
 static const char *mirror_core_sched_name(VTopoCoreSched mode)
@@ -972,8 +977,8 @@ VTopoMirror *vtopo_mirror_plan(const VTopoHost *host,
     m->mem_size = req->mem_size;
     mirror_place(&p, &fit, m);
     mirror_fit_clear(&fit);
-    if (!mirror_caches(&p, m, error) || !mirror_nodes(&p, m, error) ||
-        !mirror_core_sched(&p, m, error)) {
+    mirror_caches(&p, m);
+    if (!mirror_nodes(&p, m, error) || !mirror_core_sched(&p, m, error)) {
         return NULL;
     }
     return g_steal_pointer(&m);

@@ -13,6 +13,19 @@
 #include "qapi/qapi-types-machine.h"
 #include "accel/vtopo-pin.h"
 #include "accel/vtopo-plan.h"
+#include "accel/vtopo-placement.h"
+
+/*
+ * AccelPlacement: the placement in place, as last read.
+ * @threads: per possible vCPU, what its thread's placement is, NULL for
+ *     a vCPU not plugged or whose thread could not be read.
+ * @placement: the same as a placement to check (NULL for unpinned).
+ */
+typedef struct AccelPlacement {
+    unsigned int nr_cpus;
+    VTopoThreadPlacement **threads;
+    VTopoPlacement *placement;
+} AccelPlacement;
 
 /*
  * AccelVcpuPinning: the pinning state of an accelerator.
@@ -31,6 +44,16 @@
  * @core_sched_active: whether core-scheduling cookies are applied.
  * @core_leader: per virtual core, a thread holding its cookie, or 0.
  * @findings: the problems found (VTopoFinding).
+ * @has_check: whether pin-check was set.
+ * @watch: whether the placement in place is read and checked.
+ * @topo: the model the placement is checked against.
+ * @unpinned: the host CPUs of a thread nobody pinned.
+ * @mounts: the cgroup hierarchies.
+ * @at_init: the placement in place at machine init.
+ * @last: the placement in place at the last check that reported, and
+ *     @last_findings, @last_moment (a TopologyPlacementMoment) of it.
+ * @unreadable_reported: whether a placement that could not be read was
+ *     reported (once).
  */
 typedef struct AccelVcpuPinning {
     VcpuAffinity affinity;
@@ -53,6 +76,31 @@ typedef struct AccelVcpuPinning {
     bool core_sched_active;
     int *core_leader;
     GArray *findings;
+
+    bool has_check;
+    bool watch;
+    const VTopo *topo;
+    GArray *unpinned;
+    VTopoCgroupMounts *mounts;
+    AccelPlacement *at_init;
+    AccelPlacement *last;
+    GArray *last_findings;
+    int last_moment;
+    bool unreadable_reported;
 } AccelVcpuPinning;
+
+/*
+ * Read the placement in place of every vCPU thread; a thread that
+ * cannot be read counts as not pinned, with one warning.
+ */
+AccelPlacement *accel_placement_read(AccelVcpuPinning *p);
+void accel_placement_free(AccelPlacement *ap);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(AccelPlacement, accel_placement_free)
+
+/*
+ * The findings of placement @ap, checked with the rules of QEMU's own
+ * placement; empty when no vCPU is pinned.
+ */
+GArray *accel_placement_check(AccelVcpuPinning *p, const AccelPlacement *ap);
 
 #endif

@@ -17,6 +17,8 @@
 #include "qom/object.h"
 #include "hw/boards.h"
 #include "hw/core/cpu.h"
+#include "hw/core/vtopo-qmp.h"
+#include "qapi/qapi-events-vtopo.h"
 #include "system/hostmem.h"
 #include "system/numa.h"
 #include "vtopo-pin-internal.h"
@@ -49,6 +51,7 @@ static int accel_get_pin_check(Object *obj, Error **errp)
 static void accel_set_pin_check(Object *obj, int value, Error **errp)
 {
     accel_pinning(obj)->check = value;
+    accel_pinning(obj)->has_check = true;
 }
 
 static int accel_get_core_sched(Object *obj, Error **errp)
@@ -157,6 +160,15 @@ void accel_vcpu_pinning_instance_finalize(AccelState *accel)
     g_free(p->core_leader);
     if (p->findings) {
         vtopo_findings_free(p->findings);
+    }
+    if (p->unpinned) {
+        g_array_unref(p->unpinned);
+    }
+    vtopo_cgroup_mounts_free(p->mounts);
+    accel_placement_free(p->at_init);
+    accel_placement_free(p->last);
+    if (p->last_findings) {
+        vtopo_findings_free(p->last_findings);
     }
     g_free(p);
 }
@@ -291,8 +303,8 @@ static bool accel_pinning_supported(const AccelVcpuPinning *p,
     return true;
 }
 
-/* The host, and the host CPUs QEMU may run on. */
-static bool accel_read_host(AccelVcpuPinning *p, Error **errp)
+/* The host, read once. */
+static bool accel_host(AccelVcpuPinning *p, const char *option, Error **errp)
 {
     g_autofree char *error = NULL;
 
@@ -306,7 +318,18 @@ static bool accel_read_host(AccelVcpuPinning *p, Error **errp)
     }
     if (!p->host) {
         error_setg(errp, "%s: cannot read the host topology: %s",
-                   p->host_sysfs ? "x-host-sysfs" : "vcpu-affinity", error);
+                   p->host_sysfs ? "x-host-sysfs" : option, error);
+        return false;
+    }
+    return true;
+}
+
+/* The host, and the host CPUs QEMU may run on. */
+static bool accel_read_host(AccelVcpuPinning *p, Error **errp)
+{
+    g_autofree char *error = NULL;
+
+    if (!accel_host(p, "vcpu-affinity", errp)) {
         return false;
     }
     p->allowed = vtopo_host_allowed_cpus(p->host, p->simulated, &error);
@@ -341,73 +364,6 @@ static bool accel_check_placement(AccelVcpuPinning *p,
     return accel_report_findings(p, p->findings, errp);
 }
 
-/* Give the VM its core-scheduling cookie, and pin the vCPU threads. */
-static bool accel_apply_placement(AccelVcpuPinning *p, const VTopo *topo,
-                                  Error **errp)
-{
-    CPUState *cpu;
-
-#if defined(CONFIG_LINUX) && defined(PR_SCHED_CORE)
-    if (p->core_sched_active && !p->simulated &&
-        p->core_sched == VCPU_CORE_SCHED_VM &&
-        prctl(PR_SCHED_CORE, PR_SCHED_CORE_CREATE, 0,
-              PR_SCHED_CORE_SCOPE_THREAD_GROUP, 0)) {
-        error_setg_errno(errp, errno, "core-sched=vm: cannot create a "
-                         "core-scheduling cookie");
-        return false;
-    }
-#endif
-    p->core_leader = g_new0(int, topo->nr_cpus);
-    CPU_FOREACH(cpu) {
-        accel_vcpu_pin_thread(cpu);
-    }
-    return true;
-}
-
-bool accel_vcpu_pinning_setup(MachineState *ms, const VTopo *topo,
-                              Error **errp)
-{
-    AccelVcpuPinning *p = ms->accelerator->pinning;
-    VTopoPinInput in;
-    bool ok;
-
-    if (p->pins && p->affinity != VCPU_AFFINITY_MANUAL) {
-        error_setg(errp, "vcpu-pin: only used with vcpu-affinity=manual");
-        return false;
-    }
-    if (p->affinity == VCPU_AFFINITY_OFF &&
-        p->core_sched == VCPU_CORE_SCHED_OFF && !p->host_sysfs) {
-        return true;
-    }
-    if (!accel_pinning_supported(p, ms, topo, errp)) {
-        return false;
-    }
-    trace_vtopo_pin_setup_begin(topo->nr_cpus);
-    if (!accel_read_host(p, errp)) {
-        return false;
-    }
-    p->nr_cpus = topo->nr_cpus;
-    p->vcore = g_new(int, topo->nr_cpus);
-    for (unsigned int i = 0; i < topo->nr_cpus; i++) {
-        p->vcore[i] = vtopo_cpu_domain(topo, &topo->cpus[i],
-                                       VTOPO_LEVEL_CORE);
-    }
-    accel_node_memory(p, ms);
-    in = (VTopoPinInput) {
-        .topo = topo,
-        .host = p->host,
-        .allowed = p->allowed,
-        .node_memory = p->nr_nodes ? p->node_memory : NULL,
-        .core_sched = p->core_sched,
-    };
-    if (!accel_plan(p, &in, errp)) {
-        return false;
-    }
-    ok = accel_check_placement(p, &in, errp);
-    trace_vtopo_pin_setup_end(p->findings->len);
-    return ok && accel_apply_placement(p, topo, errp);
-}
-
 #if defined(CONFIG_LINUX) && defined(PR_SCHED_CORE)
 /*
  * Give thread @tid the cookie of its virtual core: a new one for the
@@ -440,15 +396,17 @@ static int accel_core_sched_thread(AccelVcpuPinning *p, int vcore, int tid)
 }
 #endif
 
-void accel_vcpu_pin_thread(CPUState *cpu)
+/*
+ * Pin vCPU thread @cpu as planned, with its core-scheduling cookie.  A
+ * pin the kernel refuses (libvirt's -sandbox resourcecontrol=deny makes
+ * sched_setaffinity() fail with EPERM) is a finding, and an error under
+ * pin-check=strict where @errp can take it.
+ */
+static bool accel_vcpu_apply_plan(AccelVcpuPinning *p, CPUState *cpu,
+                                  Error **errp)
 {
-    AccelVcpuPinning *p = current_accel()->pinning;
     int index = cpu->cpu_index;
 
-    if (!p->checked || p->simulated || index < 0 ||
-        index >= (int)p->nr_cpus) {
-        return;
-    }
 #ifdef CONFIG_LINUX
     if (p->plan[index] != VTOPO_PIN_NONE) {
         cpu_set_t set;
@@ -456,9 +414,27 @@ void accel_vcpu_pin_thread(CPUState *cpu)
         CPU_ZERO(&set);
         CPU_SET(p->plan[index], &set);
         if (sched_setaffinity(cpu->thread_id, sizeof(set), &set)) {
-            warn_report("vCPU %d: cannot pin thread %d to host CPU %d: %s",
-                        index, cpu->thread_id, p->plan[index],
-                        strerror(errno));
+            int err = errno;
+            Error *local_err = NULL;
+
+            vtopo_add_finding(p->findings, "pin-not-applied",
+                              VTOPO_SEVERITY_WARNING, "vCPU %d: cannot pin "
+                              "thread %d to host CPU %d: %s", index,
+                              cpu->thread_id, p->plan[index],
+                              g_strerror(err));
+            error_setg(&local_err, "vCPU %d: cannot pin thread %d to host "
+                       "CPU %d: %s", index, cpu->thread_id, p->plan[index],
+                       g_strerror(err));
+            error_append_hint(&local_err, "Where QEMU may not set its "
+                              "threads' affinity (libvirt's -sandbox "
+                              "resourcecontrol=deny), pin them in the "
+                              "manager (libvirt: <vcpupin>) and leave "
+                              "vcpu-affinity off.\n");
+            if (errp && p->check == VCPU_PIN_CHECK_STRICT) {
+                error_propagate(errp, local_err);
+                return false;
+            }
+            warn_report_err(local_err);
         }
     }
 #endif
@@ -475,4 +451,376 @@ void accel_vcpu_pin_thread(CPUState *cpu)
         }
     }
 #endif
+    return true;
+}
+
+/* Give the VM its core-scheduling cookie, and pin the vCPU threads. */
+static bool accel_apply_placement(AccelVcpuPinning *p, const VTopo *topo,
+                                  Error **errp)
+{
+    CPUState *cpu;
+
+#if defined(CONFIG_LINUX) && defined(PR_SCHED_CORE)
+    if (p->core_sched_active && !p->simulated &&
+        p->core_sched == VCPU_CORE_SCHED_VM &&
+        prctl(PR_SCHED_CORE, PR_SCHED_CORE_CREATE, 0,
+              PR_SCHED_CORE_SCOPE_THREAD_GROUP, 0)) {
+        error_setg_errno(errp, errno, "core-sched=vm: cannot create a "
+                         "core-scheduling cookie");
+        return false;
+    }
+#endif
+    p->core_leader = g_new0(int, topo->nr_cpus);
+    if (p->simulated) {
+        return true;
+    }
+    CPU_FOREACH(cpu) {
+        if (cpu->cpu_index >= 0 && cpu->cpu_index < (int)p->nr_cpus &&
+            !accel_vcpu_apply_plan(p, cpu, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void accel_placement_free(AccelPlacement *ap)
+{
+    if (!ap) {
+        return;
+    }
+    for (unsigned int v = 0; v < ap->nr_cpus; v++) {
+        vtopo_thread_placement_free(ap->threads[v]);
+    }
+    g_free(ap->threads);
+    vtopo_placement_free(ap->placement);
+    g_free(ap);
+}
+
+AccelPlacement *accel_placement_read(AccelVcpuPinning *p)
+{
+    AccelPlacement *ap = g_new0(AccelPlacement, 1);
+    CPUState *cpu;
+
+    ap->nr_cpus = p->nr_cpus;
+    ap->threads = g_new0(VTopoThreadPlacement *, p->nr_cpus);
+    ap->placement = vtopo_placement_new(p->nr_cpus);
+    if (!p->mounts) {
+        return ap;
+    }
+    CPU_FOREACH(cpu) {
+        int v = cpu->cpu_index;
+        g_autofree char *error = NULL;
+        VTopoThreadPlacement *tp;
+
+        if (v < 0 || v >= (int)p->nr_cpus || !cpu->thread_id) {
+            continue;
+        }
+        tp = vtopo_thread_placement_read("/", getpid(), cpu->thread_id,
+                                         p->mounts, VTOPO_HOST_MAX_CPUS,
+                                         &error);
+        if (!tp) {
+            if (!p->unreadable_reported) {
+                warn_report("pin-check: vCPU %d counts as not pinned: %s",
+                            v, error);
+                p->unreadable_reported = true;
+            }
+            continue;
+        }
+        ap->threads[v] = tp;
+        if (vtopo_cpus_pinned(tp->cpus, p->unpinned)) {
+            ap->placement->cpus[v] = g_array_copy(tp->cpus);
+        }
+    }
+    return ap;
+}
+
+static bool accel_placement_equal(const AccelPlacement *a,
+                                  const AccelPlacement *b)
+{
+    for (unsigned int v = 0; v < a->nr_cpus; v++) {
+        const GArray *x = a->placement->cpus[v];
+        const GArray *y = b->placement->cpus[v];
+
+        if (!x != !y || (x && !vtopo_cpus_equal(x, y))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * The host nodes each virtual node's memory is bound to: its memory
+ * backend's host-nodes, else the nodes its vCPU threads may allocate
+ * from (Mems_allowed: a cpuset's mems, as libvirt's <numatune>
+ * restrictive mode sets) where they are not all the host's.
+ */
+static GArray **accel_placement_memory(const AccelVcpuPinning *p,
+                                       const AccelPlacement *ap)
+{
+    GArray **memory = g_new0(GArray *, p->nr_nodes);
+
+    for (unsigned int n = 0; n < p->nr_nodes; n++) {
+        g_autofree bool *mems = g_new0(bool, VTOPO_HOST_MAX_NODES);
+        bool narrowed = false;
+
+        memory[n] = g_array_copy(p->node_memory[n]);
+        if (memory[n]->len) {
+            continue;
+        }
+        for (unsigned int v = 0; v < ap->nr_cpus; v++) {
+            const VTopoThreadPlacement *tp = ap->threads[v];
+
+            if (!tp || p->topo->cpus[v].node != (int)n) {
+                continue;
+            }
+            for (guint i = 0; i < tp->mems->len; i++) {
+                unsigned int id = g_array_index(tp->mems, unsigned int, i);
+
+                if (id < VTOPO_HOST_MAX_NODES) {
+                    mems[id] = true;
+                }
+            }
+        }
+        for (guint i = 0; i < p->host->nodes->len; i++) {
+            const VTopoHostNode *hn = &g_array_index(p->host->nodes,
+                                                     VTopoHostNode, i);
+
+            narrowed |= hn->mem_size && hn->id < VTOPO_HOST_MAX_NODES &&
+                        !mems[hn->id];
+        }
+        for (unsigned int id = 0; narrowed && id < VTOPO_HOST_MAX_NODES;
+             id++) {
+            if (mems[id]) {
+                g_array_append_val(memory[n], id);
+            }
+        }
+    }
+    return memory;
+}
+
+GArray *accel_placement_check(AccelVcpuPinning *p, const AccelPlacement *ap)
+{
+    Error *err = NULL;
+    bool pinned = false;
+    GArray **memory;
+    GArray *findings;
+    VTopoPinInput in;
+
+    for (unsigned int v = 0; v < ap->nr_cpus; v++) {
+        pinned |= ap->placement->cpus[v] != NULL;
+    }
+    if (!pinned) {
+        return vtopo_findings_new();
+    }
+    if (!accel_host(p, "pin-check", &err)) {
+        if (!p->unreadable_reported) {
+            warn_report_err(err);
+            p->unreadable_reported = true;
+        } else {
+            error_free(err);
+        }
+        return vtopo_findings_new();
+    }
+    memory = accel_placement_memory(p, ap);
+    in = (VTopoPinInput) {
+        .topo = p->topo,
+        .host = p->host,
+        .node_memory = p->nr_nodes ? memory : NULL,
+        .core_sched = p->core_sched_active ? p->core_sched
+                                           : VCPU_CORE_SCHED_OFF,
+    };
+    findings = vtopo_placement_check(&in, ap->placement);
+    for (unsigned int n = 0; n < p->nr_nodes; n++) {
+        g_array_unref(memory[n]);
+    }
+    g_free(memory);
+    return findings;
+}
+
+/*
+ * Read and check the placement in place at @moment.  What the last
+ * check reported is not reported again; under pin-check=strict a
+ * finding fails (@errp NULL: where nothing can be refused, a warning).
+ */
+static bool accel_placement_judge(AccelVcpuPinning *p,
+                                  TopologyPlacementMoment moment,
+                                  Error **errp)
+{
+    g_autoptr(AccelPlacement) ap = accel_placement_read(p);
+    GArray *findings;
+
+    if (p->last && accel_placement_equal(p->last, ap)) {
+        findings = p->last_findings;
+    } else {
+        findings = accel_placement_check(p, ap);
+        accel_placement_free(p->last);
+        p->last = g_steal_pointer(&ap);
+        if (p->last_findings) {
+            vtopo_findings_free(p->last_findings);
+        }
+        p->last_findings = findings;
+        p->last_moment = moment;
+        trace_vtopo_placement_check(TopologyPlacementMoment_str(moment),
+                                    findings->len);
+        if (findings->len && p->check != VCPU_PIN_CHECK_STRICT) {
+            TopologyFindingList *list = vtopo_findings_to_qapi(findings);
+
+            for (guint i = 0; i < findings->len; i++) {
+                warn_report("vCPU placement (%s): %s",
+                            TopologyPlacementMoment_str(moment),
+                            g_array_index(findings, VTopoFinding,
+                                          i).message);
+            }
+            qapi_event_send_topology_placement(moment, list);
+            qapi_free_TopologyFindingList(list);
+        }
+    }
+    if (findings->len && p->check == VCPU_PIN_CHECK_STRICT) {
+        VTopoFinding *f = &g_array_index(findings, VTopoFinding, 0);
+        Error *err = NULL;
+
+        error_setg(&err, "pin-check=strict: the vCPU placement breaks %s: %s",
+                   f->rule, f->message);
+        if (!errp) {
+            warn_report_err(err);
+            return true;
+        }
+        error_propagate(errp, err);
+        return false;
+    }
+    return true;
+}
+
+bool accel_vcpu_placement_check_start(Error **errp)
+{
+    AccelVcpuPinning *p = current_accel() ? current_accel()->pinning : NULL;
+
+    if (!p || !p->watch || !p->at_init) {
+        return true;
+    }
+    return accel_placement_judge(p, TOPOLOGY_PLACEMENT_MOMENT_START, errp);
+}
+
+/* Plan, check and apply QEMU's own placement (vcpu-affinity). */
+static bool accel_vcpu_plan_setup(AccelVcpuPinning *p, MachineState *ms,
+                                  const VTopo *topo, Error **errp)
+{
+    VTopoPinInput in;
+    bool ok;
+
+    if (!accel_pinning_supported(p, ms, topo, errp)) {
+        return false;
+    }
+    trace_vtopo_pin_setup_begin(topo->nr_cpus);
+    if (!accel_read_host(p, errp)) {
+        return false;
+    }
+    in = (VTopoPinInput) {
+        .topo = topo,
+        .host = p->host,
+        .allowed = p->allowed,
+        .node_memory = p->nr_nodes ? p->node_memory : NULL,
+        .core_sched = p->core_sched,
+    };
+    if (!accel_plan(p, &in, errp)) {
+        return false;
+    }
+    ok = accel_check_placement(p, &in, errp);
+    trace_vtopo_pin_setup_end(p->findings->len);
+    return ok && accel_apply_placement(p, topo, errp);
+}
+
+/*
+ * Whether the placement in place is checked: on Linux, for a machine
+ * with a model, unless pin-check=off; on machine types before
+ * topology_check_strict only when a placement option was given, so
+ * that they start as before.
+ */
+static bool accel_placement_watched(const AccelVcpuPinning *p,
+                                    MachineState *ms, const VTopo *topo)
+{
+#ifdef CONFIG_LINUX
+    return topo && p->check != VCPU_PIN_CHECK_OFF &&
+           (MACHINE_GET_CLASS(ms)->topology_check_strict || p->has_check ||
+            p->affinity != VCPU_AFFINITY_OFF ||
+            p->core_sched != VCPU_CORE_SCHED_OFF || p->host_sysfs);
+#else
+    return false;
+#endif
+}
+
+/* Start checking the placement in place, and check it a first time. */
+static bool accel_placement_setup(AccelVcpuPinning *p, const VTopo *topo,
+                                  Error **errp)
+{
+    g_autofree char *error = NULL;
+
+    p->unpinned = vtopo_unpinned_cpus_read("/", VTOPO_HOST_MAX_CPUS, &error);
+    if (p->unpinned) {
+        p->mounts = vtopo_cgroup_mounts_read("/", getpid(), &error);
+    }
+    if (!p->mounts) {
+        warn_report("pin-check: the vCPU placement is not checked: %s",
+                    error);
+        return true;
+    }
+    p->topo = topo;
+    p->watch = true;
+    if (accel_vcpus_share_threads()) {
+        /* One thread runs every vCPU: there is no placement per vCPU. */
+        return true;
+    }
+    p->at_init = accel_placement_read(p);
+    /* QEMU's own plan was checked above, as it is now in place. */
+    if (p->checked && !p->simulated && p->affinity != VCPU_AFFINITY_OFF) {
+        return true;
+    }
+    return accel_placement_judge(p, TOPOLOGY_PLACEMENT_MOMENT_MACHINE_INIT,
+                                 errp);
+}
+
+bool accel_vcpu_pinning_setup(MachineState *ms, const VTopo *topo,
+                              Error **errp)
+{
+    AccelVcpuPinning *p = ms->accelerator->pinning;
+
+    if (p->pins && p->affinity != VCPU_AFFINITY_MANUAL) {
+        error_setg(errp, "vcpu-pin: only used with vcpu-affinity=manual");
+        return false;
+    }
+    if (topo) {
+        p->nr_cpus = topo->nr_cpus;
+        p->vcore = g_new(int, topo->nr_cpus);
+        for (unsigned int i = 0; i < topo->nr_cpus; i++) {
+            p->vcore[i] = vtopo_cpu_domain(topo, &topo->cpus[i],
+                                           VTOPO_LEVEL_CORE);
+        }
+        accel_node_memory(p, ms);
+    }
+    if ((p->affinity != VCPU_AFFINITY_OFF ||
+         p->core_sched != VCPU_CORE_SCHED_OFF || p->host_sysfs) &&
+        !accel_vcpu_plan_setup(p, ms, topo, errp)) {
+        return false;
+    }
+    if (!accel_placement_watched(p, ms, topo)) {
+        return true;
+    }
+    return accel_placement_setup(p, topo, errp);
+}
+
+void accel_vcpu_pin_thread(CPUState *cpu)
+{
+    AccelVcpuPinning *p = current_accel()->pinning;
+    int index = cpu->cpu_index;
+
+    if (index < 0 || index >= (int)p->nr_cpus) {
+        return;
+    }
+    if (p->checked && !p->simulated) {
+        accel_vcpu_apply_plan(p, cpu, NULL);
+    }
+    /* A vCPU plugged after machine init. */
+    if (p->watch && p->at_init) {
+        accel_placement_judge(p, TOPOLOGY_PLACEMENT_MOMENT_HOTPLUG, NULL);
+    }
 }

@@ -26,7 +26,26 @@ static intList *topology_int_list(const unsigned int *values, unsigned int n)
     return head;
 }
 
-static TopologyHostVcpuList *topology_host_vcpus(const AccelVcpuPinning *p)
+static TopologyPlacementSource
+topology_placement_source(VTopoPlacementSource source)
+{
+    switch (source) {
+    case VTOPO_SOURCE_QEMU:
+        return TOPOLOGY_PLACEMENT_SOURCE_QEMU;
+    case VTOPO_SOURCE_INHERITED:
+        return TOPOLOGY_PLACEMENT_SOURCE_INHERITED;
+    default:
+        return TOPOLOGY_PLACEMENT_SOURCE_EXTERNAL;
+    }
+}
+
+/*
+ * The vCPUs that are pinned now (@ap) or that QEMU plans to pin: a
+ * vCPU that may run on every host CPU is left out, so that the reply
+ * is bounded by what is pinned.
+ */
+static TopologyHostVcpuList *topology_host_vcpus(const AccelVcpuPinning *p,
+                                                 const AccelPlacement *ap)
 {
     TopologyHostVcpuList *head = NULL, **tail = &head;
     g_autofree CPUState **cpus = g_new0(CPUState *, p->nr_cpus);
@@ -38,51 +57,86 @@ static TopologyHostVcpuList *topology_host_vcpus(const AccelVcpuPinning *p)
         }
     }
     for (unsigned int i = 0; i < p->nr_cpus; i++) {
-        TopologyHostVcpu *v = g_new0(TopologyHostVcpu, 1);
+        const VTopoThreadPlacement *tp = ap->threads[i];
+        int planned = p->plan ? p->plan[i] : VTOPO_PIN_NONE;
+        TopologyHostVcpu *v;
 
+        if (!ap->placement->cpus[i] && planned == VTOPO_PIN_NONE) {
+            continue;
+        }
+        v = g_new0(TopologyHostVcpu, 1);
         v->cpu_index = i;
         v->has_thread_id = cpus[i] != NULL;
         v->thread_id = cpus[i] ? cpus[i]->thread_id : 0;
-        if (p->plan[i] != VTOPO_PIN_NONE) {
-            unsigned int host_cpu = p->plan[i];
+        if (tp) {
+            const VTopoThreadPlacement *init = p->at_init
+                                               ? p->at_init->threads[i] : NULL;
+            const GArray *at_init = init ? init->cpus : NULL;
 
-            v->host_cpus = topology_int_list(&host_cpu, 1);
-        } else {
-            v->host_cpus = topology_int_list((unsigned int *)p->allowed->data,
-                                             p->allowed->len);
+            v->host_cpus = topology_int_list((unsigned int *)tp->cpus->data,
+                                             tp->cpus->len);
+            VTopoPlacementSource source = vtopo_placement_source(
+                tp->cpus, p->unpinned, p->simulated ? VTOPO_PIN_NONE : planned,
+                at_init);
+
+            v->has_source = source != VTOPO_SOURCE_UNPINNED;
+            v->source = topology_placement_source(source);
+            v->cpuset = g_strdup(tp->cpuset);
         }
+        v->has_planned = planned != VTOPO_PIN_NONE;
+        v->planned = planned;
         QAPI_LIST_APPEND(tail, v);
     }
     return head;
 }
 
+/* The host nodes that the vCPUs of virtual node @n may run on now. */
+static intList *topology_cpu_host_nodes(const AccelVcpuPinning *p,
+                                        const AccelPlacement *ap,
+                                        unsigned int n)
+{
+    intList *head = NULL, **tail = &head;
+    g_autofree bool *seen = g_new0(bool, VTOPO_HOST_MAX_NODES);
+
+    for (unsigned int v = 0; v < ap->nr_cpus; v++) {
+        const GArray *cpus = ap->placement->cpus[v];
+
+        if (!cpus || p->topo->cpus[v].node != (int)n) {
+            continue;
+        }
+        for (guint i = 0; i < cpus->len; i++) {
+            unsigned int cpu = g_array_index(cpus, unsigned int, i);
+            int host_node;
+
+            if (cpu >= p->host->nr_cpus) {
+                continue;
+            }
+            host_node = p->host->cpus[cpu].node;
+            if (host_node >= 0 && host_node < VTOPO_HOST_MAX_NODES &&
+                !seen[host_node]) {
+                seen[host_node] = true;
+                QAPI_LIST_APPEND(tail, host_node);
+            }
+        }
+    }
+    return head;
+}
+
 static TopologyHostNodeList *topology_host_nodes(const AccelVcpuPinning *p,
-                                                 const VTopo *topo)
+                                                 const AccelPlacement *ap)
 {
     TopologyHostNodeList *head = NULL, **tail = &head;
 
     for (unsigned int n = 0; n < p->nr_nodes; n++) {
         TopologyHostNode *node = g_new0(TopologyHostNode, 1);
-        g_autofree bool *seen = g_new0(bool, VTOPO_HOST_MAX_NODES);
-        intList **cpu_nodes = &node->cpu_host_nodes;
 
         node->node_id = n;
         node->policy = p->node_policy[n];
         node->host_nodes =
             topology_int_list((unsigned int *)p->node_memory[n]->data,
                               p->node_memory[n]->len);
-        for (unsigned int i = 0; i < topo->nr_cpus; i++) {
-            int host_node;
-
-            if (topo->cpus[i].node != (int)n || p->plan[i] == VTOPO_PIN_NONE) {
-                continue;
-            }
-            host_node = p->host->cpus[p->plan[i]].node;
-            if (host_node >= 0 && !seen[host_node]) {
-                seen[host_node] = true;
-                QAPI_LIST_APPEND(cpu_nodes, host_node);
-            }
-        }
+        node->cpu_host_nodes = p->host ? topology_cpu_host_nodes(p, ap, n)
+                                       : NULL;
         QAPI_LIST_APPEND(tail, node);
     }
     return head;
@@ -118,20 +172,32 @@ static TopologyMirror *topology_mirror(const AccelVcpuMirror *m)
 
 TopologyHost *accel_query_topology_host(AccelState *accel, const VTopo *topo)
 {
-    const AccelVcpuPinning *p = accel->pinning;
+    AccelVcpuPinning *p = accel->pinning;
+    g_autoptr(AccelPlacement) ap = NULL;
+    GArray *now;
     TopologyHost *host;
 
-    if (!p || !p->checked) {
+    if (!p || (!p->checked && !p->watch)) {
         return NULL;
     }
+    /* The placement may have changed under QEMU: read it again. */
+    ap = accel_placement_read(p);
+    now = p->watch ? accel_placement_check(p, ap) : vtopo_findings_new();
     host = g_new0(TopologyHost, 1);
     host->vcpu_affinity = p->affinity;
     host->core_sched = p->core_sched;
     host->simulated = p->simulated;
-    host->smt = p->host->smt;
-    host->vcpus = topology_host_vcpus(p);
-    host->numa_nodes = topology_host_nodes(p, topo);
-    host->findings = vtopo_findings_to_qapi(p->findings);
+    host->smt = p->host && p->host->smt;
+    host->vcpus = topology_host_vcpus(p, ap);
+    host->numa_nodes = topology_host_nodes(p, ap);
+    host->findings = p->findings ? vtopo_findings_to_qapi(p->findings) : NULL;
+    host->placement = vtopo_findings_to_qapi(now);
+    vtopo_findings_free(now);
+    if (p->last_findings) {
+        host->last_check = g_new0(TopologyPlacementCheck, 1);
+        host->last_check->moment = p->last_moment;
+        host->last_check->findings = vtopo_findings_to_qapi(p->last_findings);
+    }
     host->mirror = topology_mirror(accel->mirror);
     return host;
 }

@@ -147,12 +147,30 @@ static void hmp_topology_host(Monitor *mon, TopologyHost *host)
         vtopo_format_cpulist(cpulist, (unsigned int *)cpus->data, cpus->len);
         monitor_printf(mon, "  cpu %" PRId64 ": host cpus %s",
                        v->value->cpu_index, cpulist->str);
+        if (v->value->has_source) {
+            monitor_printf(mon, " (%s)",
+                           TopologyPlacementSource_str(v->value->source));
+        }
+        if (v->value->has_planned) {
+            monitor_printf(mon, ", planned %" PRId64, v->value->planned);
+        }
+        if (v->value->cpuset) {
+            monitor_printf(mon, ", cpuset %s", v->value->cpuset);
+        }
         if (v->value->has_thread_id) {
             monitor_printf(mon, ", thread %" PRId64, v->value->thread_id);
         }
         monitor_printf(mon, "\n");
     }
     hmp_topology_findings(mon, host->findings);
+    monitor_printf(mon, "placement now:%s\n",
+                   host->placement ? "" : " no findings");
+    hmp_topology_findings(mon, host->placement);
+    if (host->last_check) {
+        monitor_printf(mon, "placement at %s:\n",
+                       TopologyPlacementMoment_str(host->last_check->moment));
+        hmp_topology_findings(mon, host->last_check->findings);
+    }
     if (host->mirror) {
         TopologyMirrorOptionList *o;
         strList *n;

@@ -5,7 +5,9 @@
  * The accelerator properties vcpu-affinity, vcpu-pin, pin-check,
  * core-sched and x-host-sysfs; the placement is planned and checked
  * against the host once the machine is built, and applied to each vCPU
- * thread.
+ * thread.  The placement in place, whoever made it, is checked by the
+ * same rules at machine init, at each 'cont', on hotplug and for each
+ * query-topology.
  *
  * Copyright (c) 2026 The vtopo authors
  *
@@ -31,7 +33,17 @@ void accel_vcpu_pinning_instance_finalize(AccelState *accel);
 bool accel_vcpu_pinning_setup(MachineState *ms, const VTopo *topo,
                               Error **errp);
 
-/* Pin a vCPU thread just created (after setup: hotplugged vCPUs). */
+/*
+ * Pin a vCPU thread just created (after setup: hotplugged vCPUs), and
+ * check the placement in place with it.
+ */
 void accel_vcpu_pin_thread(CPUState *cpu);
+
+/*
+ * Before the vCPUs run ('cont'): check the placement in place, which
+ * the management layer may have set since machine init.  False under
+ * pin-check=strict when it breaks a rule.
+ */
+bool accel_vcpu_placement_check_start(Error **errp);
 
 #endif

@@ -92,16 +92,18 @@ def machine_view(topo):
                   for v in topo.get("vcpus", [])],
         "numa": topo.get("numa-nodes"),
         "caches": topo.get("caches"),
-        "host-cpus": [v["host-cpus"]
-                      for v in topo.get("host", {}).get("vcpus", [])],
+        "planned": [v.get("planned")
+                    for v in topo.get("host", {}).get("vcpus", [])],
         "host-nodes": topo.get("host", {}).get("numa-nodes"),
         "core-sched": topo.get("host", {}).get("core-sched"),
     }, sort_keys=True)
 
 
 def all_findings(topo):
-    return (topo.get("findings", []) +
-            topo.get("host", {}).get("findings", []))
+    host = topo.get("host", {})
+    return (topo.get("findings", []) + host.get("findings", []) +
+            host.get("placement", []) +
+            host.get("last-check", {}).get("findings", []))
 
 
 # Fixture hosts and sizes; the expectations are the fixtures' facts
@@ -182,10 +184,11 @@ def fixture_checks():
         point(name + ": the mirrored shape, nodes, distances and L3",
               explicit and not expected_shape(explicit, want),
               "; ".join(expected_shape(explicit, want)))
-        point(name + ": each vCPU on the host CPU the plan names",
-              explicit and [v["host-cpus"] for v in
-                            explicit["host"]["vcpus"]] ==
-              [[c] for c in planned], str(explicit.get("host", {})))
+        point(name + ": query-topology plans each vCPU on the host CPU "
+              "vtopo-plan names",
+              explicit and [v.get("planned") for v in
+                            explicit["host"]["vcpus"]] == planned,
+              str(explicit.get("host", {})))
 
         one = ["-smp", str(vcpus), "-m", "1G", "-accel",
                "%s,mirror-host=on,pin-check=strict,x-host-sysfs=%s" %
@@ -299,10 +302,6 @@ def bad_input_checks():
               mirror + fixture("intel-2s-smt")],
              "mirror-host: -mem-path conflicts with the memory backends it "
              "plans on the host's nodes; leave it out", None),
-            ("a fixture host without caches",
-             ["-smp", "2", "-accel", mirror + no_caches],
-             "mirror-host: the host describes no caches of CPU 0 "
-             "(devices/system/cpu/cpu0/cache)", (no_caches, 2, "1G", [])),
         ]
         for what, args, message, tool in cases:
             rc, err = fails(machine("x86_64") + args)
@@ -317,6 +316,28 @@ def bad_input_checks():
                 point("bad input, %s: vtopo-plan exits 1 with the same "
                       "text" % what, trc == 1 and terr.strip().endswith(text),
                       "rc=%d %r" % (trc, terr))
+
+        # A host whose sysfs has no cache directory (a microVM, as the
+        # machine these tests run on): planned all the same, with the CPU
+        # model's caches, and a note in the plan that says so.
+        note = ("the host describes no caches of CPU 0 (devices/system/"
+                "cpu/cpu0/cache): the guest keeps the CPU model's caches")
+        topo, stderr, _ = start("mirror-no-caches", machine("x86_64") + [
+            "-smp", "2", "-accel", mirror + no_caches + ",pin-check=strict"])
+        model, _, _ = start("mirror-no-caches-model", machine("x86_64") +
+                            ["-smp", "2"])
+        point("a host without caches in sysfs: mirror-host plans it with no "
+              "finding, the CPU model's caches and a note",
+              topo and model and not all_findings(topo) and not stderr and
+              topo["caches"] == model["caches"] and
+              note in topo["host"]["mirror"]["notes"],
+              "stderr %s findings %s caches %s model %s mirror %s" %
+              (stderr, all_findings(topo), topo.get("caches"),
+               model.get("caches"), topo.get("host", {}).get("mirror")))
+        trc, tout, terr = plan(no_caches, 2, "1G")
+        point("a host without caches in sysfs: vtopo-plan plans it and "
+              "prints the note", trc == 0 and note in tout + terr,
+              "rc=%d %r %r" % (trc, tout, terr))
 
         # A host without NUMA (a kernel without CONFIG_NUMA has no node
         # directory): one node with every CPU, so no virtual nodes.
@@ -405,10 +426,12 @@ def real_checks():
     point("this machine: each vCPU thread's Cpus_allowed_list is its "
           "planned host CPU", got == [str(c) for c in planned],
           "got %s planned %s" % (got, planned))
-    point("this machine: query-topology reports the plan, not simulated",
+    point("this machine: query-topology reports the plan, in place and "
+          "from QEMU, not simulated",
           not topo["host"]["simulated"] and
-          [v["host-cpus"] for v in topo["host"]["vcpus"]] ==
-          [[c] for c in planned] and "mirror" in topo["host"],
+          [(v["host-cpus"], v.get("planned"), v.get("source"))
+           for v in topo["host"]["vcpus"]] ==
+          [([c], c, "qemu") for c in planned] and "mirror" in topo["host"],
           str(topo["host"]))
 
     # QEMU's default model (qemu64) is AMD-vendor: its legacy leaf
@@ -423,10 +446,19 @@ def real_checks():
         for d in glob.glob("/sys/devices/system/cpu/cpu%d/cache/index*" %
                            planned[0]))
     guest_sizes = sorted(c["size"] for c in topo.get("caches", []))
+    if not host_sizes:
+        # This host's sysfs describes no caches: the guest keeps the
+        # model's, as QEMU gives them without mirror-host.
+        model, _, _ = start("mirror-real-qemu64-model", [
+            "-M", "q35", "-smp", str(vcpus), "-m", "256M"])
+        host_sizes = sorted(c["size"] for c in model.get("caches", []))
+        what = "the CPU model's (the host describes none)"
+    else:
+        what = "the sizes of the host's"
     point("this machine, QEMU's default CPU model: mirror-host=on starts "
-          "with no finding, its caches the sizes of the host's",
+          "with no finding, its caches " + what,
           topo and not all_findings(topo) and not stderr and
-          guest_sizes == host_sizes,
+          guest_sizes == host_sizes and guest_sizes,
           "stderr %s findings %s guest %s host %s" %
           (stderr, all_findings(topo), guest_sizes, host_sizes))
 

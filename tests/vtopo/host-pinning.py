@@ -13,6 +13,7 @@ hosts' facts."""
 
 import ctypes
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -111,7 +112,9 @@ def host_rules(topo):
 
 
 def plan_of(topo):
-    return [v["host-cpus"] for v in topo.get("host", {}).get("vcpus", [])]
+    """QEMU's plan, one list per vCPU it pins."""
+    return [[v["planned"]] for v in topo.get("host", {}).get("vcpus", [])
+            if "planned" in v]
 
 
 def host_findings(topo):
@@ -157,10 +160,12 @@ def fixture_checks():
           host_findings(topo) == [] and "warning" not in stderr and
           topo["host"]["simulated"] and topo["host"]["smt"],
           "findings %s stderr %r" % (host_findings(topo), stderr))
-    point("intel-2s-smt clean: each node's binding and its vCPUs' host node",
+    # Simulated: nothing is in place, so no vCPU runs on a host node.
+    point("intel-2s-smt clean: each node's binding, and no host node in "
+          "place (the plan is simulated)",
           [(n["node-id"], n["policy"], n["host-nodes"], n["cpu-host-nodes"])
            for n in topo.get("host", {}).get("numa-nodes", [])] ==
-          [(0, "bind", [0], [0]), (1, "bind", [0], [0])], str(topo))
+          [(0, "bind", [0], []), (1, "bind", [0], [])], str(topo))
 
     # Memory unbound: the nodes spread over the host nodes, and each
     # should have its memory bound there.
@@ -387,7 +392,9 @@ def real_checks():
         point("real %s: info topology prints each vCPU's host CPU and thread"
               % what, "host: vcpu-affinity=%s core-sched=off\n" %
               opts.split("=")[1].split(",")[0] in hmp and
-              "  cpu 1: host cpus %d, thread %d\n" % (want[1], tids[1]) in hmp,
+              re.search(r"\n  cpu 1: host cpus %d \(qemu\), planned %d"
+                        r"(, cpuset [^,]*)?, thread %d\n" %
+                        (want[1], want[1], tids[1]), hmp) is not None,
               hmp)
         point("real %s: each vCPU thread's Cpus_allowed_list is its planned "
               "host CPU" % what, got == [str(c) for c in want],
@@ -414,16 +421,32 @@ def real_checks():
     point("hotplugged vCPU 1: its new thread is pinned to host CPU %d" % a,
           got == [str(b), str(a)], "got %s" % got)
 
-    # Without vcpu-affinity nothing changes: no host section, threads
-    # may run anywhere QEMU may.
+    # Without vcpu-affinity QEMU pins nothing; on 11.0 it watches the
+    # placement in place, and an unpinned VM has nothing to report.
     with vg.Vm("pin-off", args, kernel=False) as vm:
         topo = vm.qmp.cmd("query-topology")
         tids = [c["thread-id"] for c in vm.qmp.cmd("query-cpus-fast")]
         got = {vg.allowed_list(vm.proc.pid, t) for t in tids}
         mine = vg.allowed_list(os.getpid(), os.getpid())
+        vm.qmp.cmd("cont")
+        events = [e["event"] for e in vm.qmp.events]
         vm.qmp.cmd("quit")
-    point("vcpu-affinity=off: no host section, vCPU threads unpinned",
-          "host" not in topo and got == {mine}, "got %s mine %s" % (got, mine))
+    host = topo.get("host", {})
+    point("vcpu-affinity=off on pc-q35-11.0: vCPU threads unpinned, none "
+          "listed, no finding at machine init or now, no TOPOLOGY_PLACEMENT "
+          "event",
+          got == {mine} and host.get("vcpus") == [] and
+          host.get("placement") == [] and
+          host.get("last-check") == {"moment": "machine-init",
+                                     "findings": []} and
+          "TOPOLOGY_PLACEMENT" not in events,
+          "got %s mine %s host %s events %s" % (got, mine, host, events))
+    with vg.Vm("pin-off-10.2", ["-M", "pc-q35-10.2", "-smp", "2"],
+               kernel=False) as vm:
+        topo = vm.qmp.cmd("query-topology")
+        vm.qmp.cmd("quit")
+    point("pc-q35-10.2 without placement options: no host section",
+          "host" not in topo, str(topo.get("host")))
 
     # Core scheduling on this kernel: cookies read back when it has it,
     # a warning (an error under strict) when it does not.
@@ -462,10 +485,152 @@ def real_checks():
               "cookies %s main %s" % (cookies, main))
 
 
+def in_place_checks():
+    """The placement in place, set by someone else than QEMU (taskset,
+    sched_setaffinity() as libvirt and 'virsh vcpupin' call it), read
+    from the real kernel and judged at machine init, at 'cont', on
+    hotplug and for each query.  Host CPUs 0 and 1 are this machine's;
+    where a rule needs SMT the host description is intel-2s-smt, whose
+    CPUs 0 and 1 are two different cores (siblings 0/16 and 1/17)."""
+    if not {0, 1} <= os.sched_getaffinity(0):
+        point("in-place checks need host CPUs 0 and 1", False,
+              "this process may run on %s" % os.sched_getaffinity(0))
+        return
+    shared = "vCPUs 0 and 1 are both pinned to host CPU 0"
+
+    # (taskset) A mask inherited at exec, checked at machine init.
+    with vg.Vm("place-taskset", ["-M", "pc-q35-11.0", "-smp", "2"],
+               kernel=False, wrapper=["taskset", "-c", "0"]) as vm:
+        topo = vm.qmp.cmd("query-topology")
+        vm.qmp.cmd("quit")
+        vm.proc.wait(timeout=60)
+        stderr = vm.stderr()
+    host = topo.get("host", {})
+    point("taskset -c 0, 2 vCPUs: a warning at machine init, the finding "
+          "in query-topology, both vCPUs inherited on host CPU 0",
+          "warning: vCPU placement (machine-init): " + shared in stderr and
+          [f["rule"] for f in host.get("placement", [])] ==
+          ["pin-shared-cpu", "pin-core-shared"] and
+          host.get("last-check", {}).get("moment") == "machine-init" and
+          [(v["cpu-index"], v["host-cpus"], v.get("source"))
+           for v in host.get("vcpus", [])] ==
+          [(0, [0], "inherited"), (1, [0], "inherited")],
+          "stderr %r host %s" % (stderr, host))
+    p = subprocess.run(["taskset", "-c", "0", vg.qemu_binary(), "-S",
+                        "-display", "none", "-nodefaults", "-L",
+                        os.path.join(vg.BUILD, "guest", "firmware"),
+                        "-M", "pc-q35-11.0", "-smp", "2",
+                        "-accel", "tcg,pin-check=strict"],
+                       capture_output=True, text=True, timeout=60)
+    err = ours(p.stderr).splitlines()
+    point("taskset -c 0 with pin-check=strict: exit 1, one line naming the "
+          "rule and the vCPUs",
+          p.returncode == 1 and len(err) == 1 and err[0].endswith(
+              "pin-check=strict: the vCPU placement breaks pin-shared-cpu: "
+              + shared), "rc=%d %r" % (p.returncode, err))
+
+    # (libvirt, virsh vcpupin) Pinned after machine init, before 'cont'.
+    for check in ("warn", "strict"):
+        with vg.Vm("place-cont-" + check, ["-M", "pc-q35-11.0", "-smp", "2"],
+                   accel="tcg,pin-check=" + check, kernel=False) as vm:
+            tids = [c["thread-id"] for c in vm.qmp.cmd("query-cpus-fast")]
+            for t in tids:
+                os.sched_setaffinity(t, {0})
+            try:
+                vm.qmp.cmd("cont")
+                error = None
+            except vg.QemuError as e:
+                error = str(e)
+            status = vm.qmp.cmd("query-status")["status"]
+            events = [e for e in vm.qmp.events
+                      if e["event"] == "TOPOLOGY_PLACEMENT"]
+            topo = vm.qmp.cmd("query-topology")
+            # 'virsh vcpupin 1 1' at run time: the next query sees it.
+            os.sched_setaffinity(tids[1], {1})
+            later = vm.qmp.cmd("query-topology")
+            vm.qmp.cmd("quit")
+            vm.proc.wait(timeout=60)
+            stderr = vm.stderr()
+        if check == "warn":
+            point("pinned after machine init (warn): 'cont' runs the guest, "
+                  "a warning and one TOPOLOGY_PLACEMENT event at start",
+                  error is None and status == "running" and
+                  "warning: vCPU placement (start): " + shared in stderr and
+                  [(e["data"]["moment"],
+                    [f["rule"] for f in e["data"]["findings"]])
+                   for e in events] ==
+                  [("start", ["pin-shared-cpu", "pin-core-shared"])],
+                  "error %s status %s events %s stderr %r" %
+                  (error, status, events, stderr))
+            point("pinned after machine init: query-topology says the "
+                  "placement came from outside",
+                  [v.get("source") for v in topo["host"]["vcpus"]] ==
+                  ["external", "external"], str(topo["host"]))
+        else:
+            point("pinned after machine init (strict): 'cont' fails with "
+                  "the rule and the vCPUs, the VM stays paused, no event",
+                  error == "pin-check=strict: the vCPU placement breaks "
+                  "pin-shared-cpu: " + shared and status == "prelaunch" and
+                  not events, "error %s status %s events %s" %
+                  (error, status, events))
+        point("re-pinned at run time (%s): the next query-topology has no "
+              "finding now, and keeps the last check's" % check,
+              later["host"]["placement"] == [] and
+              [f["rule"] for f in later["host"]["last-check"]["findings"]] ==
+              ["pin-shared-cpu", "pin-core-shared"] and
+              [v["host-cpus"] for v in later["host"]["vcpus"]] == [[0], [1]],
+              str(later["host"]))
+
+    # SMT siblings that are not, on a host description with SMT whose
+    # CPUs 0 and 1 are two cores; core-sched=vm keeps the fixture's SMT
+    # exposure out of it.
+    with vg.Vm("place-siblings",
+               machine_args("intel-2s-smt", ["-smp", "2,cores=1,threads=2"]),
+               accel=accel("intel-2s-smt", "core-sched=vm"),
+               kernel=False) as vm:
+        tids = [c["thread-id"] for c in vm.qmp.cmd("query-cpus-fast")]
+        os.sched_setaffinity(tids[0], {0})
+        os.sched_setaffinity(tids[1], {1})
+        vm.qmp.cmd("cont")
+        topo = vm.qmp.cmd("query-topology")
+        vm.qmp.cmd("quit")
+        vm.proc.wait(timeout=60)
+        stderr = vm.stderr()
+    siblings = ("vCPUs 0 and 1 are threads of one virtual core, but their "
+                "host CPUs 0 and 1 are not SMT siblings")
+    point("guest SMT siblings pinned to host CPUs of two cores "
+          "(intel-2s-smt): pin-smt-siblings at start",
+          "warning: vCPU placement (start): " + siblings in stderr and
+          [f["message"] for f in topo["host"]["placement"]] == [siblings],
+          "stderr %r host %s" % (stderr, topo.get("host")))
+
+    # Hotplug: the new vCPU's thread inherits the process's mask.
+    with vg.Vm("place-hotplug", ["-M", "pc-q35-11.0", "-smp", "1,maxcpus=2"],
+               kernel=False, wrapper=["taskset", "-c", "0"]) as vm:
+        slot = [h for h in vm.qmp.cmd("query-hotpluggable-cpus")
+                if "qom-path" not in h][0]
+        vm.qmp.cmd("device_add", **dict(slot["props"], driver=slot["type"],
+                                         id="cpu1"))
+        events = [e["data"] for e in vm.qmp.events
+                  if e["event"] == "TOPOLOGY_PLACEMENT"]
+        topo = vm.qmp.cmd("query-topology")
+        vm.qmp.cmd("quit")
+        vm.proc.wait(timeout=60)
+        stderr = vm.stderr()
+    point("a vCPU plugged under taskset -c 0: checked on hotplug (warning, "
+          "event), none at machine init with one vCPU",
+          "vCPU placement (machine-init)" not in stderr and
+          "warning: vCPU placement (hotplug): " + shared in stderr and
+          [d["moment"] for d in events] == ["hotplug"] and
+          topo["host"]["last-check"]["moment"] == "hotplug",
+          "stderr %r events %s" % (stderr, events))
+
+
 def main():
     fixture_checks()
     bad_input_checks()
     real_checks()
+    in_place_checks()
     tap.print()
     return 0
 

@@ -198,7 +198,16 @@ SHAPES = {
         "cpu": "Skylake-Server", "vcpus": 8,
         "topology": [("sockets", 1), ("dies", 2), ("cores", 2), ("threads", 2)],
         "expect": {"packages": 1, "dies": 2, "threads": 2},
+        # vCPUs 0 and 2 are in two virtual cores
+        "runtime-pin": [(0, "0"), (2, "0")],
+        "runtime-findings": ["pin-shared-cpu", "pin-host-no-smt",
+                             "pin-core-shared"],
     },
+    # <vcpupin> as a user writes it on this 2-CPU host without SMT: each
+    # virtual core's two threads on one host CPU.  libvirt pins after
+    # machine init, before 'cont'; QEMU checks that placement there
+    # (pc-q35-11.0: pin-check=warn by default): the threads of a virtual
+    # core share a host CPU, and the host has no SMT for them.
     "intel-numa2-pinned": {
         "cpu": "Skylake-Server", "vcpus": 4,
         "topology": [("sockets", 2), ("cores", 1), ("threads", 2)],
@@ -207,6 +216,15 @@ SHAPES = {
         "memnode": [(0, "0"), (1, "0")],
         "expect": {"packages": 2, "threads": 2, "nodes": [[0, 1], [2, 3]],
                    "distance": {21}},
+        "placement": {
+            "pin-shared-cpu": "vCPUs 0 and 1 are both pinned to host CPU 0 "
+                              "(and 1 more)",
+            "pin-host-no-smt": "the virtual cores have 2 threads, but the "
+                               "host has no SMT: the guest schedules for "
+                               "sibling threads that are separate host "
+                               "cores",
+        },
+        "sources": ["external"] * 4,
     },
     "amd-genoa-numa4": {
         "cpu": "EPYC-Genoa", "vcpus": 8,
@@ -280,6 +298,72 @@ def xml_checks(name, want, view):
           "distances" % name, not bad, "; ".join(bad))
 
 
+def domain_log(lv, name):
+    """The domain's QEMU log (QEMU's stderr), as libvirt keeps it."""
+    path = os.path.join(lv.env["XDG_CACHE_HOME"], "libvirt", "qemu", "log",
+                        name + ".log")
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError as e:
+        return "(no log: %s)" % e
+
+
+def query_topology(lv, name):
+    rc, out, err = lv.virsh("qemu-monitor-command", name,
+                            '{"execute":"query-topology"}')
+    try:
+        return json.loads(out)["return"]
+    except (ValueError, KeyError):
+        return {"error": out + err}
+
+
+def placement_checks(lv, name, shape, topo):
+    """The placement libvirt applied, as QEMU judged it at 'cont' and
+    reports it live."""
+    host = (topo or {}).get("host", {})
+    want = shape.get("placement", {})
+    got = {f["rule"]: f["message"] for f in host.get("placement", [])}
+    log = domain_log(lv, name)
+    if want:
+        point("%s: QEMU judges the placement libvirt applied: the findings "
+              "in query-topology, checked at start, warnings in the domain "
+              "log" % name,
+              got == want and
+              host.get("last-check", {}).get("moment") == "start" and
+              all("warning: vCPU placement (start): " + m in log
+                  for m in want.values()),
+              "got %s\nlast-check %s\nlog %s" %
+              (got, host.get("last-check"), log[-1500:]))
+        point("%s: query-topology lists each vCPU libvirt pinned, with its "
+              "thread, host CPUs and where they came from" % name,
+              [v.get("source") for v in host.get("vcpus", [])] ==
+              shape["sources"] and
+              [v["host-cpus"] for v in host.get("vcpus", [])] ==
+              [[int(c)] for _, c in shape["vcpupin"]],
+              str(host.get("vcpus")))
+    else:
+        point("%s: libvirt leaves the vCPUs unpinned: no placement finding, "
+              "no vCPU listed" % name,
+              host.get("placement") == [] and host.get("vcpus") == [] and
+              "vCPU placement" not in log,
+              "host %s log %s" % (host, log[-1500:]))
+    if shape.get("runtime-pin"):
+        # 'virsh vcpupin' at run time: two vCPUs of different virtual
+        # cores on one host CPU; QEMU is not told, the next query sees it.
+        for vcpu, cpus in shape["runtime-pin"]:
+            lv.virsh("vcpupin", name, str(vcpu), cpus, "--live")
+        later = query_topology(lv, name).get("host", {})
+        point("%s: a run-time 'virsh vcpupin' shows up in the next "
+              "query-topology" % name,
+              [f["rule"] for f in later.get("placement", [])] ==
+              shape["runtime-findings"] and
+              [(v["cpu-index"], v["host-cpus"], v.get("source"))
+               for v in later.get("vcpus", [])] ==
+              [(v, [int(c)], "external") for v, c in shape["runtime-pin"]],
+              str(later))
+
+
 def run_shape(lv, name, shape):
     xml, console = domain_xml(lv, name, shape)
     path = os.path.join(lv.root, name + ".xml")
@@ -318,6 +402,7 @@ def run_shape(lv, name, shape):
           topo is not None and
           sorted(f["rule"] for f in topo["findings"]) == sorted(want),
           out[:300] + err)
+    placement_checks(lv, name, shape, topo)
     view = guest_view(console)
     tail = ""
     if view is None:

@@ -422,6 +422,38 @@ END_TEST
  * The 256-CPU host (2x EPYC 9554: 8 cores per 32 MiB L3, a node per
  * package, distance 32): 32 vCPUs are two CCDs of node 0.
  */
+/*
+ * A host whose sysfs describes no caches (a microVM, as the machine
+ * the README's tests run on): the shape, placement and nodes are still
+ * planned, the guest keeps the CPU model's caches, and a note says so.
+ */
+START_TEST(test_no_host_caches)
+{
+    g_auto(MirrorCase) c;
+    g_autoptr(VTopoMirror) m = NULL;
+    static const int expected[] = { 0, 1 };
+    bool noted = false;
+
+    mirror_case_init(&c, "no-smt", 2, 1 * GiB);
+    for (unsigned int cpu = 0; cpu < c.host->nr_cpus; cpu++) {
+        c.host->cpus[cpu].nr_caches = 0;
+        c.host->cpus[cpu].llc = -1;
+    }
+    m = assert_plan(&c);
+    ck_assert_uint_eq(m->shape.count[VTOPO_LEVEL_CORE], 2);
+    ck_assert_uint_eq(m->shape.count[VTOPO_LEVEL_THREAD], 1);
+    assert_host_cpus(m, expected, 2);
+    ck_assert_uint_eq(m->nr_caches, 0);
+    for (guint i = 0; i < m->notes->len; i++) {
+        noted |= g_str_equal(g_ptr_array_index(m->notes, i),
+                             "the host describes no caches of CPU 0 "
+                             "(devices/system/cpu/cpu0/cache): the guest "
+                             "keeps the CPU model's caches");
+    }
+    ck_assert_msg(noted, "no note says the caches are the model's");
+}
+END_TEST
+
 START_TEST(test_amd_256)
 {
     g_auto(MirrorCase) c;
@@ -533,32 +565,28 @@ static const struct {
     const char *host;
     unsigned int vcpus;
     uint64_t mem_size;
-    bool no_caches;
     bool no_core_sched;
     const char *message;
 } bad[] = {
-    { "intel-2s-smt", 34, GiB, false, false,
+    { "intel-2s-smt", 34, GiB, false,
       "34 vCPUs need 17 free host cores with 2 threads, but QEMU may use 16 "
       "whole; the largest fit is 32 vCPUs" },
-    { "no-smt", 5, GiB, false, false,
+    { "no-smt", 5, GiB, false,
       "5 vCPUs need 5 free host cores with 1 thread, but QEMU may use 4 "
       "whole; the largest fit is 4 vCPUs" },
-    { "intel-2s-smt", 8, 200 * GiB, false, false,
+    { "intel-2s-smt", 8, 200 * GiB, false,
       "204800 MiB of memory do not fit: virtual node 0 gets 204800 MiB, "
       "but host node 0 holds 98304 MiB" },
-    { "no-smt", 2, 64 * GiB, false, false,
+    { "no-smt", 2, 64 * GiB, false,
       "65536 MiB of memory do not fit: the host has 16384 MiB" },
-    { "intel-2s-smt", 32, 2 * MiB, false, false,
+    { "intel-2s-smt", 32, 2 * MiB, false,
       "2 MiB of memory are too little for 2 nodes: give each at least 2 "
       "MiB" },
-    { "intel-2s-smt", 8, GiB + 1, false, false,
+    { "intel-2s-smt", 8, GiB + 1, false,
       "memory must be a non-zero multiple of 2 MiB" },
-    { "intel-2s-smt", 0, GiB, false, false,
+    { "intel-2s-smt", 0, GiB, false,
       "0 vCPUs, at most 0: give at least one vCPU, and maxcpus no smaller" },
-    { "no-smt", 2, GiB, true, false,
-      "the host describes no caches of CPU 0 "
-      "(devices/system/cpu/cpu0/cache)" },
-    { "intel-2s-smt", 3, GiB, false, true,
+    { "intel-2s-smt", 3, GiB, true,
       "the host CPUs leak between SMT siblings (vulnerabilities/l1tf) and "
       "the host kernel has no core scheduling, so the idle siblings of "
       "one-thread virtual cores would run other threads; ask for a "
@@ -570,11 +598,6 @@ START_TEST(test_bad)
     g_auto(MirrorCase) c;
 
     mirror_case_init(&c, bad[_i].host, bad[_i].vcpus, bad[_i].mem_size);
-    if (bad[_i].no_caches) {
-        for (unsigned int cpu = 0; cpu < c.host->nr_cpus; cpu++) {
-            c.host->cpus[cpu].nr_caches = 0;
-        }
-    }
     c.req.core_sched = !bad[_i].no_core_sched;
     assert_fails(&c, bad[_i].message);
 }
@@ -678,6 +701,7 @@ int main(void)
     tcase_add_test(plan, test_core_sched_asked);
     tcase_add_test(plan, test_amd_3);
     tcase_add_test(plan, test_no_smt_arm);
+    tcase_add_test(plan, test_no_host_caches);
     tcase_add_test(plan, test_amd_256);
     tcase_add_test(plan, test_offline_memonly);
     tcase_add_test(plan, test_exclude_maxcpus);

@@ -36,6 +36,7 @@ class QMP:
         self.sock.settimeout(timeout)
         self.sock.connect(path)
         self.file = self.sock.makefile("rwb")
+        self.events = []                  # every event, in order
         self._read()                      # greeting
         self.cmd("qmp_capabilities")
 
@@ -47,6 +48,7 @@ class QMP:
             msg = json.loads(line)
             if "event" not in msg:
                 return msg
+            self.events.append(msg)
 
     def cmd(self, name, **args):
         req = {"execute": name}
@@ -104,7 +106,8 @@ class Vm:
     console written to build/guest-logs/NAME.console."""
 
     def __init__(self, name, args, accel="tcg", memory="512M", arch="x86_64",
-                 kernel=True, binary=None, boot="acpi", vmlinuz=None):
+                 kernel=True, binary=None, boot="acpi", vmlinuz=None,
+                 wrapper=()):
         self.name = name
         logdir = os.path.join(BUILD, "guest-logs")
         os.makedirs(logdir, exist_ok=True)
@@ -115,7 +118,7 @@ class Vm:
                 os.unlink(f)
         guest = os.path.join(BUILD, "guest" if arch == "x86_64" else "guest-arm64")
         firmware = os.path.join(guest, "firmware")
-        self.argv = [
+        self.argv = list(wrapper) + [
             binary or qemu_binary(arch), "-S", "-nodefaults", "-no-user-config",
             "-display", "none",
             "-serial", "file:" + self.console, "-no-reboot",
