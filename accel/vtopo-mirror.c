@@ -1323,6 +1323,30 @@ static void mirror_xml_extras(GString *x, const VTopoMirror *m)
     vtopo_mirror_options_free(options);
 }
 
+/*
+ * <emulatorpin>: QEMU's other threads (I/O, the main loop) on the VM's
+ * own host CPUs, so that they do not run on another VM's.
+ */
+static void mirror_xml_emulatorpin(GString *x, const VTopoMirror *m)
+{
+    unsigned int max = vtopo_shape_max_cpus(&m->shape);
+    g_autofree bool *used = g_new0(bool, VTOPO_HOST_MAX_CPUS);
+    g_autofree unsigned int *cpus = g_new(unsigned int, max);
+    g_autofree char *list = NULL;
+    unsigned int n = 0;
+
+    for (unsigned int v = 0; v < max; v++) {
+        used[m->plan[v]] = true;
+    }
+    for (unsigned int c = 0; c < VTOPO_HOST_MAX_CPUS && n < max; c++) {
+        if (used[c]) {
+            cpus[n++] = c;
+        }
+    }
+    list = mirror_cpulist(cpus, n);
+    g_string_append_printf(x, "    <emulatorpin cpuset='%s'/>\n", list);
+}
+
 char *vtopo_mirror_libvirt_xml(const VTopoMirror *m, const char *arch)
 {
     const VTopoShape *s = &m->shape;
@@ -1341,6 +1365,7 @@ char *vtopo_mirror_libvirt_xml(const VTopoMirror *m, const char *arch)
         g_string_append_printf(x, "    <vcpupin vcpu='%u' cpuset='%d'/>\n",
                                v, m->plan[v]);
     }
+    mirror_xml_emulatorpin(x, m);
     g_string_append(x, "  </cputune>\n");
     if (m->nr_nodes) {
         mirror_xml_numatune(x, m);

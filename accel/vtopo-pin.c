@@ -496,9 +496,35 @@ void accel_placement_free(AccelPlacement *ap)
     g_free(ap);
 }
 
+#ifdef CONFIG_LINUX
+/*
+ * Whether thread @tid may run on every CPU of a thread nobody pinned:
+ * one system call, so that a query of an unpinned VM reads no file.
+ * @set: room for @size bytes of affinity mask.
+ */
+static bool accel_thread_unpinned(const AccelVcpuPinning *p, int tid,
+                                  cpu_set_t *set, size_t size)
+{
+    if (sched_getaffinity(tid, size, set)) {
+        return false;       /* the reader says why */
+    }
+    for (guint i = 0; i < p->unpinned->len; i++) {
+        if (!CPU_ISSET_S(g_array_index(p->unpinned, unsigned int, i), size,
+                         set)) {
+            return false;
+        }
+    }
+    return true;
+}
+#endif
+
 AccelPlacement *accel_placement_read(AccelVcpuPinning *p)
 {
     AccelPlacement *ap = g_new0(AccelPlacement, 1);
+#ifdef CONFIG_LINUX
+    size_t size = CPU_ALLOC_SIZE(VTOPO_HOST_MAX_CPUS);
+    g_autofree cpu_set_t *set = g_malloc0(size);
+#endif
     CPUState *cpu;
 
     ap->nr_cpus = p->nr_cpus;
@@ -515,6 +541,12 @@ AccelPlacement *accel_placement_read(AccelVcpuPinning *p)
         if (v < 0 || v >= (int)p->nr_cpus || !cpu->thread_id) {
             continue;
         }
+#ifdef CONFIG_LINUX
+        if ((!p->plan || p->plan[v] == VTOPO_PIN_NONE) &&
+            accel_thread_unpinned(p, cpu->thread_id, set, size)) {
+            continue;
+        }
+#endif
         tp = vtopo_thread_placement_read("/", getpid(), cpu->thread_id,
                                          p->mounts, VTOPO_HOST_MAX_CPUS,
                                          &error);
@@ -749,22 +781,36 @@ static bool accel_placement_watched(const AccelVcpuPinning *p,
 #endif
 }
 
+/*
+ * What reading the placement in place needs: the CPUs of an unpinned
+ * thread and the cgroup mounts.  False and *@error if they cannot be
+ * read.
+ */
+static bool accel_placement_init(AccelVcpuPinning *p, const VTopo *topo,
+                                 char **error)
+{
+#ifdef CONFIG_LINUX
+    p->topo = topo;
+    p->unpinned = vtopo_unpinned_cpus_read("/", VTOPO_HOST_MAX_CPUS, error);
+    if (p->unpinned) {
+        p->mounts = vtopo_cgroup_mounts_read("/", getpid(), error);
+    }
+    return p->mounts;
+#else
+    *error = g_strdup("only Linux hosts are supported");
+    return false;
+#endif
+}
+
 /* Start checking the placement in place, and check it a first time. */
-static bool accel_placement_setup(AccelVcpuPinning *p, const VTopo *topo,
+static bool accel_placement_setup(AccelVcpuPinning *p, const char *error,
                                   Error **errp)
 {
-    g_autofree char *error = NULL;
-
-    p->unpinned = vtopo_unpinned_cpus_read("/", VTOPO_HOST_MAX_CPUS, &error);
-    if (p->unpinned) {
-        p->mounts = vtopo_cgroup_mounts_read("/", getpid(), &error);
-    }
     if (!p->mounts) {
         warn_report("pin-check: the vCPU placement is not checked: %s",
                     error);
         return true;
     }
-    p->topo = topo;
     p->watch = true;
     if (accel_vcpus_share_threads()) {
         /* One thread runs every vCPU: there is no placement per vCPU. */
@@ -783,6 +829,7 @@ bool accel_vcpu_pinning_setup(MachineState *ms, const VTopo *topo,
                               Error **errp)
 {
     AccelVcpuPinning *p = ms->accelerator->pinning;
+    g_autofree char *error = NULL;
 
     if (p->pins && p->affinity != VCPU_AFFINITY_MANUAL) {
         error_setg(errp, "vcpu-pin: only used with vcpu-affinity=manual");
@@ -802,10 +849,13 @@ bool accel_vcpu_pinning_setup(MachineState *ms, const VTopo *topo,
         !accel_vcpu_plan_setup(p, ms, topo, errp)) {
         return false;
     }
+    if (topo) {
+        accel_placement_init(p, topo, &error);
+    }
     if (!accel_placement_watched(p, ms, topo)) {
         return true;
     }
-    return accel_placement_setup(p, topo, errp);
+    return accel_placement_setup(p, error, errp);
 }
 
 void accel_vcpu_pin_thread(CPUState *cpu)

@@ -35,7 +35,7 @@ static void hmp_topology_tree(Monitor *mon, TopologyInfo *info)
     for (l = info->levels; l; l = l->next) {
         depth++;
     }
-    last = g_new(int64_t, depth);
+    last = g_new0(int64_t, depth);
 
     for (v = info->vcpus; v; v = v->next) {
         TopologyVcpu *cpu = v->value;

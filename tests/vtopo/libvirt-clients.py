@@ -16,6 +16,7 @@ guest's.  The test stops what it started."""
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import subprocess
@@ -152,10 +153,18 @@ def domain_xml(lv, name, shape):
             "<memnode cellid='%d' mode='strict' nodeset='%s'/>" % m
             for m in shape["memnode"])
     acpi = "<features><acpi/></features>" if shape.get("acpi", True) else ""
+    vcpu = "<vcpu placement='static'>%d</vcpu>" % shape["vcpus"]
+    if "current" in shape:
+        vcpu = ("<vcpu placement='static' current='%d'>%d</vcpu><vcpus>%s"
+                "</vcpus>" % (shape["current"], shape["vcpus"], "".join(
+                    "<vcpu id='%d' enabled='%s' hotpluggable='%s'/>" %
+                    (i, "yes" if i < shape["current"] else "no",
+                     "no" if i == 0 else "yes")
+                    for i in range(shape["vcpus"]))))
     return """<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
   <name>%s</name>
   <memory unit='MiB'>%d</memory>
-  <vcpu placement='static'>%d</vcpu>
+  %s
   <cputune>%s</cputune>
   %s
   <os>
@@ -183,7 +192,7 @@ def domain_xml(lv, name, shape):
     <qemu:arg value='%s'/>
   </qemu:commandline>
 </domain>
-""" % (name, memory, shape["vcpus"], pins, numatune, shape.get("machine", "q35"),
+""" % (name, memory, vcpu, pins, numatune, shape.get("machine", "q35"),
        os.path.join(guest, "vmlinuz"), os.path.join(guest, "initramfs.cpio.gz"),
        acpi, cpu, topo, cells, lv.qemu, console,
        os.path.join(guest, "firmware")), console
@@ -234,6 +243,14 @@ SHAPES = {
                     for j in range(4)]) for i in range(4)],
         "expect": {"packages": 4, "threads": 2,
                    "nodes": [[0, 1], [2, 3], [4, 5], [6, 7]], "distance": {12, 32}},
+    },
+    # 'virsh setvcpus --live': libvirt plugs the vCPU, then pins it as
+    # <vcpupin> says; QEMU checks on hotplug and each query sees the pin.
+    "intel-hotplug-pinned": {
+        "cpu": "Skylake-Server", "vcpus": 2, "current": 1,
+        "topology": [("sockets", 1), ("cores", 2), ("threads", 1)],
+        "vcpupin": [(0, "0"), (1, "0")],
+        "hotplug-findings": ["pin-shared-cpu", "pin-core-shared"],
     },
     # The most common NUMA shape: one socket's cores split into 2 cells.
     # The L3 follows the cells (the guest's view, L3 included, is
@@ -335,6 +352,12 @@ def placement_checks(lv, name, shape, topo):
                   for m in want.values()),
               "got %s\nlast-check %s\nlog %s" %
               (got, host.get("last-check"), log[-1500:]))
+        point("%s: virsh qemu-monitor-event shows QEMU's TOPOLOGY_PLACEMENT "
+              "event of the start, with the findings" % name,
+              "TOPOLOGY_PLACEMENT" in shape.get("_events", "") and
+              all('"rule":"%s"' % r in shape["_events"].replace(" ", "")
+                  for r in want) and '"moment":"start"' in
+              shape["_events"].replace(" ", ""), shape.get("_events"))
         point("%s: query-topology lists each vCPU libvirt pinned, with its "
               "thread, host CPUs and where they came from" % name,
               [v.get("source") for v in host.get("vcpus", [])] ==
@@ -342,6 +365,16 @@ def placement_checks(lv, name, shape, topo):
               [v["host-cpus"] for v in host.get("vcpus", [])] ==
               [[int(c)] for _, c in shape["vcpupin"]],
               str(host.get("vcpus")))
+    elif shape.get("vcpupin"):
+        present = shape.get("current", shape["vcpus"])
+        point("%s: libvirt's <vcpupin> of the present vCPUs breaks no rule: "
+              "no placement finding, each listed with its host CPU" % name,
+              host.get("placement") == [] and
+              [(v["cpu-index"], v["host-cpus"], v.get("source"))
+               for v in host.get("vcpus", [])] ==
+              [(v, [int(c)], "external") for v, c in shape["vcpupin"]
+               if v < present] and "vCPU placement" not in log,
+              "host %s log %s" % (host, log[-1500:]))
     else:
         point("%s: libvirt leaves the vCPUs unpinned: no placement finding, "
               "no vCPU listed" % name,
@@ -374,7 +407,21 @@ def run_shape(lv, name, shape):
     point("%s: libvirt accepts the domain XML" % name, rc == 0, err)
     if rc:
         return
+    events = None
+    if shape.get("placement"):
+        # Every domain's QMP events, from before the start on.
+        events = subprocess.Popen(
+            lv.as_user(["virsh", "-c", "qemu:///session",
+                        "qemu-monitor-event", "--event",
+                        "TOPOLOGY_PLACEMENT", "--loop", "--timeout", "120"]),
+            env=lv.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
+        time.sleep(1)
     rc, out, err = lv.virsh("start", name)
+    if events:
+        time.sleep(2)
+        events.terminate()
+        shape["_events"] = events.communicate(timeout=30)[0]
     todo = shape.get("todo")
     if "refused" in shape:
         lines = [l for l in err.splitlines() if l.strip()]
@@ -403,6 +450,12 @@ def run_shape(lv, name, shape):
           sorted(f["rule"] for f in topo["findings"]) == sorted(want),
           out[:300] + err)
     placement_checks(lv, name, shape, topo)
+    if "hotplug-findings" in shape:
+        # Before the guest powers off; its view is the other shapes'.
+        hotplug_checks(lv, name, shape)
+        lv.virsh("destroy", name)
+        lv.virsh("undefine", name)
+        return
     view = guest_view(console)
     tail = ""
     if view is None:
@@ -433,6 +486,87 @@ def run_shape(lv, name, shape):
     lv.virsh("undefine", name)
 
 
+def hotplug_checks(lv, name, shape):
+    """'virsh setvcpus --live': the pin libvirt gives the plugged vCPU
+    right after QEMU created it is in the next query-topology."""
+    rc, out, err = lv.virsh("setvcpus", name, str(shape["vcpus"]), "--live")
+    host = query_topology(lv, name).get("host", {})
+    # libvirt pins the new thread after QEMU made it: at hotplug it
+    # still had the emulator's (unpinned) mask, so the check then found
+    # nothing new; the pin shows in the next query.
+    point("%s: virsh setvcpus --live: libvirt's pin of the plugged vCPU "
+          "is judged in the next query-topology" % name,
+          rc == 0 and [f["rule"] for f in host.get("placement", [])] ==
+          shape["hotplug-findings"] and
+          [(v["cpu-index"], v["host-cpus"]) for v in host.get("vcpus", [])]
+          == [(v, [int(c)]) for v, c in shape["vcpupin"]],
+          "rc=%d %s host %s" % (rc, err, host))
+
+
+def planned_checks(lv):
+    """The domain build/vtopo-plan prints for this host (its <vcpupin>,
+    <emulatorpin> and <numatune> as printed; the domain type, CPU model,
+    kernel and devices made for the test guest under TCG) starts, and
+    QEMU finds nothing wrong with the placement libvirt applied."""
+    name = "vtopo-planned"
+    p = subprocess.run([os.path.join(vg.BUILD, "vtopo-plan"), "--vcpus", "2",
+                        "--memory", "256M", "--format", "libvirt"],
+                       capture_output=True, text=True, timeout=60)
+    point("vtopo-plan plans 2 vCPUs of this host as libvirt XML",
+          p.returncode == 0 and "<vcpupin" in p.stdout, p.stderr)
+    if p.returncode:
+        return
+    pins = [(int(v), int(c)) for v, c in
+            re.findall(r"<vcpupin vcpu='(\d+)' cpuset='(\d+)'/>", p.stdout)]
+    console = os.path.join(lv.root, "guests", name + ".console")
+    xml = p.stdout.replace("<domain type='kvm'", "<domain type='qemu'", 1)
+    xml = xml.replace("<name>vtopo-mirror</name>", "<name>%s</name>" % name)
+    xml = xml.replace("<cpu mode='host-passthrough'>",
+                      "<cpu mode='custom' match='exact' check='none'>"
+                      "<model fallback='allow'>Skylake-Server</model>")
+    xml = xml.replace("</type>\n  </os>", "</type><kernel>%s</kernel>"
+                      "<initrd>%s</initrd><cmdline>console=ttyS0 "
+                      "no_timer_check panic=-1 quiet loglevel=4</cmdline>"
+                      "</os>" % (os.path.join(lv.files, "vmlinuz"),
+                                 os.path.join(lv.files,
+                                              "initramfs.cpio.gz")))
+    firmware = ("<qemu:arg value='-L'/><qemu:arg value='%s'/>" %
+                os.path.join(lv.files, "firmware"))
+    if "<qemu:commandline>" in xml:
+        xml = xml.replace("<qemu:commandline>",
+                          "<qemu:commandline>" + firmware, 1)
+    else:
+        xml = xml.replace("</domain>", "<qemu:commandline>%s"
+                          "</qemu:commandline></domain>" % firmware)
+    xml = xml.replace("</domain>", "<devices><emulator>%s</emulator>"
+                      "<serial type='file'><source path='%s'/>"
+                      "<target port='0'/></serial><memballoon model='none'/>"
+                      "</devices><on_poweroff>destroy</on_poweroff>"
+                      "</domain>" % (lv.qemu, console))
+    path = os.path.join(lv.root, name + ".xml")
+    with open(path, "w") as f:
+        f.write(xml)
+    os.chmod(path, 0o644)
+    rc, _, err = lv.virsh("define", path)
+    if rc == 0:
+        rc, _, err = lv.virsh("start", name)
+    topo = query_topology(lv, name) if rc == 0 else {}
+    host = topo.get("host", {})
+    log = domain_log(lv, name)
+    point("the planned domain starts under libvirt with no finding: "
+          "libvirt's pins are the plan's, QEMU judges them clean",
+          rc == 0 and topo.get("findings") == [] and
+          host.get("placement") == [] and
+          host.get("last-check", {}).get("findings") == [] and
+          [(v["cpu-index"], v["host-cpus"], v.get("source"))
+           for v in host.get("vcpus", [])] ==
+          [(v, [c], "external") for v, c in pins] and
+          "vCPU placement" not in log,
+          "rc=%d %s topo %s log %s" % (rc, err, host, log[-1000:]))
+    lv.virsh("destroy", name)
+    lv.virsh("undefine", name)
+
+
 def main():
     lv = Libvirt()
     try:
@@ -453,6 +587,7 @@ def main():
               err + "".join(errors[:5]))
         for name, shape in SHAPES.items():
             run_shape(lv, name, shape)
+        planned_checks(lv)
     except (RuntimeError, subprocess.TimeoutExpired) as e:
         point("libvirt runs", False, str(e))
     finally:
