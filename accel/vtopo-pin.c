@@ -811,11 +811,21 @@ static bool accel_placement_setup(AccelVcpuPinning *p, const char *error,
                     error);
         return true;
     }
-    p->watch = true;
     if (accel_vcpus_share_threads()) {
-        /* One thread runs every vCPU: there is no placement per vCPU. */
+        /*
+         * One thread runs every vCPU: there is no placement per vCPU to
+         * check.  Say so where it matters, when that thread is pinned.
+         */
+        g_autoptr(AccelPlacement) ap = accel_placement_read(p);
+
+        if (ap->nr_cpus && ap->placement->cpus[0]) {
+            warn_report("pin-check: the vCPUs share one host thread (TCG "
+                        "without thread=multi): their placement is not "
+                        "checked");
+        }
         return true;
     }
+    p->watch = true;
     p->at_init = accel_placement_read(p);
     /* QEMU's own plan was checked above, as it is now in place. */
     if (p->checked && !p->simulated && p->affinity != VCPU_AFFINITY_OFF) {

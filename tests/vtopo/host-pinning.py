@@ -529,6 +529,23 @@ def in_place_checks():
               "pin-check=strict: the vCPU placement breaks pin-shared-cpu: "
               + shared), "rc=%d %r" % (p.returncode, err))
 
+    # TCG without thread=multi: one thread for every vCPU, nothing per
+    # vCPU to check; said once, only because that thread is pinned.
+    with vg.Vm("place-single", ["-M", "pc-q35-11.0", "-smp", "2"],
+               accel="tcg,thread=single", kernel=False,
+               wrapper=["taskset", "-c", "0"]) as vm:
+        topo = vm.qmp.cmd("query-topology")
+        vm.qmp.cmd("quit")
+        vm.proc.wait(timeout=60)
+        stderr = vm.stderr()
+    point("taskset -c 0 with thread=single: one warning that the shared "
+          "thread's placement is not checked, no finding",
+          stderr.count("warning: pin-check: the vCPUs share one host thread "
+                       "(TCG without thread=multi): their placement is not "
+                       "checked") == 1 and "vCPU placement" not in stderr and
+          "host" not in topo, "stderr %r host %s" % (stderr,
+                                                     topo.get("host")))
+
     # (libvirt, virsh vcpupin) Pinned after machine init, before 'cont'.
     for check in ("warn", "strict"):
         with vg.Vm("place-cont-" + check, ["-M", "pc-q35-11.0", "-smp", "2"],
