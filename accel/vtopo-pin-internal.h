@@ -11,6 +11,7 @@
 #define ACCEL_VTOPO_PIN_INTERNAL_H
 
 #include "qapi/qapi-types-machine.h"
+#include "qapi/qapi-types-vtopo.h"
 #include "accel/vtopo-pin.h"
 #include "accel/vtopo-plan.h"
 #include "accel/vtopo-placement.h"
@@ -51,7 +52,7 @@ typedef struct AccelPlacement {
  * @mounts: the cgroup hierarchies.
  * @at_init: the placement in place at machine init.
  * @last: the placement in place at the last check that reported, and
- *     @last_findings, @last_moment (a TopologyPlacementMoment) of it.
+ *     @last_findings, @last_moment of it.
  * @unreadable_reported: whether a placement that could not be read was
  *     reported (once).
  */
@@ -85,7 +86,7 @@ typedef struct AccelVcpuPinning {
     AccelPlacement *at_init;
     AccelPlacement *last;
     GArray *last_findings;
-    int last_moment;
+    TopologyPlacementMoment last_moment;
     bool unreadable_reported;
 } AccelVcpuPinning;
 

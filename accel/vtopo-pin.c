@@ -21,6 +21,7 @@
 #include "qapi/qapi-events-vtopo.h"
 #include "system/hostmem.h"
 #include "system/numa.h"
+#include "system/system.h"
 #include "vtopo-pin-internal.h"
 #include "trace.h"
 #ifdef CONFIG_LINUX
@@ -409,22 +410,19 @@ static bool accel_vcpu_apply_plan(AccelVcpuPinning *p, CPUState *cpu,
 
 #ifdef CONFIG_LINUX
     if (p->plan[index] != VTOPO_PIN_NONE) {
-        cpu_set_t set;
+        size_t size = CPU_ALLOC_SIZE(p->plan[index] + 1);
+        g_autofree cpu_set_t *set = g_malloc0(size);
 
-        CPU_ZERO(&set);
-        CPU_SET(p->plan[index], &set);
-        if (sched_setaffinity(cpu->thread_id, sizeof(set), &set)) {
-            int err = errno;
+        CPU_SET_S(p->plan[index], size, set);
+        if (sched_setaffinity(cpu->thread_id, size, set)) {
             Error *local_err = NULL;
 
+            error_setg_errno(&local_err, errno, "vCPU %d: cannot pin thread "
+                             "%d to host CPU %d", index, cpu->thread_id,
+                             p->plan[index]);
             vtopo_add_finding(p->findings, "pin-not-applied",
-                              VTOPO_SEVERITY_WARNING, "vCPU %d: cannot pin "
-                              "thread %d to host CPU %d: %s", index,
-                              cpu->thread_id, p->plan[index],
-                              g_strerror(err));
-            error_setg(&local_err, "vCPU %d: cannot pin thread %d to host "
-                       "CPU %d: %s", index, cpu->thread_id, p->plan[index],
-                       g_strerror(err));
+                              VTOPO_SEVERITY_WARNING, "%s",
+                              error_get_pretty(local_err));
             error_append_hint(&local_err, "Where QEMU may not set its "
                               "threads' affinity (libvirt's -sandbox "
                               "resourcecontrol=deny), pin them in the "
@@ -572,8 +570,11 @@ static bool accel_placement_equal(const AccelPlacement *a,
     for (unsigned int v = 0; v < a->nr_cpus; v++) {
         const GArray *x = a->placement->cpus[v];
         const GArray *y = b->placement->cpus[v];
+        const VTopoThreadPlacement *s = a->threads[v];
+        const VTopoThreadPlacement *t = b->threads[v];
 
-        if (!x != !y || (x && !vtopo_cpus_equal(x, y))) {
+        if (!x != !y || (x && !vtopo_cpus_equal(x, y)) ||
+            !s != !t || (s && !vtopo_cpus_equal(s->mems, t->mems))) {
             return false;
         }
     }
@@ -673,13 +674,31 @@ GArray *accel_placement_check(AccelVcpuPinning *p, const AccelPlacement *ap)
  * Read and check the placement in place at @moment.  What the last
  * check reported is not reported again; under pin-check=strict a
  * finding fails (@errp NULL: where nothing can be refused, a warning).
+ * vCPU @leave_out (or -1) is left out while its thread has the mask of
+ * the main thread: a vCPU just plugged inherits it, and the manager
+ * places it next.
  */
 static bool accel_placement_judge(AccelVcpuPinning *p,
                                   TopologyPlacementMoment moment,
-                                  Error **errp)
+                                  int leave_out, Error **errp)
 {
     g_autoptr(AccelPlacement) ap = accel_placement_read(p);
     GArray *findings;
+
+    if (leave_out >= 0 && leave_out < (int)ap->nr_cpus &&
+        ap->placement->cpus[leave_out]) {
+        g_autofree char *error = NULL;
+        g_autoptr(VTopoThreadPlacement) main_thread =
+            vtopo_thread_placement_read("/", getpid(), getpid(), p->mounts,
+                                        VTOPO_HOST_MAX_CPUS, &error);
+
+        if (main_thread &&
+            vtopo_cpus_equal(main_thread->cpus,
+                             ap->placement->cpus[leave_out])) {
+            g_array_unref(ap->placement->cpus[leave_out]);
+            ap->placement->cpus[leave_out] = NULL;
+        }
+    }
 
     if (p->last && accel_placement_equal(p->last, ap)) {
         findings = p->last_findings;
@@ -730,7 +749,8 @@ bool accel_vcpu_placement_check_start(Error **errp)
     if (!p || !p->watch || !p->at_init) {
         return true;
     }
-    return accel_placement_judge(p, TOPOLOGY_PLACEMENT_MOMENT_START, errp);
+    return accel_placement_judge(p, TOPOLOGY_PLACEMENT_MOMENT_START, -1,
+                                 errp);
 }
 
 /* Plan, check and apply QEMU's own placement (vcpu-affinity). */
@@ -827,12 +847,26 @@ static bool accel_placement_setup(AccelVcpuPinning *p, const char *error,
     }
     p->watch = true;
     p->at_init = accel_placement_read(p);
-    /* QEMU's own plan was checked above, as it is now in place. */
     if (p->checked && !p->simulated && p->affinity != VCPU_AFFINITY_OFF) {
+        /*
+         * QEMU's own plan was checked above and is now in place: it is
+         * the placement the next checks compare with.
+         */
+        p->last = accel_placement_read(p);
+        p->last_findings = accel_placement_check(p, p->last);
+        p->last_moment = TOPOLOGY_PLACEMENT_MOMENT_MACHINE_INIT;
+        return true;
+    }
+    if (!autostart) {
+        /*
+         * -S: the manager places the vCPU threads before its 'cont'
+         * (libvirt gives them <emulatorpin>'s CPUs until then), which
+         * checks them.
+         */
         return true;
     }
     return accel_placement_judge(p, TOPOLOGY_PLACEMENT_MOMENT_MACHINE_INIT,
-                                 errp);
+                                 -1, errp);
 }
 
 bool accel_vcpu_pinning_setup(MachineState *ms, const VTopo *topo,
@@ -881,6 +915,7 @@ void accel_vcpu_pin_thread(CPUState *cpu)
     }
     /* A vCPU plugged after machine init. */
     if (p->watch && p->at_init) {
-        accel_placement_judge(p, TOPOLOGY_PLACEMENT_MOMENT_HOTPLUG, NULL);
+        accel_placement_judge(p, TOPOLOGY_PLACEMENT_MOMENT_HOTPLUG, index,
+                              NULL);
     }
 }

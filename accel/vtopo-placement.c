@@ -31,7 +31,7 @@ static char *vtopo_proc_file(const char *root, const char *path,
     return text;
 }
 
-/* Whether @text is one of the comma-separated options of @list. */
+/* Whether @option is one of the comma-separated options of @list. */
 static bool vtopo_has_option(const char *list, const char *option)
 {
     g_auto(GStrv) options = g_strsplit(list, ",", -1);
@@ -244,10 +244,15 @@ VTopoThreadPlacement *vtopo_thread_placement_read(const char *root, int pid,
     if (!tp->cpus) {
         return NULL;
     }
-    tp->mems = vtopo_status_list(full, lines, "Mems_allowed_list", limit,
-                                 error);
-    if (!tp->mems) {
-        return NULL;
+    /* A kernel without cpusets has no Mems_allowed_list: no restriction. */
+    if (g_strstr_len(status, -1, "\nMems_allowed_list:")) {
+        tp->mems = vtopo_status_list(full, lines, "Mems_allowed_list", limit,
+                                     error);
+        if (!tp->mems) {
+            return NULL;
+        }
+    } else {
+        tp->mems = g_array_new(false, false, sizeof(unsigned int));
     }
     if (!m->v1_cpuset && !m->v2) {
         return g_steal_pointer(&tp);

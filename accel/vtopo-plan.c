@@ -583,13 +583,11 @@ static bool vtopo_host_cpu_online(const VTopoHost *host, unsigned int cpu)
     return cpu < host->nr_cpus && host->cpus[cpu].online;
 }
 
-/* A vCPU whose host CPUs are in more than one host domain. */
-#define VTOPO_DOMAIN_SPAN (-2)
-
 /*
  * The host core (@llc false) or last-level cache (@llc true) that all
- * of @cpus are in: its index, VTOPO_DOMAIN_SPAN if they are in several,
- * -1 if none of them has one.
+ * the online CPUs of @cpus are in: its index, or -1 if they are in
+ * several (the vCPU floats: it is not pinned at that level, like a vCPU
+ * that may run anywhere) or none of them has one.
  */
 static int vtopo_placed_domain(const VTopoHost *host, const GArray *cpus,
                                bool llc)
@@ -610,7 +608,7 @@ static int vtopo_placed_domain(const VTopoHost *host, const GArray *cpus,
         if (domain < 0) {
             domain = d;
         } else if (domain != d) {
-            return VTOPO_DOMAIN_SPAN;
+            return -1;
         }
     }
     return domain;
@@ -622,7 +620,7 @@ static int vtopo_placed_cpu(const GArray *cpus)
     return cpus->len == 1 ? (int)g_array_index(cpus, unsigned int, 0) : -1;
 }
 
-/* pin-allowed for host CPU @cpu of vCPU @v. */
+/* pin-allowed for host CPU @cpu of vCPU @v in a plan. */
 static void vtopo_check_allowed(const VTopoPinInput *in, const bool *allowed,
                                 const char *allowed_text, unsigned int v,
                                 unsigned int cpu, VTopoPinRule *rule)
@@ -630,19 +628,39 @@ static void vtopo_check_allowed(const VTopoPinInput *in, const bool *allowed,
     const VTopoHost *host = in->host;
 
     if (cpu >= host->nr_cpus) {
-        vtopo_pin_offender(rule, "vCPU %u may run on host CPU %u, which the "
+        vtopo_pin_offender(rule, "vCPU %u is pinned to host CPU %u, which the "
                            "host does not have (the last is %u)", v, cpu,
                            host->nr_cpus - 1);
     } else if (!host->cpus[cpu].online) {
         vtopo_pin_offender(rule, "vCPU %u is pinned to host CPU %u, which is "
-                           "offline%s%s%s", v, cpu,
-                           allowed_text ? " (QEMU may run on " : "",
-                           allowed_text ?: "", allowed_text ? ")" : "");
-    } else if (allowed && !allowed[cpu]) {
+                           "offline (QEMU may run on %s)", v, cpu,
+                           allowed_text);
+    } else if (!allowed[cpu]) {
         vtopo_pin_offender(rule, "vCPU %u is pinned to host CPU %u, which is "
                            "not one QEMU may run on (QEMU may run on %s)", v,
                            cpu, allowed_text);
     }
+}
+
+/*
+ * pin-allowed for a placement the kernel reported: it may list CPUs
+ * that are offline (a mask set before they went), which the vCPU never
+ * runs on; only a vCPU with no online CPU at all is wrong.
+ */
+static void vtopo_check_online(const VTopoHost *host, unsigned int v,
+                               const GArray *cpus, VTopoPinRule *rule)
+{
+    g_autofree char *text = NULL;
+
+    for (guint i = 0; i < cpus->len; i++) {
+        if (vtopo_host_cpu_online(host, g_array_index(cpus, unsigned int,
+                                                      i))) {
+            return;
+        }
+    }
+    text = vtopo_ids_text(cpus);
+    vtopo_pin_offender(rule, "vCPU %u may run on host CPUs %s only, which "
+                       "are offline or not the host's", v, text);
 }
 
 /* pin-allowed, pin-shared-cpu */
@@ -677,10 +695,14 @@ static void vtopo_check_host_cpus(const VTopoPinInput *in,
         if (!cpus) {
             continue;
         }
-        for (guint i = 0; i < cpus->len; i++) {
-            vtopo_check_allowed(in, allowed, allowed_text, v,
-                                g_array_index(cpus, unsigned int, i),
-                                &allowed_rule);
+        if (in->allowed) {
+            for (guint i = 0; i < cpus->len; i++) {
+                vtopo_check_allowed(in, allowed, allowed_text, v,
+                                    g_array_index(cpus, unsigned int, i),
+                                    &allowed_rule);
+            }
+        } else {
+            vtopo_check_online(host, v, cpus, &allowed_rule);
         }
         cpu = vtopo_placed_cpu(cpus);
         if (cpu < 0 || cpu >= (int)host->nr_cpus) {
@@ -742,8 +764,6 @@ static void vtopo_check_idle_siblings(const VTopoPinInput *in,
 /*
  * Virtual cores and the host cores their vCPUs run on, as
  * vtopo_check_cores() meets them: the first of each, and its vCPU.
- * vcore_host_core is -1 until a vCPU of the core is met, then a host
- * core or VTOPO_DOMAIN_SPAN.
  */
 typedef struct VTopoCoreMap {
     int *vcore_host_core;
@@ -753,9 +773,9 @@ typedef struct VTopoCoreMap {
 } VTopoCoreMap;
 
 /*
- * vCPU @v, of virtual core @vcore, runs on host core @hcore (or spans
- * several): its virtual core's other threads must be on SMT siblings of
- * it, and no other virtual core on it.
+ * vCPU @v, of virtual core @vcore, runs on host core @hcore: its
+ * virtual core's other threads must be on SMT siblings of it, and no
+ * other virtual core on it.
  */
 static void vtopo_check_core_of(const VTopoPinInput *in,
                                 const VTopoPlacement *pl, VTopoCoreMap *map,
@@ -768,17 +788,13 @@ static void vtopo_check_core_of(const VTopoPinInput *in,
     if (map->vcore_host_core[vcore] == -1) {
         map->vcore_host_core[vcore] = hcore;
         map->vcore_first[vcore] = v;
-    } else if ((map->vcore_host_core[vcore] != hcore ||
-                hcore == VTOPO_DOMAIN_SPAN) && in->host->smt) {
+    } else if (map->vcore_host_core[vcore] != hcore && in->host->smt) {
         g_autofree char *a = vtopo_ids_text(pl->cpus[first]);
         g_autofree char *b = vtopo_ids_text(pl->cpus[v]);
 
         vtopo_pin_offender(siblings, "vCPUs %d and %u are threads of "
                            "one virtual core, but their host CPUs %s "
                            "and %s are not SMT siblings", first, v, a, b);
-    }
-    if (hcore < 0) {
-        return;
     }
     if (map->host_core_vcore[hcore] < 0) {
         map->host_core_vcore[hcore] = vcore;
@@ -845,7 +861,6 @@ static void vtopo_check_cores(const VTopoPinInput *in,
             }
             continue;
         }
-        pinned = true;
         for (guint i = 0; i < cpus->len; i++) {
             unsigned int cpu = g_array_index(cpus, unsigned int, i);
 
@@ -854,7 +869,8 @@ static void vtopo_check_cores(const VTopoPinInput *in,
             }
         }
         hcore = vtopo_placed_domain(host, cpus, false);
-        if (vcore >= 0 && hcore != -1) {
+        pinned |= hcore >= 0;
+        if (vcore >= 0 && hcore >= 0) {
             vtopo_check_core_of(in, pl, &map, v, vcore, hcore, &siblings,
                                 &core_shared);
         }
@@ -876,8 +892,32 @@ static void vtopo_check_cores(const VTopoPinInput *in,
 }
 
 /*
+ * The host node that all the online CPUs of @cpus are in, or -1 if they
+ * are in several (the vCPU is not pinned to a node) or in none.
+ */
+static int vtopo_placed_node(const VTopoHost *host, const GArray *cpus)
+{
+    int node = -1;
+
+    for (guint i = 0; i < cpus->len; i++) {
+        unsigned int cpu = g_array_index(cpus, unsigned int, i);
+
+        if (!vtopo_host_cpu_online(host, cpu) || host->cpus[cpu].node < 0) {
+            continue;
+        }
+        if (node < 0) {
+            node = host->cpus[cpu].node;
+        } else if (node != host->cpus[cpu].node) {
+            return -1;
+        }
+    }
+    return node;
+}
+
+/*
  * The host nodes (ids, in order of first use) that the vCPUs of virtual
- * node @vnode may run on; *@all_pinned says whether every one is pinned.
+ * node @vnode are pinned to; *@all_pinned says whether every one is
+ * pinned to one host node.
  */
 static GArray *vtopo_vnode_host_nodes(const VTopoPinInput *in,
                                       const VTopoPlacement *pl,
@@ -891,29 +931,22 @@ static GArray *vtopo_vnode_host_nodes(const VTopoPinInput *in,
     *all_pinned = true;
     for (unsigned int v = 0; v < pl->nr_cpus && v < topo->nr_cpus; v++) {
         const GArray *cpus = pl->cpus[v];
+        int node, n;
 
         if (topo->cpus[v].node != (int)vnode) {
             continue;
         }
-        if (!cpus) {
+        node = cpus ? vtopo_placed_node(host, cpus) : -1;
+        if (node < 0) {
             *all_pinned = false;
             continue;
         }
-        for (guint i = 0; i < cpus->len; i++) {
-            unsigned int cpu = g_array_index(cpus, unsigned int, i);
-            int n;
+        n = vtopo_host_node_index(host, node);
+        if (n >= 0 && !seen[n]) {
+            unsigned int id = node;
 
-            if (!vtopo_host_cpu_online(host, cpu) ||
-                host->cpus[cpu].node < 0) {
-                continue;
-            }
-            n = vtopo_host_node_index(host, host->cpus[cpu].node);
-            if (n >= 0 && !seen[n]) {
-                unsigned int id = host->cpus[cpu].node;
-
-                seen[n] = true;
-                g_array_append_val(on, id);
-            }
+            seen[n] = true;
+            g_array_append_val(on, id);
         }
     }
     return on;
@@ -1022,8 +1055,7 @@ static void vtopo_check_llc(const VTopoPinInput *in, const VTopoPlacement *pl,
         if (domain_llc[d] == -1) {
             domain_llc[d] = host_llc;
             domain_vcpu[d] = v;
-        } else if (domain_llc[d] != host_llc ||
-                   host_llc == VTOPO_DOMAIN_SPAN) {
+        } else if (domain_llc[d] != host_llc) {
             g_autofree char *a = vtopo_ids_text(pl->cpus[domain_vcpu[d]]);
             g_autofree char *b = vtopo_ids_text(pl->cpus[v]);
 

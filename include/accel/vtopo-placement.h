@@ -59,7 +59,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VTopoCgroupMounts, vtopo_cgroup_mounts_free)
 /*
  * VTopoThreadPlacement: where one thread may run now.
  * @cpus: Cpus_allowed_list (unsigned int, ascending).
- * @mems: Mems_allowed_list, the host nodes it may allocate from.
+ * @mems: Mems_allowed_list, the host nodes it may allocate from; empty
+ *     on a kernel without cpusets, which does not restrict them.
  * @cpuset: its cpuset cgroup ("/machine.slice/.../vcpu0"), NULL when
  *     the cpuset controller is not mounted or not enabled for it.
  * @cpuset_cpus: the effective CPUs of @cpuset, NULL without it.
