@@ -53,8 +53,9 @@ typedef struct AccelPlacement {
  * @at_init: the placement in place at machine init.
  * @last: the placement in place at the last check that reported, and
  *     @last_findings, @last_moment of it.
- * @unreadable_reported: whether a placement that could not be read was
- *     reported (once).
+ * @thread_unreadable_reported, @host_unreadable_reported: whether a
+ *     vCPU thread's placement, or the host, could not be read and that
+ *     was reported (once each).
  */
 typedef struct AccelVcpuPinning {
     VcpuAffinity affinity;
@@ -87,7 +88,8 @@ typedef struct AccelVcpuPinning {
     AccelPlacement *last;
     GArray *last_findings;
     TopologyPlacementMoment last_moment;
-    bool unreadable_reported;
+    bool thread_unreadable_reported;
+    bool host_unreadable_reported;
 } AccelVcpuPinning;
 
 /*

@@ -549,10 +549,10 @@ AccelPlacement *accel_placement_read(AccelVcpuPinning *p)
                                          p->mounts, VTOPO_HOST_MAX_CPUS,
                                          &error);
         if (!tp) {
-            if (!p->unreadable_reported) {
+            if (!p->thread_unreadable_reported) {
                 warn_report("pin-check: vCPU %d counts as not pinned: %s",
                             v, error);
-                p->unreadable_reported = true;
+                p->thread_unreadable_reported = true;
             }
             continue;
         }
@@ -646,9 +646,9 @@ GArray *accel_placement_check(AccelVcpuPinning *p, const AccelPlacement *ap)
         return vtopo_findings_new();
     }
     if (!accel_host(p, "pin-check", &err)) {
-        if (!p->unreadable_reported) {
+        if (!p->host_unreadable_reported) {
             warn_report_err(err);
-            p->unreadable_reported = true;
+            p->host_unreadable_reported = true;
         } else {
             error_free(err);
         }
@@ -893,12 +893,14 @@ bool accel_vcpu_pinning_setup(MachineState *ms, const VTopo *topo,
         !accel_vcpu_plan_setup(p, ms, topo, errp)) {
         return false;
     }
-    if (topo) {
-        accel_placement_init(p, topo, &error);
-    }
     if (!accel_placement_watched(p, ms, topo)) {
+        /* query-topology still shows QEMU's own plan as it is in place. */
+        if (p->checked) {
+            accel_placement_init(p, topo, &error);
+        }
         return true;
     }
+    accel_placement_init(p, topo, &error);
     return accel_placement_setup(p, error, errp);
 }
 

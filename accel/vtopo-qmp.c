@@ -187,6 +187,8 @@ TopologyHost *accel_query_topology_host(AccelState *accel, const VTopo *topo)
     host->vcpu_affinity = p->affinity;
     host->core_sched = p->core_sched;
     host->simulated = p->simulated;
+    /* The host is read once something is pinned. */
+    host->has_smt = p->host != NULL;
     host->smt = p->host && p->host->smt;
     host->vcpus = topology_host_vcpus(p, ap);
     host->numa_nodes = topology_host_nodes(p, ap);
