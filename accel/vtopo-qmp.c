@@ -82,6 +82,12 @@ static TopologyHostVcpuList *topology_host_vcpus(const AccelVcpuPinning *p,
             v->has_source = source != VTOPO_SOURCE_UNPINNED;
             v->source = topology_placement_source(source);
             v->cpuset = g_strdup(tp->cpuset);
+            if (tp->cpuset_cpus) {
+                v->has_cpuset_cpus = true;
+                v->cpuset_cpus = topology_int_list(
+                    (unsigned int *)tp->cpuset_cpus->data,
+                    tp->cpuset_cpus->len);
+            }
         }
         v->has_planned = planned != VTOPO_PIN_NONE;
         v->planned = planned;

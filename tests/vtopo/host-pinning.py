@@ -482,6 +482,38 @@ def real_checks():
               "cookies %s main %s" % (cookies, main))
 
 
+def cpuset_effective(pid, tid):
+    """The effective CPUs of thread @tid's cpuset cgroup, from the
+    kernel's files (cgroup v1 cpuset.effective_cpus, else the nearest
+    cgroup v2 cpuset.cpus.effective), or None."""
+    mounts = {}
+    with open("/proc/%d/mountinfo" % pid) as f:
+        for line in f:
+            left, right = line.split(" - ", 1)
+            fields, (fstype, _, opts) = left.split(), right.split()[:3]
+            if fstype == "cgroup" and "cpuset" in opts.split(","):
+                mounts["v1"] = fields[4]
+            elif fstype == "cgroup2":
+                mounts["v2"] = fields[4]
+    with open("/proc/%d/task/%d/cgroup" % (pid, tid)) as f:
+        groups = [line.rstrip("\n").split(":", 2) for line in f]
+    for hid, ctrls, path in groups:
+        if "v1" in mounts and "cpuset" in ctrls.split(","):
+            with open(os.path.join(mounts["v1"] + path,
+                                   "cpuset.effective_cpus")) as e:
+                return sorted(vg.parse_cpulist(e.read().strip()))
+    for hid, ctrls, path in groups:
+        while hid == "0" and "v2" in mounts:
+            f = os.path.join(mounts["v2"] + path, "cpuset.cpus.effective")
+            if os.path.exists(f):
+                with open(f) as e:
+                    return sorted(vg.parse_cpulist(e.read().strip()))
+            if path in ("/", ""):
+                break
+            path = os.path.dirname(path)
+    return None
+
+
 def in_place_checks():
     """The placement in place, set by someone else than QEMU (taskset,
     sched_setaffinity() as libvirt and 'virsh vcpupin' call it), read
@@ -568,6 +600,7 @@ def in_place_checks():
             events = [e for e in vm.qmp.events
                       if e["event"] == "TOPOLOGY_PLACEMENT"]
             topo = vm.qmp.cmd("query-topology")
+            cpusets = [cpuset_effective(vm.proc.pid, t) for t in tids]
             # 'virsh vcpupin 1 1' at run time: the next query sees it.
             os.sched_setaffinity(tids[1], {1})
             later = vm.qmp.cmd("query-topology")
@@ -589,6 +622,11 @@ def in_place_checks():
                   "placement came from outside",
                   [v.get("source") for v in topo["host"]["vcpus"]] ==
                   ["external", "external"], str(topo["host"]))
+            point("each pinned vCPU's cpuset-cpus is its cgroup's "
+                  "effective cpuset as the kernel's files say",
+                  [v.get("cpuset-cpus") for v in topo["host"]["vcpus"]] ==
+                  cpusets, "got %s want %s" % (topo["host"]["vcpus"],
+                                               cpusets))
         else:
             point("pinned after machine init (strict): 'cont' fails with "
                   "the rule and the vCPUs, the VM stays paused, no event",
