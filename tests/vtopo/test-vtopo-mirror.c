@@ -25,17 +25,6 @@
 #define MiB (UINT64_C(1) << 20)
 #define GiB (UINT64_C(1) << 30)
 
-static VTopoHost *host_named(const char *name)
-{
-    g_autofree char *root = g_build_filename(g_getenv("VTOPO_HOST_FIXTURES"),
-                                             name, NULL);
-    g_autofree char *error = NULL;
-    VTopoHost *host = vtopo_host_read(root, &error);
-
-    ck_assert_msg(host, "%s: %s", name, error);
-    return host;
-}
-
 /* A request on @host: x86 levels, every online CPU allowed. */
 typedef struct MirrorCase {
     VTopoHost *host;
@@ -49,7 +38,7 @@ static void mirror_case_init(MirrorCase *c, const char *host,
 {
     g_autofree char *error = NULL;
 
-    *c = (MirrorCase) { .host = host_named(host) };
+    *c = (MirrorCase) { .host = vtopo_test_host(host) };
     c->allowed = vtopo_host_allowed_cpus(c->host, true, &error);
     c->req = (VTopoMirrorRequest) {
         .vcpus = vcpus,

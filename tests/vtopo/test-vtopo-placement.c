@@ -338,24 +338,13 @@ END_TEST
  * The checker on placements as managers make them, on the fixture
  * hosts (tests/data/vtopo-host/describe-host): intel-2s-smt has 2
  * packages x 8 cores x 2 threads, CPU n and n + 16 siblings, one node
- * and one L3 per package (CPUs 0-7,16-23 and 8-15,24-31).
+ * and one L3 per package (CPUs 0-7,16-23 and 8-15,24-31).  The rules
+ * @lists (one CPU list per vCPU, NULL: unpinned) break.
  */
-static VTopoHost *host_named(const char *name)
-{
-    g_autofree char *root = g_build_filename(g_getenv("VTOPO_HOST_FIXTURES"),
-                                             name, NULL);
-    g_autofree char *error = NULL;
-    VTopoHost *host = vtopo_host_read(root, &error);
-
-    ck_assert_msg(host, "%s: %s", name, error);
-    return host;
-}
-
-/* The rules @lists (one CPU list per vCPU, NULL: unpinned) break. */
 static char *rules_of(const VTopo *topo, const char *host_name,
                       const char *const *lists)
 {
-    g_autoptr(VTopoHost) host = host_named(host_name);
+    g_autoptr(VTopoHost) host = vtopo_test_host(host_name);
     g_autoptr(VTopoPlacement) pl = vtopo_placement_new(topo->nr_cpus);
     g_autoptr(GString) got = g_string_new(NULL);
     /* core-sched=vm: the fixtures' SMT exposure is not the point here */

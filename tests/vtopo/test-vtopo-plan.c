@@ -18,17 +18,6 @@
 
 #define MiB (1024ULL * 1024)
 
-static VTopoHost *host_named(const char *name)
-{
-    g_autofree char *root = g_build_filename(g_getenv("VTOPO_HOST_FIXTURES"),
-                                             name, NULL);
-    g_autofree char *error = NULL;
-    VTopoHost *host = vtopo_host_read(root, &error);
-
-    ck_assert_msg(host, "%s: %s", name, error);
-    return host;
-}
-
 /*
  * A topology of @sockets x @dies x @cores x @threads with @nodes nodes,
  * each holding an equal run of vCPUs, and one last-level cache per
@@ -82,7 +71,7 @@ typedef struct PinCase {
 static void pin_case_init(PinCase *c, const char *host, VTopo *topo,
                           const char *allowed)
 {
-    *c = (PinCase) { .topo = topo, .host = host_named(host) };
+    *c = (PinCase) { .topo = topo, .host = vtopo_test_host(host) };
     c->allowed = allowed ? cpus_of(allowed) : online_cpus(c->host);
     c->in = (VTopoPinInput) {
         .topo = c->topo, .host = c->host, .allowed = c->allowed,

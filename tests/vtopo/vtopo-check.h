@@ -9,6 +9,22 @@
 
 #include <check.h>
 #include "hw/core/vtopo.h"
+#include "accel/vtopo-host.h"
+
+/*
+ * Fixture host @name of tests/data/vtopo-host, expanded into the
+ * directory VTOPO_HOST_FIXTURES names.
+ */
+static inline VTopoHost *vtopo_test_host(const char *name)
+{
+    g_autofree char *root = g_build_filename(g_getenv("VTOPO_HOST_FIXTURES"),
+                                             name, NULL);
+    g_autofree char *error = NULL;
+    VTopoHost *host = vtopo_host_read(root, &error);
+
+    ck_assert_msg(host, "%s: %s", name, error);
+    return host;
+}
 
 /* An x86-style shape: sockets, dies, modules, cores, threads. */
 static inline VTopoShape x86_shape(unsigned int sockets, unsigned int dies,
