@@ -1,6 +1,6 @@
 /*
- * vtopo: the mirror-host state of an accelerator, for the files of
- * accel/ that plan and report it
+ * vtopo: the mirror-host state of a machine, for the files of accel/
+ * that plan and report it
  *
  * Copyright (c) 2026 The vtopo authors
  *
@@ -15,7 +15,7 @@
 #include "accel/vtopo-mirror-machine.h"
 
 /*
- * AccelVcpuMirror: the mirror-host state of an accelerator.
+ * AccelVcpuMirror: the mirror-host state of a machine.
  * @enabled, @smt, @max_nodes, @exclude, @prefer: the properties
  *     mirror-host, mirror-smt, mirror-max-nodes, mirror-exclude and
  *     mirror-prefer.
@@ -26,7 +26,7 @@ typedef struct AccelVcpuMirror {
     bool enabled;
     VcpuMirrorSmt smt;
     uint32_t max_nodes;
-    char *exclude;
+    uint32List *exclude;
     VcpuMirrorPrefer prefer;
     GArray *options;
     GPtrArray *notes;

@@ -1,5 +1,5 @@
 /*
- * vtopo: mirror-host, the accelerator option that gives the VM the
+ * vtopo: mirror-host, the machine option that gives the VM the
  * topology, caches and NUMA nodes of the host CPUs it is pinned to
  *
  * Copyright (c) 2026 The vtopo authors
@@ -8,76 +8,84 @@
  */
 
 #include "qemu/osdep.h"
-#include "qemu/accel.h"
-#include "accel/accel-ops.h"
 #include "qapi/error.h"
+#include "qapi/qapi-builtin-visit.h"
 #include "qapi/visitor.h"
 #include "qom/object.h"
 #include "hw/boards.h"
 #include "vtopo-mirror-internal.h"
 #include "vtopo-pin-internal.h"
 
-static AccelVcpuMirror *accel_mirror(Object *obj)
+static AccelVcpuMirror *machine_mirror(Object *obj)
 {
-    return ACCEL(obj)->mirror;
+    return MACHINE(obj)->vcpu_mirror;
 }
 
-static bool accel_get_mirror_host(Object *obj, Error **errp)
+static bool machine_get_mirror_host(Object *obj, Error **errp)
 {
-    return accel_mirror(obj)->enabled;
+    return machine_mirror(obj)->enabled;
 }
 
-static void accel_set_mirror_host(Object *obj, bool value, Error **errp)
+static void machine_set_mirror_host(Object *obj, bool value, Error **errp)
 {
-    accel_mirror(obj)->enabled = value;
+    machine_mirror(obj)->enabled = value;
 }
 
-static int accel_get_mirror_smt(Object *obj, Error **errp)
+static int machine_get_mirror_smt(Object *obj, Error **errp)
 {
-    return accel_mirror(obj)->smt;
+    return machine_mirror(obj)->smt;
 }
 
-static void accel_set_mirror_smt(Object *obj, int value, Error **errp)
+static void machine_set_mirror_smt(Object *obj, int value, Error **errp)
 {
-    accel_mirror(obj)->smt = value;
+    machine_mirror(obj)->smt = value;
 }
 
-static int accel_get_mirror_prefer(Object *obj, Error **errp)
+static int machine_get_mirror_prefer(Object *obj, Error **errp)
 {
-    return accel_mirror(obj)->prefer;
+    return machine_mirror(obj)->prefer;
 }
 
-static void accel_set_mirror_prefer(Object *obj, int value, Error **errp)
+static void machine_set_mirror_prefer(Object *obj, int value, Error **errp)
 {
-    accel_mirror(obj)->prefer = value;
+    machine_mirror(obj)->prefer = value;
 }
 
-static char *accel_get_mirror_exclude(Object *obj, Error **errp)
-{
-    return g_strdup(accel_mirror(obj)->exclude);
-}
-
-static void accel_set_mirror_exclude(Object *obj, const char *value,
-                                     Error **errp)
-{
-    AccelVcpuMirror *m = accel_mirror(obj);
-
-    g_free(m->exclude);
-    m->exclude = g_strdup(value);
-}
-
-static void accel_get_mirror_max_nodes(Object *obj, Visitor *v,
+static void machine_get_mirror_exclude(Object *obj, Visitor *v,
                                        const char *name, void *opaque,
                                        Error **errp)
 {
-    uint32_t value = accel_mirror(obj)->max_nodes;
+    uint32List *exclude = machine_mirror(obj)->exclude;
+
+    visit_type_uint32List(v, name, &exclude, errp);
+}
+
+static void machine_set_mirror_exclude(Object *obj, Visitor *v,
+                                       const char *name, void *opaque,
+                                       Error **errp)
+{
+    AccelVcpuMirror *m = machine_mirror(obj);
+    uint32List *exclude;
+
+    if (!visit_type_uint32List(v, name, &exclude, errp)) {
+        return;
+    }
+    qapi_free_uint32List(m->exclude);
+    m->exclude = exclude;
+}
+
+static void machine_get_mirror_max_nodes(Object *obj, Visitor *v,
+                                         const char *name, void *opaque,
+                                         Error **errp)
+{
+    uint32_t value = machine_mirror(obj)->max_nodes;
 
     visit_type_uint32(v, name, &value, errp);
 }
 
-static void accel_set_mirror_max_nodes(Object *obj, Visitor *v,
-                                       const char *name, void *opaque,
-                                       Error **errp)
+static void machine_set_mirror_max_nodes(Object *obj, Visitor *v,
+                                         const char *name, void *opaque,
+                                         Error **errp)
 {
     uint32_t value;
 
@@ -88,52 +96,53 @@ static void accel_set_mirror_max_nodes(Object *obj, Visitor *v,
         error_setg(errp, "mirror-max-nodes: must be at least 1");
         return;
     }
-    accel_mirror(obj)->max_nodes = value;
+    machine_mirror(obj)->max_nodes = value;
 }
 
-void accel_vcpu_mirror_class_init(ObjectClass *oc)
+void vcpu_mirror_machine_class_init(ObjectClass *oc)
 {
-    object_class_property_add_bool(oc, "mirror-host", accel_get_mirror_host,
-                                   accel_set_mirror_host);
+    object_class_property_add_bool(oc, "mirror-host", machine_get_mirror_host,
+                                   machine_set_mirror_host);
     object_class_property_set_description(oc, "mirror-host",
         "Give the VM the topology, caches and NUMA nodes of the host CPUs "
         "it is pinned to (vCPUs from -smp, memory from -m)");
     object_class_property_add_enum(oc, "mirror-smt", "VcpuMirrorSmt",
                                    &VcpuMirrorSmt_lookup,
-                                   accel_get_mirror_smt,
-                                   accel_set_mirror_smt);
+                                   machine_get_mirror_smt,
+                                   machine_set_mirror_smt);
     object_class_property_set_description(oc, "mirror-smt",
         "With mirror-host: SMT threads as on the host (on), none (off), or "
         "when the vCPUs are whole host cores (auto)");
     object_class_property_add(oc, "mirror-max-nodes", "uint32",
-                              accel_get_mirror_max_nodes,
-                              accel_set_mirror_max_nodes, NULL, NULL);
+                              machine_get_mirror_max_nodes,
+                              machine_set_mirror_max_nodes, NULL, NULL);
     object_class_property_set_description(oc, "mirror-max-nodes",
         "With mirror-host: the most host NUMA nodes to use");
-    object_class_property_add_str(oc, "mirror-exclude",
-                                  accel_get_mirror_exclude,
-                                  accel_set_mirror_exclude);
+    object_class_property_add(oc, "mirror-exclude", "uint32List",
+                              machine_get_mirror_exclude,
+                              machine_set_mirror_exclude, NULL, NULL);
     object_class_property_set_description(oc, "mirror-exclude",
-        "With mirror-host: host CPUs to keep out of the VM (a CPU list)");
+        "With mirror-host: host CPUs to keep out of the VM "
+        "(mirror-exclude.N=CPU)");
     object_class_property_add_enum(oc, "mirror-prefer", "VcpuMirrorPrefer",
                                    &VcpuMirrorPrefer_lookup,
-                                   accel_get_mirror_prefer,
-                                   accel_set_mirror_prefer);
+                                   machine_get_mirror_prefer,
+                                   machine_set_mirror_prefer);
     object_class_property_set_description(oc, "mirror-prefer",
         "With mirror-host: the fewest host nodes first (nodes) or the "
         "fewest last-level caches first (llc)");
 }
 
-void accel_vcpu_mirror_instance_init(AccelState *accel)
+void vcpu_mirror_machine_init(MachineState *ms)
 {
-    accel->mirror = g_new0(AccelVcpuMirror, 1);
+    ms->vcpu_mirror = g_new0(AccelVcpuMirror, 1);
 }
 
-void accel_vcpu_mirror_instance_finalize(AccelState *accel)
+void vcpu_mirror_machine_finalize(MachineState *ms)
 {
-    AccelVcpuMirror *m = accel->mirror;
+    AccelVcpuMirror *m = ms->vcpu_mirror;
 
-    g_free(m->exclude);
+    qapi_free_uint32List(m->exclude);
     if (m->options) {
         vtopo_mirror_options_free(m->options);
     }
@@ -143,16 +152,42 @@ void accel_vcpu_mirror_instance_finalize(AccelState *accel)
     g_free(m);
 }
 
-bool accel_vcpu_mirror_enabled(AccelState *accel)
+bool accel_vcpu_mirror_enabled(MachineState *ms)
 {
-    return accel->mirror && accel->mirror->enabled;
+    return ms->vcpu_mirror && ms->vcpu_mirror->enabled;
 }
 
 bool accel_host_simulated(void)
 {
-    AccelState *accel = current_accel();
+    return current_machine && current_machine->vcpu_pinning &&
+           current_machine->vcpu_pinning->host_sysfs;
+}
 
-    return accel && accel->pinning && accel->pinning->host_sysfs;
+/*
+ * The host CPUs of mirror-exclude, checked against @host; NULL for
+ * none.
+ */
+static GArray *mirror_exclude_cpus(const AccelVcpuMirror *m,
+                                   const VTopoHost *host, Error **errp)
+{
+    GArray *exclude;
+
+    if (!m->exclude) {
+        return NULL;
+    }
+    exclude = g_array_new(false, false, sizeof(unsigned int));
+    for (uint32List *l = m->exclude; l; l = l->next) {
+        unsigned int cpu = l->value;
+
+        if (cpu >= host->nr_cpus) {
+            error_setg(errp, "mirror-exclude: host CPU %u does not exist "
+                       "(the last is %u)", cpu, host->nr_cpus - 1);
+            g_array_unref(exclude);
+            return NULL;
+        }
+        g_array_append_val(exclude, cpu);
+    }
+    return exclude;
 }
 
 /* The planner's SMT choices are mirror-smt's values. */
@@ -162,8 +197,8 @@ QEMU_BUILD_BUG_ON(VCPU_MIRROR_SMT_AUTO != (int)VTOPO_MIRROR_SMT_AUTO ||
 
 const GArray *accel_vcpu_mirror_plan(MachineState *ms, Error **errp)
 {
-    AccelVcpuMirror *m = ms->accelerator->mirror;
-    AccelVcpuPinning *p = ms->accelerator->pinning;
+    AccelVcpuMirror *m = ms->vcpu_mirror;
+    AccelVcpuPinning *p = ms->vcpu_pinning;
     MachineClass *mc = MACHINE_GET_CLASS(ms);
     bool simulated = p->host_sysfs != NULL;
     VTopoHost *host;
@@ -195,10 +230,8 @@ const GArray *accel_vcpu_mirror_plan(MachineState *ms, Error **errp)
         return NULL;
     }
     if (m->exclude) {
-        exclude = vtopo_cpulist_parse(m->exclude, host->nr_cpus, false,
-                                      &error);
+        exclude = mirror_exclude_cpus(m, host, errp);
         if (!exclude) {
-            error_setg(errp, "mirror-exclude: %s", error);
             return NULL;
         }
     }

@@ -1028,17 +1028,6 @@ const char *vtopo_mirror_cache_name(const VTopoCache *cache)
     }
 }
 
-/* A value inside a QEMU option: commas doubled. */
-static void mirror_append_escaped(GString *out, const char *text)
-{
-    for (const char *c = text; *c; c++) {
-        g_string_append_c(out, *c);
-        if (*c == ',') {
-            g_string_append_c(out, ',');
-        }
-    }
-}
-
 static void mirror_add_option(GArray *options, const char *option,
                               char *value)
 {
@@ -1053,45 +1042,6 @@ static int mirror_uint_compare(gconstpointer a, gconstpointer b,
     unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
 
     return x < y ? -1 : x > y;
-}
-
-static void mirror_pin_entry(GPtrArray *entries, const unsigned int *vcpus,
-                             const unsigned int *hosts, unsigned int n)
-{
-    g_ptr_array_add(entries, mirror_cpulist(vcpus, n));
-    g_ptr_array_add(entries, mirror_cpulist(hosts, n));
-}
-
-/*
- * The vcpu-pin entries, as pairs of CPU lists: per virtual thread
- * number, the vCPUs in index order, cut wherever their host CPUs stop
- * rising (an entry maps its lowest vCPU to its lowest host CPU, and so
- * on).
- */
-static GPtrArray *mirror_pin_entries(const VTopoMirror *m)
-{
-    GPtrArray *entries = g_ptr_array_new_with_free_func(g_free);
-    unsigned int threads = m->shape.count[VTOPO_LEVEL_THREAD];
-    unsigned int nr = vtopo_shape_max_cpus(&m->shape);
-    g_autofree unsigned int *vcpus = g_new(unsigned int, nr);
-    g_autofree unsigned int *hosts = g_new(unsigned int, nr);
-
-    for (unsigned int t = 0; t < threads; t++) {
-        unsigned int n = 0;
-
-        for (unsigned int v = t; v < nr; v += threads) {
-            if (n && (unsigned int)m->plan[v] <= hosts[n - 1]) {
-                mirror_pin_entry(entries, vcpus, hosts, n);
-                n = 0;
-            }
-            vcpus[n] = v;
-            hosts[n++] = m->plan[v];
-        }
-        if (n) {
-            mirror_pin_entry(entries, vcpus, hosts, n);
-        }
-    }
-    return entries;
 }
 
 /* -smp: the counts of every level with more than one domain */
@@ -1164,23 +1114,22 @@ static void mirror_add_node_options(GArray *options, const VTopoMirror *m,
     mirror_add_option(options, "numa", g_string_free(numa, false));
 }
 
-/* -accel ...: the vcpu-pin map and core scheduling */
-static char *mirror_accel_option(const VTopoMirror *m)
+/* -machine vcpu-affinity=manual,...: each vCPU's host CPU, core scheduling */
+static char *mirror_placement_option(const VTopoMirror *m)
 {
-    g_autoptr(GPtrArray) pins = mirror_pin_entries(m);
-    GString *accel = g_string_new("vcpu-affinity=manual");
+    GString *placement = g_string_new("vcpu-affinity=manual");
+    unsigned int nr = vtopo_shape_max_cpus(&m->shape);
 
-    for (guint e = 0; e < pins->len / 2; e++) {
-        g_string_append_printf(accel, ",vcpu-pin.%u.vcpus=", e);
-        mirror_append_escaped(accel, g_ptr_array_index(pins, 2 * e));
-        g_string_append_printf(accel, ",vcpu-pin.%u.host-cpus=", e);
-        mirror_append_escaped(accel, g_ptr_array_index(pins, 2 * e + 1));
+    for (unsigned int v = 0; v < nr; v++) {
+        g_string_append_printf(placement, ",vcpu-pin.%u.vcpu=%u"
+                               ",vcpu-pin.%u.host-cpu=%d", v, v, v,
+                               m->plan[v]);
     }
     if (m->core_sched != VTOPO_CORE_SCHED_OFF) {
-        g_string_append_printf(accel, ",core-sched=%s",
+        g_string_append_printf(placement, ",core-sched=%s",
                                mirror_core_sched_name(m->core_sched));
     }
-    return g_string_free(accel, false);
+    return g_string_free(placement, false);
 }
 
 GArray *vtopo_mirror_qemu_options(const VTopoMirror *m)
@@ -1207,7 +1156,7 @@ GArray *vtopo_mirror_qemu_options(const VTopoMirror *m)
                                               a, b, m->nodes[a].distance[b]));
         }
     }
-    mirror_add_option(options, "accel", mirror_accel_option(m));
+    mirror_add_option(options, "machine", mirror_placement_option(m));
     return options;
 }
 
@@ -1300,7 +1249,7 @@ static void mirror_xml_numa(GString *x, const VTopoMirror *m)
  */
 static void mirror_xml_extras(GString *x, const VTopoMirror *m)
 {
-    GArray *options = vtopo_mirror_qemu_options(m);
+    g_autofree char *caches = mirror_cache_option(m);
 
     if (m->core_sched == VTOPO_CORE_SCHED_VM) {
         g_string_append(x, "  <!-- core scheduling: sched_core = \"vcpus\" "
@@ -1310,17 +1259,13 @@ static void mirror_xml_extras(GString *x, const VTopoMirror *m)
                         "(core-sched=core): libvirt's sched_core has no "
                         "such mode -->\n");
     }
-    for (guint i = 0; i < options->len; i++) {
-        VTopoMirrorOption *o = &g_array_index(options, VTopoMirrorOption, i);
-
-        if (g_str_equal(o->option, "machine")) {
-            g_string_append_printf(x, "  <qemu:commandline>\n"
-                                   "    <qemu:arg value='-machine'/>\n"
-                                   "    <qemu:arg value='%s'/>\n"
-                                   "  </qemu:commandline>\n", o->value);
-        }
+    /* The placement is libvirt's: <vcpupin>, <numatune>. */
+    if (caches) {
+        g_string_append_printf(x, "  <qemu:commandline>\n"
+                               "    <qemu:arg value='-machine'/>\n"
+                               "    <qemu:arg value='%s'/>\n"
+                               "  </qemu:commandline>\n", caches);
     }
-    vtopo_mirror_options_free(options);
 }
 
 /*

@@ -1,6 +1,6 @@
 /*
- * vtopo: the pinning state of an accelerator, for the files of accel/
- * that apply, plan and report it
+ * vtopo: the pinning state of a machine, for the files of accel/ that
+ * apply, plan and report it
  *
  * Copyright (c) 2026 The vtopo authors
  *
@@ -29,7 +29,7 @@ typedef struct AccelPlacement {
 } AccelPlacement;
 
 /*
- * AccelVcpuPinning: the pinning state of an accelerator.
+ * AccelVcpuPinning: the pinning state of a machine.
  * @affinity, @check, @core_sched, @pins, @host_sysfs: the properties.
  * @checked: whether the host was read and the placement checked (only
  *     when one of affinity, core_sched or host_sysfs asks for it).

@@ -8,8 +8,6 @@
  */
 
 #include "qemu/osdep.h"
-#include "qemu/accel.h"
-#include "accel/accel-ops.h"
 #include "qemu/error-report.h"
 #include "qapi/error.h"
 #include "qapi/qapi-visit-machine.h"
@@ -29,55 +27,55 @@
 #include <sys/prctl.h>
 #endif
 
-static AccelVcpuPinning *accel_pinning(Object *obj)
+static AccelVcpuPinning *machine_pinning(Object *obj)
 {
-    return ACCEL(obj)->pinning;
+    return MACHINE(obj)->vcpu_pinning;
 }
 
-static int accel_get_vcpu_affinity(Object *obj, Error **errp)
+static int machine_get_vcpu_affinity(Object *obj, Error **errp)
 {
-    return accel_pinning(obj)->affinity;
+    return machine_pinning(obj)->affinity;
 }
 
-static void accel_set_vcpu_affinity(Object *obj, int value, Error **errp)
+static void machine_set_vcpu_affinity(Object *obj, int value, Error **errp)
 {
-    accel_pinning(obj)->affinity = value;
+    machine_pinning(obj)->affinity = value;
 }
 
-static int accel_get_pin_check(Object *obj, Error **errp)
+static int machine_get_pin_check(Object *obj, Error **errp)
 {
-    return accel_pinning(obj)->check;
+    return machine_pinning(obj)->check;
 }
 
-static void accel_set_pin_check(Object *obj, int value, Error **errp)
+static void machine_set_pin_check(Object *obj, int value, Error **errp)
 {
-    accel_pinning(obj)->check = value;
-    accel_pinning(obj)->has_check = true;
+    machine_pinning(obj)->check = value;
+    machine_pinning(obj)->has_check = true;
 }
 
-static int accel_get_core_sched(Object *obj, Error **errp)
+static int machine_get_core_sched(Object *obj, Error **errp)
 {
-    return accel_pinning(obj)->core_sched;
+    return machine_pinning(obj)->core_sched;
 }
 
-static void accel_set_core_sched(Object *obj, int value, Error **errp)
+static void machine_set_core_sched(Object *obj, int value, Error **errp)
 {
-    accel_pinning(obj)->core_sched = value;
-    accel_pinning(obj)->has_core_sched = true;
+    machine_pinning(obj)->core_sched = value;
+    machine_pinning(obj)->has_core_sched = true;
 }
 
-static void accel_get_vcpu_pin(Object *obj, Visitor *v, const char *name,
-                               void *opaque, Error **errp)
+static void machine_get_vcpu_pin(Object *obj, Visitor *v, const char *name,
+                                 void *opaque, Error **errp)
 {
-    VcpuPinList *pins = accel_pinning(obj)->pins;
+    VcpuPinList *pins = machine_pinning(obj)->pins;
 
     visit_type_VcpuPinList(v, name, &pins, errp);
 }
 
-static void accel_set_vcpu_pin(Object *obj, Visitor *v, const char *name,
-                               void *opaque, Error **errp)
+static void machine_set_vcpu_pin(Object *obj, Visitor *v, const char *name,
+                                 void *opaque, Error **errp)
 {
-    AccelVcpuPinning *p = accel_pinning(obj);
+    AccelVcpuPinning *p = machine_pinning(obj);
     VcpuPinList *pins;
 
     if (!visit_type_VcpuPinList(v, name, &pins, errp)) {
@@ -87,61 +85,62 @@ static void accel_set_vcpu_pin(Object *obj, Visitor *v, const char *name,
     p->pins = pins;
 }
 
-static char *accel_get_host_sysfs(Object *obj, Error **errp)
+static char *machine_get_host_sysfs(Object *obj, Error **errp)
 {
-    return g_strdup(accel_pinning(obj)->host_sysfs);
+    return g_strdup(machine_pinning(obj)->host_sysfs);
 }
 
-static void accel_set_host_sysfs(Object *obj, const char *value,
-                                 Error **errp)
+static void machine_set_host_sysfs(Object *obj, const char *value,
+                                   Error **errp)
 {
-    AccelVcpuPinning *p = accel_pinning(obj);
+    AccelVcpuPinning *p = machine_pinning(obj);
 
     g_free(p->host_sysfs);
     p->host_sysfs = g_strdup(value);
 }
 
-void accel_vcpu_pinning_class_init(ObjectClass *oc)
+void vcpu_pinning_machine_class_init(ObjectClass *oc)
 {
     object_class_property_add_enum(oc, "vcpu-affinity", "VcpuAffinity",
                                    &VcpuAffinity_lookup,
-                                   accel_get_vcpu_affinity,
-                                   accel_set_vcpu_affinity);
+                                   machine_get_vcpu_affinity,
+                                   machine_set_vcpu_affinity);
     object_class_property_set_description(oc, "vcpu-affinity",
         "Pin the vCPU threads to host CPUs (off, auto, manual)");
-    object_class_property_add(oc, "vcpu-pin", "VcpuPinWrapper",
-                              accel_get_vcpu_pin, accel_set_vcpu_pin,
+    object_class_property_add(oc, "vcpu-pin", "VcpuPinList",
+                              machine_get_vcpu_pin, machine_set_vcpu_pin,
                               NULL, NULL);
     object_class_property_set_description(oc, "vcpu-pin",
-        "Host CPUs of vCPUs with vcpu-affinity=manual: "
-        "vcpu-pin.N.vcpus=LIST,vcpu-pin.N.host-cpus=LIST");
+        "Host CPU of each vCPU with vcpu-affinity=manual: "
+        "vcpu-pin.N.vcpu=V,vcpu-pin.N.host-cpu=H");
     object_class_property_add_enum(oc, "pin-check", "VcpuPinCheck",
                                    &VcpuPinCheck_lookup,
-                                   accel_get_pin_check, accel_set_pin_check);
+                                   machine_get_pin_check,
+                                   machine_set_pin_check);
     object_class_property_set_description(oc, "pin-check",
         "Check the vCPU placement against the host (strict, warn, off)");
     object_class_property_add_enum(oc, "core-sched", "VcpuCoreSched",
                                    &VcpuCoreSched_lookup,
-                                   accel_get_core_sched,
-                                   accel_set_core_sched);
+                                   machine_get_core_sched,
+                                   machine_set_core_sched);
     object_class_property_set_description(oc, "core-sched",
         "Linux core scheduling for the vCPU threads (off, vm, core)");
-    object_class_property_add_str(oc, "x-host-sysfs", accel_get_host_sysfs,
-                                  accel_set_host_sysfs);
+    object_class_property_add_str(oc, "x-host-sysfs", machine_get_host_sysfs,
+                                  machine_set_host_sysfs);
     object_class_property_set_description(oc, "x-host-sysfs",
         "Read the host topology from this sysfs tree and only simulate "
         "the placement (for tests)");
 }
 
-void accel_vcpu_pinning_instance_init(AccelState *accel)
+void vcpu_pinning_machine_init(MachineState *ms)
 {
-    accel->pinning = g_new0(AccelVcpuPinning, 1);
-    accel->pinning->check = VCPU_PIN_CHECK_WARN;
+    ms->vcpu_pinning = g_new0(AccelVcpuPinning, 1);
+    ms->vcpu_pinning->check = VCPU_PIN_CHECK_WARN;
 }
 
-void accel_vcpu_pinning_instance_finalize(AccelState *accel)
+void vcpu_pinning_machine_finalize(MachineState *ms)
 {
-    AccelVcpuPinning *p = accel->pinning;
+    AccelVcpuPinning *p = ms->vcpu_pinning;
 
     qapi_free_VcpuPinList(p->pins);
     g_free(p->host_sysfs);
@@ -256,7 +255,7 @@ static bool accel_plan(AccelVcpuPinning *p, const VTopoPinInput *in,
         n = 0;
         for (VcpuPinList *l = p->pins; l; l = l->next) {
             entries[n++] = (VTopoPinEntry) {
-                .vcpus = l->value->vcpus, .host_cpus = l->value->host_cpus,
+                .vcpu = l->value->vcpu, .host_cpu = l->value->host_cpu,
             };
         }
         p->plan = vtopo_pin_plan_manual(in, entries, n, &error);
@@ -744,7 +743,8 @@ static bool accel_placement_judge(AccelVcpuPinning *p,
 
 bool accel_vcpu_placement_check_start(Error **errp)
 {
-    AccelVcpuPinning *p = current_accel() ? current_accel()->pinning : NULL;
+    AccelVcpuPinning *p = current_machine ? current_machine->vcpu_pinning
+                                          : NULL;
 
     if (!p || !p->watch || !p->at_init) {
         return true;
@@ -872,7 +872,7 @@ static bool accel_placement_setup(AccelVcpuPinning *p, const char *error,
 bool accel_vcpu_pinning_setup(MachineState *ms, const VTopo *topo,
                               Error **errp)
 {
-    AccelVcpuPinning *p = ms->accelerator->pinning;
+    AccelVcpuPinning *p = ms->vcpu_pinning;
     g_autofree char *error = NULL;
 
     if (p->pins && p->affinity != VCPU_AFFINITY_MANUAL) {
@@ -906,7 +906,7 @@ bool accel_vcpu_pinning_setup(MachineState *ms, const VTopo *topo,
 
 void accel_vcpu_pin_thread(CPUState *cpu)
 {
-    AccelVcpuPinning *p = current_accel()->pinning;
+    AccelVcpuPinning *p = current_machine->vcpu_pinning;
     int index = cpu->cpu_index;
 
     if (index < 0 || index >= (int)p->nr_cpus) {

@@ -413,7 +413,7 @@ int *vtopo_pin_plan_manual(const VTopoPinInput *in,
     *error = NULL;
     if (!n) {
         *error = g_strdup("vcpu-affinity=manual: no vcpu-pin entries; give "
-                          "vcpu-pin.N.vcpus and vcpu-pin.N.host-cpus");
+                          "vcpu-pin.N.vcpu and vcpu-pin.N.host-cpu");
         return NULL;
     }
     for (unsigned int i = 0; i < nr_cpus; i++) {
@@ -421,47 +421,29 @@ int *vtopo_pin_plan_manual(const VTopoPinInput *in,
         entry_of[i] = -1;
     }
     for (unsigned int e = 0; e < n; e++) {
-        g_autoptr(GArray) vcpus = NULL, host_cpus = NULL;
-        g_autofree char *reason = NULL;
+        unsigned int vcpu = entries[e].vcpu;
+        unsigned int host_cpu = entries[e].host_cpu;
 
-        if (!entries[e].vcpus || !entries[e].host_cpus) {
-            *error = g_strdup_printf("vcpu-pin.%u.%s: missing", e,
-                                     entries[e].vcpus ? "host-cpus" : "vcpus");
+        if (vcpu >= nr_cpus) {
+            *error = g_strdup_printf("vcpu-pin.%u.vcpu: vCPU %u does not "
+                                     "exist (the VM has vCPUs 0-%u)", e, vcpu,
+                                     nr_cpus - 1);
             return NULL;
         }
-        vcpus = vtopo_cpulist_parse(entries[e].vcpus, nr_cpus, false,
-                                    &reason);
-        if (!vcpus) {
-            *error = g_strdup_printf("vcpu-pin.%u.vcpus: %s (the VM has "
-                                     "vCPUs 0-%u)", e, reason, nr_cpus - 1);
+        if (host_cpu >= in->host->nr_cpus) {
+            *error = g_strdup_printf("vcpu-pin.%u.host-cpu: host CPU %u does "
+                                     "not exist (the last is %u)", e,
+                                     host_cpu, in->host->nr_cpus - 1);
             return NULL;
         }
-        host_cpus = vtopo_cpulist_parse(entries[e].host_cpus,
-                                        in->host->nr_cpus, false, &reason);
-        if (!host_cpus) {
-            *error = g_strdup_printf("vcpu-pin.%u.host-cpus: %s", e, reason);
+        if (entry_of[vcpu] >= 0) {
+            *error = g_strdup_printf("vcpu-pin.%u.vcpu: vCPU %u is already "
+                                     "in vcpu-pin.%d", e, vcpu,
+                                     entry_of[vcpu]);
             return NULL;
         }
-        if (vcpus->len != host_cpus->len) {
-            *error = g_strdup_printf("vcpu-pin.%u: %u vCPU%s but %u host "
-                                     "CPU%s; give one host CPU per vCPU", e,
-                                     vcpus->len, vtopo_plural(vcpus->len),
-                                     host_cpus->len,
-                                     vtopo_plural(host_cpus->len));
-            return NULL;
-        }
-        for (guint i = 0; i < vcpus->len; i++) {
-            unsigned int vcpu = g_array_index(vcpus, unsigned int, i);
-
-            if (entry_of[vcpu] >= 0) {
-                *error = g_strdup_printf("vcpu-pin.%u.vcpus: vCPU %u is "
-                                         "already in vcpu-pin.%d", e, vcpu,
-                                         entry_of[vcpu]);
-                return NULL;
-            }
-            entry_of[vcpu] = e;
-            plan[vcpu] = g_array_index(host_cpus, unsigned int, i);
-        }
+        entry_of[vcpu] = e;
+        plan[vcpu] = host_cpu;
     }
     for (unsigned int i = 0; i < nr_cpus; i++) {
         if (plan[i] == VTOPO_PIN_NONE) {

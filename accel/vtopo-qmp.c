@@ -1,6 +1,6 @@
 /*
- * QMP query-topology: where the accelerator placed the vCPUs and guest
- * memory on the host
+ * QMP query-topology: where the vCPUs and guest memory are placed on
+ * the host
  *
  * Copyright (c) 2026 The vtopo authors
  *
@@ -8,8 +8,7 @@
  */
 
 #include "qemu/osdep.h"
-#include "qemu/accel.h"
-#include "accel/accel-ops.h"
+#include "hw/boards.h"
 #include "hw/core/cpu.h"
 #include "hw/core/vtopo-qmp.h"
 #include "accel/vtopo-qmp.h"
@@ -176,9 +175,9 @@ static TopologyMirror *topology_mirror(const AccelVcpuMirror *m)
     return mirror;
 }
 
-TopologyHost *accel_query_topology_host(AccelState *accel, const VTopo *topo)
+TopologyHost *accel_query_topology_host(MachineState *ms, const VTopo *topo)
 {
-    AccelVcpuPinning *p = accel->pinning;
+    AccelVcpuPinning *p = ms->vcpu_pinning;
     g_autoptr(AccelPlacement) ap = NULL;
     GArray *now;
     TopologyHost *host;
@@ -206,6 +205,6 @@ TopologyHost *accel_query_topology_host(AccelState *accel, const VTopo *topo)
         host->last_check->moment = p->last_moment;
         host->last_check->findings = vtopo_findings_to_qapi(p->last_findings);
     }
-    host->mirror = topology_mirror(accel->mirror);
+    host->mirror = topology_mirror(ms->vcpu_mirror);
     return host;
 }

@@ -1,7 +1,7 @@
 /*
  * vtopo-plan: print a virtual machine that mirrors a slice of the host
  *
- * The same planner as QEMU's -accel ...,mirror-host=on, printed
+ * The same planner as QEMU's -machine mirror-host=on, printed
  * as QEMU options (one argument per line, for xargs), libvirt domain
  * XML or JSON, so that a plan can be read, kept and changed.
  *
@@ -174,16 +174,12 @@ static void print_qemu(const VTopoMirror *m, const PlanArgs *a)
     for (guint i = 0; i < options->len; i++) {
         VTopoMirrorOption *o = &g_array_index(options, VTopoMirrorOption, i);
 
-        if (g_str_equal(o->option, "accel")) {
-            printf("-accel\n%s,%s", a->accel, o->value);
-            if (a->host_sysfs) {
-                printf(",x-host-sysfs=%s", a->host_sysfs);
-            }
-            putchar('\n');
-        } else {
-            printf("-%s\n%s\n", o->option, o->value);
-        }
+        printf("-%s\n%s\n", o->option, o->value);
     }
+    if (a->host_sysfs) {
+        printf("-machine\nx-host-sysfs=%s\n", a->host_sysfs);
+    }
+    printf("-accel\n%s\n", a->accel);
     vtopo_mirror_options_free(options);
 }
 

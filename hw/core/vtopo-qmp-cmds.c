@@ -174,6 +174,6 @@ TopologyInfo *qmp_query_topology(Error **errp)
     info->caches = topology_caches(topo);
     info->acpi_tables = topology_acpi_tables(ms);
     info->findings = vtopo_findings_to_qapi(topo->findings);
-    info->host = accel_query_topology_host(ms->accelerator, topo);
+    info->host = accel_query_topology_host(ms, topo);
     return info;
 }

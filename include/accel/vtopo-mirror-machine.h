@@ -1,12 +1,12 @@
 /*
- * vtopo: mirror-host, the accelerator option that gives the VM the
+ * vtopo: mirror-host, the machine option that gives the VM the
  * topology, caches and NUMA nodes of the host CPUs it is pinned to
  *
- * -accel ...,mirror-host=on takes the vCPU count from -smp and the
+ * -machine mirror-host=on takes the vCPU count from -smp and the
  * memory from -m, plans the VM on the host (accel/vtopo-mirror.c) and
  * applies the plan as the options it stands for: -smp, -machine
  * smp-cache, memory backends bound to host nodes, -numa node and dist,
- * and the accelerator's vcpu-pin map.  query-topology reports them, so
+ * and the machine's vcpu-pin map.  query-topology reports them, so
  * that a plan can be kept as explicit options.
  *
  * Copyright (c) 2026 The vtopo authors
@@ -19,10 +19,10 @@
 
 #include "accel/vtopo-mirror.h"
 
-
-void accel_vcpu_mirror_class_init(ObjectClass *oc);
-void accel_vcpu_mirror_instance_init(AccelState *accel);
-void accel_vcpu_mirror_instance_finalize(AccelState *accel);
+/* The properties, on TYPE_MACHINE, and their state in each machine. */
+void vcpu_mirror_machine_class_init(ObjectClass *oc);
+void vcpu_mirror_machine_init(MachineState *ms);
+void vcpu_mirror_machine_finalize(MachineState *ms);
 
 /*
  * With mirror-host=on, plan the VM of @ms's -smp cpus/maxcpus and -m
@@ -32,13 +32,12 @@ void accel_vcpu_mirror_instance_finalize(AccelState *accel);
  */
 const GArray *accel_vcpu_mirror_plan(MachineState *ms, Error **errp);
 
-/* Whether @accel plans the VM with mirror-host=on. */
-bool accel_vcpu_mirror_enabled(AccelState *accel);
+/* Whether @ms is planned with mirror-host=on. */
+bool accel_vcpu_mirror_enabled(MachineState *ms);
 
 /*
- * Whether host memory bindings are only simulated: the accelerator
- * reads the host from an x-host-sysfs tree, whose node ids are not
- * this host's.
+ * Whether host memory bindings are only simulated: the host is read
+ * from an x-host-sysfs tree, whose node ids are not this host's.
  */
 bool accel_host_simulated(void);
 

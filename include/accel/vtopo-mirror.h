@@ -8,7 +8,7 @@
  * host's cache geometry, a virtual node per host node with the host's
  * distances and its memory bound there, and one host CPU per vCPU.
  * The result is printed as QEMU options (which QEMU itself applies for
- * -accel ...,mirror-host=on), libvirt domain XML or JSON.  glib and libc
+ * -machine mirror-host=on), libvirt domain XML or JSON.  glib and libc
  * only.
  *
  * Copyright (c) 2026 The vtopo authors
@@ -127,9 +127,7 @@ VTopo *vtopo_mirror_topology(const VTopoMirror *m);
 
 /*
  * One QEMU command-line option of a plan: @option without its dash
- * ("smp", "machine", "m", "object", "numa", "accel") and its value.
- * The "accel" value holds only the properties of the plan, without an
- * accelerator name.
+ * ("smp", "machine", "m", "object", "numa") and its value.
  */
 typedef struct VTopoMirrorOption {
     const char *option;

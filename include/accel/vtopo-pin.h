@@ -2,12 +2,13 @@
  * vtopo: vCPU thread placement and core scheduling, for every
  * accelerator
  *
- * The accelerator properties vcpu-affinity, vcpu-pin, pin-check,
- * core-sched and x-host-sysfs; the placement is planned and checked
- * against the host once the machine is built, and applied to each vCPU
- * thread.  The placement in place, whoever made it, is checked by the
- * same rules at machine init, at each 'cont', on hotplug and for each
- * query-topology.
+ * The machine properties vcpu-affinity, vcpu-pin, pin-check,
+ * core-sched and x-host-sysfs (-machine, so that a management layer
+ * that writes -accel itself can still set them); the placement is
+ * planned and checked against the host once the machine is built, and
+ * applied to each vCPU thread.  The placement in place, whoever made
+ * it, is checked by the same rules at machine init, at each 'cont', on
+ * hotplug and for each query-topology.
  *
  * Copyright (c) 2026 The vtopo authors
  *
@@ -19,10 +20,10 @@
 
 #include "hw/core/vtopo.h"
 
-/* The properties, on TYPE_ACCEL, and their state in each instance. */
-void accel_vcpu_pinning_class_init(ObjectClass *oc);
-void accel_vcpu_pinning_instance_init(AccelState *accel);
-void accel_vcpu_pinning_instance_finalize(AccelState *accel);
+/* The properties, on TYPE_MACHINE, and their state in each machine. */
+void vcpu_pinning_machine_class_init(ObjectClass *oc);
+void vcpu_pinning_machine_init(MachineState *ms);
+void vcpu_pinning_machine_finalize(MachineState *ms);
 
 /*
  * Once the machine is built, before any vCPU runs: read the host, plan

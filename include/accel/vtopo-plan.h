@@ -49,10 +49,10 @@ typedef struct VTopoPinInput {
     VTopoCoreSched core_sched;
 } VTopoPinInput;
 
-/* One vcpu-pin entry: the vCPUs and host CPUs, as CPU lists. */
+/* One vcpu-pin entry: a vCPU (cpu-index) and the host CPU it runs on. */
 typedef struct VTopoPinEntry {
-    const char *vcpus;
-    const char *host_cpus;
+    unsigned int vcpu;
+    unsigned int host_cpu;
 } VTopoPinEntry;
 
 /*
@@ -65,9 +65,8 @@ int *vtopo_pin_plan_auto(const VTopoPinInput *in, char **error);
 
 /*
  * The placement given by @entries (vcpu-affinity=manual): each entry
- * pins its vCPUs, lowest first, to its host CPUs, lowest first (the
- * lists are sets, as Linux CPU lists are).  Every possible vCPU must be
- * in exactly one entry.  On error returns NULL and sets *@error, naming
+ * pins one vCPU to one host CPU.  Every possible vCPU must be in
+ * exactly one entry.  On error returns NULL and sets *@error, naming
  * the entry's property.
  */
 int *vtopo_pin_plan_manual(const VTopoPinInput *in,

@@ -13,10 +13,10 @@
 #include "hw/core/vtopo.h"
 
 /*
- * Where @accel placed the vCPUs of @topo and their memory on the host,
- * core scheduling, what checking the placement found and the
- * mirror-host plan; NULL when the accelerator did not read the host.
+ * Where the vCPUs of @ms's @topo and their memory are placed on the
+ * host, core scheduling, what checking the placement found and the
+ * mirror-host plan; NULL when the host placement is not read.
  */
-TopologyHost *accel_query_topology_host(AccelState *accel, const VTopo *topo);
+TopologyHost *accel_query_topology_host(MachineState *ms, const VTopo *topo);
 
 #endif

@@ -43,7 +43,6 @@ int main(int argc, char **argv)
                                             sizeof(unsigned int));
     g_autoptr(VTopo) fits = topo_new(2, 8, 8, 2, 2);
     g_autoptr(VTopo) big = topo_new(2, 8, 32, 2, 2);
-    VTopoPinEntry entries[4];
     double t;
 
     if (argc != 2) {
@@ -82,15 +81,16 @@ int main(int argc, char **argv)
     }
     {
         VTopoPinInput in = { .topo = big, .host = host, .allowed = allowed };
-        char *texts[4];
+        g_autofree VTopoPinEntry *entries = g_new(VTopoPinEntry,
+                                                  big->nr_cpus);
 
-        for (int e = 0; e < 4; e++) {
-            texts[e] = g_strdup_printf("%d-%d", 256 * e, 256 * e + 255);
-            entries[e] = (VTopoPinEntry) { texts[e], "0-255" };
+        for (unsigned int v = 0; v < big->nr_cpus; v++) {
+            entries[v] = (VTopoPinEntry) { .vcpu = v, .host_cpu = v % 256 };
         }
         t = now();
         for (int r = 0; r < REPS; r++) {
-            g_autofree int *plan = vtopo_pin_plan_manual(&in, entries, 4,
+            g_autofree int *plan = vtopo_pin_plan_manual(&in, entries,
+                                                         big->nr_cpus,
                                                          &error);
 
             if (!plan) {
@@ -102,9 +102,6 @@ int main(int argc, char **argv)
         printf("manual, %u vCPUs on %u host CPUs: plan + check %.3f us per "
                "vCPU\n", big->nr_cpus, host->nr_cpus,
                (now() - t) / REPS / big->nr_cpus * 1e6);
-        for (int e = 0; e < 4; e++) {
-            g_free(texts[e]);
-        }
     }
     /*
      * mirror-host: the whole host, half of it, and more vCPUs than it

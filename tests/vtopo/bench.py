@@ -145,25 +145,25 @@ def pin_bench(reps):
                  "-numa", "node,nodeid=%d,memdev=m%d" % (i, i),
                  "-numa", "cpu,node-id=%d,socket-id=%d" % (i, i)]
     auto = ["-smp", "256,sockets=2,dies=8,cores=8,threads=2"] + numa
-    manual = ",".join("vcpu-pin.%d.vcpus=%d-%d,vcpu-pin.%d.host-cpus=0-255" %
-                      (i, 256 * i, 256 * i + 255, i) for i in range(4))
+    manual = ",".join("vcpu-pin.%d.vcpu=%d,vcpu-pin.%d.host-cpu=%d" %
+                      (i, i, i, i % 256) for i in range(1024))
     big = ["-smp", "1024,sockets=2,dies=8,cores=32,threads=2"] + numa
     print("%-6s %-34s %10s %8s %14s" % ("vCPUs", "pinning (256-CPU fixture host)",
                                        "median s", "ratio", "setup us/vCPU"))
     cases = [
-        (256, "no pinning", "tcg,thread=multi", auto),
-        (256, "auto", "tcg,thread=multi,vcpu-affinity=auto," + host, auto),
-        (1024, "no pinning", "tcg,thread=multi", big),
+        (256, "no pinning", "", auto),
+        (256, "auto", ",vcpu-affinity=auto," + host, auto),
+        (1024, "no pinning", "", big),
         (1024, "manual, 4 vCPUs per host CPU",
-         "tcg,thread=multi,vcpu-affinity=manual,pin-check=warn,%s,%s" %
-         (host, manual), big),
+         ",vcpu-affinity=manual,pin-check=warn,%s,%s" % (host, manual), big),
     ]
     base = {}
-    for n, name, accel, smp_args in cases:
+    for n, name, placement, smp_args in cases:
         t, setup = [], []
         for _ in range(reps):
-            r = qmp_ready(ours, n, "", accel=accel, smp_args=smp_args,
-                          trace="vcpu-affinity" in accel,
+            r = qmp_ready(ours, n, placement, accel="tcg,thread=multi",
+                          smp_args=smp_args,
+                          trace="vcpu-affinity" in placement,
                           check="vtopo_pin_setup_*")
             t.append(r[0])
             if r[2] is not None:
@@ -177,10 +177,11 @@ def pin_bench(reps):
     n = len(os.sched_getaffinity(0))
     t = {"no pinning": [], "auto": []}
     for _ in range(reps):
-        for name, accel in (("no pinning", "tcg,thread=multi"),
-                            ("auto", "tcg,thread=multi,vcpu-affinity=auto")):
+        for name, placement in (("no pinning", ""),
+                                ("auto", ",vcpu-affinity=auto")):
             t[name].append(qmp_ready(ours, n, ",smp-cache.0.cache=l1d,"
-                                     "smp-cache.0.size=32K", accel=accel)[0])
+                                     "smp-cache.0.size=32K" + placement,
+                                     accel="tcg,thread=multi")[0])
     b = statistics.median(t["no pinning"])
     for name, runs in t.items():
         print("%-6d %-34s %10.4f %8.3f" % (n, name + " (this host)",
@@ -203,8 +204,9 @@ def mirror_bench(reps):
             capture_output=True, text=True, check=True).stdout.splitlines()
         i = printed.index("-accel")
         explicit = (printed[i + 1], printed[:i] + printed[i + 2:])
-        mirror = ("tcg,thread=multi,mirror-host=on,x-host-sysfs=" + fixture,
-                  ["-smp", str(n), "-m", "2G"])
+        mirror = ("tcg,thread=multi",
+                  ["-smp", str(n), "-m", "2G", "-machine",
+                   "mirror-host=on,x-host-sysfs=" + fixture])
         t = {"explicit options": [], "mirror-host=on": []}
         for _ in range(reps):
             for name, (accel, args) in (("explicit options", explicit),

@@ -59,10 +59,11 @@ def mirror_host(argv):
     print("  " + " ".join(planned["qemu-options"]))
     for note in planned["notes"]:
         print("  note: " + note)
-    accel = "tcg,thread=multi,mirror-host=on"
+    machine = "mirror-host=on"
     if sysfs:
-        accel += ",x-host-sysfs=" + sysfs
-    args = ["-cpu", guest_configs.INTEL, "-smp", vcpus, "-accel", accel]
+        machine += ",x-host-sysfs=" + sysfs
+    args = ["-cpu", guest_configs.INTEL, "-smp", vcpus, "-machine", machine,
+            "-accel", "tcg,thread=multi"]
     return args, planned["host-cpus"], sysfs or "/sys"
 
 

@@ -50,13 +50,16 @@ def main():
         arch = cfg.get("arch", "x86_64")
         boot = cfg.get("boot", "acpi")
         accel = vg.accel() if arch == "x86_64" else "tcg"
-        if "accel" in cfg:
-            accel = cfg["accel"].format(
-                fixtures=vg.os.path.join(vg.BUILD, "host-fixtures"))
+        args = list(cfg["args"])
+        if "placement" in cfg:
+            # QEMU places the vCPU threads: one thread per vCPU.
+            accel = "tcg,thread=multi"
+            args += ["-machine", cfg["placement"].format(
+                fixtures=vg.os.path.join(vg.BUILD, "host-fixtures"))]
         vmlinuz = None
         if cfg.get("kernel"):
             vmlinuz = vg.os.path.join(vg.BUILD, "guest-" + cfg["kernel"], "vmlinuz")
-        with vg.Vm(name, cfg["args"], arch=arch, boot=boot,
+        with vg.Vm(name, args, arch=arch, boot=boot,
                    accel=accel, vmlinuz=vmlinuz) as vm:
             topo = vm.qmp.cmd("query-topology")
             # Only what the configuration expects QEMU to report

@@ -225,8 +225,8 @@ for _name in ("arm-default", "arm-clusters-l2", "arm-sockets-l3", "arm-cache-geo
     CONFIGS[_name + "-dt"] = {"arch": "aarch64", "boot": "dt",
                               "args": CONFIGS[_name]["args"]}
 
-# mirror-host: the VM plans itself from a fixture host (x-host-sysfs,
-# "{fixtures}" is build/host-fixtures) and must show that host's slice:
+# mirror-host: the VM plans itself from a fixture host ("placement" is
+# a second -machine; x-host-sysfs, "{fixtures}" is build/host-fixtures) and must show that host's slice:
 # "expect" is written from the fixtures' public facts (describe-host),
 # not from the plan.  The EPYC 7302P in NPS4: 16 vCPUs are 8 cores of 2
 # threads in 4 CCXs (a 16 MiB 16-way L3 per 2 cores, 512 KiB L2 per
@@ -234,8 +234,8 @@ for _name in ("arm-default", "arm-clusters-l2", "arm-sockets-l3", "arm-cache-geo
 # SMT, one 8 MiB L3, 1 MiB L2 and 64 KiB L1d per core, one node.
 CONFIGS.update({
     "mirror-amd-nps4": {
-        "accel": "tcg,thread=multi,mirror-host=on,pin-check=strict,"
-                 "x-host-sysfs={fixtures}/amd-nps4-smt",
+        "placement": "mirror-host=on,pin-check=strict,"
+                     "x-host-sysfs={fixtures}/amd-nps4-smt",
         "args": ["-M", "q35", "-cpu", INTEL, "-smp", "16"],
         "expect": {"threads": 2, "nodes": [8, 8], "distance": 12,
                    "caches": {"l1d": ("32K", 8, 2), "l2": ("512K", 8, 2),
@@ -246,8 +246,8 @@ CONFIGS.update({
     # whose L3Assoc cannot say 11): 4 cores without SMT, the 11 MiB L3
     # with 8 ways (the plan's note), 1 MiB L2 and 32 KiB L1d per core.
     "mirror-intel-qemu64": {
-        "accel": "tcg,thread=multi,mirror-host=on,mirror-smt=off,"
-                 "pin-check=strict,x-host-sysfs={fixtures}/intel-2s-smt",
+        "placement": "mirror-host=on,mirror-smt=off,pin-check=strict,"
+                     "x-host-sysfs={fixtures}/intel-2s-smt",
         "args": ["-M", "q35", "-smp", "4"],
         "expect": {"threads": 1, "nodes": [], "distance": None,
                    "caches": {"l1d": ("32K", 8, 1), "l2": ("1024K", 16, 1),
@@ -266,9 +266,11 @@ CONFIGS.update({
     # a die per node with the node's half of the 48 MiB L3 (12 ways and
     # the 20-way L2 lowered to what 0x80000006 lists), distance 11.
     "mirror-intel-snc2": {
-        "accel": "tcg,thread=multi,mirror-host=on,pin-check=strict,"
-                 "mirror-exclude=2-15,,18-31,,34-47,,50-63,"
-                 "x-host-sysfs={fixtures}/intel-snc2",
+        "placement": "mirror-host=on,pin-check=strict," + ",".join(
+            "mirror-exclude.%d=%d" % (i, cpu) for i, cpu in enumerate(
+                [c for first in (2, 18, 34, 50) for c in range(first,
+                                                               first + 14)]))
+            + ",x-host-sysfs={fixtures}/intel-snc2",
         "args": ["-M", "q35", "-cpu", INTEL, "-smp", "8"],
         "expect": {"threads": 2, "nodes": [4, 4], "distance": 11,
                    "caches": {"l1d": ("48K", 12, 2), "l2": ("1280K", 16, 2),
@@ -276,8 +278,8 @@ CONFIGS.update({
     },
     "mirror-arm-no-smt": {
         "arch": "aarch64",
-        "accel": "tcg,thread=multi,mirror-host=on,pin-check=strict,"
-                 "x-host-sysfs={fixtures}/no-smt",
+        "placement": "mirror-host=on,pin-check=strict,"
+                     "x-host-sysfs={fixtures}/no-smt",
         "args": ["-M", "virt", "-cpu", "max", "-smp", "4"],
         "expect": {"threads": 1, "nodes": [], "distance": None,
                    "caches": {"l1d": ("64K", 4, 1), "l2": ("1024K", 8, 1),

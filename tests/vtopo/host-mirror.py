@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Suite 'pin': a VM that mirrors its slice of the host (-accel
-...,mirror-host=on, and build/vtopo-plan).
+"""Suite 'pin': a VM that mirrors its slice of the host (-machine
+mirror-host=on, and build/vtopo-plan).
 
 On the fixture hosts of tests/data/vtopo-host (x-host-sysfs): the
 options vtopo-plan prints start QEMU with pin-check=strict and no
@@ -50,6 +50,14 @@ def plan(host, vcpus, memory="1G", arch="x86_64", extra=()):
     p = subprocess.run(argv + list(extra), capture_output=True, text=True,
                        timeout=60)
     return p.returncode, p.stdout, p.stderr
+
+
+def plan_options(argv, host):
+    """vtopo-plan's QEMU options without those it adds for the command
+    line (-machine x-host-sysfs=, -accel): the plan itself."""
+    tool = ["-machine", "x-host-sysfs=" + fixture(host)] if host else []
+    tool += ["-accel", ACCEL]
+    return argv[:-len(tool)] if argv[-len(tool):] == tool else argv
 
 
 def ours(stderr):
@@ -173,8 +181,7 @@ def fixture_checks():
             continue
         argv = out.splitlines()
         planned = json.loads(out_json)["host-cpus"]
-        accel = argv.index("-accel") + 1
-        argv[accel] += ",pin-check=strict"
+        argv += ["-machine", "pin-check=strict"]
         explicit, stderr, _ = start("mirror-explicit", machine(arch) + argv,
                                     arch)
         point(name + ": the printed options start with pin-check=strict, "
@@ -190,16 +197,14 @@ def fixture_checks():
                             explicit["host"]["vcpus"]] == planned,
               str(explicit.get("host", {})))
 
-        one = ["-smp", str(vcpus), "-m", "1G", "-accel",
-               "%s,mirror-host=on,pin-check=strict,x-host-sysfs=%s" %
-               (ACCEL, fixture(host))]
+        one = ["-smp", str(vcpus), "-m", "1G", "-accel", ACCEL, "-machine",
+               "mirror-host=on,pin-check=strict,x-host-sysfs=" +
+               fixture(host)]
         mirrored, stderr, _ = start("mirror-host", machine(arch) + one, arch)
         reported = mirrored.get("host", {}).get("mirror", {})
         reported_argv = [a for o in reported.get("options", [])
                          for a in ("-" + o["option"], o["value"])]
-        printed = [a.replace(ACCEL + ",", "", 1)
-                   .replace(",x-host-sysfs=" + fixture(host), "")
-                   for a in out.splitlines()]
+        printed = plan_options(out.splitlines(), host)
         point(name + ": mirror-host=on gives the same machine as the "
               "printed options", mirrored and
               machine_view(mirrored) == machine_view(explicit),
@@ -244,62 +249,66 @@ def bad_input_checks():
     try:
         no_caches = trimmed_fixture(tmp, "no-smt", ["cache"])
         no_numa = trimmed_fixture(tmp, "intel-2s-smt", ["system/node"])
-        mirror = ACCEL + ",mirror-host=on,x-host-sysfs="
+        mirror = "mirror-host=on,x-host-sysfs="
         cases = [
             ("more vCPUs than whole host cores, SMT host",
-             ["-smp", "34", "-accel", mirror + fixture("intel-2s-smt")],
+             ["-smp", "34", "-accel", ACCEL, "-machine", mirror + fixture("intel-2s-smt")],
              "mirror-host: 34 vCPUs need 17 free host cores with 2 threads, "
              "but QEMU may use 16 whole; the largest fit is 32 vCPUs",
              (None, 34, "1G", [])),
             ("more vCPUs than host cores, no SMT",
-             ["-smp", "5", "-accel", mirror + fixture("no-smt")],
+             ["-smp", "5", "-accel", ACCEL, "-machine", mirror + fixture("no-smt")],
              "mirror-host: 5 vCPUs need 5 free host cores with 1 thread, but "
              "QEMU may use 4 whole; the largest fit is 4 vCPUs",
              ("no-smt", 5, "1G", [])),
             ("more memory than the node holds",
-             ["-smp", "8", "-m", "200G", "-accel",
-              mirror + fixture("intel-2s-smt")],
+             ["-smp", "8", "-m", "200G", "-accel", ACCEL,
+              "-machine", mirror + fixture("intel-2s-smt")],
              "mirror-host: 204800 MiB of memory do not fit: virtual node 0 "
              "gets 204800 MiB, but host node 0 holds 98304 MiB",
              ("intel-2s-smt", 8, "200G", [])),
             ("-smp with levels",
-             ["-smp", "8,sockets=2", "-accel",
-              mirror + fixture("intel-2s-smt")],
+             ["-smp", "8,sockets=2", "-accel", ACCEL,
+              "-machine", mirror + fixture("intel-2s-smt")],
              "mirror-host: -smp sockets conflicts with the topology it "
              "plans; give only -smp N[,maxcpus=M]", None),
             ("-numa",
-             ["-smp", "8", "-numa", "node", "-accel",
-              mirror + fixture("intel-2s-smt")],
+             ["-smp", "8", "-numa", "node", "-accel", ACCEL,
+              "-machine", mirror + fixture("intel-2s-smt")],
              "mirror-host: -numa conflicts with the NUMA nodes it plans; "
              "leave it out", None),
             ("smp-cache",
              ["-smp", "8", "-machine", "smp-cache.0.cache=l3,"
-              "smp-cache.0.topology=die", "-accel",
-              mirror + fixture("intel-2s-smt")],
+              "smp-cache.0.topology=die", "-accel", ACCEL,
+              "-machine", mirror + fixture("intel-2s-smt")],
              "mirror-host: -machine smp-cache conflicts with the caches it "
              "plans; leave it out", None),
             ("vcpu-affinity given too",
-             ["-smp", "8", "-accel", mirror + fixture("intel-2s-smt") +
+             ["-smp", "8", "-accel", ACCEL, "-machine", mirror + fixture("intel-2s-smt") +
               ",vcpu-affinity=auto"],
              "mirror-host: places the vCPUs itself; leave out vcpu-affinity "
              "and vcpu-pin", None),
-            ("an empty keep-out list",
-             ["-smp", "2", "-accel", mirror + fixture("no-smt") +
-              ",mirror-exclude="],
-             "mirror-exclude: the CPU list is empty", ("no-smt", 2, "1G",
-                                               ["--exclude", ""])),
-            ("a garbage keep-out list",
-             ["-smp", "2", "-accel", mirror + fixture("no-smt") +
-              ",mirror-exclude=1-x"],
-             "mirror-exclude: 'x' is not a CPU number",
-             ("no-smt", 2, "1G", ["--exclude", "1-x"])),
+            ("a keep-out CPU the host lacks",
+             ["-smp", "2", "-accel", ACCEL, "-machine",
+              mirror + fixture("no-smt") + ",mirror-exclude.0=9"],
+             "mirror-exclude: host CPU 9 does not exist (the last is 3)",
+             None),
+            ("a keep-out list as a string",
+             ["-smp", "2", "-accel", ACCEL, "-machine",
+              mirror + fixture("no-smt") + ",mirror-exclude=1"],
+             "Invalid parameter type for 'mirror-exclude', expected: array",
+             None),
+            ("a garbage keep-out CPU",
+             ["-smp", "2", "-accel", ACCEL, "-machine",
+              mirror + fixture("no-smt") + ",mirror-exclude.0=x"],
+             "Parameter 'mirror-exclude.0' expects integer", None),
             ("mirror-smt=maybe",
-             ["-smp", "2", "-accel", mirror + fixture("no-smt") +
+             ["-smp", "2", "-accel", ACCEL, "-machine", mirror + fixture("no-smt") +
               ",mirror-smt=maybe"],
              "Parameter 'mirror-smt' does not accept value 'maybe'", None),
             ("-mem-path with planned memory backends",
-             ["-smp", "8", "-mem-path", "/tmp", "-accel",
-              mirror + fixture("intel-2s-smt")],
+             ["-smp", "8", "-mem-path", "/tmp", "-accel", ACCEL,
+              "-machine", mirror + fixture("intel-2s-smt")],
              "mirror-host: -mem-path conflicts with the memory backends it "
              "plans on the host's nodes; leave it out", None),
         ]
@@ -323,7 +332,7 @@ def bad_input_checks():
         note = ("the host describes no caches of CPU 0 (devices/system/"
                 "cpu/cpu0/cache): the guest keeps the CPU model's caches")
         topo, stderr, _ = start("mirror-no-caches", machine("x86_64") + [
-            "-smp", "2", "-accel", mirror + no_caches + ",pin-check=strict"])
+            "-smp", "2", "-accel", ACCEL, "-machine", mirror + no_caches + ",pin-check=strict"])
         model, _, _ = start("mirror-no-caches-model", machine("x86_64") +
                             ["-smp", "2"])
         point("a host without caches in sysfs: mirror-host plans it with no "
@@ -342,7 +351,7 @@ def bad_input_checks():
         # A host without NUMA (a kernel without CONFIG_NUMA has no node
         # directory): one node with every CPU, so no virtual nodes.
         topo, stderr, _ = start("mirror-no-numa", machine("x86_64") + [
-            "-smp", "4", "-accel", mirror + no_numa + ",pin-check=strict"])
+            "-smp", "4", "-accel", ACCEL, "-machine", mirror + no_numa + ",pin-check=strict"])
         point("a host without NUMA: no virtual nodes, no finding",
               topo and not topo["numa-nodes"] and not all_findings(topo)
               and not stderr, "%s %s" % (topo.get("numa-nodes"), stderr))
@@ -353,19 +362,18 @@ def bad_input_checks():
 def user_choice_checks():
     """What the user sets beside mirror-host=on and the plan does not
     conflict with stands: core-sched."""
-    base = "%s,mirror-host=on,x-host-sysfs=%s" % (ACCEL,
-                                                  fixture("intel-2s-smt"))
+    base = "mirror-host=on,x-host-sysfs=" + fixture("intel-2s-smt")
     for mode in ("off", "core"):
         topo, stderr, _ = start("mirror-core-sched",
-                                machine("x86_64") + ["-smp", "4", "-accel",
-                                                     base + ",core-sched=" +
-                                                     mode])
+                                machine("x86_64") +
+                                ["-smp", "4", "-accel", ACCEL, "-machine",
+                                 base + ",core-sched=" + mode])
         host = topo.get("host", {})
         options = host.get("mirror", {}).get("options", [])
         point("core-sched=%s with mirror-host=on on an SMT-vulnerable host "
               "stays %s, and the options say so" % (mode, mode),
               host.get("core-sched") == mode and options and
-              options[-1]["option"] == "accel" and
+              options[-1]["option"] == "machine" and
               (("core-sched=" + mode) in options[-1]["value"]) ==
               (mode != "off") and
               not stderr, "%s %s %s" % (host.get("core-sched"), options,
@@ -376,8 +384,9 @@ def preconfig_checks():
     """-preconfig cannot change the NUMA nodes mirror-host planned."""
     argv = [vg.qemu_binary("x86_64"), "-preconfig", "-display", "none",
             "-nodefaults", "-qmp", "stdio", "-smp", "4", "-m", "256M",
-            "-accel", "%s,mirror-host=on,x-host-sysfs=%s" %
-            (ACCEL, fixture("intel-2s-smt"))] + machine("x86_64")
+            "-accel", ACCEL, "-machine",
+            "mirror-host=on,x-host-sysfs=" + fixture("intel-2s-smt")] + \
+        machine("x86_64")
     commands = [{"execute": "qmp_capabilities"},
                 {"execute": "set-numa-node",
                  "arguments": {"type": "node", "nodeid": 1}},
@@ -393,17 +402,16 @@ def preconfig_checks():
 
 
 def fallback_checks():
-    """An accelerator that does not start takes its mirror-host=on with
-    it: the one QEMU falls back to says so."""
+    """mirror-host is the machine's: the accelerator QEMU falls back to
+    still plans the VM."""
     topo, stderr, _ = start("mirror-fallback", machine("x86_64") + [
-        "-smp", "2", "-accel", "xen,mirror-host=on", "-accel", ACCEL])
-    warning = ("warning: mirror-host: not given to the accelerator that "
-               "started (%s): the VM does not mirror the host" %
-               ACCEL.split(",")[0])
-    point("mirror-host=on on an accelerator QEMU falls back from: a warning "
-          "naming the one that started, and no plan",
-          topo and "mirror" not in topo.get("host", {}) and
-          any(line.endswith(warning) for line in stderr), str(stderr))
+        "-smp", "2", "-accel", "xen", "-accel", ACCEL, "-machine",
+        "mirror-host=on,x-host-sysfs=" + fixture("no-smt")])
+    point("mirror-host=on with an accelerator QEMU falls back from: the "
+          "one that starts has the plan",
+          topo and "mirror" in topo.get("host", {}) and
+          [v.get("planned") for v in topo["host"]["vcpus"]] == [0, 1],
+          "%s %s" % (topo.get("host"), stderr))
 
 
 def real_checks():
@@ -416,7 +424,7 @@ def real_checks():
         return
     planned = json.loads(out)["host-cpus"]
     args = machine("x86_64") + ["-smp", str(vcpus), "-m", "256M", "-accel",
-                                ACCEL + ",mirror-host=on"]
+                                ACCEL, "-machine", "mirror-host=on"]
     with vg.Vm("mirror-real", args, accel=None, memory=None,
                kernel=False) as vm:
         topo = vm.qmp.cmd("query-topology")
@@ -437,8 +445,8 @@ def real_checks():
     # QEMU's default model (qemu64) is AMD-vendor: its legacy leaf
     # Fn8000_0006 lists a few L2/L3 associativities only, and the plan is
     # made before the model is known, so the host's caches must fit it.
-    args = ["-M", "q35", "-smp", str(vcpus), "-m", "256M", "-accel",
-            ACCEL + ",mirror-host=on,pin-check=strict"]
+    args = ["-M", "q35,mirror-host=on,pin-check=strict", "-smp", str(vcpus),
+            "-m", "256M", "-accel", ACCEL]
     topo, stderr, _ = start("mirror-real-qemu64", args)
     host_sizes = sorted(
         # Linux prints a cache's size in KiB ("32K")

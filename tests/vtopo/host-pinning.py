@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Suite 'pin': vCPU pinning and its checks (-accel ...,vcpu-affinity=,
+"""Suite 'pin': vCPU pinning and its checks (-machine vcpu-affinity=,
 vcpu-pin.N.*, pin-check=, core-sched=, x-host-sysfs=).
 
 The placement QEMU applies is read back from the kernel: the
@@ -58,12 +58,37 @@ def machine_args(host, args):
     return ["-M", m] + args
 
 
-def accel(host, opts):
-    a = "tcg,thread=multi"
+ACCEL = "tcg,thread=multi"
+
+
+def placement(host, opts):
+    """A second -machine, which QEMU merges with the first: the fixture
+    host, then the placement properties @opts."""
+    props = []
     if host:
-        a += ",x-host-sysfs=" + (host if host.startswith("/")
-                                 else os.path.join(FIXTURES, host))
-    return a + ("," + opts if opts else "")
+        props.append("x-host-sysfs=" + (host if host.startswith("/")
+                                        else os.path.join(FIXTURES, host)))
+    if opts:
+        props.append(opts)
+    return ["-machine", ",".join(props)] if props else []
+
+
+def pins(*entries):
+    """vcpu-pin entries from pairs of CPU lists, the lowest vCPU of each
+    on its lowest host CPU, and so on."""
+    def cpus(text):
+        out = []
+        for part in text.split(","):
+            lo, _, hi = part.partition("-")
+            out += range(int(lo), int(hi or lo) + 1)
+        return out
+    props, n = ["vcpu-affinity=manual"], 0
+    for vcpus, hosts in entries:
+        for v, h in zip(cpus(vcpus), cpus(hosts)):
+            props.append("vcpu-pin.%d.vcpu=%d,vcpu-pin.%d.host-cpu=%d"
+                         % (n, v, n, h))
+            n += 1
+    return ",".join(props)
 
 
 def nodes(*bindings):
@@ -82,7 +107,8 @@ def start(name, host, opts, args):
     """Start QEMU (-S); returns (query-topology, stderr, thread ids)
     after quitting it, or ({}, the error, []) if it does not start."""
     try:
-        with vg.Vm(name, machine_args(host, args), accel=accel(host, opts),
+        with vg.Vm(name, machine_args(host, args) + placement(host, opts),
+                   accel=ACCEL,
                    kernel=False, memory=None) as vm:
             topo = vm.qmp.cmd("query-topology")
             tids = [c["thread-id"] for c in vm.qmp.cmd("query-cpus-fast")]
@@ -102,7 +128,7 @@ def ours(stderr):
 def fails(host, opts, args):
     argv = [vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
             "-L", os.path.join(vg.BUILD, "guest", "firmware"),
-            "-accel", accel(host, opts)] + machine_args(host, args)
+            "-accel", ACCEL] + machine_args(host, args) + placement(host, opts)
     p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     return p.returncode, ours(p.stderr).splitlines()
 
@@ -205,46 +231,42 @@ def fixture_checks():
               "cores per socket"), "rc=%d %r" % (rc, err))
 
     # Each rule, on a placement that breaks it.
-    pin = "vcpu-affinity=manual,"
     check_rule("two vCPUs on one host CPU", "intel-2s-smt",
-               pin + "vcpu-pin.0.vcpus=0,vcpu-pin.0.host-cpus=0,"
-               "vcpu-pin.1.vcpus=1,vcpu-pin.1.host-cpus=0",
+               pins(("0", "0"), ("1", "0")),
                ["-smp", "2,cores=2"], "pin-shared-cpu",
                "vCPUs 0 and 1 are both pinned to host CPU 0")
     check_rule("siblings split", "intel-2s-smt",
-               pin + "vcpu-pin.0.vcpus=0-1,vcpu-pin.0.host-cpus=0-1",
+               pins(("0-1", "0-1")),
                ["-smp", "2,threads=2"], "pin-smt-siblings",
                "vCPUs 0 and 1 are threads of one virtual core, but their "
                "host CPUs 0 and 1 are not SMT siblings")
     check_rule("two virtual cores on one host core", "intel-2s-smt",
-               pin + "vcpu-pin.0.vcpus=0-1,vcpu-pin.0.host-cpus=0,,16",
+               pins(("0-1", "0,16")),
                ["-smp", "2,cores=2"], "pin-core-shared",
                "vCPUs 0 and 1 are in different virtual cores but run on one "
                "host core (host CPUs 0 and 16)")
     check_rule("two virtual cores on one host core, core-sched=core",
-               "intel-2s-smt", pin + "core-sched=core,"
-               "vcpu-pin.0.vcpus=0-1,vcpu-pin.0.host-cpus=0,,16",
+               "intel-2s-smt", "core-sched=core," +
+               pins(("0-1", "0,16")),
                ["-smp", "2,cores=2"], "pin-core-shared",
                "vCPUs 0 and 1 are in different virtual cores but run on one "
                "host core (host CPUs 0 and 16); core-sched=core keeps them "
                "from running at once", severity="error")
     check_rule("virtual threads on a host without SMT", "no-smt",
-               pin + "vcpu-pin.0.vcpus=0-1,vcpu-pin.0.host-cpus=0-1",
+               pins(("0-1", "0-1")),
                ["-smp", "2,threads=2"], "pin-host-no-smt",
                "the virtual cores have 2 threads, but the host has no SMT")
     check_rule("a node across host nodes", "intel-2s-smt",
-               pin + "vcpu-pin.0.vcpus=0-1,vcpu-pin.0.host-cpus=0,,16,"
-               "vcpu-pin.1.vcpus=2-3,vcpu-pin.1.host-cpus=8,,24",
+               pins(("0-1", "0,16"), ("2-3", "8,24")),
                ["-smp", "4,cores=2,threads=2"] + nodes(0), "pin-node-span",
                "virtual node 0's vCPUs run on host nodes 0-1")
     check_rule("vCPUs away from their memory", "intel-2s-smt",
-               pin + "vcpu-pin.0.vcpus=0-1,vcpu-pin.0.host-cpus=8,,24",
+               pins(("0-1", "8,24")),
                ["-smp", "2,threads=2"] + nodes(0), "pin-node-memory",
                "virtual node 0's vCPUs run on host node 1, but its memory is "
                "bound to host node 0")
     check_rule("a virtual L3 across CCXs", "amd-nps4-smt",
-               pin + "core-sched=vm,"
-               "vcpu-pin.0.vcpus=0-1,vcpu-pin.0.host-cpus=0,,2",
+               "core-sched=vm," + pins(("0-1", "0,2")),
                ["-smp", "2,cores=2"], "pin-llc-span",
                "vCPUs 0 and 1 share a virtual last-level cache (socket 0), "
                "but their host CPUs 0 and 2 do not share one")
@@ -267,7 +289,7 @@ def fixture_checks():
                "core-sched=vm: core scheduling needs SMT, which the host does "
                "not have")
     check_rule("a pinned CPU that is offline", "offline-memonly",
-               pin + "vcpu-pin.0.vcpus=0,vcpu-pin.0.host-cpus=7",
+               pins(("0", "7")),
                ["-smp", "1"], "pin-allowed",
                "vCPU 0 is pinned to host CPU 7, which is offline (QEMU may "
                "run on 0-6,8-14)", severity="error")
@@ -282,45 +304,36 @@ def bad_input_checks():
         f.write("three\n")
     bad = [
         ("vcpu-affinity=bogus", None, ["-smp", "2"],
-         "-accel tcg,thread=multi,vcpu-affinity=bogus: Parameter "
-         "'vcpu-affinity' does not accept value 'bogus'"),
+         "Parameter 'vcpu-affinity' does not accept value 'bogus'"),
         ("pin-check=maybe", None, ["-smp", "2"],
          "Parameter 'pin-check' does not accept value 'maybe'"),
         ("core-sched=yes", None, ["-smp", "2"],
          "Parameter 'core-sched' does not accept value 'yes'"),
-        ("vcpu-affinity=auto,vcpu-pin.0.vcpus=0,vcpu-pin.0.host-cpus=0", None,
+        ("vcpu-affinity=auto,vcpu-pin.0.vcpu=0,vcpu-pin.0.host-cpu=0", None,
          ["-smp", "1"], "vcpu-pin: only used with vcpu-affinity=manual"),
         ("vcpu-affinity=manual", None, ["-smp", "2"],
-         "vcpu-affinity=manual: no vcpu-pin entries; give vcpu-pin.N.vcpus "
-         "and vcpu-pin.N.host-cpus"),
-        ("vcpu-affinity=manual,vcpu-pin.0.vcpus=0-1,vcpu-pin.0.host-cpus=3-1",
-         None, ["-smp", "2"],
-         "vcpu-pin.0.host-cpus: the range '3-1' ends before it starts"),
-        ("vcpu-affinity=manual,vcpu-pin.0.vcpus=0-1,vcpu-pin.0.host-cpus=0-",
-         None, ["-smp", "2"], "vcpu-pin.0.host-cpus: the range '0-' has no end"),
-        ("vcpu-affinity=manual,vcpu-pin.0.vcpus=a,vcpu-pin.0.host-cpus=0",
-         None, ["-smp", "2"], "vcpu-pin.0.vcpus: 'a' is not a CPU number"),
-        ("vcpu-affinity=manual,vcpu-pin.0.vcpus=0-9,vcpu-pin.0.host-cpus=0-9",
-         None, ["-smp", "2"], "vcpu-pin.0.vcpus: CPU 9 does not exist (the "
-         "last is 1) (the VM has vCPUs 0-1)"),
-        ("vcpu-affinity=manual,vcpu-pin.0.vcpus=0-1,vcpu-pin.0.host-cpus=0,,0",
-         None, ["-smp", "2"], "vcpu-pin.0.host-cpus: CPU 0 is listed twice"),
-        ("vcpu-affinity=manual,vcpu-pin.0.vcpus=0,vcpu-pin.0.host-cpus=99",
-         None, ["-smp", "1"], "vcpu-pin.0.host-cpus: CPU 99 does not exist"),
-        ("vcpu-affinity=manual,vcpu-pin.0.vcpus=0-1,vcpu-pin.0.host-cpus=0,"
-         "vcpu-pin.1.vcpus=1,vcpu-pin.1.host-cpus=1", None, ["-smp", "2"],
-         "vcpu-pin.0: 2 vCPUs but 1 host CPU; give one host CPU per vCPU"),
-        ("vcpu-affinity=manual,vcpu-pin.0.vcpus=0,vcpu-pin.0.host-cpus=0,"
-         "vcpu-pin.1.vcpus=0,vcpu-pin.1.host-cpus=1", None, ["-smp", "2"],
-         "vcpu-pin.1.vcpus: vCPU 0 is already in vcpu-pin.0"),
-        ("vcpu-affinity=manual,vcpu-pin.0.vcpus=0,vcpu-pin.0.host-cpus=0",
-         None, ["-smp", "2"], "vcpu-affinity=manual: vCPU 1 is in no "
-         "vcpu-pin entry; every possible vCPU (0-1) needs one"),
-        ("vcpu-affinity=manual,vcpu-pin.0.vcpus=0", None, ["-smp", "1"],
-         "Parameter 'vcpu-pin.0.host-cpus' is missing"),
-        ("vcpu-affinity=manual,vcpu-pin.0.vcpus=0,vcpu-pin.0.host-cpus=0,"
-         "vcpu-pin.0.cpus=0", None, ["-smp", "1"],
+         "vcpu-affinity=manual: no vcpu-pin entries; give vcpu-pin.N.vcpu "
+         "and vcpu-pin.N.host-cpu"),
+        ("vcpu-affinity=manual,vcpu-pin.0.vcpu=a,vcpu-pin.0.host-cpu=0",
+         None, ["-smp", "2"], "Parameter 'vcpu-pin.0.vcpu' expects integer"),
+        ("vcpu-affinity=manual,vcpu-pin.0.vcpu=0,vcpu-pin.0.host-cpu=-1",
+         None, ["-smp", "2"], "Parameter 'host-cpu' expects uint32_t"),
+        (pins(("0-1", "0-1")) + ",vcpu-pin.2.vcpu=9,vcpu-pin.2.host-cpu=0",
+         None, ["-smp", "2"], "vcpu-pin.2.vcpu: vCPU 9 does not exist (the "
+         "VM has vCPUs 0-1)"),
+        (pins(("0", "99")), None, ["-smp", "1"], "vcpu-pin.0.host-cpu: host "
+         "CPU 99 does not exist"),
+        (pins(("0", "0"), ("0", "1")), None, ["-smp", "2"],
+         "vcpu-pin.1.vcpu: vCPU 0 is already in vcpu-pin.0"),
+        (pins(("0", "0")), None, ["-smp", "2"], "vcpu-affinity=manual: vCPU 1 "
+         "is in no vcpu-pin entry; every possible vCPU (0-1) needs one"),
+        ("vcpu-affinity=manual,vcpu-pin.0.vcpu=0", None, ["-smp", "1"],
+         "Parameter 'vcpu-pin.0.host-cpu' is missing"),
+        (pins(("0", "0")) + ",vcpu-pin.0.cpus=0", None, ["-smp", "1"],
          "Parameter 'vcpu-pin.0.cpus' is unexpected"),
+        # The CPU-list form of earlier drafts is refused, not misread.
+        ("vcpu-affinity=manual,vcpu-pin.0.vcpus=0-1", None, ["-smp", "2"],
+         "Parameter 'vcpu-pin.0.vcpu' is missing"),
         ("vcpu-affinity=auto", "/nonexistent/vtopo", ["-smp", "2"],
          "x-host-sysfs: cannot read the host topology: /nonexistent/vtopo/"
          "devices/system/cpu/possible: No such file or directory"),
@@ -340,14 +353,15 @@ def bad_input_checks():
               "rc=%d stderr=%r want %r" % (rc, err, want))
     argv = [vg.qemu_binary(), "-S", "-display", "none", "-nodefaults",
             "-L", os.path.join(vg.BUILD, "guest", "firmware"),
-            "-accel", "tcg,thread=single,vcpu-affinity=auto", "-smp", "2"]
+            "-accel", "tcg,thread=single", "-machine", "vcpu-affinity=auto",
+            "-smp", "2"]
     p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     point("thread=single with vcpu-affinity: one-line error, exit code 1",
           p.returncode == 1 and p.stderr.strip().endswith(
               "the vCPUs share one host thread; use -accel tcg,thread=multi"),
           "rc=%d %r" % (p.returncode, p.stderr))
     p = subprocess.run([vg.qemu_binary(), "-M", "none", "-display", "none",
-                        "-accel", "tcg,vcpu-affinity=auto"],
+                        "-machine", "vcpu-affinity=auto"],
                        capture_output=True, text=True, timeout=60)
     point("-M none with vcpu-affinity: one-line error, exit code 1",
           p.returncode == 1 and p.stderr.strip().endswith(
@@ -379,10 +393,9 @@ def real_checks():
             "-smp", "2"]
     for what, opts, want in [
             ("auto", "vcpu-affinity=auto", [a, b]),
-            ("manual, swapped", "vcpu-affinity=manual,vcpu-pin.0.vcpus=0,"
-             "vcpu-pin.0.host-cpus=%d,vcpu-pin.1.vcpus=1,"
-             "vcpu-pin.1.host-cpus=%d" % (b, a), [b, a])]:
-        with vg.Vm("pin-real", args, accel=accel(None, opts),
+            ("manual, swapped", pins(("0", str(b)), ("1", str(a))),
+             [b, a])]:
+        with vg.Vm("pin-real", args + placement(None, opts), accel=ACCEL,
                    kernel=False) as vm:
             topo = vm.qmp.cmd("query-topology")
             tids = [c["thread-id"] for c in vm.qmp.cmd("query-cpus-fast")]
@@ -406,11 +419,10 @@ def real_checks():
               not topo["host"]["simulated"], str(topo["host"]))
 
     # A hotplugged vCPU's thread is pinned when it is created.
-    opts = ("vcpu-affinity=manual,vcpu-pin.0.vcpus=0,vcpu-pin.0.host-cpus=%d,"
-            "vcpu-pin.1.vcpus=1,vcpu-pin.1.host-cpus=%d" % (b, a))
+    opts = pins(("0", str(b)), ("1", str(a)))
     with vg.Vm("pin-hotplug", ["-M", "pc-q35-11.0,smp-cache.0.cache=l1d,"
-                               "smp-cache.0.size=32K", "-smp", "1,maxcpus=2"],
-               accel=accel(None, opts), kernel=False) as vm:
+                               "smp-cache.0.size=32K", "-smp", "1,maxcpus=2"]
+               + placement(None, opts), accel=ACCEL, kernel=False) as vm:
         slot = [h for h in vm.qmp.cmd("query-hotpluggable-cpus")
                 if "qom-path" not in h][0]
         vm.qmp.cmd("device_add", **dict(slot["props"], driver=slot["type"],
@@ -449,8 +461,8 @@ def real_checks():
     # a warning (an error under strict) when it does not.
     _, why = core_cookie(os.getpid())
     if why:
-        with vg.Vm("pin-core-sched", args, accel=accel(None, "core-sched=vm"),
-                   kernel=False) as vm:
+        with vg.Vm("pin-core-sched", args + placement(None, "core-sched=vm"),
+                   accel=ACCEL, kernel=False) as vm:
             topo = vm.qmp.cmd("query-topology")
             vm.qmp.cmd("quit")
             vm.proc.wait(timeout=60)
@@ -467,8 +479,9 @@ def real_checks():
               True, skip="the host kernel has no core scheduling: " + why)
         return
     for mode, smp in [("vm", "2"), ("core", "4,cores=2,threads=2")]:
-        with vg.Vm("pin-cookie", ["-smp", smp], kernel=False,
-                   accel=accel(None, "core-sched=" + mode)) as vm:
+        with vg.Vm("pin-cookie", ["-smp", smp] +
+                   placement(None, "core-sched=" + mode), kernel=False,
+                   accel=ACCEL) as vm:
             tids = [c["thread-id"] for c in vm.qmp.cmd("query-cpus-fast")]
             cookies = [core_cookie(t)[0] for t in tids]
             main = core_cookie(vm.proc.pid)[0]
@@ -557,8 +570,8 @@ def in_place_checks():
     p = subprocess.run(["taskset", "-c", "0", vg.qemu_binary(),
                         "-display", "none", "-nodefaults", "-L",
                         os.path.join(vg.BUILD, "guest", "firmware"),
-                        "-M", "pc-q35-11.0", "-smp", "2",
-                        "-accel", "tcg,pin-check=strict"],
+                        "-M", "pc-q35-11.0,pin-check=strict", "-smp", "2",
+                        "-accel", "tcg"],
                        capture_output=True, text=True, timeout=60)
     err = ours(p.stderr).splitlines()
     point("taskset -c 0 with pin-check=strict, no -S: exit 1 at machine "
@@ -586,8 +599,9 @@ def in_place_checks():
 
     # (libvirt, virsh vcpupin) Pinned after machine init, before 'cont'.
     for check in ("warn", "strict"):
-        with vg.Vm("place-cont-" + check, ["-M", "pc-q35-11.0", "-smp", "2"],
-                   accel="tcg,pin-check=" + check, kernel=False) as vm:
+        with vg.Vm("place-cont-" + check, ["-M", "pc-q35-11.0,pin-check=" +
+                                           check, "-smp", "2"],
+                   accel="tcg", kernel=False) as vm:
             tids = [c["thread-id"] for c in vm.qmp.cmd("query-cpus-fast")]
             for t in tids:
                 os.sched_setaffinity(t, {0})
@@ -646,8 +660,8 @@ def in_place_checks():
     # CPUs 0 and 1 are two cores; core-sched=vm keeps the fixture's SMT
     # exposure out of it.
     with vg.Vm("place-siblings",
-               machine_args("intel-2s-smt", ["-smp", "2,cores=1,threads=2"]),
-               accel=accel("intel-2s-smt", "core-sched=vm"),
+               machine_args("intel-2s-smt", ["-smp", "2,cores=1,threads=2"]) +
+               placement("intel-2s-smt", "core-sched=vm"), accel=ACCEL,
                kernel=False) as vm:
         tids = [c["thread-id"] for c in vm.qmp.cmd("query-cpus-fast")]
         os.sched_setaffinity(tids[0], {0})

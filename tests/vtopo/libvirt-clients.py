@@ -66,6 +66,10 @@ class Libvirt:
             shutil.copy2(os.path.join(guest, name), self.files)
         shutil.copytree(os.path.join(guest, "firmware"),
                         os.path.join(self.files, "firmware"))
+        # Fixture hosts for x-host-sysfs, given in <qemu:commandline>.
+        self.fixtures = os.path.join(self.files, "host-fixtures")
+        shutil.copytree(os.path.join(vg.BUILD, "host-fixtures", "intel-2s-smt"),
+                        os.path.join(self.fixtures, "intel-2s-smt"))
         conf = os.path.join(self.root, "config", "libvirt")
         os.makedirs(conf)
         with open(os.path.join(conf, "libvirtd.conf"), "w") as f:
@@ -153,6 +157,12 @@ def domain_xml(lv, name, shape):
             "<memnode cellid='%d' mode='strict' nodeset='%s'/>" % m
             for m in shape["memnode"])
     acpi = "<features><acpi/></features>" if shape.get("acpi", True) else ""
+    # -machine properties libvirt's XML has no element for: a second
+    # -machine, which QEMU merges with libvirt's.
+    machine = ""
+    if shape.get("qemu-machine"):
+        machine = ("<qemu:arg value='-machine'/><qemu:arg value='%s'/>" %
+                   shape["qemu-machine"].format(fixtures=lv.fixtures))
     vcpu = "<vcpu placement='static'>%d</vcpu>" % shape["vcpus"]
     if "current" in shape:
         vcpu = ("<vcpu placement='static' current='%d'>%d</vcpu><vcpus>%s"
@@ -190,12 +200,13 @@ def domain_xml(lv, name, shape):
   <qemu:commandline>
     <qemu:arg value='-L'/>
     <qemu:arg value='%s'/>
+    %s
   </qemu:commandline>
 </domain>
 """ % (name, memory, vcpu, pins, numatune, shape.get("machine", "q35"),
        os.path.join(guest, "vmlinuz"), os.path.join(guest, "initramfs.cpio.gz"),
        acpi, cpu, topo, cells, lv.qemu, console,
-       os.path.join(guest, "firmware")), console
+       os.path.join(guest, "firmware"), machine), console
 
 
 # The shapes of domain XML people write.  "findings": the rules of the
@@ -243,6 +254,41 @@ SHAPES = {
                     for j in range(4)]) for i in range(4)],
         "expect": {"packages": 4, "threads": 2,
                    "nodes": [[0, 1], [2, 3], [4, 5], [6, 7]], "distance": {12, 32}},
+    },
+    # pin-check=strict from the XML (the placement properties are
+    # -machine ones, which <qemu:commandline> can add): libvirt's
+    # <vcpupin> puts both vCPUs on host CPU 0, QEMU refuses the 'cont'
+    # that would run them, and 'virsh start' fails with QEMU's line.
+    "intel-pinned-strict": {
+        "cpu": "Skylake-Server", "vcpus": 2,
+        "topology": [("sockets", 1), ("cores", 2), ("threads", 1)],
+        "vcpupin": [(0, "0"), (1, "0")],
+        "qemu-machine": "pin-check=strict",
+        "refused": "pin-check=strict: the vCPU placement breaks "
+                   "pin-shared-cpu: vCPUs 0 and 1 are both pinned to host "
+                   "CPU 0",
+    },
+    # Guest SMT siblings on host CPUs that are not siblings, as Nova's
+    # and KubeVirt's linear packing makes them: judged against a host
+    # with SMT whose CPUs 0 and 1 are two cores (the intel-2s-smt
+    # fixture through x-host-sysfs; the threads are pinned on this
+    # machine's real CPUs 0 and 1).  Caches the fixture holds, and
+    # core-sched=vm, keep its other rules quiet.
+    "intel-smt-siblings-split": {
+        "cpu": "Skylake-Server", "vcpus": 2,
+        "topology": [("sockets", 1), ("cores", 1), ("threads", 2)],
+        "vcpupin": [(0, "0"), (1, "1")],
+        "qemu-machine": "x-host-sysfs={fixtures}/intel-2s-smt,"
+                        "core-sched=vm,smp-cache.0.cache=l2,"
+                        "smp-cache.0.size=1M,smp-cache.1.cache=l3,"
+                        "smp-cache.1.size=8M,smp-cache.1.topology=socket",
+        "placement": {
+            "pin-smt-siblings": "vCPUs 0 and 1 are threads of one virtual "
+                                "core, but their host CPUs 0 and 1 are not "
+                                "SMT siblings",
+        },
+        "sources": ["external"] * 2,
+        "boot": False,
     },
     # 'virsh setvcpus --live': libvirt plugs the vCPU, then pins it as
     # <vcpupin> says; QEMU checks on hotplug and each query sees the pin.
@@ -428,6 +474,9 @@ def run_shape(lv, name, shape):
         point("%s: virsh start refuses it with QEMU's one-line error" % name,
               rc != 0 and any(shape["refused"] in l for l in lines),
               "rc=%d %s" % (rc, err.strip()), todo=todo)
+        _, state, _ = lv.virsh("domstate", name)
+        point("%s: the domain is left shut off" % name,
+              state.strip() == "shut off", state)
         if rc == 0:
             lv.virsh("destroy", name)
         lv.virsh("undefine", name)
@@ -450,6 +499,10 @@ def run_shape(lv, name, shape):
           sorted(f["rule"] for f in topo["findings"]) == sorted(want),
           out[:300] + err)
     placement_checks(lv, name, shape, topo)
+    if not shape.get("boot", True):
+        lv.virsh("destroy", name)
+        lv.virsh("undefine", name)
+        return
     if "hotplug-findings" in shape:
         # Before the guest powers off; its view is the other shapes'.
         hotplug_checks(lv, name, shape)

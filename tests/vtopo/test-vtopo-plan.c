@@ -327,12 +327,42 @@ START_TEST(test_auto_node_too_big)
 }
 END_TEST
 
-/* The rules, each on a manual placement that breaks it. */
-static int *manual(PinCase *c, const VTopoPinEntry *entries, unsigned int n)
-{
-    g_autofree char *error = NULL;
-    int *plan = vtopo_pin_plan_manual(&c->in, entries, n, &error);
+/*
+ * The rules, each on a manual placement that breaks it, written as
+ * pairs of CPU lists: the lowest vCPU on the lowest host CPU, and so on.
+ */
+typedef struct PinLists {
+    const char *vcpus;
+    const char *host_cpus;
+} PinLists;
 
+static int *manual(PinCase *c, const PinLists *lists, unsigned int n)
+{
+    g_autoptr(GArray) entries = g_array_new(false, false,
+                                            sizeof(VTopoPinEntry));
+    g_autofree char *error = NULL;
+    int *plan;
+
+    for (unsigned int e = 0; e < n; e++) {
+        g_autoptr(GArray) vcpus = vtopo_cpulist_parse(lists[e].vcpus,
+                                                      VTOPO_HOST_MAX_CPUS,
+                                                      false, &error);
+        g_autoptr(GArray) host_cpus = vtopo_cpulist_parse(lists[e].host_cpus,
+                                                          VTOPO_HOST_MAX_CPUS,
+                                                          false, &error);
+
+        ck_assert(vcpus && host_cpus && vcpus->len == host_cpus->len);
+        for (guint i = 0; i < vcpus->len; i++) {
+            VTopoPinEntry pin = {
+                .vcpu = g_array_index(vcpus, unsigned int, i),
+                .host_cpu = g_array_index(host_cpus, unsigned int, i),
+            };
+
+            g_array_append_val(entries, pin);
+        }
+    }
+    plan = vtopo_pin_plan_manual(&c->in, (VTopoPinEntry *)entries->data,
+                                 entries->len, &error);
     ck_assert_msg(plan, "%s", error);
     return plan;
 }
@@ -340,7 +370,7 @@ static int *manual(PinCase *c, const VTopoPinEntry *entries, unsigned int n)
 START_TEST(test_rule_allowed_and_shared)
 {
     g_auto(PinCase) c;
-    static const VTopoPinEntry entries[] = {
+    static const PinLists entries[] = {
         { "0-1", "4,20" }, { "2", "20" }, { "3", "5" },
     };
     g_autofree int *plan = NULL;
@@ -359,8 +389,8 @@ END_TEST
 START_TEST(test_rule_siblings)
 {
     g_auto(PinCase) c, no_smt;
-    static const VTopoPinEntry split[] = { { "0-3", "0,1,16,17" } };
-    static const VTopoPinEntry on_no_smt[] = { { "0-3", "0-3" } };
+    static const PinLists split[] = { { "0-3", "0,1,16,17" } };
+    static const PinLists on_no_smt[] = { { "0-3", "0-3" } };
     g_autofree int *plan = NULL, *plan2 = NULL;
 
     pin_case_init(&c, "intel-2s-smt", topo_new(1, 1, 2, 2, 0,
@@ -381,7 +411,7 @@ END_TEST
 START_TEST(test_rule_core_shared)
 {
     g_auto(PinCase) c;
-    static const VTopoPinEntry entries[] = { { "0-1", "0,16" } };
+    static const PinLists entries[] = { { "0-1", "0,16" } };
     g_autofree int *plan = NULL;
 
     pin_case_init(&c, "intel-2s-smt", topo_new(1, 1, 2, 1, 0,
@@ -400,9 +430,9 @@ END_TEST
 START_TEST(test_rule_nodes)
 {
     g_auto(PinCase) c;
-    static const VTopoPinEntry span[] = { { "0-1", "0,16" },
+    static const PinLists span[] = { { "0-1", "0,16" },
                                           { "2-3", "8,24" } };
-    static const VTopoPinEntry wrong[] = { { "0-1", "0,16" },
+    static const PinLists wrong[] = { { "0-1", "0,16" },
                                            { "2-3", "1,17" } };
     g_autofree int *plan = NULL, *plan2 = NULL;
 
@@ -425,7 +455,7 @@ END_TEST
 START_TEST(test_rule_caches)
 {
     g_auto(PinCase) c;
-    static const VTopoPinEntry entries[] = { { "0-1", "0,16" },
+    static const PinLists entries[] = { { "0-1", "0,16" },
                                              { "2-3", "2,18" } };
     static const VTopoSharedCache l3 = {
         .geometry = { .level = 3, .type = VTOPO_CACHE_UNIFIED,
@@ -450,7 +480,7 @@ END_TEST
 START_TEST(test_rule_smt_exposed)
 {
     g_auto(PinCase) c;
-    static const VTopoPinEntry entries[] = { { "0-1", "0-1" } };
+    static const PinLists entries[] = { { "0-1", "0-1" } };
     g_autofree int *plan = NULL;
     int floating[2] = { VTOPO_PIN_NONE, VTOPO_PIN_NONE };
 
@@ -477,30 +507,15 @@ static const struct {
     const char *error;
 } bad_manual[] = {
     { {}, 0, "vcpu-affinity=manual: no vcpu-pin entries; give "
-      "vcpu-pin.N.vcpus and vcpu-pin.N.host-cpus" },
-    { { { "0-3", NULL } }, 1, "vcpu-pin.0.host-cpus: missing" },
-    { { { NULL, "0-3" } }, 1, "vcpu-pin.0.vcpus: missing" },
-    { { { "3-0", "0-3" } }, 1, "vcpu-pin.0.vcpus: the range '3-0' ends "
-      "before it starts (the VM has vCPUs 0-3)" },
-    { { { "0-4", "0-4" } }, 1, "vcpu-pin.0.vcpus: CPU 4 does not exist "
-      "(the last is 3) (the VM has vCPUs 0-3)" },
-    { { { "0-3", "3-1" } }, 1, "vcpu-pin.0.host-cpus: the range '3-1' "
-      "ends before it starts" },
-    { { { "0-3", "0-" } }, 1, "vcpu-pin.0.host-cpus: the range '0-' has no "
-      "end" },
-    { { { "0-3", "a" } }, 1, "vcpu-pin.0.host-cpus: 'a' is not a CPU "
-      "number" },
-    { { { "0-3", "1,1,2,3" } }, 1, "vcpu-pin.0.host-cpus: CPU 1 is listed "
-      "twice" },
-    { { { "0-3", "30-33" } }, 1, "vcpu-pin.0.host-cpus: CPU 33 does not "
-      "exist (the last is 31)" },
-    { { { "0-3", "0-2" } }, 1, "vcpu-pin.0: 4 vCPUs but 3 host CPUs; give "
-      "one host CPU per vCPU" },
-    { { { "0-1", "0-1" }, { "1-3", "2-4" } }, 2, "vcpu-pin.1.vcpus: vCPU 1 "
-      "is already in vcpu-pin.0" },
-    { { { "0-1", "0-1" }, { "3", "3" } }, 2, "vcpu-affinity=manual: vCPU 2 "
-      "is in no vcpu-pin entry; every possible vCPU (0-3) needs one" },
-    { { { "0-3", "" } }, 1, "vcpu-pin.0.host-cpus: the CPU list is empty" },
+      "vcpu-pin.N.vcpu and vcpu-pin.N.host-cpu" },
+    { { { 4, 0 } }, 1, "vcpu-pin.0.vcpu: vCPU 4 does not exist (the VM has "
+      "vCPUs 0-3)" },
+    { { { 0, 32 } }, 1, "vcpu-pin.0.host-cpu: host CPU 32 does not exist "
+      "(the last is 31)" },
+    { { { 1, 1 }, { 1, 2 } }, 2, "vcpu-pin.1.vcpu: vCPU 1 is already in "
+      "vcpu-pin.0" },
+    { { { 0, 0 }, { 1, 1 }, { 3, 3 } }, 3, "vcpu-affinity=manual: vCPU 2 is "
+      "in no vcpu-pin entry; every possible vCPU (0-3) needs one" },
 };
 
 START_TEST(test_bad_manual)
