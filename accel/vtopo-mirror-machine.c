@@ -203,9 +203,12 @@ const GArray *accel_vcpu_mirror_plan(MachineState *ms, Error **errp)
     bool simulated = p->host_sysfs != NULL;
     VTopoHost *host;
     g_autoptr(GArray) allowed = NULL;
+    g_autoptr(GArray) untaken = NULL;
     g_autoptr(GArray) exclude = NULL;
     g_autoptr(VTopoMirror) plan = NULL;
     g_autofree char *error = NULL;
+    g_autofree char *taken_text = NULL;
+    GArray *taken;
     const char *why;
     VTopoMirrorRequest req;
 
@@ -240,11 +243,16 @@ const GArray *accel_vcpu_mirror_plan(MachineState *ms, Error **errp)
         error_setg(errp, "mirror-host: %s", error);
         return NULL;
     }
+    /* Other processes' pinned threads (another VM's vCPUs) keep theirs. */
+    taken = accel_taken_cpus(p);
+    untaken = vtopo_cpus_untaken(allowed, taken);
+    taken_text = vtopo_taken_text(taken);
+    vtopo_taken_cpus_free(taken);
     req = (VTopoMirrorRequest) {
         .vcpus = ms->smp.cpus,
         .max_vcpus = ms->smp.max_cpus,
         .mem_size = ms->ram_size,
-        .allowed = allowed,
+        .allowed = untaken,
         .exclude = exclude,
         .smt = (VTopoMirrorSmt)m->smt,
         .max_nodes = m->max_nodes,
@@ -259,8 +267,13 @@ const GArray *accel_vcpu_mirror_plan(MachineState *ms, Error **errp)
     req.supported[VTOPO_LEVEL_MODULE] = mc->smp_props.modules_supported;
     plan = vtopo_mirror_plan(host, &req, &error);
     if (!plan) {
-        error_setg(errp, "mirror-host: %s", error);
+        error_setg(errp, "mirror-host: %s%s%s", error, taken_text ? "; " : "",
+                   taken_text ?: "");
         return NULL;
+    }
+    if (taken_text) {
+        g_ptr_array_add(plan->notes, g_strdup_printf("%s: left out",
+                                                     taken_text));
     }
     m->options = vtopo_mirror_qemu_options(plan);
     m->notes = g_ptr_array_ref(plan->notes);

@@ -53,9 +53,10 @@ typedef struct AccelPlacement {
  * @at_init: the placement in place at machine init.
  * @last: the placement in place at the last check that reported, and
  *     @last_findings, @last_moment of it.
- * @thread_unreadable_reported, @host_unreadable_reported: whether a
- *     vCPU thread's placement, or the host, could not be read and that
- *     was reported (once each).
+ * @thread_unreadable_reported, @host_unreadable_reported,
+ * @taken_unreadable_reported: whether a vCPU thread's placement, the
+ *     host, or the threads other processes pinned could not be read and
+ *     that was reported (once each).
  */
 typedef struct AccelVcpuPinning {
     VcpuAffinity affinity;
@@ -90,6 +91,7 @@ typedef struct AccelVcpuPinning {
     TopologyPlacementMoment last_moment;
     bool thread_unreadable_reported;
     bool host_unreadable_reported;
+    bool taken_unreadable_reported;
 } AccelVcpuPinning;
 
 /*
@@ -101,9 +103,18 @@ void accel_placement_free(AccelPlacement *ap);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(AccelPlacement, accel_placement_free)
 
 /*
- * The findings of placement @ap, checked with the rules of QEMU's own
- * placement; empty when no vCPU is pinned.
+ * The host CPUs that other processes' threads are pinned to alone
+ * (VTopoTakenCpu), read now; NULL, with one warning, if /proc cannot be
+ * read.
  */
-GArray *accel_placement_check(AccelVcpuPinning *p, const AccelPlacement *ap);
+GArray *accel_taken_cpus(AccelVcpuPinning *p);
+
+/*
+ * The findings of placement @ap, checked with the rules of QEMU's own
+ * placement, pin-taken with the CPUs of @taken (NULL: not judged);
+ * empty when no vCPU is pinned.
+ */
+GArray *accel_placement_check(AccelVcpuPinning *p, const AccelPlacement *ap,
+                              const GArray *taken);
 
 #endif

@@ -246,7 +246,20 @@ static bool accel_plan(AccelVcpuPinning *p, const VTopoPinInput *in,
         return true;
     }
     if (p->affinity == VCPU_AFFINITY_AUTO) {
-        p->plan = vtopo_pin_plan_auto(in, &error);
+        /* Other processes' pinned threads keep their host CPUs. */
+        g_autoptr(GArray) untaken = vtopo_cpus_untaken(in->allowed,
+                                                       in->taken);
+        VTopoPinInput free_in = *in;
+
+        free_in.allowed = untaken;
+        p->plan = vtopo_pin_plan_auto(&free_in, &error);
+        if (!p->plan && in->taken && in->taken->len) {
+            g_autofree char *taken = vtopo_taken_text(in->taken);
+            char *more = g_strdup_printf("%s; %s", error, taken);
+
+            g_free(error);
+            error = more;
+        }
     } else {
         for (VcpuPinList *l = p->pins; l; l = l->next) {
             n++;
@@ -322,6 +335,20 @@ static bool accel_host(AccelVcpuPinning *p, const char *option, Error **errp)
         return false;
     }
     return true;
+}
+
+GArray *accel_taken_cpus(AccelVcpuPinning *p)
+{
+    g_autofree char *error = NULL;
+    GArray *taken = vtopo_taken_cpus_read("/", getpid(), VTOPO_HOST_MAX_CPUS,
+                                          &error);
+
+    if (!taken && !p->taken_unreadable_reported) {
+        warn_report("pin-check: the host CPUs other processes pinned their "
+                    "threads to are not known: %s", error);
+        p->taken_unreadable_reported = true;
+    }
+    return taken;
 }
 
 /* The host, and the host CPUs QEMU may run on. */
@@ -630,7 +657,8 @@ static GArray **accel_placement_memory(const AccelVcpuPinning *p,
     return memory;
 }
 
-GArray *accel_placement_check(AccelVcpuPinning *p, const AccelPlacement *ap)
+GArray *accel_placement_check(AccelVcpuPinning *p, const AccelPlacement *ap,
+                              const GArray *taken)
 {
     Error *err = NULL;
     bool pinned = false;
@@ -660,6 +688,7 @@ GArray *accel_placement_check(AccelVcpuPinning *p, const AccelPlacement *ap)
         .node_memory = p->nr_nodes ? memory : NULL,
         .core_sched = p->core_sched_active ? p->core_sched
                                            : VCPU_CORE_SCHED_OFF,
+        .taken = taken,
     };
     findings = vtopo_placement_check(&in, ap->placement);
     for (unsigned int n = 0; n < p->nr_nodes; n++) {
@@ -702,7 +731,10 @@ static bool accel_placement_judge(AccelVcpuPinning *p,
     if (p->last && accel_placement_equal(p->last, ap)) {
         findings = p->last_findings;
     } else {
-        findings = accel_placement_check(p, ap);
+        GArray *taken = accel_taken_cpus(p);
+
+        findings = accel_placement_check(p, ap, taken);
+        vtopo_taken_cpus_free(taken);
         accel_placement_free(p->last);
         p->last = g_steal_pointer(&ap);
         if (p->last_findings) {
@@ -758,6 +790,7 @@ static bool accel_vcpu_plan_setup(AccelVcpuPinning *p, MachineState *ms,
                                   const VTopo *topo, Error **errp)
 {
     VTopoPinInput in;
+    GArray *taken;
     bool ok;
 
     if (!accel_pinning_supported(p, ms, topo, errp)) {
@@ -767,18 +800,21 @@ static bool accel_vcpu_plan_setup(AccelVcpuPinning *p, MachineState *ms,
     if (!accel_read_host(p, errp)) {
         return false;
     }
+    taken = accel_taken_cpus(p);
     in = (VTopoPinInput) {
         .topo = topo,
         .host = p->host,
         .allowed = p->allowed,
         .node_memory = p->nr_nodes ? p->node_memory : NULL,
         .core_sched = p->core_sched,
+        .taken = taken,
     };
-    if (!accel_plan(p, &in, errp)) {
-        return false;
+    ok = accel_plan(p, &in, errp);
+    if (ok) {
+        ok = accel_check_placement(p, &in, errp);
+        trace_vtopo_pin_setup_end(p->findings->len);
     }
-    ok = accel_check_placement(p, &in, errp);
-    trace_vtopo_pin_setup_end(p->findings->len);
+    vtopo_taken_cpus_free(taken);
     return ok && accel_apply_placement(p, topo, errp);
 }
 
@@ -852,8 +888,11 @@ static bool accel_placement_setup(AccelVcpuPinning *p, const char *error,
          * QEMU's own plan was checked above and is now in place: it is
          * the placement the next checks compare with.
          */
+        GArray *taken = accel_taken_cpus(p);
+
         p->last = accel_placement_read(p);
-        p->last_findings = accel_placement_check(p, p->last);
+        p->last_findings = accel_placement_check(p, p->last, taken);
+        vtopo_taken_cpus_free(taken);
         p->last_moment = TOPOLOGY_PLACEMENT_MOMENT_MACHINE_INIT;
         return true;
     }

@@ -343,6 +343,156 @@ GArray *vtopo_unpinned_cpus_read(const char *root, unsigned int limit,
     return vtopo_cpus_minus(online, isolated);
 }
 
+/*
+ * The one CPU thread @tid of process @pid is pinned to, or -1: not
+ * pinned to one, a kernel thread (its status has no VmSize: it has no
+ * address space), or gone or unreadable (another process's files are
+ * not ours to judge).
+ */
+static int vtopo_thread_pinned_cpu(const char *root, const char *pid,
+                                   const char *tid, unsigned int limit)
+{
+    g_autofree char *path = g_strdup_printf("proc/%s/task/%s/status", pid,
+                                            tid);
+    g_autofree char *error = NULL;
+    g_autofree char *status = vtopo_proc_file(root, path, &error);
+    g_auto(GStrv) lines = NULL;
+    g_autoptr(GArray) cpus = NULL;
+
+    if (!status || !g_strstr_len(status, -1, "\nVmSize:")) {
+        return -1;
+    }
+    lines = g_strsplit(status, "\n", -1);
+    cpus = vtopo_status_list(path, lines, "Cpus_allowed_list", limit, &error);
+    return cpus && cpus->len == 1 ? (int)g_array_index(cpus, unsigned int, 0)
+                                 : -1;
+}
+
+/* Record that thread @tid of process @pid is pinned to @cpu alone. */
+static void vtopo_taken_add(GArray *by_cpu, const char *root, int pid,
+                            int tid, unsigned int cpu)
+{
+    VTopoTakenCpu *t = &g_array_index(by_cpu, VTopoTakenCpu, cpu);
+    g_autofree char *path = NULL;
+    g_autofree char *error = NULL;
+    char *comm;
+
+    if (t->pid && (t->pid < pid || (t->pid == pid && t->tid < tid))) {
+        return;
+    }
+    path = g_strdup_printf("proc/%d/comm", pid);
+    comm = vtopo_proc_file(root, path, &error);
+    g_free(t->comm);
+    *t = (VTopoTakenCpu) {
+        .cpu = cpu, .pid = pid, .tid = tid,
+        .comm = comm ? g_strstrip(comm) : g_strdup("?"),
+    };
+}
+
+GArray *vtopo_taken_cpus_read(const char *root, int self,
+                              unsigned int limit, char **error)
+{
+    g_autofree char *proc = g_build_filename(root, "proc", NULL);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GDir) dir = g_dir_open(proc, 0, &err);
+    g_autoptr(GArray) by_cpu = NULL;
+    GArray *taken;
+    const char *pid;
+
+    if (!dir) {
+        *error = g_strdup(err->message);
+        return NULL;
+    }
+    by_cpu = g_array_sized_new(false, true, sizeof(VTopoTakenCpu), limit);
+    g_array_set_size(by_cpu, limit);
+    while ((pid = g_dir_read_name(dir))) {
+        g_autofree char *tasks = NULL;
+        g_autoptr(GDir) tdir = NULL;
+        const char *tid;
+        guint64 id;
+
+        if (!g_ascii_string_to_unsigned(pid, 10, 1, INT_MAX, &id, NULL) ||
+            id == (guint64)self) {
+            continue;
+        }
+        tasks = g_build_filename(proc, pid, "task", NULL);
+        tdir = g_dir_open(tasks, 0, NULL);
+        while (tdir && (tid = g_dir_read_name(tdir))) {
+            guint64 tid_id;
+            int cpu;
+
+            if (!g_ascii_string_to_unsigned(tid, 10, 1, INT_MAX, &tid_id,
+                                            NULL)) {
+                continue;
+            }
+            cpu = vtopo_thread_pinned_cpu(root, pid, tid, limit);
+            if (cpu >= 0) {
+                vtopo_taken_add(by_cpu, root, id, tid_id, cpu);
+            }
+        }
+    }
+    taken = g_array_new(false, false, sizeof(VTopoTakenCpu));
+    for (unsigned int c = 0; c < limit; c++) {
+        VTopoTakenCpu *t = &g_array_index(by_cpu, VTopoTakenCpu, c);
+
+        if (t->pid) {
+            g_array_append_val(taken, *t);
+        }
+    }
+    return taken;
+}
+
+void vtopo_taken_cpus_free(GArray *taken)
+{
+    for (guint i = 0; taken && i < taken->len; i++) {
+        g_free(g_array_index(taken, VTopoTakenCpu, i).comm);
+    }
+    if (taken) {
+        g_array_unref(taken);
+    }
+}
+
+GArray *vtopo_taken_cpu_list(const GArray *taken)
+{
+    GArray *cpus = g_array_new(false, false, sizeof(unsigned int));
+
+    for (guint i = 0; taken && i < taken->len; i++) {
+        g_array_append_val(cpus, g_array_index(taken, VTopoTakenCpu, i).cpu);
+    }
+    return cpus;
+}
+
+GArray *vtopo_cpus_untaken(const GArray *cpus, const GArray *taken)
+{
+    g_autoptr(GArray) taken_cpus = vtopo_taken_cpu_list(taken);
+
+    return vtopo_cpus_minus(cpus, taken_cpus);
+}
+
+char *vtopo_taken_text(const GArray *taken)
+{
+    const VTopoTakenCpu *t;
+    g_autoptr(GArray) cpus = NULL;
+    g_autoptr(GString) text = NULL;
+
+    if (!taken || !taken->len) {
+        return NULL;
+    }
+    t = &g_array_index(taken, VTopoTakenCpu, 0);
+    cpus = vtopo_taken_cpu_list(taken);
+    text = g_string_new(NULL);
+    vtopo_format_cpulist(text, (const unsigned int *)cpus->data, cpus->len);
+    if (taken->len == 1) {
+        return g_strdup_printf("host CPU %s is taken: thread %d of process "
+                               "%d (%s) is pinned to it alone", text->str,
+                               t->tid, t->pid, t->comm);
+    }
+    return g_strdup_printf("host CPUs %s are taken: a thread of another "
+                           "process is pinned to each alone (to %u: thread "
+                           "%d of process %d, %s)", text->str, t->cpu,
+                           t->tid, t->pid, t->comm);
+}
+
 bool vtopo_cpus_pinned(const GArray *cpus, const GArray *unpinned)
 {
     g_autoptr(GArray) missing = vtopo_cpus_minus(unpinned, cpus);

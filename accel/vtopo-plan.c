@@ -645,15 +645,36 @@ static void vtopo_check_online(const VTopoHost *host, unsigned int v,
                        "are offline or not the host's", v, text);
 }
 
-/* pin-allowed, pin-shared-cpu */
+/*
+ * The VTopoTakenCpu of each host CPU of @in->host, NULL for one no
+ * other process's thread is pinned to alone.
+ */
+static const VTopoTakenCpu **vtopo_taken_by_cpu(const VTopoPinInput *in)
+{
+    const VTopoTakenCpu **by_cpu = g_new0(const VTopoTakenCpu *,
+                                          in->host->nr_cpus);
+
+    for (guint i = 0; in->taken && i < in->taken->len; i++) {
+        const VTopoTakenCpu *t = &g_array_index(in->taken, VTopoTakenCpu, i);
+
+        if (t->cpu < in->host->nr_cpus) {
+            by_cpu[t->cpu] = t;
+        }
+    }
+    return by_cpu;
+}
+
+/* pin-allowed, pin-shared-cpu, pin-taken */
 static void vtopo_check_host_cpus(const VTopoPinInput *in,
                                   const VTopoPlacement *pl, GArray *findings)
 {
     const VTopoHost *host = in->host;
     VTopoPinRule allowed_rule = { "pin-allowed", VTOPO_SEVERITY_ERROR };
     VTopoPinRule shared = { "pin-shared-cpu", VTOPO_SEVERITY_WARNING };
+    VTopoPinRule taken_rule = { "pin-taken", VTOPO_SEVERITY_WARNING };
     g_autofree bool *allowed = NULL;
     g_autofree int *vcpu_on = g_new(int, host->nr_cpus);
+    g_autofree const VTopoTakenCpu **taken = vtopo_taken_by_cpu(in);
     g_autofree char *allowed_text = NULL;
 
     if (in->allowed) {
@@ -696,9 +717,16 @@ static void vtopo_check_host_cpus(const VTopoPinInput *in,
         } else {
             vcpu_on[cpu] = v;
         }
+        if (taken[cpu]) {
+            vtopo_pin_offender(&taken_rule, "vCPU %u is pinned to host CPU "
+                               "%d, which thread %d of process %d (%s) is "
+                               "pinned to as well", v, cpu, taken[cpu]->tid,
+                               taken[cpu]->pid, taken[cpu]->comm);
+        }
     }
     vtopo_pin_report(findings, &allowed_rule);
     vtopo_pin_report(findings, &shared);
+    vtopo_pin_report(findings, &taken_rule);
 }
 
 /*

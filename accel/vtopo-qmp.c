@@ -187,7 +187,7 @@ TopologyHost *accel_query_topology_host(MachineState *ms, const VTopo *topo)
     }
     /* The placement may have changed under QEMU: read it again. */
     ap = accel_placement_read(p);
-    now = p->watch ? accel_placement_check(p, ap) : vtopo_findings_new();
+    now = p->watch ? accel_placement_check(p, ap, NULL) : vtopo_findings_new();
     host = g_new0(TopologyHost, 1);
     host->vcpu_affinity = p->affinity;
     host->core_sched = p->core_sched;

@@ -12,6 +12,7 @@
 
 #include "qemu/osdep.h"
 #include "accel/vtopo-mirror.h"
+#include "accel/vtopo-placement.h"
 #include "vtopo-cpuid.h"
 
 static const char usage[] =
@@ -188,7 +189,10 @@ int main(int argc, char **argv)
     PlanArgs a;
     g_autoptr(VTopoHost) host = NULL;
     g_autoptr(GArray) allowed = NULL;
+    g_autoptr(GArray) untaken = NULL;
     g_autoptr(GArray) exclude = NULL;
+    g_autofree char *taken_text = NULL;
+    GArray *taken;
     g_autoptr(VTopoMirror) m = NULL;
     g_autofree char *error = NULL;
     const char *why;
@@ -211,11 +215,19 @@ int main(int argc, char **argv)
     if (!allowed) {
         fail("%s", error);
     }
+    /* As QEMU does: other processes' pinned threads keep their CPUs. */
+    taken = vtopo_taken_cpus_read("/", getpid(), VTOPO_HOST_MAX_CPUS, &error);
+    if (!taken) {
+        fail("/proc: %s", error);
+    }
+    untaken = vtopo_cpus_untaken(allowed, taken);
+    taken_text = vtopo_taken_text(taken);
+    vtopo_taken_cpus_free(taken);
     req = (VTopoMirrorRequest) {
         .vcpus = a.vcpus,
         .max_vcpus = a.maxcpus,
         .mem_size = a.memory,
-        .allowed = allowed,
+        .allowed = untaken,
         .exclude = exclude,
         .smt = a.smt,
         .max_nodes = a.max_nodes,
@@ -233,7 +245,11 @@ int main(int argc, char **argv)
     }
     m = vtopo_mirror_plan(host, &req, &error);
     if (!m) {
-        fail("%s", error);
+        fail("%s%s%s", error, taken_text ? "; " : "", taken_text ?: "");
+    }
+    if (taken_text) {
+        g_ptr_array_add(m->notes, g_strdup_printf("%s: left out",
+                                                  taken_text));
     }
     for (guint i = 0; i < m->notes->len; i++) {
         fprintf(stderr, "vtopo-plan: note: %s\n",

@@ -96,6 +96,31 @@ GArray *vtopo_unpinned_cpus_read(const char *root, unsigned int limit,
                                  char **error);
 
 /*
+ * The host CPUs that threads of processes other than @self are pinned
+ * to alone (a Cpus_allowed_list of one CPU), as a manager pins another
+ * VM's vCPU threads: VTopoTakenCpu, one per CPU (its lowest process and
+ * thread), ascending; free with vtopo_taken_cpus_free().  Kernel
+ * threads, and threads that end or cannot be read while @root/proc is
+ * walked, are left out.  NULL if @root/proc cannot be listed, and
+ * *@error says why.
+ */
+GArray *vtopo_taken_cpus_read(const char *root, int self,
+                              unsigned int limit, char **error);
+void vtopo_taken_cpus_free(GArray *taken);
+
+/* The CPUs of @taken (VTopoTakenCpu), ascending. */
+GArray *vtopo_taken_cpu_list(const GArray *taken);
+
+/* The CPUs of ascending list @cpus that are not in @taken. */
+GArray *vtopo_cpus_untaken(const GArray *cpus, const GArray *taken);
+
+/*
+ * One sentence that names the CPUs of @taken and the first thread, for
+ * plans that leave them out; NULL when @taken is NULL or empty.
+ */
+char *vtopo_taken_text(const GArray *taken);
+
+/*
  * Whether a thread that may run on @cpus is pinned: whether it misses
  * one of the CPUs of @unpinned (vtopo_unpinned_cpus_read()).
  */

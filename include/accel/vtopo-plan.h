@@ -31,6 +31,20 @@ typedef enum VTopoCoreSched {
 } VTopoCoreSched;
 
 /*
+ * VTopoTakenCpu: a host CPU that a thread of another process is pinned
+ * to alone, as a manager pins the vCPU threads of another VM.
+ * @cpu: the host CPU.
+ * @pid, @tid: the process and the (lowest such) thread.
+ * @comm: the process's name (/proc/PID/comm).
+ */
+typedef struct VTopoTakenCpu {
+    unsigned int cpu;
+    int pid;
+    int tid;
+    char *comm;
+} VTopoTakenCpu;
+
+/*
  * VTopoPinInput: what a placement is made for and checked against.
  * @topo: the virtual topology and caches; every possible vCPU is placed.
  * @host: the host.
@@ -40,6 +54,8 @@ typedef enum VTopoCoreSched {
  *     memory is bound to, NULL or empty when unbound; NULL without
  *     virtual NUMA nodes.
  * @core_sched: the core scheduling that will be applied.
+ * @taken: host CPUs that threads of other processes are pinned to
+ *     alone (VTopoTakenCpu, ascending), NULL when not read.
  */
 typedef struct VTopoPinInput {
     const VTopo *topo;
@@ -47,6 +63,7 @@ typedef struct VTopoPinInput {
     const GArray *allowed;
     GArray *const *node_memory;
     VTopoCoreSched core_sched;
+    const GArray *taken;
 } VTopoPinInput;
 
 /* One vcpu-pin entry: a vCPU (cpu-index) and the host CPU it runs on. */

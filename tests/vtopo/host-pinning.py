@@ -12,6 +12,7 @@ expected placements and messages are written by hand from those
 hosts' facts."""
 
 import ctypes
+import json
 import os
 import re
 import shutil
@@ -702,11 +703,100 @@ def in_place_checks():
           "stderr %r events %s host %s" % (stderr, events, topo["host"]))
 
 
+def two_vm_checks():
+    """Two VMs on one host: the host CPUs another process's threads are
+    pinned to alone (another VM's vCPUs, as its manager pinned them) are
+    taken.  QEMU's plans leave them out, and a placement on one of them
+    is reported, naming the other process and thread as the kernel and
+    the other QEMU's QMP give them."""
+    host_cpus = sorted(os.sched_getaffinity(0))
+    if len(host_cpus) < 2:
+        point("two VMs need 2 host CPUs", True, skip="one CPU")
+        return
+    a, b = host_cpus[0], host_cpus[1]
+    base = ["-M", "pc-q35-11.0,smp-cache.0.cache=l1d,smp-cache.0.size=32K"]
+    with vg.Vm("two-vm-first", base + ["-smp", "1"] +
+               placement(None, pins(("0", str(a)))), accel=ACCEL,
+               kernel=False) as first:
+        tid = first.qmp.cmd("query-cpus-fast")[0]["thread-id"]
+        taken = ("thread %d of process %d (qemu-system-x86)" %
+                 (tid, first.proc.pid))
+        point("the first VM's vCPU thread is pinned to host CPU %d" % a,
+              vg.allowed_list(first.proc.pid, tid) == str(a),
+              vg.allowed_list(first.proc.pid, tid))
+
+        with vg.Vm("two-vm-auto", base + ["-smp", "1"] +
+                   placement(None, "vcpu-affinity=auto"), accel=ACCEL,
+                   kernel=False) as vm:
+            t = vm.qmp.cmd("query-cpus-fast")[0]["thread-id"]
+            got = vg.allowed_list(vm.proc.pid, t)
+            topo = vm.qmp.cmd("query-topology")
+            vm.qmp.cmd("quit")
+        point("a second VM with vcpu-affinity=auto plans around it: host "
+              "CPU %d, no finding" % b,
+              got == str(b) and topo["host"]["findings"] == [],
+              "got %s host %s" % (got, topo.get("host")))
+
+        topo, stderr, _ = start("two-vm-manual", None, pins(("0", str(a))),
+                                base + ["-smp", "1"])
+        want = ("vCPU 0 is pinned to host CPU %d, which %s is pinned to as "
+                "well" % (a, taken))
+        point("a second VM pinned by hand to the same host CPU: pin-taken "
+              "at machine init, naming the first VM's process and thread",
+              [(f["rule"], f["message"]) for f in host_findings(topo)] ==
+              [("pin-taken", want)] and "warning: " + want in stderr,
+              "%s %r" % (host_findings(topo), stderr))
+
+        # Placed from outside: a manager's taskset, judged at 'cont'.
+        with vg.Vm("two-vm-taskset", base + ["-smp", "1"], kernel=False,
+                   wrapper=["taskset", "-c", str(a)]) as vm:
+            vm.qmp.cmd("cont")
+            topo = vm.qmp.cmd("query-topology")
+            vm.qmp.cmd("quit")
+            vm.proc.wait(timeout=60)
+            stderr = vm.stderr()
+        point("a second VM under taskset -c %d: pin-taken at start, in the "
+              "last check and the log" % a,
+              [f["rule"] for f in
+               topo["host"]["last-check"]["findings"]] == ["pin-taken"] and
+              "warning: vCPU placement (start): " + want in stderr,
+              "%s %r" % (topo.get("host"), stderr))
+
+        rc, err = fails(None, "vcpu-affinity=auto", base + ["-smp", "2"])
+        point("vcpu-affinity=auto that only fits on the taken CPU: one line "
+              "that says which CPU is taken and by whom",
+              rc == 1 and len(err) == 1 and err[0].endswith(
+                  "; host CPU %d is taken: %s is pinned to it alone" %
+                  (a, taken)),
+              "rc=%d %r" % (rc, err))
+
+        mirror, stderr, _ = start("two-vm-mirror", None, "mirror-host=on",
+                                  ["-M", "q35", "-smp", "1", "-m", "256M"])
+        note = ("host CPU %d is taken: %s is pinned to it alone: left out" %
+                (a, taken))
+        point("mirror-host=on beside it: planned on host CPU %d, and a note "
+              "names the taken CPU" % b,
+              [v.get("planned") for v in
+               mirror.get("host", {}).get("vcpus", [])] == [b] and
+              note in mirror["host"]["mirror"]["notes"],
+              str(mirror.get("host")))
+        p = subprocess.run([os.path.join(vg.BUILD, "vtopo-plan"), "--vcpus",
+                            "1", "--memory", "256M", "--format", "json"],
+                           capture_output=True, text=True, timeout=60)
+        point("vtopo-plan beside it: the same host CPU and note",
+              p.returncode == 0 and
+              json.loads(p.stdout)["host-cpus"] == [b] and
+              "vtopo-plan: note: " + note in p.stderr,
+              p.stdout + p.stderr)
+        first.qmp.cmd("quit")
+
+
 def main():
     fixture_checks()
     bad_input_checks()
     real_checks()
     in_place_checks()
+    two_vm_checks()
     tap.print()
     return 0
 

@@ -462,6 +462,115 @@ START_TEST(test_check_unknown_cpu)
 }
 END_TEST
 
+/*
+ * A user thread's status: VmSize marks a thread with an address space,
+ * which kernel threads (STATUS above) have not.
+ */
+#define USER_STATUS(cpus) \
+    "Name:\tCPU 1/KVM\nUmask:\t0022\nState:\tS (sleeping)\n" \
+    "Tgid:\t200\nPid:\t201\nVmPeak:\t 4524444 kB\nVmSize:\t 4458908 kB\n" \
+    "Cpus_allowed:\t4\nCpus_allowed_list:\t" cpus "\n" \
+    "Mems_allowed:\t00000000,00000001\nMems_allowed_list:\t0\n"
+
+/*
+ * Other processes' threads pinned to one CPU each, as libvirt pins
+ * another VM's vCPUs: QEMU itself (pid 100), kernel threads, threads
+ * that float, that cannot be read or that have gone are left out; of
+ * two processes on one CPU the lower pid is named.
+ */
+START_TEST(test_taken_read)
+{
+    static const TreeFile files[] = {
+        { "proc/100/comm", "qemu-system-x86\n" },
+        { "proc/100/task/100/status", USER_STATUS("0") },
+        { "proc/2/comm", "kthreadd\n" },
+        { "proc/2/task/2/status", STATUS("1", "0") },
+        { "proc/200/comm", "qemu-system-x86\n" },
+        { "proc/200/task/200/status", USER_STATUS("0-3") },
+        { "proc/200/task/201/status", USER_STATUS("2") },
+        { "proc/200/task/202/status", USER_STATUS("3") },
+        { "proc/300/comm", "qemu-kvm\n" },
+        { "proc/300/task/301/status", USER_STATUS("2") },
+        { "proc/400/comm", "broken\n" },
+        { "proc/400/task/400/status", USER_STATUS("x") },
+        { "proc/500/comm", "gone\n" },
+        { "proc/self/comm", "not a pid\n" },
+        { NULL },
+    };
+    char *root = tree_new(files);
+    g_autofree char *error = NULL;
+    g_autofree char *text = NULL, *free_text = NULL;
+    g_autoptr(GArray) all = vtopo_cpulist_parse("0-3", 64, false, &error);
+    g_autoptr(GArray) untaken = NULL;
+    GArray *taken = vtopo_taken_cpus_read(root, 100, 64, &error);
+    VTopoTakenCpu *t;
+
+    ck_assert_msg(taken, "%s", error);
+    ck_assert_uint_eq(taken->len, 2);
+    t = &g_array_index(taken, VTopoTakenCpu, 0);
+    ck_assert_uint_eq(t->cpu, 2);
+    ck_assert_int_eq(t->pid, 200);
+    ck_assert_int_eq(t->tid, 201);
+    ck_assert_str_eq(t->comm, "qemu-system-x86");
+    t = &g_array_index(taken, VTopoTakenCpu, 1);
+    ck_assert_uint_eq(t->cpu, 3);
+    ck_assert_int_eq(t->tid, 202);
+    untaken = vtopo_cpus_untaken(all, taken);
+    free_text = list_text(untaken);
+    ck_assert_str_eq(free_text, "0-1");
+    text = vtopo_taken_text(taken);
+    ck_assert_str_eq(text, "host CPUs 2-3 are taken: a thread of another "
+                     "process is pinned to each alone (to 2: thread 201 of "
+                     "process 200, qemu-system-x86)");
+    vtopo_taken_cpus_free(taken);
+    tree_free(root);
+
+    ck_assert_ptr_null(vtopo_taken_cpus_read("/nonexistent/vtopo", 1, 64,
+                                             &error));
+    ck_assert_msg(strstr(error, "/nonexistent/vtopo/proc"), "%s", error);
+}
+END_TEST
+
+/* pin-taken: a vCPU on a host CPU another VM's vCPU is pinned to. */
+START_TEST(test_check_taken)
+{
+    g_autoptr(VTopo) topo = topo_2c2t();
+    g_autoptr(VTopoHost) host = vtopo_test_host("intel-2s-smt");
+    g_autoptr(VTopoPlacement) pl = vtopo_placement_new(topo->nr_cpus);
+    g_autoptr(GArray) taken = g_array_new(false, false,
+                                          sizeof(VTopoTakenCpu));
+    static const unsigned int on[] = { 0, 16, 1, 17 };
+    VTopoTakenCpu other = { .cpu = 1, .pid = 200, .tid = 201,
+                            .comm = (char *)"qemu-system-x86" };
+    VTopoPinInput in = {
+        .topo = topo, .host = host, .core_sched = VTOPO_CORE_SCHED_VM,
+        .taken = taken,
+    };
+    GArray *findings;
+    VTopoFinding *f;
+
+    for (unsigned int v = 0; v < topo->nr_cpus; v++) {
+        pl->cpus[v] = g_array_new(false, false, sizeof(unsigned int));
+        g_array_append_val(pl->cpus[v], on[v]);
+    }
+    g_array_append_val(taken, other);
+    findings = vtopo_placement_check(&in, pl);
+    ck_assert_uint_eq(findings->len, 1);
+    f = &g_array_index(findings, VTopoFinding, 0);
+    ck_assert_str_eq(f->rule, "pin-taken");
+    ck_assert_int_eq(f->severity, VTOPO_SEVERITY_WARNING);
+    ck_assert_str_eq(f->message, "vCPU 2 is pinned to host CPU 1, which "
+                     "thread 201 of process 200 (qemu-system-x86) is pinned "
+                     "to as well");
+    vtopo_findings_free(findings);
+    /* Not read (the live query): not judged. */
+    in.taken = NULL;
+    findings = vtopo_placement_check(&in, pl);
+    ck_assert_uint_eq(findings->len, 0);
+    vtopo_findings_free(findings);
+}
+END_TEST
+
 static Suite *placement_suite(void)
 {
     Suite *s = suite_create("vtopo-placement");
@@ -478,6 +587,8 @@ static Suite *placement_suite(void)
     tc = tcase_create("check");
     tcase_add_test(tc, test_check_read);
     tcase_add_test(tc, test_check_unknown_cpu);
+    tcase_add_test(tc, test_taken_read);
+    tcase_add_test(tc, test_check_taken);
     suite_add_tcase(s, tc);
     return s;
 }
