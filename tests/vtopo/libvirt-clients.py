@@ -13,6 +13,7 @@ must show what the XML says; `virsh qemu-monitor-command DOMAIN
 '{"execute":"query-topology"}'` must answer, and its view must be the
 guest's.  The test stops what it started."""
 
+import glob
 import json
 import os
 import pwd
@@ -83,9 +84,17 @@ class Libvirt:
         os.chown(self.root, self.uid, self.gid)
         self.daemon = None
 
+    uri = "qemu:///session"
+
     @property
     def log(self):
         return os.path.join(self.root, "libvirtd.log")
+
+    @property
+    def logs(self):
+        """Where libvirt keeps each domain's QEMU log."""
+        return os.path.join(self.env["XDG_CACHE_HOME"], "libvirt", "qemu",
+                            "log")
 
     def as_user(self, argv):
         return ["setpriv", "--reuid=%d" % self.uid, "--regid=%d" % self.gid,
@@ -108,7 +117,7 @@ class Libvirt:
             time.sleep(0.1)
 
     def virsh(self, *args, timeout=120):
-        p = subprocess.run(self.as_user(["virsh", "-q", "-c", "qemu:///session"] +
+        p = subprocess.run(self.as_user(["virsh", "-q", "-c", self.uri] +
                                         list(args)),
                            env=self.env, capture_output=True, text=True,
                            timeout=timeout)
@@ -361,10 +370,186 @@ def xml_checks(name, want, view):
           "distances" % name, not bad, "; ".join(bad))
 
 
+class SystemLibvirt(Libvirt):
+    """libvirtd in system mode, as root, the way hosts run it: it puts
+    each vCPU thread in a cpuset cgroup of its own.  It runs in a mount
+    namespace of its own where /etc/libvirt, /run, /var/lib/libvirt and
+    /var/cache/libvirt are private (tmpfs) and /var/log/libvirt is a
+    directory of ours, so the machine's libvirt configuration and state
+    are neither read nor changed; virsh enters that namespace.  The
+    cgroups libvirt makes are the kernel's: the "machine" partitions it
+    leaves behind are removed if they were not there before."""
+
+    uri = "qemu:///system"
+
+    def __init__(self):
+        super().__init__()
+        os.makedirs(os.path.join(self.root, "log", "qemu"))
+        self.cgroups_before = machine_cgroups()
+
+    @property
+    def logs(self):
+        return os.path.join(self.root, "log", "qemu")
+
+    def as_user(self, argv):
+        if not self.daemon:
+            return argv
+        return ["nsenter", "-t", str(self.daemon.pid), "-m", "--"] + argv
+
+    def start(self):
+        script = os.path.join(self.root, "namespace.sh")
+        with open(script, "w") as f:
+            f.write(SYSTEM_NAMESPACE % {"root": self.root, "log": self.log})
+        self.daemon = subprocess.Popen(
+            ["unshare", "--mount", "--propagation", "private", "sh", script],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            start_new_session=True)
+        deadline = time.monotonic() + 60
+        while True:
+            if self.daemon.poll() is not None:
+                raise RuntimeError("system libvirtd exited: %s" %
+                                   self.daemon.stderr.read().decode())
+            if self.virsh("uri", timeout=30)[0] == 0:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError("system libvirtd does not answer")
+            time.sleep(0.5)
+
+    def stop(self):
+        super().stop()
+        for d in machine_cgroups() - self.cgroups_before:
+            for sub, _, _ in sorted(os.walk(d), reverse=True):
+                try:
+                    os.rmdir(sub)
+                except OSError:
+                    pass
+
+
+# The private mount namespace of the system-mode libvirtd: everything it
+# reads or writes outside the kernel's /proc, /sys and /dev is ours.
+SYSTEM_NAMESPACE = """set -e
+for d in /etc/libvirt /run /var/lib/libvirt /var/cache/libvirt; do
+    mount -t tmpfs -o mode=0755 tmpfs "$d"
+done
+mount --bind '%(root)s/log' /var/log/libvirt
+mkdir -p /etc/libvirt/qemu /run/libvirt
+echo 'log_outputs = "1:file:%(log)s"' > /etc/libvirt/libvirtd.conf
+printf '%%s\\n' 'user = "root"' 'group = "root"' 'dynamic_ownership = 0' \\
+    'security_driver = "none"' 'stdio_handler = "file"' 'namespaces = [ ]' \\
+    > /etc/libvirt/qemu.conf
+exec libvirtd
+"""
+
+
+def machine_cgroups():
+    """The cgroup partitions named "machine" (libvirt's, without
+    systemd-machined) of every hierarchy."""
+    return set(glob.glob("/sys/fs/cgroup/*/machine") +
+               glob.glob("/sys/fs/cgroup/machine"))
+
+
+def kernel_cpusets(mount, name, vcpus):
+    """Each vCPU's cgroup, found by libvirt's layout
+    (.../qemu-ID-NAME.libvirt-qemu/vcpuN) under cpuset hierarchy @mount,
+    and its effective CPUs as the kernel's file gives them."""
+    out = []
+    for v in range(vcpus):
+        dirs = glob.glob(os.path.join(mount, "**",
+                                      "qemu-*-%s.libvirt-qemu" % name,
+                                      "vcpu%d" % v), recursive=True)
+        files = [os.path.join(d, f) for d in dirs
+                 for f in ("cpuset.effective_cpus", "cpuset.cpus.effective")
+                 if os.path.exists(os.path.join(d, f))]
+        text = open(files[0]).read().strip() if files else None
+        out.append(("/" + os.path.relpath(dirs[0], mount) if dirs else None,
+                    [int(c) for c in text.split(",")]
+                    if text and "-" not in text else text))
+    return out
+
+
+def system_checks():
+    """The placement libvirt applies where it has cgroups (system mode):
+    each vCPU thread in a cpuset cgroup of its own, read back from the
+    kernel's cgroup files, and a run-time 'virsh vcpupin' that rewrites
+    them."""
+    if os.geteuid() != 0:
+        point("system-mode libvirt with cgroups", True,
+              skip="not root: only session mode ran")
+        return
+    mount = next((m for m in ("/sys/fs/cgroup/cpuset", "/sys/fs/cgroup")
+                  if os.path.exists(os.path.join(m, "cpuset.cpus")) or
+                  os.path.exists(os.path.join(m, "cpuset.cpus.effective"))),
+                 None)
+    if mount is None:
+        point("system-mode libvirt with cgroups", True,
+              skip="no cpuset cgroup here: only session mode ran")
+        return
+    name = "vtopo-system"
+    shape = {"cpu": "Skylake-Server", "vcpus": 2,
+             "topology": [("sockets", 1), ("cores", 2), ("threads", 1)],
+             "vcpupin": [(0, "0"), (1, "0")]}
+    lv = SystemLibvirt()
+    try:
+        lv.start()
+        point("a private system-mode libvirtd answers in its own mount "
+              "namespace", lv.virsh("uri")[1].strip() == "qemu:///system",
+              "")
+        xml, _ = domain_xml(lv, name, shape)
+        path = os.path.join(lv.root, name + ".xml")
+        with open(path, "w") as f:
+            f.write(xml)
+        rc, _, err = lv.virsh("define", path)
+        if rc == 0:
+            rc, _, err = lv.virsh("start", name)
+        point("system mode: virsh start", rc == 0, err)
+        if rc:
+            return
+        host = query_topology(lv, name).get("host", {})
+        want = kernel_cpusets(mount, name, shape["vcpus"])
+        point("system mode: each pinned vCPU's cpuset is the cgroup libvirt "
+              "made for its thread, its cpuset-cpus that cgroup's effective "
+              "CPUs, as the kernel's files say",
+              all(w[0] for w in want) and [w[1] for w in want] == [[0], [0]]
+              and [(v.get("cpuset"), v.get("cpuset-cpus"))
+                   for v in host.get("vcpus", [])] == want,
+              "got %s kernel %s" % (host.get("vcpus"), want))
+        log = domain_log(lv, name)
+        point("system mode: QEMU judges libvirt's pins at 'cont': "
+              "pin-shared-cpu and pin-core-shared, warnings in the domain "
+              "log",
+              [f["rule"] for f in host.get("last-check", {}).get(
+                  "findings", [])] == ["pin-shared-cpu", "pin-core-shared"]
+              and "warning: vCPU placement (start): vCPUs 0 and 1 are both "
+              "pinned to host CPU 0" in log,
+              "%s %s" % (host.get("last-check"), log[-800:]))
+        lv.virsh("vcpupin", name, "1", "1", "--live")
+        later = query_topology(lv, name).get("host", {})
+        want = kernel_cpusets(mount, name, shape["vcpus"])
+        point("system mode: a run-time 'virsh vcpupin 1 1' rewrites the "
+              "cgroup; the next query-topology has it, and no finding now",
+              want[1][1] == [1] and
+              [v.get("cpuset-cpus") for v in later.get("vcpus", [])] ==
+              [w[1] for w in want] and later.get("placement") == [],
+              "got %s kernel %s" % (later, want))
+        lv.virsh("destroy", name)
+        lv.virsh("undefine", name)
+        point("system mode: the domain's cgroups are gone after destroy",
+              not glob.glob(os.path.join(mount, "**", "qemu-*-%s.*" % name),
+                            recursive=True), "")
+    except (RuntimeError, subprocess.TimeoutExpired) as e:
+        point("system-mode libvirt runs", False, str(e))
+    finally:
+        lv.stop()
+    point("the system-mode libvirtd is stopped, its namespace and directory "
+          "gone, no cgroup partition of it left",
+          subprocess.run(["pgrep", "-f", lv.root], capture_output=True)
+          .returncode == 1 and not os.path.exists(lv.root) and
+          machine_cgroups() == lv.cgroups_before, "")
+
+
 def domain_log(lv, name):
     """The domain's QEMU log (QEMU's stderr), as libvirt keeps it."""
-    path = os.path.join(lv.env["XDG_CACHE_HOME"], "libvirt", "qemu", "log",
-                        name + ".log")
+    path = os.path.join(lv.logs, name + ".log")
     try:
         with open(path, errors="replace") as f:
             return f.read()
@@ -457,7 +642,7 @@ def run_shape(lv, name, shape):
     if shape.get("placement"):
         # Every domain's QMP events, from before the start on.
         events = subprocess.Popen(
-            lv.as_user(["virsh", "-c", "qemu:///session",
+            lv.as_user(["virsh", "-c", lv.uri,
                         "qemu-monitor-event", "--event",
                         "TOPOLOGY_PLACEMENT", "--loop", "--timeout", "120"]),
             env=lv.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -649,6 +834,7 @@ def main():
                           capture_output=True, text=True).stdout.split()
     point("libvirtd and virtlogd are stopped, the private directory removed",
           not left and not os.path.exists(lv.root), "left %s" % left)
+    system_checks()
     tap.print()
     return 0
 
