@@ -121,7 +121,8 @@ static void hmp_topology_findings(Monitor *mon, TopologyFindingList *f)
     for (; f; f = f->next) {
         monitor_printf(mon, "%s: %s [%s]\n",
                        TopologyFindingSeverity_str(f->value->severity),
-                       f->value->message, f->value->rule);
+                       f->value->message,
+                       TopologyRule_str(f->value->rule));
     }
 }
 

@@ -144,7 +144,9 @@ TopologyFindingList *vtopo_findings_to_qapi(const GArray *findings)
         const VTopoFinding *f = &g_array_index(findings, VTopoFinding, i);
         TopologyFinding *tf = g_new0(TopologyFinding, 1);
 
-        tf->rule = g_strdup(f->rule);
+        /* Every rule is in the schema: a missing one is a bug. */
+        tf->rule = qapi_enum_parse(&TopologyRule_lookup, f->rule, -1,
+                                   &error_abort);
         tf->severity = f->severity == VTOPO_SEVERITY_ERROR ?
                        TOPOLOGY_FINDING_SEVERITY_ERROR :
                        TOPOLOGY_FINDING_SEVERITY_WARNING;

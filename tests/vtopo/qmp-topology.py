@@ -7,6 +7,7 @@ x2APIC ID layout of the Intel SDM (vol. 3A 10.12.8: SMT, core, die ...
 fields each as wide as their count needs)."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -575,7 +576,58 @@ def check_amd_core_ids():
           "rc=%d %r" % (p.returncode, err))
 
 
+# Strings of the rule-id form in our sources that are not rules: property
+# names of QEMU and of the device tree.
+NOT_RULES = {"pin-check", "numa-node-id", "cpu-map", "cpu-index",
+             "numa-nodes", "acpi-tables", "cpu-release-addr"}
+
+
+def check_rule_schema():
+    """The findings' rule ids are an enum of the schema (QEMU's own
+    introspection, query-qmp-schema), the same ids the documentation
+    lists and the code uses; the self-check members are unstable."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    with vg.Vm("qmp-schema", ["-M", "none"], kernel=False) as vm:
+        schema = vm.qmp.cmd("query-qmp-schema")
+    by_name = {e["name"]: e for e in schema}
+    info = by_name.get(next((e["ret-type"] for e in schema
+                             if e.get("name") == "query-topology"), ""), {})
+    finding = next((e for e in schema if e.get("meta-type") == "object" and
+                    {m["name"] for m in e.get("members", [])} ==
+                    {"rule", "severity", "message"}), {})
+    rule_type = next((m["type"] for m in finding.get("members", [])
+                      if m["name"] == "rule"), "")
+    enum = set(by_name.get(rule_type, {}).get("values", []))
+    with open(os.path.join(root, "docs", "system", "vtopo.rst")) as f:
+        documented = set(re.findall(r"^``((?:cpu|numa|acpi|fdt|cpuid|pin|"
+                                    r"core-sched)-[a-z0-9-]+)``",
+                                    f.read(), re.M)) - NOT_RULES
+    used = set()
+    for sub in ("accel", "hw", "target"):
+        for base, _, files in os.walk(os.path.join(root, sub)):
+            for name in files:
+                if name.startswith("vtopo") and name.endswith(".c"):
+                    with open(os.path.join(base, name)) as f:
+                        used |= set(re.findall(
+                            r'"((?:cpu|numa|acpi|fdt|cpuid|pin|core-sched)-'
+                            r'[a-z0-9-]+)"', f.read()))
+    used -= NOT_RULES
+    point("the finding's rule is an enum of the schema, with every rule the "
+          "documentation lists and the code reports",
+          len(enum) >= 30 and enum == documented and used <= enum,
+          "enum %d, not documented %s, documented not in the enum %s, used "
+          "not in the enum %s" % (len(enum), sorted(enum - documented),
+                                  sorted(documented - enum),
+                                  sorted(used - enum)))
+    unstable = {m["name"] for m in info.get("members", [])
+                if "unstable" in m.get("features", [])}
+    point("query-topology's acpi-tables, findings and host are unstable",
+          unstable == {"acpi-tables", "findings", "host"}, str(unstable))
+
+
 def main():
+    check_rule_schema()
     check_plain()
     check_hotplug()
     check_numa()
