@@ -1252,7 +1252,7 @@ static void mirror_xml_extras(GString *x, const VTopoMirror *m)
     g_autofree char *caches = mirror_cache_option(m);
 
     if (m->core_sched == VTOPO_CORE_SCHED_VM) {
-        g_string_append(x, "  <!-- core scheduling: sched_core = \"vcpus\" "
+        g_string_append(x, "  <!-- core scheduling: sched_core = \"emulator\" "
                         "in libvirt's qemu.conf -->\n");
     } else if (m->core_sched == VTOPO_CORE_SCHED_CORE) {
         g_string_append(x, "  <!-- core scheduling per virtual core "

@@ -105,14 +105,15 @@ static void hmp_topology_caches(Monitor *mon, TopologyInfo *info)
 
         monitor_printf(mon, "cache %s: %" PRIu64 " KiB, %" PRId64 " ways, "
                        "%" PRId64 "-byte lines, %" PRId64 " sets, %s, "
-                       "shared per %s%s (%" PRId64 " instances)\n",
+                       "shared per %s%s (%" PRId64 " instance%s)\n",
                        CacheLevelAndType_str(cache->cache),
                        cache->size >> 10, cache->ways, cache->line_size,
                        cache->sets,
                        cache->inclusive ? "inclusive" : "non-inclusive",
                        CpuTopologyLevel_str(cache->sharing),
                        cache->per_node ? " and NUMA node" : "",
-                       cache->instances);
+                       cache->instances,
+                       cache->instances == 1 ? "" : "s");
     }
 }
 
@@ -168,8 +169,9 @@ static void hmp_topology_host(Monitor *mon, TopologyHost *host)
                    host->placement ? "" : " no findings");
     hmp_topology_findings(mon, host->placement);
     if (host->last_check) {
-        monitor_printf(mon, "placement at %s:\n",
-                       TopologyPlacementMoment_str(host->last_check->moment));
+        monitor_printf(mon, "placement at %s:%s\n",
+                       TopologyPlacementMoment_str(host->last_check->moment),
+                       host->last_check->findings ? "" : " no findings");
         hmp_topology_findings(mon, host->last_check->findings);
     }
     if (host->mirror) {
