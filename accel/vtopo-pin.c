@@ -26,6 +26,19 @@
 #include <sched.h>
 #include <sys/prctl.h>
 #endif
+#ifdef CONFIG_NUMA
+#include <numaif.h>
+/* The mode flags of include/uapi/linux/mempolicy.h that numaif.h lacks */
+#ifndef MPOL_F_STATIC_NODES
+#define MPOL_F_STATIC_NODES (1 << 15)
+#endif
+#ifndef MPOL_F_RELATIVE_NODES
+#define MPOL_F_RELATIVE_NODES (1 << 14)
+#endif
+#ifndef MPOL_F_NUMA_BALANCING
+#define MPOL_F_NUMA_BALANCING (1 << 13)
+#endif
+#endif
 
 static AccelVcpuPinning *machine_pinning(Object *obj)
 {
@@ -173,9 +186,60 @@ void vcpu_pinning_machine_finalize(MachineState *ms)
     g_free(p);
 }
 
-/* The host nodes each virtual node's memory backend is bound to. */
+/*
+ * The memory policy QEMU was started with (numactl --membind, or
+ * libvirt's <numatune> where it has no cgroups: it sets it before exec),
+ * which guest memory without a policy of its own is allocated under:
+ * false for the default policy.  Read in the main thread at machine
+ * init, before anything changed it.
+ */
+static bool accel_task_mempolicy(HostMemPolicy *policy, GArray *nodes)
+{
+#ifdef CONFIG_NUMA
+    /* Wide enough for any kernel's node count (CONFIG_NODES_SHIFT 10). */
+    unsigned long mask[1024 / BITS_PER_LONG] = { 0 };
+    int mode;
+
+    if (get_mempolicy(&mode, mask, 1024, NULL, 0)) {
+        return false;
+    }
+    switch (mode & ~(MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES |
+                     MPOL_F_NUMA_BALANCING)) {
+    case MPOL_BIND:
+        *policy = HOST_MEM_POLICY_BIND;
+        break;
+    case MPOL_PREFERRED:
+        *policy = HOST_MEM_POLICY_PREFERRED;
+        break;
+    case MPOL_INTERLEAVE:
+        *policy = HOST_MEM_POLICY_INTERLEAVE;
+        break;
+    default:
+        return false;
+    }
+    for (unsigned long id = find_first_bit(mask, 1024); id < 1024;
+         id = find_next_bit(mask, 1024, id + 1)) {
+        unsigned int node = id;
+
+        g_array_append_val(nodes, node);
+    }
+    return true;
+#else
+    return false;
+#endif
+}
+
+/*
+ * The host nodes each virtual node's memory is bound to: by its memory
+ * backend, else by QEMU's task memory policy.
+ */
 static void accel_node_memory(AccelVcpuPinning *p, MachineState *ms)
 {
+    g_autoptr(GArray) task_nodes = g_array_new(false, false,
+                                               sizeof(unsigned int));
+    HostMemPolicy task_policy = HOST_MEM_POLICY_DEFAULT;
+    bool has_task = accel_task_mempolicy(&task_policy, task_nodes);
+
     p->nr_nodes = ms->numa_state ? ms->numa_state->num_nodes : 0;
     p->node_memory = g_new0(GArray *, p->nr_nodes);
     p->node_policy = g_new0(HostMemPolicy, p->nr_nodes);
@@ -184,13 +248,15 @@ static void accel_node_memory(AccelVcpuPinning *p, MachineState *ms)
         unsigned long id;
 
         p->node_memory[n] = g_array_new(false, false, sizeof(unsigned int));
-        if (!backend) {
+        if (!backend || backend->policy == HOST_MEM_POLICY_DEFAULT) {
+            if (has_task) {
+                p->node_policy[n] = task_policy;
+                g_array_append_vals(p->node_memory[n], task_nodes->data,
+                                    task_nodes->len);
+            }
             continue;
         }
         p->node_policy[n] = backend->policy;
-        if (backend->policy == HOST_MEM_POLICY_DEFAULT) {
-            continue;
-        }
         id = find_first_bit(backend->host_nodes, MAX_NODES);
         while (id < MAX_NODES) {
             unsigned int node = id;

@@ -266,6 +266,33 @@ def fixture_checks():
                ["-smp", "2,threads=2"] + nodes(0), "pin-node-memory",
                "virtual node 0's vCPUs run on host node 1, but its memory is "
                "bound to host node 0")
+    # Memory bound by the task policy QEMU was started with, as numactl
+    # --membind and libvirt's <numatune> without cgroups set it before
+    # exec: set_mempolicy(MPOL_BIND, node 0) by the kernel's own call.
+    setpol = ("import ctypes, os, platform, sys; "
+              "libc = ctypes.CDLL(None, use_errno=True); "
+              "mask = ctypes.c_ulong(1); "
+              "nr = {'x86_64': 238, 'aarch64': 237}[platform.machine()]; "
+              "rc = libc.syscall(nr, 2, ctypes.byref(mask), 64); "
+              "rc and sys.exit(os.strerror(ctypes.get_errno())); "
+              "os.execvp(sys.argv[1], sys.argv[1:])")
+    with vg.Vm("pin-task-mempolicy",
+               machine_args("intel-2s-smt", ["-smp", "2,threads=2"]) +
+               nodes(None) + placement("intel-2s-smt", pins(("0-1", "8,24"))),
+               accel=ACCEL, kernel=False, memory=None,
+               wrapper=["python3", "-c", setpol]) as vm:
+        topo = vm.qmp.cmd("query-topology")
+        vm.qmp.cmd("quit")
+    host = topo.get("host", {})
+    point("memory bound by QEMU's task policy (MPOL_BIND to node 0 before "
+          "exec) and no backend policy: query-topology shows the binding, "
+          "and vCPUs on host node 1 give pin-node-memory",
+          [(n["policy"], n["host-nodes"]) for n in
+           host.get("numa-nodes", [])] == [("bind", [0])] and
+          [(f["rule"], f["message"]) for f in host.get("findings", [])] ==
+          [("pin-node-memory", "virtual node 0's vCPUs run on host node 1, "
+            "but its memory is bound to host node 0")],
+          str(host))
     check_rule("a virtual L3 across CCXs", "amd-nps4-smt",
                "core-sched=vm," + pins(("0-1", "0,2")),
                ["-smp", "2,cores=2"], "pin-llc-span",
