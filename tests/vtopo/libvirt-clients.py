@@ -484,6 +484,13 @@ def system_checks():
         point("system-mode libvirt with cgroups", True,
               skip="no cpuset cgroup here: only session mode ran")
         return
+    ns = subprocess.run(["unshare", "--mount", "true"], capture_output=True,
+                        text=True)
+    if ns.returncode:
+        point("system-mode libvirt with cgroups", True,
+              skip="no private mount namespace here (%s): only session "
+              "mode ran" % ns.stderr.strip())
+        return
     name = "vtopo-system"
     shape = {"cpu": "Skylake-Server", "vcpus": 2,
              "topology": [("sockets", 1), ("cores", 2), ("threads", 1)],
