@@ -224,7 +224,7 @@ def domain_xml(lv, name, shape):
 # core, the CPUs of each node and the distances.
 SHAPES = {
     "intel-dies-smt": {
-        "cpu": "Skylake-Server", "vcpus": 8,
+        "cpu": "Skylake-Server", "vcpus": 8, "machines-check": True,
         "topology": [("sockets", 1), ("dies", 2), ("cores", 2), ("threads", 2)],
         "expect": {"packages": 1, "dies": 2, "threads": 2},
         # vCPUs 0 and 2 are in two virtual cores
@@ -691,6 +691,27 @@ def run_shape(lv, name, shape):
           sorted(f["rule"] for f in topo["findings"]) == sorted(want),
           out[:300] + err)
     placement_checks(lv, name, shape, topo)
+    if shape.get("machines-check") and topo is not None:
+        # What a management layer needs before it writes <topology>:
+        # the levels the machine type takes, from the binary's
+        # query-machines, as libvirt reaches it.
+        rc, out, err = lv.virsh("qemu-monitor-command", name,
+                                '{"execute":"query-machines"}')
+        machines = {}
+        try:
+            for m in json.loads(out)["return"]:
+                machines[m["name"]] = m
+                if "alias" in m:
+                    machines[m["alias"]] = m
+        except (ValueError, KeyError):
+            pass
+        info = machines.get(shape.get("machine", "q35"), {})
+        point("%s: query-machines through virsh lists the levels and caches "
+              "the machine type takes, the levels query-topology reports" %
+              name, info.get("topology-levels") ==
+              [l["level"] for l in topo["levels"]] and
+              info.get("smp-caches") == ["l1d", "l1i", "l2", "l3"],
+              "%s %s" % (info, err))
     if not shape.get("boot", True):
         lv.virsh("destroy", name)
         lv.virsh("undefine", name)

@@ -6,6 +6,7 @@ without booting a guest.  Expected APIC IDs are written by hand from the
 x2APIC ID layout of the Intel SDM (vol. 3A 10.12.8: SMT, core, die ...
 fields each as wide as their count needs)."""
 
+import json
 import os
 import re
 import subprocess
@@ -626,8 +627,70 @@ def check_rule_schema():
           unstable == {"acpi-tables", "findings", "host"}, str(unstable))
 
 
+def smp_accepted(arch, machine, smp):
+    """Whether QEMU's -smp parser takes @smp on @machine: (ok, stderr)."""
+    p = subprocess.run([vg.qemu_binary(arch), "-M", machine, "-smp", smp,
+                        "-display", "none", "-nodefaults", "-S", "-qmp",
+                        "stdio"] +
+                       # an Intel model: qemu64's L3 cannot be per die
+                       (FIRMWARE + ["-cpu", "Skylake-Server"]
+                        if arch == "x86_64" else []),
+                       input='{"execute":"qmp_capabilities"}\n'
+                             '{"execute":"quit"}\n',
+                       capture_output=True, text=True, timeout=60)
+    return p.returncode == 0, p.stderr.strip()
+
+
+def check_machine_levels():
+    """query-machines says which -smp levels and smp-cache caches each
+    machine type takes; QEMU's own -smp parser is the witness (a level
+    listed is taken, any other refused), and a started machine's
+    query-topology has the same levels."""
+    for arch, machines in (("x86_64", ("pc-q35-11.0", "microvm")),
+                           ("aarch64", ("virt",))):
+        p = subprocess.run([vg.qemu_binary(arch), "-M", "none", "-display",
+                            "none", "-qmp", "stdio"],
+                           input='{"execute":"qmp_capabilities"}\n'
+                                 '{"execute":"query-machines"}\n'
+                                 '{"execute":"quit"}\n',
+                           capture_output=True, text=True, timeout=60)
+        replies = [json.loads(line) for line in p.stdout.splitlines()
+                   if line.startswith("{")]
+        infos = {m["name"]: m for r in replies
+                 if isinstance(r.get("return"), list) for m in r["return"]}
+        infos.update({m["alias"]: m for m in list(infos.values())
+                      if "alias" in m})
+        for machine in machines:
+            info = infos.get(machine, {})
+            levels = info.get("topology-levels", [])
+            wrong = []
+            for level in ("book", "drawer", "die", "cluster", "module"):
+                ok, err = smp_accepted(arch, machine,
+                                       "8,%ss=2,maxcpus=8" % level)
+                if ok != (level in levels):
+                    wrong.append("%s: %s" % (level, err or "taken"))
+            point("query-machines: %s's topology-levels %s are the levels "
+                  "its -smp takes" % (machine, levels),
+                  levels[:1] == ["socket"] and levels[-2:] ==
+                  ["core", "thread"] and not wrong, "; ".join(wrong))
+    with vg.Vm("qmp-machines-q35", FIRMWARE + ["-M", "pc-q35-11.0", "-cpu",
+                                               "Skylake-Server", "-smp",
+                                               "8,dies=2,modules=2"],
+               kernel=False) as vm:
+        topo = vm.qmp.cmd("query-topology")
+        info = {m["name"]: m for m in vm.qmp.cmd("query-machines")}[
+            "pc-q35-11.0"]
+    point("query-machines: pc-q35-11.0's levels and caches are those "
+          "query-topology reports for it, and it applies the geometry",
+          [l["level"] for l in topo["levels"]] == info["topology-levels"]
+          and sorted(c["cache"] for c in topo["caches"]) ==
+          sorted(info["smp-caches"]) and info["smp-cache-geometry"],
+          "%s %s" % (topo["levels"], info))
+
+
 def main():
     check_rule_schema()
+    check_machine_levels()
     check_plain()
     check_hotplug()
     check_numa()
