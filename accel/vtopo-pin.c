@@ -853,10 +853,10 @@ bool accel_vcpu_placement_check_start(Error **errp)
 
 /* Plan, check and apply QEMU's own placement (vcpu-affinity). */
 static bool accel_vcpu_plan_setup(AccelVcpuPinning *p, MachineState *ms,
-                                  const VTopo *topo, Error **errp)
+                                  const VTopo *topo, const GArray *taken,
+                                  Error **errp)
 {
     VTopoPinInput in;
-    GArray *taken;
     bool ok;
 
     if (!accel_pinning_supported(p, ms, topo, errp)) {
@@ -866,7 +866,6 @@ static bool accel_vcpu_plan_setup(AccelVcpuPinning *p, MachineState *ms,
     if (!accel_read_host(p, errp)) {
         return false;
     }
-    taken = accel_taken_cpus(p);
     in = (VTopoPinInput) {
         .topo = topo,
         .host = p->host,
@@ -880,7 +879,6 @@ static bool accel_vcpu_plan_setup(AccelVcpuPinning *p, MachineState *ms,
         ok = accel_check_placement(p, &in, errp);
         trace_vtopo_pin_setup_end(p->findings->len);
     }
-    vtopo_taken_cpus_free(taken);
     return ok && accel_apply_placement(p, topo, errp);
 }
 
@@ -924,9 +922,12 @@ static bool accel_placement_init(AccelVcpuPinning *p, const VTopo *topo,
 #endif
 }
 
-/* Start checking the placement in place, and check it a first time. */
+/*
+ * Start checking the placement in place, and check it a first time;
+ * @taken as read for QEMU's own plan.
+ */
 static bool accel_placement_setup(AccelVcpuPinning *p, const char *error,
-                                  Error **errp)
+                                  const GArray *taken, Error **errp)
 {
     if (!p->mounts) {
         warn_report("pin-check: the vCPU placement is not checked: %s",
@@ -954,11 +955,8 @@ static bool accel_placement_setup(AccelVcpuPinning *p, const char *error,
          * QEMU's own plan was checked above and is now in place: it is
          * the placement the next checks compare with.
          */
-        GArray *taken = accel_taken_cpus(p);
-
         p->last = accel_placement_read(p);
         p->last_findings = accel_placement_check(p, p->last, taken);
-        vtopo_taken_cpus_free(taken);
         p->last_moment = TOPOLOGY_PLACEMENT_MOMENT_MACHINE_INIT;
         return true;
     }
@@ -979,6 +977,8 @@ bool accel_vcpu_pinning_setup(MachineState *ms, const VTopo *topo,
 {
     AccelVcpuPinning *p = ms->vcpu_pinning;
     g_autofree char *error = NULL;
+    GArray *taken = NULL;
+    bool ok = true;
 
     if (p->pins && p->affinity != VCPU_AFFINITY_MANUAL) {
         error_setg(errp, "vcpu-pin: only used with vcpu-affinity=manual");
@@ -993,20 +993,23 @@ bool accel_vcpu_pinning_setup(MachineState *ms, const VTopo *topo,
         }
         accel_node_memory(p, ms);
     }
-    if ((p->affinity != VCPU_AFFINITY_OFF ||
-         p->core_sched != VCPU_CORE_SCHED_OFF || p->host_sysfs) &&
-        !accel_vcpu_plan_setup(p, ms, topo, errp)) {
-        return false;
+    if (p->affinity != VCPU_AFFINITY_OFF ||
+        p->core_sched != VCPU_CORE_SCHED_OFF || p->host_sysfs) {
+        /* Read once: the plan and its first check in place use it. */
+        taken = accel_taken_cpus(p);
+        ok = accel_vcpu_plan_setup(p, ms, topo, taken, errp);
     }
-    if (!accel_placement_watched(p, ms, topo)) {
+    if (!ok || !accel_placement_watched(p, ms, topo)) {
         /* query-topology still shows QEMU's own plan as it is in place. */
-        if (p->checked) {
+        if (ok && p->checked) {
             accel_placement_init(p, topo, &error);
         }
-        return true;
+    } else {
+        accel_placement_init(p, topo, &error);
+        ok = accel_placement_setup(p, error, taken, errp);
     }
-    accel_placement_init(p, topo, &error);
-    return accel_placement_setup(p, error, errp);
+    vtopo_taken_cpus_free(taken);
+    return ok;
 }
 
 void accel_vcpu_pin_thread(CPUState *cpu)
