@@ -1,5 +1,5 @@
 /*
- * QMP query-topology: where the vCPUs and guest memory are placed on
+ * QMP query-topology-checks: where the vCPUs and guest memory are placed on
  * the host
  *
  * Copyright (c) 2026 The vtopo authors

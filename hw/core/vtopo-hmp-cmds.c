@@ -11,63 +11,57 @@
 #include "qapi/qapi-commands-vtopo.h"
 #include "monitor/hmp.h"
 #include "monitor/monitor.h"
+#include "hw/boards.h"
 #include "hw/core/vtopo-machine.h"
 
-/* The id of @props at @level, or -1 where the vCPU has none. */
-static int64_t topology_props_id(const CpuInstanceProperties *props,
-                                 CpuTopologyLevel level)
-{
-    int64_t id;
-
-    if (!vtopo_props_get_id(props, vtopo_level_from_qapi(level), &id)) {
-        return -1;
-    }
-    return id;
-}
-
-static void hmp_topology_tree(Monitor *mon, TopologyInfo *info)
+/* The levels of @topo outermost first, with their count; returns how many. */
+static unsigned int hmp_topology_levels(const VTopo *topo,
+                                        VTopoLevel levels[VTOPO_LEVEL__MAX])
 {
     unsigned int depth = 0;
-    int64_t *last;
-    TopologyLevelList *l;
-    TopologyVcpuList *v;
 
-    for (l = info->levels; l; l = l->next) {
-        depth++;
+    for (VTopoLevel l = VTOPO_LEVEL__MAX; l-- > VTOPO_LEVEL_THREAD;) {
+        if (topo->shape.supported[l]) {
+            levels[depth++] = l;
+        }
     }
-    last = g_new0(int64_t, depth);
+    return depth;
+}
 
-    for (v = info->vcpus; v; v = v->next) {
-        TopologyVcpu *cpu = v->value;
-        bool changed = v == info->vcpus;
-        unsigned int d = 0;
+static void hmp_topology_tree(Monitor *mon, const VTopo *topo)
+{
+    VTopoLevel levels[VTOPO_LEVEL__MAX];
+    unsigned int depth = hmp_topology_levels(topo, levels);
+    int last[VTOPO_LEVEL__MAX] = { 0 };
 
-        for (l = info->levels; l; l = l->next, d++) {
-            int64_t id = topology_props_id(cpu->props, l->value->level);
+    for (unsigned int i = 0; i < topo->nr_cpus; i++) {
+        const VTopoCpu *cpu = &topo->cpus[i];
+        bool changed = i == 0;
+
+        for (unsigned int d = 0; d < depth; d++) {
+            const char *name = CpuTopologyLevel_str(
+                vtopo_level_to_qapi(levels[d]));
+            int id = cpu->id[levels[d]];
 
             changed |= id != last[d];
             last[d] = id;
-            if (!l->next) {
-                monitor_printf(mon, "%*s%s %" PRId64 ": cpu %" PRId64
-                               " arch-id 0x%" PRIx64, 2 * d, "",
-                               CpuTopologyLevel_str(l->value->level), id,
-                               cpu->cpu_index, cpu->arch_id);
-                if (cpu->props->has_node_id) {
-                    monitor_printf(mon, " node %" PRId64,
-                                   cpu->props->node_id);
+            if (d + 1 == depth) {
+                monitor_printf(mon, "%*s%s %d: cpu %u arch-id 0x%" PRIx64,
+                               2 * d, "", name, id, cpu->index, cpu->arch_id);
+                if (cpu->node != VTOPO_NODE_NONE) {
+                    monitor_printf(mon, " node %d", cpu->node);
                 }
                 monitor_printf(mon, "%s\n",
                                cpu->present ? "" : " (not present)");
             } else if (changed) {
-                monitor_printf(mon, "%*s%s %" PRId64 "\n", 2 * d, "",
-                               CpuTopologyLevel_str(l->value->level), id);
+                monitor_printf(mon, "%*s%s %d\n", 2 * d, "", name, id);
             }
         }
     }
-    g_free(last);
 }
 
-static void hmp_topology_nodes(Monitor *mon, TopologyInfo *info)
+static void hmp_topology_nodes(Monitor *mon, const VTopo *topo,
+                               TopologyInfo *info)
 {
     TopologyNumaNodeList *n;
 
@@ -75,12 +69,12 @@ static void hmp_topology_nodes(Monitor *mon, TopologyInfo *info)
         TopologyNumaNode *node = n->value;
         g_autoptr(GArray) cpus = g_array_new(false, false, sizeof(unsigned));
         g_autoptr(GString) cpulist = g_string_new("");
-        intList *i;
+        intList *d;
 
-        for (i = node->cpus; i; i = i->next) {
-            unsigned int cpu = i->value;
-
-            g_array_append_val(cpus, cpu);
+        for (unsigned int i = 0; i < topo->nr_cpus; i++) {
+            if (topo->cpus[i].node == node->node_id) {
+                g_array_append_val(cpus, topo->cpus[i].index);
+            }
         }
         vtopo_format_cpulist(cpulist, (unsigned int *)cpus->data, cpus->len);
         monitor_printf(mon, "node %" PRId64 ": %" PRIu64 " MiB, cpus %s",
@@ -88,8 +82,8 @@ static void hmp_topology_nodes(Monitor *mon, TopologyInfo *info)
                        cpus->len ? cpulist->str : "none");
         if (node->has_distances) {
             monitor_printf(mon, ", distances");
-            for (i = node->distances; i; i = i->next) {
-                monitor_printf(mon, " %" PRId64, i->value);
+            for (d = node->distances; d; d = d->next) {
+                monitor_printf(mon, " %" PRId64, d->value);
             }
         }
         monitor_printf(mon, "\n");
@@ -191,28 +185,34 @@ static void hmp_topology_host(Monitor *mon, TopologyHost *host)
 
 void hmp_info_topology(Monitor *mon, const QDict *qdict)
 {
+    MachineState *ms = MACHINE(qdev_get_machine());
     Error *err = NULL;
     g_autoptr(TopologyInfo) info = qmp_query_topology(&err);
-    TopologyLevelList *l;
+    g_autoptr(TopologyChecks) checks = NULL;
+    VTopoLevel levels[VTOPO_LEVEL__MAX];
+    unsigned int depth;
 
     if (hmp_handle_error(mon, err)) {
         return;
     }
+    checks = qmp_query_topology_checks(&error_abort);
 
+    depth = hmp_topology_levels(ms->topology, levels);
     monitor_printf(mon, "topology:");
-    for (l = info->levels; l; l = l->next) {
-        monitor_printf(mon, " %" PRId64 " %s%s%s", l->value->count,
-                       CpuTopologyLevel_str(l->value->level),
-                       l->value->count == 1 ? "" : "s",
-                       l->next ? " x" : "");
+    for (unsigned int d = 0; d < depth; d++) {
+        unsigned int count = ms->topology->shape.count[levels[d]];
+
+        monitor_printf(mon, " %u %s%s%s", count,
+                       CpuTopologyLevel_str(vtopo_level_to_qapi(levels[d])),
+                       count == 1 ? "" : "s", d + 1 < depth ? " x" : "");
     }
-    monitor_printf(mon, " (%" PRId64 " present, %" PRId64 " possible)\n",
-                   info->cpus, info->max_cpus);
-    hmp_topology_tree(mon, info);
-    hmp_topology_nodes(mon, info);
+    monitor_printf(mon, " (%u present, %u possible)\n",
+                   ms->topology->shape.cpus, ms->topology->nr_cpus);
+    hmp_topology_tree(mon, ms->topology);
+    hmp_topology_nodes(mon, ms->topology, info);
     hmp_topology_caches(mon, info);
-    hmp_topology_findings(mon, info->findings);
-    if (info->host) {
-        hmp_topology_host(mon, info->host);
+    hmp_topology_findings(mon, checks->findings);
+    if (checks->host) {
+        hmp_topology_host(mon, checks->host);
     }
 }

@@ -86,8 +86,9 @@ VTopoLevel vtopo_level_from_qapi(CpuTopologyLevel level)
     g_assert_not_reached();
 }
 
-bool vtopo_props_get_id(const CpuInstanceProperties *props, VTopoLevel level,
-                        int64_t *id)
+/* The id of @props at @level: returns false if @props has none. */
+static bool vtopo_props_get_id(const CpuInstanceProperties *props,
+                               VTopoLevel level, int64_t *id)
 {
     const char *base = (const char *)props;
 
@@ -96,15 +97,6 @@ bool vtopo_props_get_id(const CpuInstanceProperties *props, VTopoLevel level,
     }
     *id = *(const int64_t *)(base + vtopo_level_props[level].id);
     return true;
-}
-
-void vtopo_props_set_id(CpuInstanceProperties *props, VTopoLevel level,
-                        int64_t id)
-{
-    char *base = (char *)props;
-
-    *(bool *)(base + vtopo_level_props[level].has_id) = true;
-    *(int64_t *)(base + vtopo_level_props[level].id) = id;
 }
 
 /*

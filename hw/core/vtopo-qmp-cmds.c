@@ -1,5 +1,5 @@
 /*
- * QMP query-topology
+ * QMP query-topology and query-topology-checks
  *
  * Copyright (c) 2026 The vtopo authors
  *
@@ -15,71 +15,15 @@
 #include "hw/core/vtopo-qmp.h"
 #include "accel/vtopo-qmp.h"
 
-static TopologyLevelList *topology_levels(const VTopo *topo)
-{
-    TopologyLevelList *head = NULL;
-
-    /* QAPI_LIST_PREPEND from the innermost up lists outermost first. */
-    for (VTopoLevel l = VTOPO_LEVEL_THREAD; l < VTOPO_LEVEL__MAX; l++) {
-        TopologyLevel *level;
-
-        if (!topo->shape.supported[l]) {
-            continue;
-        }
-        level = g_new0(TopologyLevel, 1);
-        level->level = vtopo_level_to_qapi(l);
-        level->count = topo->shape.count[l];
-        QAPI_LIST_PREPEND(head, level);
-    }
-    return head;
-}
-
-static CpuInstanceProperties *topology_vcpu_props(const VTopoCpu *cpu)
-{
-    CpuInstanceProperties *p = g_new0(CpuInstanceProperties, 1);
-
-    for (VTopoLevel l = VTOPO_LEVEL_THREAD; l < VTOPO_LEVEL__MAX; l++) {
-        if (cpu->id[l] != VTOPO_ID_NONE) {
-            vtopo_props_set_id(p, l, cpu->id[l]);
-        }
-    }
-    p->has_node_id = cpu->node != VTOPO_NODE_NONE;
-    p->node_id = cpu->node;
-    return p;
-}
-
-static TopologyVcpuList *topology_vcpus(const VTopo *topo)
-{
-    TopologyVcpuList *head = NULL, **tail = &head;
-
-    for (unsigned int i = 0; i < topo->nr_cpus; i++) {
-        const VTopoCpu *cpu = &topo->cpus[i];
-        TopologyVcpu *v = g_new0(TopologyVcpu, 1);
-
-        v->cpu_index = cpu->index;
-        v->arch_id = cpu->arch_id;
-        v->present = cpu->present;
-        v->props = topology_vcpu_props(cpu);
-        QAPI_LIST_APPEND(tail, v);
-    }
-    return head;
-}
-
 static TopologyNumaNodeList *topology_numa_nodes(const VTopo *topo)
 {
     TopologyNumaNodeList *head = NULL, **tail = &head;
 
     for (unsigned int n = 0; n < topo->nr_nodes; n++) {
         TopologyNumaNode *node = g_new0(TopologyNumaNode, 1);
-        intList **cpus = &node->cpus;
 
         node->node_id = n;
         node->mem_size = topo->nodes[n].mem_size;
-        for (unsigned int i = 0; i < topo->nr_cpus; i++) {
-            if (topo->cpus[i].node == (int)n) {
-                QAPI_LIST_APPEND(cpus, topo->cpus[i].index);
-            }
-        }
         /* A configured distance is never 0: the local one is 10. */
         if (topo->nodes[n].distance[n]) {
             intList **dist = &node->distances;
@@ -156,26 +100,43 @@ TopologyFindingList *vtopo_findings_to_qapi(const GArray *findings)
     return head;
 }
 
+/* The model of the machine, or an error for a machine without one. */
+static const VTopo *topology_of(MachineState *ms, Error **errp)
+{
+    if (!ms->topology) {
+        error_setg(errp, "machine type '%s' does not describe its CPU "
+                   "topology", MACHINE_GET_CLASS(ms)->name);
+    }
+    return ms->topology;
+}
+
 TopologyInfo *qmp_query_topology(Error **errp)
 {
     MachineState *ms = MACHINE(qdev_get_machine());
-    const VTopo *topo = ms->topology;
+    const VTopo *topo = topology_of(ms, errp);
     TopologyInfo *info;
 
     if (!topo) {
-        error_setg(errp, "machine type '%s' does not describe its CPU "
-                   "topology", MACHINE_GET_CLASS(ms)->name);
         return NULL;
     }
     info = g_new0(TopologyInfo, 1);
-    info->levels = topology_levels(topo);
-    info->cpus = topo->shape.cpus;
-    info->max_cpus = topo->nr_cpus;
-    info->vcpus = topology_vcpus(topo);
     info->numa_nodes = topology_numa_nodes(topo);
     info->caches = topology_caches(topo);
-    info->acpi_tables = topology_acpi_tables(ms);
-    info->findings = vtopo_findings_to_qapi(topo->findings);
-    info->host = accel_query_topology_host(ms, topo);
     return info;
+}
+
+TopologyChecks *qmp_query_topology_checks(Error **errp)
+{
+    MachineState *ms = MACHINE(qdev_get_machine());
+    const VTopo *topo = topology_of(ms, errp);
+    TopologyChecks *checks;
+
+    if (!topo) {
+        return NULL;
+    }
+    checks = g_new0(TopologyChecks, 1);
+    checks->findings = vtopo_findings_to_qapi(topo->findings);
+    checks->acpi_tables = topology_acpi_tables(ms);
+    checks->host = accel_query_topology_host(ms, topo);
+    return checks;
 }

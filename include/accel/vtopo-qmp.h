@@ -1,5 +1,5 @@
 /*
- * QMP query-topology: the accelerator's part
+ * QMP query-topology-checks: the accelerator's part
  *
  * Copyright (c) 2026 The vtopo authors
  *

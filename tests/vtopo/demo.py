@@ -80,7 +80,7 @@ def main(argv):
         with vg.Vm("demo", args, accel=accel) as vm:
             print("\n(qemu) info topology")
             print(vm.qmp.hmp("info topology").replace("\r\n", "\n"))
-            topo = vm.qmp.cmd("query-topology")
+            topo = vm.qmp.topology()
             print("booting the guest (%s) ..." % (accel or "tcg"))
             view = vg.parse_guest(vm.boot(timeout=300))
     except vg.QemuError as e:

@@ -61,10 +61,10 @@ def main():
             vmlinuz = vg.os.path.join(vg.BUILD, "guest-" + cfg["kernel"], "vmlinuz")
         with vg.Vm(name, args, arch=arch, boot=boot,
                    accel=accel, vmlinuz=vmlinuz) as vm:
-            topo = vm.qmp.cmd("query-topology")
+            topo = vm.qmp.topology()
             # Only what the configuration expects QEMU to report
             want = cfg.get("findings", [])
-            point("query-topology reports %s" %
+            point("query-topology-checks reports %s" %
                   ("the findings " + ", ".join(want) if want else "no findings"),
                   sorted(f["rule"] for f in topo["findings"]) == sorted(want),
                   str(topo["findings"]))

@@ -72,7 +72,7 @@ def start(name, args, arch="x86_64"):
     try:
         with vg.Vm(name, args, accel=None, memory=None, arch=arch,
                    kernel=False) as vm:
-            topo = vm.qmp.cmd("query-topology")
+            topo = vm.qmp.topology()
             tids = [c["thread-id"] for c in vm.qmp.cmd("query-cpus-fast")]
             hmp = vm.qmp.hmp("info topology").replace("\r\n", "\n")
             topo["_hmp"] = hmp
@@ -191,7 +191,7 @@ def fixture_checks():
         point(name + ": the mirrored shape, nodes, distances and L3",
               explicit and not expected_shape(explicit, want),
               "; ".join(expected_shape(explicit, want)))
-        point(name + ": query-topology plans each vCPU on the host CPU "
+        point(name + ": query-topology-checks plans each vCPU on the host CPU "
               "vtopo-plan names",
               explicit and [v.get("planned") for v in
                             explicit["host"]["vcpus"]] == planned,
@@ -210,7 +210,7 @@ def fixture_checks():
               machine_view(mirrored) == machine_view(explicit),
               "mirror-host %s\nexplicit %s" % (machine_view(mirrored),
                                                machine_view(explicit)))
-        point(name + ": query-topology reports the options it applied",
+        point(name + ": query-topology-checks reports the options it applied",
               reported_argv == printed and not stderr and
               not all_findings(mirrored),
               "reported %s\nprinted %s\nstderr %s" %
@@ -427,14 +427,14 @@ def real_checks():
                                 ACCEL, "-machine", "mirror-host=on"]
     with vg.Vm("mirror-real", args, accel=None, memory=None,
                kernel=False) as vm:
-        topo = vm.qmp.cmd("query-topology")
+        topo = vm.qmp.topology()
         tids = [c["thread-id"] for c in vm.qmp.cmd("query-cpus-fast")]
         got = [vg.allowed_list(vm.proc.pid, t) for t in tids]
         vm.qmp.cmd("quit")
     point("this machine: each vCPU thread's Cpus_allowed_list is its "
           "planned host CPU", got == [str(c) for c in planned],
           "got %s planned %s" % (got, planned))
-    point("this machine: query-topology reports the plan, in place and "
+    point("this machine: query-topology-checks reports the plan, in place and "
           "from QEMU, not simulated",
           not topo["host"]["simulated"] and
           [(v["host-cpus"], v.get("planned"), v.get("source"))

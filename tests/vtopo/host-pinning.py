@@ -111,7 +111,7 @@ def start(name, host, opts, args):
         with vg.Vm(name, machine_args(host, args) + placement(host, opts),
                    accel=ACCEL,
                    kernel=False, memory=None) as vm:
-            topo = vm.qmp.cmd("query-topology")
+            topo = vm.qmp.topology()
             tids = [c["thread-id"] for c in vm.qmp.cmd("query-cpus-fast")]
             vm.qmp.cmd("quit")
             vm.proc.wait(timeout=60)
@@ -281,11 +281,11 @@ def fixture_checks():
                nodes(None) + placement("intel-2s-smt", pins(("0-1", "8,24"))),
                accel=ACCEL, kernel=False, memory=None,
                wrapper=["python3", "-c", setpol]) as vm:
-        topo = vm.qmp.cmd("query-topology")
+        topo = vm.qmp.topology()
         vm.qmp.cmd("quit")
     host = topo.get("host", {})
     point("memory bound by QEMU's task policy (MPOL_BIND to node 0 before "
-          "exec) and no backend policy: query-topology shows the binding, "
+          "exec) and no backend policy: query-topology-checks shows the binding, "
           "and vCPUs on host node 1 give pin-node-memory",
           [(n["policy"], n["host-nodes"]) for n in
            host.get("numa-nodes", [])] == [("bind", [0])] and
@@ -425,7 +425,7 @@ def real_checks():
              [b, a])]:
         with vg.Vm("pin-real", args + placement(None, opts), accel=ACCEL,
                    kernel=False) as vm:
-            topo = vm.qmp.cmd("query-topology")
+            topo = vm.qmp.topology()
             tids = [c["thread-id"] for c in vm.qmp.cmd("query-cpus-fast")]
             got = [vg.allowed_list(vm.proc.pid, t) for t in tids]
             hmp = vm.qmp.hmp("info topology").replace("\r\n", "\n")
@@ -440,7 +440,7 @@ def real_checks():
         point("real %s: each vCPU thread's Cpus_allowed_list is its planned "
               "host CPU" % what, got == [str(c) for c in want],
               "got %s want %s" % (got, want))
-        point("real %s: query-topology reports those threads and CPUs, not "
+        point("real %s: query-topology-checks reports those threads and CPUs, not "
               "simulated" % what,
               [v.get("thread-id") for v in topo["host"]["vcpus"]] == tids and
               plan_of(topo) == [[c] for c in want] and
@@ -464,7 +464,7 @@ def real_checks():
     # Without vcpu-affinity QEMU pins nothing; on 11.0 it watches the
     # placement in place, and an unpinned VM has nothing to report.
     with vg.Vm("pin-off", args, kernel=False) as vm:
-        topo = vm.qmp.cmd("query-topology")
+        topo = vm.qmp.topology()
         tids = [c["thread-id"] for c in vm.qmp.cmd("query-cpus-fast")]
         got = {vg.allowed_list(vm.proc.pid, t) for t in tids}
         mine = vg.allowed_list(os.getpid(), os.getpid())
@@ -480,7 +480,7 @@ def real_checks():
           "got %s mine %s host %s events %s" % (got, mine, host, events))
     with vg.Vm("pin-off-10.2", ["-M", "pc-q35-10.2", "-smp", "2"],
                kernel=False) as vm:
-        topo = vm.qmp.cmd("query-topology")
+        topo = vm.qmp.topology()
         vm.qmp.cmd("quit")
     point("pc-q35-10.2 without placement options: no host section",
           "host" not in topo, str(topo.get("host")))
@@ -491,7 +491,7 @@ def real_checks():
     if why:
         with vg.Vm("pin-core-sched", args + placement(None, "core-sched=vm"),
                    accel=ACCEL, kernel=False) as vm:
-            topo = vm.qmp.cmd("query-topology")
+            topo = vm.qmp.topology()
             vm.qmp.cmd("quit")
             vm.proc.wait(timeout=60)
             stderr = vm.stderr()
@@ -572,9 +572,9 @@ def in_place_checks():
     # before the 'cont' (a manager places the threads until then).
     with vg.Vm("place-taskset", ["-M", "pc-q35-11.0", "-smp", "2"],
                kernel=False, wrapper=["taskset", "-c", "0"]) as vm:
-        before = vm.qmp.cmd("query-topology").get("host", {})
+        before = vm.qmp.topology().get("host", {})
         vm.qmp.cmd("cont")
-        topo = vm.qmp.cmd("query-topology")
+        topo = vm.qmp.topology()
         vm.qmp.cmd("quit")
         vm.proc.wait(timeout=60)
         stderr = vm.stderr()
@@ -613,7 +613,7 @@ def in_place_checks():
     with vg.Vm("place-single", ["-M", "pc-q35-11.0", "-smp", "2"],
                accel="tcg,thread=single", kernel=False,
                wrapper=["taskset", "-c", "0"]) as vm:
-        topo = vm.qmp.cmd("query-topology")
+        topo = vm.qmp.topology()
         vm.qmp.cmd("quit")
         vm.proc.wait(timeout=60)
         stderr = vm.stderr()
@@ -641,11 +641,11 @@ def in_place_checks():
             status = vm.qmp.cmd("query-status")["status"]
             events = [e for e in vm.qmp.events
                       if e["event"] == "TOPOLOGY_PLACEMENT"]
-            topo = vm.qmp.cmd("query-topology")
+            topo = vm.qmp.topology()
             cpusets = [cpuset_effective(vm.proc.pid, t) for t in tids]
             # 'virsh vcpupin 1 1' at run time: the next query sees it.
             os.sched_setaffinity(tids[1], {1})
-            later = vm.qmp.cmd("query-topology")
+            later = vm.qmp.topology()
             vm.qmp.cmd("quit")
             vm.proc.wait(timeout=60)
             stderr = vm.stderr()
@@ -660,7 +660,7 @@ def in_place_checks():
                   [("start", ["pin-shared-cpu", "pin-core-shared"])],
                   "error %s status %s events %s stderr %r" %
                   (error, status, events, stderr))
-            point("pinned after machine init: query-topology says the "
+            point("pinned after machine init: query-topology-checks says the "
                   "placement came from outside",
                   [v.get("source") for v in topo["host"]["vcpus"]] ==
                   ["external", "external"], str(topo["host"]))
@@ -676,7 +676,7 @@ def in_place_checks():
                   "pin-shared-cpu: " + shared and status == "prelaunch" and
                   not events, "error %s status %s events %s" %
                   (error, status, events))
-        point("re-pinned at run time (%s): the next query-topology has no "
+        point("re-pinned at run time (%s): the next query-topology-checks has no "
               "finding now, and keeps the last check's" % check,
               later["host"]["placement"] == [] and
               [f["rule"] for f in later["host"]["last-check"]["findings"]] ==
@@ -695,7 +695,7 @@ def in_place_checks():
         os.sched_setaffinity(tids[0], {0})
         os.sched_setaffinity(tids[1], {1})
         vm.qmp.cmd("cont")
-        topo = vm.qmp.cmd("query-topology")
+        topo = vm.qmp.topology()
         vm.qmp.cmd("quit")
         vm.proc.wait(timeout=60)
         stderr = vm.stderr()
@@ -716,7 +716,7 @@ def in_place_checks():
                                          id="cpu1"))
         events = [e["data"] for e in vm.qmp.events
                   if e["event"] == "TOPOLOGY_PLACEMENT"]
-        topo = vm.qmp.cmd("query-topology")
+        topo = vm.qmp.topology()
         vm.qmp.cmd("quit")
         vm.proc.wait(timeout=60)
         stderr = vm.stderr()
@@ -757,7 +757,7 @@ def two_vm_checks():
                    kernel=False) as vm:
             t = vm.qmp.cmd("query-cpus-fast")[0]["thread-id"]
             got = vg.allowed_list(vm.proc.pid, t)
-            topo = vm.qmp.cmd("query-topology")
+            topo = vm.qmp.topology()
             vm.qmp.cmd("quit")
         point("a second VM with vcpu-affinity=auto plans around it: host "
               "CPU %d, no finding" % b,
@@ -778,7 +778,7 @@ def two_vm_checks():
         with vg.Vm("two-vm-taskset", base + ["-smp", "1"], kernel=False,
                    wrapper=["taskset", "-c", str(a)]) as vm:
             vm.qmp.cmd("cont")
-            topo = vm.qmp.cmd("query-topology")
+            topo = vm.qmp.topology()
             vm.qmp.cmd("quit")
             vm.proc.wait(timeout=60)
             stderr = vm.stderr()

@@ -9,9 +9,10 @@ x86_64 and starts domains of the shapes people write: <topology> with
 dies, <numa> cells with <distances>, <vcpupin>, <numatune> with
 <memnode>, <cpu mode='custom'> Intel and AMD models, with and without
 <features><acpi/>.  Each guest (our Linux test guest, booted under TCG)
-must show what the XML says; `virsh qemu-monitor-command DOMAIN
-'{"execute":"query-topology"}'` must answer, and its view must be the
-guest's.  The test stops what it started."""
+must show what the XML says; `virsh qemu-monitor-command DOMAIN`
+with query-topology, query-topology-checks, query-hotpluggable-cpus,
+query-cpus-fast, query-machines and qom-get must answer, and QEMU's
+view from them must be the guest's.  The test stops what it started."""
 
 import glob
 import json
@@ -26,6 +27,7 @@ import tempfile
 import time
 
 import check_sysfs
+import topology_view
 import vtopo_guest as vg
 from tap import Tap
 
@@ -564,13 +566,30 @@ def domain_log(lv, name):
         return "(no log: %s)" % e
 
 
+def monitor(lv, name):
+    """QMP through 'virsh qemu-monitor-command', as a management tool
+    reaches it: a function (command, **arguments) -> its return value."""
+    def cmd(command, **args):
+        req = {"execute": command}
+        if args:
+            req["arguments"] = args
+        rc, out, err = lv.virsh("qemu-monitor-command", name, json.dumps(req))
+        try:
+            reply = json.loads(out)
+        except ValueError:
+            raise RuntimeError("virsh qemu-monitor-command %s: %s" % (command, out + err))
+        if "error" in reply:
+            raise RuntimeError(reply["error"].get("desc", str(reply)))
+        return reply["return"]
+    return cmd
+
+
 def query_topology(lv, name):
-    rc, out, err = lv.virsh("qemu-monitor-command", name,
-                            '{"execute":"query-topology"}')
+    """QEMU's view of the machine through virsh (topology_view)."""
     try:
-        return json.loads(out)["return"]
-    except (ValueError, KeyError):
-        return {"error": out + err}
+        return topology_view.machine_view(monitor(lv, name))
+    except RuntimeError as e:
+        return {"error": str(e)}
 
 
 def placement_checks(lv, name, shape, topo):
@@ -677,19 +696,16 @@ def run_shape(lv, name, shape):
     if rc:
         lv.virsh("undefine", name)
         return
-    rc, out, err = lv.virsh("qemu-monitor-command", name,
-                            '{"execute":"query-topology"}')
-    topo = None
-    try:
-        topo = json.loads(out)["return"]
-    except (ValueError, KeyError):
-        pass
+    topo = query_topology(lv, name)
     want = shape.get("findings", [])
-    point("%s: virsh qemu-monitor-command query-topology answers, %s" %
+    point("%s: virsh qemu-monitor-command query-topology and "
+          "query-topology-checks answer, %s" %
           (name, "findings " + ", ".join(want) if want else "no findings"),
-          topo is not None and
+          "error" not in topo and
           sorted(f["rule"] for f in topo["findings"]) == sorted(want),
-          out[:300] + err)
+          str(topo)[:300])
+    if "error" in topo:
+        topo = None
     placement_checks(lv, name, shape, topo)
     if shape.get("machines-check") and topo is not None:
         # What a management layer needs before it writes <topology>:
@@ -706,10 +722,12 @@ def run_shape(lv, name, shape):
         except (ValueError, KeyError):
             pass
         info = machines.get(shape.get("machine", "q35"), {})
+        # pc and q35 take -smp sockets, dies, modules, cores and threads
+        # (QEMU's -smp documentation), and smp-cache the four caches.
         point("%s: query-machines through virsh lists the levels and caches "
-              "the machine type takes, the levels query-topology reports" %
-              name, info.get("topology-levels") ==
-              [l["level"] for l in topo["levels"]] and
+              "the machine type takes" % name,
+              info.get("topology-levels") ==
+              ["socket", "die", "module", "core", "thread"] and
               info.get("smp-caches") == ["l1d", "l1i", "l2", "l3"],
               "%s %s" % (info, err))
     if not shape.get("boot", True):

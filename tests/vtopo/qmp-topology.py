@@ -30,35 +30,60 @@ point = tap.point
 
 
 def query(name, args):
+    """(QEMU's view of the machine, query-hotpluggable-cpus,
+    query-cpus-fast, info topology)"""
     with vg.Vm(name, args, kernel=False) as vm:
-        return (vm.qmp.cmd("query-topology"), vm.qmp.cmd("query-hotpluggable-cpus"),
+        return (vm.qmp.topology(), vm.qmp.cmd("query-hotpluggable-cpus"),
+                vm.qmp.cmd("query-cpus-fast"),
                 vm.qmp.hmp("info topology").replace("\r\n", "\n"))
 
 
-def props_of(v):
-    return {k: x for k, x in v["props"].items()}
+def hmp_tree(hmp):
+    """{arch id: (cpu-index, {level-id: id}, node, present)} from the
+    tree info topology prints from the model."""
+    vcpus = {}
+    ids = {}
+    for line in hmp.splitlines():
+        m = re.match(r"^( *)([a-z]+) (\d+)(?:: cpu (\d+) arch-id 0x([0-9a-f]+)"
+                     r"(?: node (\d+))?( \(not present\))?)?$", line)
+        if not m or m.group(2) in ("node", "cache", "host", "topology"):
+            continue
+        depth = len(m.group(1)) // 2
+        ids = {k: v for k, v in ids.items() if k < depth}
+        ids[depth] = (m.group(2) + "-id", int(m.group(3)))
+        if m.group(4) is not None:
+            vcpus[int(m.group(5), 16)] = (
+                int(m.group(4)), dict(ids.values()),
+                int(m.group(6)) if m.group(6) else None, not m.group(7))
+    return vcpus
 
 
-def check_against_hotpluggable(name, topo, hotpluggable):
-    # query-hotpluggable-cpus leaves out the ids of levels with a count of
-    # 1 (die-id with dies=1); they are 0.
-    implied = {l["level"] + "-id": 0 for l in topo["levels"] if l["count"] == 1}
+def check_against_hotpluggable(name, view, hotpluggable, cpus_fast, hmp):
+    """The model (info topology's tree) against QEMU's possible CPUs
+    (query-hotpluggable-cpus), and query-cpus-fast's arch-id against
+    query-hotpluggable-cpus' for the same CPU."""
+    implied = {l["level"] + "-id": 0 for l in view["levels"] if l["count"] == 1}
     want = {}
     for h in hotpluggable:
         props = dict(implied, **h["props"])
-        key = tuple(sorted((k, v) for k, v in props.items() if k != "node-id"))
-        want[key] = ("qom-path" in h, h["props"].get("node-id"))
-    got = {}
-    for v in topo["vcpus"]:
-        key = tuple(sorted((k, x) for k, x in v["props"].items() if k != "node-id"))
-        got[key] = (v["present"], v["props"].get("node-id"))
-    point("%s: vCPU ids, presence and nodes equal query-hotpluggable-cpus" % name,
-          got == want, "query-topology %s\nhotpluggable %s" % (sorted(got.items()), sorted(want.items())))
+        node = props.pop("node-id", None)
+        want[h["arch-id"]] = (props, node, "qom-path" in h)
+    got = {a: (ids, node, present)
+           for a, (_, ids, node, present) in hmp_tree(hmp).items()}
+    point("%s: info topology's vCPUs (arch ids, ids, nodes, presence) are "
+          "query-hotpluggable-cpus'" % name, got == want and got,
+          "info topology %s\nhotpluggable %s" % (sorted(got.items()),
+                                                  sorted(want.items())))
+    slot = {h["qom-path"]: h["arch-id"] for h in hotpluggable if "qom-path" in h}
+    point("%s: query-cpus-fast gives each CPU the arch-id of its slot" % name,
+          len(cpus_fast) == len(slot) and
+          all(c.get("arch-id") == slot.get(c["qom-path"]) for c in cpus_fast),
+          "%s %s" % (cpus_fast, slot))
 
 
 def check_plain():
     # No NUMA, all CPUs present, pc machine levels.
-    topo, hp, hmp = query("qmp-plain", ["-smp", "4,sockets=1,cores=4,threads=1"])
+    topo, hp, fast, hmp = query("qmp-plain", ["-smp", "4,sockets=1,cores=4,threads=1"])
     levels = [(l["level"], l["count"]) for l in topo["levels"]]
     point("plain: levels are socket, die, module, core, thread with -smp's counts",
           levels == [("socket", 1), ("die", 1), ("module", 1), ("core", 4), ("thread", 1)], str(levels))
@@ -67,10 +92,10 @@ def check_plain():
           [(i, i, True) for i in range(4)], str(topo["vcpus"]))
     point("plain: no NUMA nodes, no findings", topo["numa-nodes"] == [] and topo["findings"] == [],
           str(topo))
-    check_against_hotpluggable("plain", topo, hp)
+    check_against_hotpluggable("plain", topo, hp, fast, hmp)
     # pc-q35-11.0: MADT and PPTT, no SRAT/SLIT/HMAT without NUMA; the
     # SHA-256s are checked against the guest's tables in suite 'guest'.
-    point("plain: query-topology lists the MADT and the PPTT it built",
+    point("plain: query-topology-checks lists the MADT and the PPTT it built",
           sorted((t["signature"], len(t["sha256"])) for t in topo["acpi-tables"]) ==
           [("APIC", 64), ("PPTT", 64)], str(topo["acpi-tables"]))
     point("plain: info topology prints the tree",
@@ -82,8 +107,10 @@ def check_hotplug():
     # Hotpluggable CPUs not yet plugged, non-power-of-two cores.
     args = ["-smp", "2,maxcpus=6,sockets=2,cores=3,threads=1"]
     with vg.Vm("qmp-hotplug", args, kernel=False) as vm:
-        topo = vm.qmp.cmd("query-topology")
+        topo = vm.qmp.topology()
         hp = vm.qmp.cmd("query-hotpluggable-cpus")
+        fast = vm.qmp.cmd("query-cpus-fast")
+        hmp = vm.qmp.hmp("info topology").replace("\r\n", "\n")
         point("hotplug: 6 possible, 2 present", topo["max-cpus"] == 6 and topo["cpus"] == 2 and
               [v["present"] for v in topo["vcpus"]] == [True, True, False, False, False, False],
               str(topo["vcpus"]))
@@ -91,10 +118,10 @@ def check_hotplug():
         point("hotplug: APIC IDs leave a gap for 3 cores",
               [v["arch-id"] for v in topo["vcpus"]] == [0, 1, 2, 4, 5, 6],
               str([v["arch-id"] for v in topo["vcpus"]]))
-        check_against_hotpluggable("hotplug", topo, hp)
+        check_against_hotpluggable("hotplug", topo, hp, fast, hmp)
         vm.qmp.cmd("device_add", driver="qemu64-x86_64-cpu", id="cpu4",
                    **{"socket-id": 1, "core-id": 1, "thread-id": 0})
-        topo = vm.qmp.cmd("query-topology")
+        topo = vm.qmp.topology()
         cpus = {v["cpu-index"]: v for v in vm.qmp.cmd("query-cpus-fast")}
         plugged = [v for v in topo["vcpus"] if v["arch-id"] == 5][0]
         point("hotplug: a vCPU plugged with device_add is present, with QEMU's cpu-index",
@@ -118,7 +145,7 @@ def check_hotplug():
             point("hotplug: a vCPU without the machine's L3 is refused",
                   str(e) == want, str(e))
         point("hotplug: the refused vCPU is not present",
-              not [v for v in vm.qmp.cmd("query-topology")["vcpus"]
+              not [v for v in vm.qmp.topology()["vcpus"]
                    if v["arch-id"] == 6][0]["present"])
 
 
@@ -130,18 +157,18 @@ def check_numa():
             "-numa", "node,nodeid=0,cpus=0-1,memdev=m0",
             "-numa", "node,nodeid=1,cpus=2-3,memdev=m1",
             "-numa", "dist,src=0,dst=1,val=21"]
-    topo, hp, hmp = query("qmp-numa", args)
+    topo, hp, fast, hmp = query("qmp-numa", args)
     nodes = [(n["node-id"], n["cpus"], n["mem-size"], n.get("distances")) for n in topo["numa-nodes"]]
     point("numa: nodes with CPUs, memory and distances",
           nodes == [(0, [0, 1], 128 << 20, [10, 21]), (1, [2, 3], 384 << 20, [21, 10])], str(nodes))
-    check_against_hotpluggable("numa", topo, hp)
+    check_against_hotpluggable("numa", topo, hp, fast, hmp)
     point("numa: info topology lists the nodes",
           "node 1: 384 MiB, cpus 2-3, distances 21 10" in hmp, hmp)
 
 
 def check_numa_without_distances():
     # NUMA without distances: none reported.
-    topo, hp, hmp = query("qmp-numa-nodist", [
+    topo, hp, fast, hmp = query("qmp-numa-nodist", [
         "-smp", "2", "-object", "memory-backend-ram,id=m0,size=256M",
         "-object", "memory-backend-ram,id=m1,size=256M",
         "-numa", "node,memdev=m0", "-numa", "node,memdev=m1"])
@@ -153,12 +180,15 @@ def check_numa_without_distances():
 def check_machine_none():
     # A machine without a CPU topology: an error, not a crash.
     with vg.Vm("qmp-none", ["-M", "none"], kernel=False) as vm:
-        try:
-            vm.qmp.cmd("query-topology")
-            point("machine none: query-topology fails cleanly", False, "it succeeded")
-        except vg.QemuError as e:
-            point("machine none: query-topology fails cleanly",
-                  "does not describe its CPU topology" in str(e), str(e))
+        for command in ("query-topology", "query-topology-checks"):
+            try:
+                vm.qmp.cmd(command)
+                point("machine none: %s fails cleanly" % command, False,
+                      "it succeeded")
+            except vg.QemuError as e:
+                point("machine none: %s fails cleanly" % command,
+                      str(e) == "machine type 'none' does not describe its "
+                      "CPU topology", str(e))
         point("machine none: QEMU still answers", vm.qmp.cmd("query-status")["status"] == "prelaunch")
 
 
@@ -219,11 +249,11 @@ def check_numa_refusals():
               p.returncode == 1 and len(err) == 1 and err[0].endswith(want),
               "rc=%d stderr=%r" % (p.returncode, p.stderr))
         with vg.Vm("qmp-numa-10.2", ["-M", "pc-q35-10.2"] + args, kernel=False) as vm:
-            topo = vm.qmp.cmd("query-topology")
+            topo = vm.qmp.topology()
             vm.qmp.cmd("quit")
             vm.proc.wait(timeout=60)
             stderr = vm.stderr()
-        point("%s on pc-q35-10.2: starts with a warning, query-topology reports %s" %
+        point("%s on pc-q35-10.2: starts with a warning, query-topology-checks reports %s" %
               (what, rule),
               any(f["rule"] == rule and f["message"] == want for f in topo["findings"]) and
               ("warning: " + want) in stderr,
@@ -244,7 +274,7 @@ def check_llc_follows_nodes():
     for machine, rule, per_node in (("q35", "numa-llc-per-node", True),
                                     ("pc-q35-10.2", "numa-llc-split", False)):
         with vg.Vm("qmp-llc-nodes", ["-M", machine] + args, kernel=False) as vm:
-            topo = vm.qmp.cmd("query-topology")
+            topo = vm.qmp.topology()
             hmp = vm.qmp.hmp("info topology")
             vm.qmp.cmd("quit")
             vm.proc.wait(timeout=60)
@@ -359,7 +389,7 @@ def check_arm_numa():
           p.returncode == 1 and errors == ["qemu-system-aarch64: " + want],
           "rc=%d stderr=%r" % (p.returncode, p.stderr))
     with vg.Vm("qmp-virt", ["-M", "virt-10.2"] + args, arch="aarch64", kernel=False) as vm:
-        topo = vm.qmp.cmd("query-topology")
+        topo = vm.qmp.topology()
         vm.qmp.cmd("quit")
         vm.proc.wait(timeout=60)
         stderr = vm.stderr()
@@ -383,7 +413,7 @@ def check_arm_caches():
     with vg.Vm("qmp-virt-caches", ["-M", "virt,smp-cache.0.cache=l2,smp-cache.0.topology=cluster",
                                    "-cpu", "cortex-a57", "-smp", "8,clusters=2,cores=4"],
                arch="aarch64", kernel=False) as vm:
-        topo = vm.qmp.cmd("query-topology")
+        topo = vm.qmp.topology()
     got = [(c["cache"], c["size"], c["ways"], c["line-size"], c["sharing"], c["instances"])
            for c in topo["caches"]]
     point("virt: caches from cortex-a57's CCSIDR_EL1, L2 per cluster",
@@ -477,7 +507,7 @@ def check_cache_geometry():
     # Cache geometry: query-topology reports what -machine smp-cache set.
     args = ["-cpu", "Skylake-Server", "-smp", "4,sockets=1,cores=2,threads=2", "-machine",
             "smp-cache.0.cache=l2,smp-cache.0.size=2M,smp-cache.0.ways=16,smp-cache.0.line-size=128"]
-    topo, hp, hmp = query("qmp-cache", args)
+    topo, hp, fast, hmp = query("qmp-cache", args)
     l2 = [c for c in topo["caches"] if c["cache"] == "l2"]
     point("cache geometry: smp-cache l2 size/ways/line-size reported with derived sets",
           l2 and (l2[0]["size"], l2[0]["ways"], l2[0]["line-size"], l2[0]["sets"],
@@ -491,7 +521,7 @@ def check_cache_geometry():
 def check_host_cache_info():
     # host-cache-info=on: the guest reads the host's caches, so
     # query-topology does not claim the model's.
-    topo, hp, hmp = query("qmp-host-cache", ["-cpu", "max,vendor=%s,host-cache-info=on"
+    topo, hp, fast, hmp = query("qmp-host-cache", ["-cpu", "max,vendor=%s,host-cache-info=on"
                                              % host_vendor()])
     point("host-cache-info=on: query-topology lists no caches",
           topo["caches"] == [], str(topo["caches"]))
@@ -621,10 +651,112 @@ def check_rule_schema():
           "not in the enum %s" % (len(enum), sorted(enum - documented),
                                   sorted(documented - enum),
                                   sorted(used - enum)))
-    unstable = {m["name"] for m in info.get("members", [])
-                if "unstable" in m.get("features", [])}
-    point("query-topology's acpi-tables, findings and host are unstable",
-          unstable == {"acpi-tables", "findings", "host"}, str(unstable))
+    command = {e["name"]: e for e in schema if e.get("meta-type") == "command"}
+    members = {m["name"]: m for m in info.get("members", [])}
+    point("query-topology is stable and reports only what no other command "
+          "does: the NUMA nodes and the caches",
+          "unstable" not in command["query-topology"].get("features", []) and
+          set(members) == {"numa-nodes", "caches"} and
+          not any(m.get("features") for m in members.values()),
+          str(info))
+    checks = command.get("query-topology-checks", {})
+    point("query-topology-checks (findings, ACPI tables, host) is unstable",
+          checks.get("features") == ["unstable"] and
+          {m["name"] for m in by_name.get(checks.get("ret-type"), {}).get(
+              "members", [])} == {"findings", "acpi-tables", "host"},
+          str(checks))
+    # query-cpus-fast and query-hotpluggable-cpus carry the arch id.
+    for name, optional in (("query-cpus-fast", True),
+                           ("query-hotpluggable-cpus", False)):
+        ret = by_name.get(command[name]["ret-type"], {})
+        ret = by_name.get(ret.get("element-type"), ret)
+        arch = [m for m in ret.get("members", []) if m["name"] == "arch-id"]
+        point("%s reports arch-id" % name,
+              len(arch) == 1 and ("default" in arch[0]) == optional,
+              str(arch))
+
+
+def documented_examples():
+    """(where, command, QEMU arguments, reply) of each example in
+    qapi/vtopo.json and docs/system/vtopo.rst that says which command
+    line it comes from ("For q35 started with ``...``::")."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    for where in ("qapi/vtopo.json", "docs/system/vtopo.rst"):
+        with open(os.path.join(root, where)) as f:
+            text = f.read()
+        if where.endswith(".json"):
+            text = re.sub(r"^#", "", text, flags=re.M)
+        for m in re.finditer(r"[Ff]or q35 started with ``(.*?)``[^:]*?::\n\n"
+                             r" +-> (\{.*?\})\n +<- (.*?)\n(?! )", text,
+                             re.S):
+            args = " ".join(m.group(1).split())
+            yield (where, json.loads(m.group(2))["execute"], args.split(),
+                   json.loads(m.group(3)))
+
+
+def example_matches(want, got):
+    """@got is @want, where a string "a...b" stands for any that starts
+    with a and ends with b (shortened hashes)."""
+    if isinstance(want, dict):
+        return (isinstance(got, dict) and set(want) == set(got) and
+                all(example_matches(want[k], got[k]) for k in want))
+    if isinstance(want, list):
+        return (isinstance(got, list) and len(want) == len(got) and
+                all(example_matches(w, g) for w, g in zip(want, got)))
+    if isinstance(want, str) and "..." in want:
+        head, tail = want.split("...")
+        return isinstance(got, str) and got.startswith(head) and got.endswith(tail)
+    return want == got
+
+
+def check_schema_examples():
+    """The examples of the QMP reference and of the documentation are
+    real replies: each is run with the command line it names."""
+    examples = list(documented_examples())
+    point("the QMP reference and the documentation have an example with its "
+          "command line for query-topology and query-topology-checks",
+          sorted((e[0], e[1]) for e in examples) ==
+          [("docs/system/vtopo.rst", "query-topology"),
+           ("docs/system/vtopo.rst", "query-topology-checks"),
+           ("qapi/vtopo.json", "query-topology"),
+           ("qapi/vtopo.json", "query-topology-checks")],
+          str([e[:3] for e in examples]))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    with open(os.path.join(root, "docs", "system", "vtopo.rst")) as f:
+        m = re.search(r"\n    \(qemu\) info topology\n((?:    .*\n)+)", f.read())
+    hmp_want = re.sub(r"^    ", "", m.group(1), flags=re.M) if m else None
+    for where, command, args, want in examples:
+        with vg.Vm("qmp-example", FIRMWARE + ["-M", "q35"] + args,
+                   kernel=False) as vm:
+            got = vm.qmp.cmd(command)
+            hmp = vm.qmp.hmp("info topology").replace("\r\n", "\n")
+        point("%s: the example of %s is what QEMU replies" % (where, command),
+              example_matches(want["return"], got),
+              "example %s\nreply %s" % (want["return"], got))
+        if where.endswith(".rst") and command == "query-topology":
+            point("docs/system/vtopo.rst: the info topology example is what "
+                  "QEMU prints for the first example", hmp == hmp_want,
+                  "example:\n%s\nprinted:\n%s" % (hmp_want, hmp))
+
+def check_reply_size():
+    """At q35's 4096 possible vCPUs the replies stay far below the 10 MB
+    libvirt takes from a monitor: no per-vCPU list in query-topology, and
+    query-topology-checks lists pinned vCPUs only (none here)."""
+    with vg.Vm("qmp-4096", FIRMWARE + ["-M", "q35", "-smp", "1,maxcpus=4096",
+                                       "-cpu", "qemu64,+x2apic"],
+               kernel=False) as vm:
+        size = {c: len(json.dumps(vm.qmp.cmd(c)))
+                for c in ("query-topology", "query-topology-checks",
+                          "query-hotpluggable-cpus")}
+    tap.note("reply sizes at 4096 possible vCPUs, in bytes: %s" % size)
+    point("4096 possible vCPUs: query-topology and query-topology-checks "
+          "under 64 KiB each (query-hotpluggable-cpus: %d bytes)"
+          % size["query-hotpluggable-cpus"],
+          size["query-topology"] < 65536 and
+          size["query-topology-checks"] < 65536 and
+          size["query-hotpluggable-cpus"] < 10 << 20, str(size))
 
 
 def smp_accepted(arch, machine, smp):
@@ -645,7 +777,7 @@ def check_machine_levels():
     """query-machines says which -smp levels and smp-cache caches each
     machine type takes; QEMU's own -smp parser is the witness (a level
     listed is taken, any other refused), and a started machine's
-    query-topology has the same levels."""
+    model has the same levels."""
     for arch, machines in (("x86_64", ("pc-q35-11.0", "microvm")),
                            ("aarch64", ("virt",))):
         p = subprocess.run([vg.qemu_binary(arch), "-M", "none", "-display",
@@ -677,19 +809,25 @@ def check_machine_levels():
                                                "Skylake-Server", "-smp",
                                                "8,dies=2,modules=2"],
                kernel=False) as vm:
-        topo = vm.qmp.cmd("query-topology")
+        caches = vm.qmp.cmd("query-topology")["caches"]
+        hmp = vm.qmp.hmp("info topology")
         info = {m["name"]: m for m in vm.qmp.cmd("query-machines")}[
             "pc-q35-11.0"]
-    point("query-machines: pc-q35-11.0's levels and caches are those "
-          "query-topology reports for it, and it applies the geometry",
-          [l["level"] for l in topo["levels"]] == info["topology-levels"]
-          and sorted(c["cache"] for c in topo["caches"]) ==
+    # info topology's first line names the model's levels, outermost first.
+    levels = re.findall(r"\d+ ([a-z]+?)s?(?= x| \()", hmp.splitlines()[0])
+    point("query-machines: pc-q35-11.0's levels are those of the model info "
+          "topology prints, its caches query-topology's, and it applies the "
+          "geometry",
+          levels == info["topology-levels"]
+          and sorted(c["cache"] for c in caches) ==
           sorted(info["smp-caches"]) and info["smp-cache-geometry"],
-          "%s %s" % (topo["levels"], info))
+          "%s %s %s" % (levels, caches, info))
 
 
 def main():
     check_rule_schema()
+    check_schema_examples()
+    check_reply_size()
     check_machine_levels()
     check_plain()
     check_hotplug()

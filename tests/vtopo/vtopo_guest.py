@@ -18,6 +18,8 @@ import subprocess
 import time
 import zlib
 
+import topology_view
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("VTOPO_BUILD", os.path.join(REPO, "build"))
 
@@ -63,6 +65,10 @@ class QMP:
 
     def hmp(self, line):
         return self.cmd("human-monitor-command", **{"command-line": line})
+
+    def topology(self):
+        """QEMU's view of the machine (topology_view.machine_view())."""
+        return topology_view.machine_view(self.cmd)
 
     def close(self):
         self.file.close()

@@ -69,13 +69,4 @@ CacheLevelAndType vtopo_cache_to_qapi(const VTopoCache *cache);
 CpuTopologyLevel vtopo_level_to_qapi(VTopoLevel level);
 VTopoLevel vtopo_level_from_qapi(CpuTopologyLevel level);
 
-/*
- * The id of @props at @level: returns false if @props has none.
- * vtopo_props_set_id() sets it.
- */
-bool vtopo_props_get_id(const CpuInstanceProperties *props, VTopoLevel level,
-                        int64_t *id);
-void vtopo_props_set_id(CpuInstanceProperties *props, VTopoLevel level,
-                        int64_t id);
-
 #endif
