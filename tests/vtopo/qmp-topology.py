@@ -759,6 +759,32 @@ def check_reply_size():
           size["query-hotpluggable-cpus"] < 10 << 20, str(size))
 
 
+def check_hmp_memcheck():
+    """info topology under valgrind's memcheck (from Debian): no read of
+    uninitialised memory, no invalid access, on a machine with absent
+    vCPUs, NUMA nodes and distances (the tree once read uninitialised
+    ids for its first vCPU)."""
+    log = os.path.join(vg.BUILD, "guest-logs", "qmp-memcheck.valgrind")
+    with vg.Vm("qmp-memcheck", FIRMWARE + [
+            "-M", "q35", "-smp", "2,maxcpus=6,sockets=2,cores=3",
+            "-m", "256M",
+            "-object", "memory-backend-ram,id=m0,size=128M",
+            "-object", "memory-backend-ram,id=m1,size=128M",
+            "-numa", "node,memdev=m0,cpus=0-2",
+            "-numa", "node,memdev=m1,cpus=3-5",
+            "-numa", "dist,src=0,dst=1,val=21"], kernel=False, memory=None,
+            wrapper=("valgrind", "--log-file=" + log, "--num-callers=30")) as vm:
+        hmp = vm.qmp.hmp("info topology")
+        vm.qmp.cmd("quit")
+        vm.proc.wait(timeout=120)
+    with open(log) as f:
+        report = f.read()
+    summary = re.findall(r"ERROR SUMMARY: (\d+) errors", report)
+    point("info topology under valgrind memcheck: no error",
+          "(not present)" in hmp and "distances 21 10" in hmp and
+          summary == ["0"], report[-3000:])
+
+
 def smp_accepted(arch, machine, smp):
     """Whether QEMU's -smp parser takes @smp on @machine: (ok, stderr)."""
     p = subprocess.run([vg.qemu_binary(arch), "-M", machine, "-smp", smp,
@@ -828,6 +854,7 @@ def main():
     check_rule_schema()
     check_schema_examples()
     check_reply_size()
+    check_hmp_memcheck()
     check_machine_levels()
     check_plain()
     check_hotplug()
