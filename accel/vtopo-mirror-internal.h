@@ -24,7 +24,7 @@
  */
 typedef struct AccelVcpuMirror {
     bool enabled;
-    VcpuMirrorSmt smt;
+    OnOffAuto smt;
     uint32_t max_nodes;
     uint32List *exclude;
     VcpuMirrorPrefer prefer;

@@ -106,8 +106,8 @@ void vcpu_mirror_machine_class_init(ObjectClass *oc)
     object_class_property_set_description(oc, "mirror-host",
         "Give the VM the topology, caches and NUMA nodes of the host CPUs "
         "it is pinned to (vCPUs from -smp, memory from -m)");
-    object_class_property_add_enum(oc, "mirror-smt", "VcpuMirrorSmt",
-                                   &VcpuMirrorSmt_lookup,
+    object_class_property_add_enum(oc, "mirror-smt", "OnOffAuto",
+                                   &OnOffAuto_lookup,
                                    machine_get_mirror_smt,
                                    machine_set_mirror_smt);
     object_class_property_set_description(oc, "mirror-smt",
@@ -191,9 +191,9 @@ static GArray *mirror_exclude_cpus(const AccelVcpuMirror *m,
 }
 
 /* The planner's SMT choices are mirror-smt's values. */
-QEMU_BUILD_BUG_ON(VCPU_MIRROR_SMT_AUTO != (int)VTOPO_MIRROR_SMT_AUTO ||
-                  VCPU_MIRROR_SMT_ON != (int)VTOPO_MIRROR_SMT_ON ||
-                  VCPU_MIRROR_SMT_OFF != (int)VTOPO_MIRROR_SMT_OFF);
+QEMU_BUILD_BUG_ON(ON_OFF_AUTO_AUTO != (int)VTOPO_MIRROR_SMT_AUTO ||
+                  ON_OFF_AUTO_ON != (int)VTOPO_MIRROR_SMT_ON ||
+                  ON_OFF_AUTO_OFF != (int)VTOPO_MIRROR_SMT_OFF);
 
 const GArray *accel_vcpu_mirror_plan(MachineState *ms, Error **errp)
 {

@@ -150,25 +150,13 @@ static TopologyHostNodeList *topology_host_nodes(const AccelVcpuPinning *p,
 static TopologyMirror *topology_mirror(const AccelVcpuMirror *m)
 {
     TopologyMirror *mirror;
-    TopologyMirrorOptionList **options;
     strList **notes;
 
     if (!m || !m->options) {
         return NULL;
     }
     mirror = g_new0(TopologyMirror, 1);
-    options = &mirror->options;
     notes = &mirror->notes;
-    for (guint i = 0; i < m->options->len; i++) {
-        const VTopoMirrorOption *o = &g_array_index(m->options,
-                                                    VTopoMirrorOption, i);
-
-        TopologyMirrorOption *option = g_new(TopologyMirrorOption, 1);
-
-        option->option = g_strdup(o->option);
-        option->value = g_strdup(o->value);
-        QAPI_LIST_APPEND(options, option);
-    }
     for (guint i = 0; i < m->notes->len; i++) {
         QAPI_LIST_APPEND(notes, g_strdup(g_ptr_array_index(m->notes, i)));
     }

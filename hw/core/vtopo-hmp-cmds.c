@@ -97,14 +97,14 @@ static void hmp_topology_caches(Monitor *mon, TopologyInfo *info)
     for (c = info->caches; c; c = c->next) {
         TopologyCache *cache = c->value;
 
-        monitor_printf(mon, "cache %s: %" PRIu64 " KiB, %" PRId64 " ways, "
-                       "%" PRId64 "-byte lines, %" PRId64 " sets, %s, "
+        monitor_printf(mon, "cache %s: %" PRIu64 " KiB, %" PRIu32 " ways, "
+                       "%" PRIu32 "-byte lines, %" PRIu32 " sets, %s, "
                        "shared per %s%s (%" PRId64 " instance%s)\n",
                        CacheLevelAndType_str(cache->cache),
                        cache->size >> 10, cache->ways, cache->line_size,
                        cache->sets,
                        cache->inclusive ? "inclusive" : "non-inclusive",
-                       CpuTopologyLevel_str(cache->sharing),
+                       CpuTopologyLevel_str(cache->topology),
                        cache->per_node ? " and NUMA node" : "",
                        cache->instances,
                        cache->instances == 1 ? "" : "s");
@@ -169,14 +169,9 @@ static void hmp_topology_host(Monitor *mon, TopologyHost *host)
         hmp_topology_findings(mon, host->last_check->findings);
     }
     if (host->mirror) {
-        TopologyMirrorOptionList *o;
         strList *n;
 
-        monitor_printf(mon, "mirror-host: the same as");
-        for (o = host->mirror->options; o; o = o->next) {
-            monitor_printf(mon, " -%s %s", o->value->option, o->value->value);
-        }
-        monitor_printf(mon, "\n");
+        monitor_printf(mon, "mirror-host: planned from the host\n");
         for (n = host->mirror->notes; n; n = n->next) {
             monitor_printf(mon, "  note: %s\n", n->value);
         }

@@ -54,7 +54,7 @@ static TopologyCacheList *topology_caches(const VTopo *topo)
         c->partitions = g->partitions;
         c->sets = vtopo_cache_sets(g);
         c->inclusive = g->inclusive;
-        c->sharing = vtopo_level_to_qapi(sharing);
+        c->topology = vtopo_level_to_qapi(sharing);
         c->per_node = topo->caches[i].per_node;
         c->instances = vtopo_cache_instances(topo, &topo->caches[i]);
         QAPI_LIST_APPEND(tail, c);

@@ -204,8 +204,8 @@ def compare_pptt(topo, view):
     for c in topo.get("caches", []):
         if c.get("per-node"):
             parent = [l for l in levels
-                      if LEVEL_KEYS.index(l) <= LEVEL_KEYS.index(c["sharing"])][-1]
-            name = "%s and NUMA node" % c["sharing"]
+                      if LEVEL_KEYS.index(l) <= LEVEL_KEYS.index(c["topology"])][-1]
+            name = "%s and NUMA node" % c["topology"]
             levels.insert(levels.index(parent) + 1, name)
             groups_of[name] = cache_groups(topo, c)
     bad = []

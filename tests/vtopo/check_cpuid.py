@@ -101,7 +101,7 @@ def compare_cpuid(topo, view):
                 got = (int(c["size"]), int(c["ways"]), int(c["line"]), int(c["sets"]),
                        int(c["sharing_ids"]))
                 exp = (m["size"], m["ways"], m["line-size"], m["sets"],
-                       1 << offset[m["sharing"]])
+                       1 << offset[m["topology"]])
                 if m.get("per-node"):
                     apic = int(dtopo[cpu]["x2apic"])
                     node_key.setdefault(k, {})[apic] = \
@@ -115,7 +115,7 @@ def compare_cpuid(topo, view):
             if any(groups[a] != model.get(a) for a in apic_key):
                 bad.add("%s: CPUID shares it among %s, model per %s and NUMA node: %s" % (
                     k, sorted({tuple(sorted(v)) for v in groups.values()}),
-                    want[k]["sharing"],
+                    want[k]["topology"],
                     sorted({tuple(sorted(v)) for v in model.values()})))
         results.append(Result("CPUID cache leaves (4/0x8000001D) match the model",
                               not bad, "; ".join(sorted(bad))))

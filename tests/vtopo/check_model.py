@@ -37,7 +37,7 @@ def cache_domains(topo, cache):
     """{arch-id: key of the instance of @cache (a query-topology cache)
     it uses}: the domain of the cache's sharing level, and the NUMA node
     too for a cache that follows the nodes (per-node)."""
-    dom = model_domains(topo, cache["sharing"])
+    dom = model_domains(topo, cache["topology"])
     if not cache.get("per-node"):
         return dom
     node = {v["arch-id"]: v["props"].get("node-id") for v in topo["vcpus"]}

@@ -165,7 +165,7 @@ def expected_shape(topo, want):
         if far != {want["distance"]}:
             problems.append("distances %s, want %s" % (far, want["distance"]))
     l3 = [c for c in topo.get("caches", []) if c["cache"] == "l3"]
-    if not l3 or (l3[0]["size"], l3[0]["sharing"]) != want["l3"]:
+    if not l3 or (l3[0]["size"], l3[0]["topology"]) != want["l3"]:
         problems.append("l3 %s, want %s" % (l3, want["l3"]))
     return problems
 
@@ -201,22 +201,20 @@ def fixture_checks():
                "mirror-host=on,pin-check=strict,x-host-sysfs=" +
                fixture(host)]
         mirrored, stderr, _ = start("mirror-host", machine(arch) + one, arch)
-        reported = mirrored.get("host", {}).get("mirror", {})
-        reported_argv = [a for o in reported.get("options", [])
-                         for a in ("-" + o["option"], o["value"])]
-        printed = plan_options(out.splitlines(), host)
         point(name + ": mirror-host=on gives the same machine as the "
               "printed options", mirrored and
               machine_view(mirrored) == machine_view(explicit),
               "mirror-host %s\nexplicit %s" % (machine_view(mirrored),
                                                machine_view(explicit)))
-        point(name + ": query-topology-checks reports the options it applied",
-              reported_argv == printed and not stderr and
-              not all_findings(mirrored),
-              "reported %s\nprinted %s\nstderr %s" %
-              (reported_argv, printed, stderr))
-        point(name + ": info topology prints them",
-              ("mirror-host: the same as " + " ".join(printed) + "\n")
+        point(name + ": query-topology-checks plans each vCPU on the host "
+              "CPU vtopo-plan names, with no finding or warning",
+              mirrored and "mirror" in mirrored.get("host", {}) and
+              [v.get("planned") for v in mirrored["host"]["vcpus"]] ==
+              planned and not stderr and not all_findings(mirrored),
+              "reported %s\nplanned %s\nstderr %s" %
+              (mirrored.get("host"), planned, stderr))
+        point(name + ": info topology says mirror-host planned it",
+              "mirror-host: planned from the host\n"
               in mirrored.get("_hmp", ""), mirrored.get("_hmp", ""))
 
         rc, xml, err = plan(host, vcpus, arch=arch,
@@ -369,15 +367,10 @@ def user_choice_checks():
                                 ["-smp", "4", "-accel", ACCEL, "-machine",
                                  base + ",core-sched=" + mode])
         host = topo.get("host", {})
-        options = host.get("mirror", {}).get("options", [])
         point("core-sched=%s with mirror-host=on on an SMT-vulnerable host "
-              "stays %s, and the options say so" % (mode, mode),
-              host.get("core-sched") == mode and options and
-              options[-1]["option"] == "machine" and
-              (("core-sched=" + mode) in options[-1]["value"]) ==
-              (mode != "off") and
-              not stderr, "%s %s %s" % (host.get("core-sched"), options,
-                                        stderr))
+              "stays %s" % (mode, mode),
+              host.get("core-sched") == mode and "mirror" in host and
+              not stderr, "%s %s" % (host, stderr))
 
 
 def preconfig_checks():

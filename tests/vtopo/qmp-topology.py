@@ -284,7 +284,7 @@ def check_llc_follows_nodes():
         point("nodes that cut the L3 on %s: it starts, finding %s, L3 per-node %s" %
               (machine, rule, per_node),
               vm.proc.returncode == 0 and len(findings) == 2 - per_node and
-              l3["per-node"] == per_node and l3["sharing"] == "die" and
+              l3["per-node"] == per_node and l3["topology"] == "die" and
               l3["instances"] == (4 if per_node else 2) and
               ("warning: " + findings[0]["message"]) in stderr,
               "l3 %s, findings %s, stderr %r" % (l3, topo["findings"], stderr))
@@ -414,7 +414,7 @@ def check_arm_caches():
                                    "-cpu", "cortex-a57", "-smp", "8,clusters=2,cores=4"],
                arch="aarch64", kernel=False) as vm:
         topo = vm.qmp.topology()
-    got = [(c["cache"], c["size"], c["ways"], c["line-size"], c["sharing"], c["instances"])
+    got = [(c["cache"], c["size"], c["ways"], c["line-size"], c["topology"], c["instances"])
            for c in topo["caches"]]
     point("virt: caches from cortex-a57's CCSIDR_EL1, L2 per cluster",
           got == [("l1d", 32768, 4, 64, "core", 8), ("l1i", 49152, 3, 64, "core", 8),
@@ -511,7 +511,7 @@ def check_cache_geometry():
     l2 = [c for c in topo["caches"] if c["cache"] == "l2"]
     point("cache geometry: smp-cache l2 size/ways/line-size reported with derived sets",
           l2 and (l2[0]["size"], l2[0]["ways"], l2[0]["line-size"], l2[0]["sets"],
-                  l2[0]["sharing"], l2[0]["instances"]) == (2 << 20, 16, 128, 1024, "core", 2),
+                  l2[0]["topology"], l2[0]["instances"]) == (2 << 20, 16, 128, 1024, "core", 2),
           str(topo["caches"]))
     point("cache geometry: info topology prints the caches",
           "cache l2: 2048 KiB, 16 ways, 128-byte lines, 1024 sets, non-inclusive, "
