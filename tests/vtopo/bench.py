@@ -275,12 +275,14 @@ def main():
             statistics.median(ours_t) / statistics.median(base), arm_check[n] * 1e6))
     pin_bench(reps)
     mirror_bench(reps)
-    # query-topology against QEMU's own per-vCPU query on the same
-    # machine (both list every vCPU), end to end through the QMP socket.
+    # query-topology (nodes and caches) and query-topology-checks (which
+    # reads the placement in place again) against QEMU's own per-vCPU
+    # query on the same machine, end to end through the QMP socket.
     n = max(sizes)
-    queries = ("query-topology", "query-hotpluggable-cpus")
+    queries = ("query-topology", "query-topology-checks",
+               "query-hotpluggable-cpus")
     q = qmp_ready(ours, n, "," + GEOMETRY, queries)[1]
-    base = statistics.median(q[queries[1]])
+    base = statistics.median(q[queries[-1]])
     for name in queries:
         m = statistics.median(q[name])
         print("%-6d %-28s %8.2f ms %8.3f" % (n, name, m * 1000, m / base))
