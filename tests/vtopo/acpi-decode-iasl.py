@@ -86,6 +86,15 @@ def main():
                    if re.match(r"(APIC|SRAT|SLIT|PPTT)(\.|$)", os.path.basename(f))
                    and os.path.getsize(f))
     tap = Tap()
+    # QEMU's expected tables as of 10.2 (26 MADT, 22 SRAT, 18 PPTT, 6
+    # SLIT): a folder that moved or emptied must not pass as nothing to
+    # compare.
+    count = {s: sum(os.path.basename(f).startswith(s) for f in files)
+             for s in ("APIC", "SRAT", "SLIT", "PPTT")}
+    tap.point("QEMU's expected tables are there: at least 20 MADT, 15 SRAT, "
+              "4 SLIT and 12 PPTT", count["APIC"] >= 20 and
+              count["SRAT"] >= 15 and count["SLIT"] >= 4 and
+              count["PPTT"] >= 12, "%s in %s" % (count, DATA))
     for f in files:
         name = os.path.relpath(f, DATA)
         sig = os.path.basename(f)[:4]
