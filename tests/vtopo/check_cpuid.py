@@ -186,6 +186,7 @@ def compare_legacy_cache_leaves(view):
                        "are %s" % " ".join("%08x" % r for r in reserved))
         regs[0x80000006] = [0, 0, regs[0x80000006][2], 0]
     described = legacy_cache_leaves(regs)
+    l1_double = []
     for cache in view["caches"]:
         if cache["cpu"] != "0" or (intel and cache["level"] != "2"):
             continue
@@ -193,9 +194,17 @@ def compare_legacy_cache_leaves(view):
         size, ways, line = size_bytes(cache["size"]), int(cache["ways"]), int(cache["line"])
         want = (size, ways if cache["level"] == "1" else legacy_assoc(ways), line)
         got = described.pop(key, None)
-        if got != want:
+        if (got is not None and cache["level"] == "1" and got[0] == want[0]
+                and got[2] == want[2] and 2 * got[1] == want[1]):
+            # sysfs has twice the ways CPUID gives: Linux before 6.16
+            # misreads Fn8000_0005's L1 count (d274cde0dbe0).
+            l1_double.append("L1 %s: CPUID %d ways, sysfs %d" %
+                             (cache["type"], got[1], want[1]))
+        elif got != want:
             bad.append("L%s %s: CPUID size/assoc/line %s, sysfs %s" % (key + (got, want)))
     bad += ["CPUID describes an L%s %s that sysfs does not show" % k for k in described]
-    return [Result("CPUID 0x80000005/0x80000006 describe the caches sysfs shows",
-                   not bad, "; ".join(bad))]
+    return [Result("CPUID 0x80000005/0x80000006 describe the caches sysfs shows, "
+                   "but for L1 ways read double", not bad, "; ".join(bad)),
+            Result("sysfs does not show twice the L1 ways CPUID 0x80000005 gives",
+                   not l1_double, "; ".join(l1_double))]
 
