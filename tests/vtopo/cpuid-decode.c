@@ -9,8 +9,9 @@
  *   cache cpu=N level=1 type=data size=32768 ways=8 line=64 partitions=1
  *         sets=64 sharing_ids=2
  *
- * Field positions come from target/i386/vtopo-cpuid.h and
- * vtopo-cpuid-topo.h (SDM/APM names).
+ * Field positions are this file's own, written from the manuals (Intel
+ * SDM vol. 2A, CPUID; AMD APM vol. 3, appendix E), not taken from the
+ * encoder's headers: a field the encoder puts one bit off shows here.
  * Input is untrusted: a malformed line is an error with its number.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -18,15 +19,45 @@
 
 #include "qemu/osdep.h"
 #include "qemu/units.h"
-#include "vtopo-cpuid-topo.h"
 #include "cpuid-decode.h"
 
-static const char *const cpuidb_level_names[] = {
-    [CPUID_EXT_TOPO_LEVEL_SMT] = "smt",
-    [CPUID_EXT_TOPO_LEVEL_CORE] = "core",
-    [CPUID_EXT_TOPO_LEVEL_MODULE] = "module",
-    [CPUID_EXT_TOPO_LEVEL_TILE] = "tile",
-    [CPUID_EXT_TOPO_LEVEL_DIE] = "die",
+/* A field of a CPUID register: bits [lo + width - 1:lo]. */
+typedef struct CpuidField {
+    unsigned int lo, width;
+} CpuidField;
+
+/* SDM: leaf 01H EBX[23:16], maximum addressable logical processor IDs. */
+static const CpuidField leaf1_ebx_logical = { 16, 8 };
+/* SDM: leaves 0BH and 1FH, EAX[4:0] x2APIC ID shift, ECX[15:8] type. */
+static const CpuidField topo_eax_shift = { 0, 5 };
+static const CpuidField topo_ecx_type = { 8, 8 };
+/*
+ * SDM leaf 04H, APM Fn8000_001D (the same layout): EAX[4:0] type,
+ * EAX[7:5] level, EAX[25:14] logical processors sharing it minus 1;
+ * EBX[11:0] line size, EBX[21:12] partitions, EBX[31:22] ways, each
+ * minus 1; ECX[31:0] sets minus 1.
+ */
+static const CpuidField cache_eax_type = { 0, 5 };
+static const CpuidField cache_eax_level = { 5, 3 };
+static const CpuidField cache_eax_sharing = { 14, 12 };
+static const CpuidField cache_ebx_line = { 0, 12 };
+static const CpuidField cache_ebx_partitions = { 12, 10 };
+static const CpuidField cache_ebx_ways = { 22, 10 };
+static const CpuidField cache_ecx_sets = { 0, 32 };
+/* APM: Fn8000_0008 ECX[7:0] NC, ECX[15:12] ApicIdSize. */
+static const CpuidField amd_ecx_nc = { 0, 8 };
+static const CpuidField amd_ecx_apic_id_size = { 12, 4 };
+/* APM: Fn8000_001E EBX[15:8] ThreadsPerComputeUnit (minus 1). */
+static const CpuidField amd_ebx_threads_per_core = { 8, 8 };
+
+static uint32_t cpuid_field(uint32_t reg, CpuidField f)
+{
+    return f.width == 32 ? reg : (reg >> f.lo) & ((1u << f.width) - 1);
+}
+
+/* SDM leaf 1FH level types (0BH has the first two). */
+static const char *const cpuid_level_names[] = {
+    [1] = "smt", [2] = "core", [3] = "module", [4] = "tile", [5] = "die",
 };
 
 bool vtopo_cpuid_parse_line(const char *line, VTopoCpuidRecord *rec)
@@ -107,29 +138,29 @@ void vtopo_cpuid_decode_topology(const VTopoCpuidDump *d, unsigned int cpu,
     const VTopoCpuidRegs *max = vtopo_cpuid_dump_get(d, cpu, 0, 0);
     uint32_t leaf = max && max->eax >= 0x1f &&
                     vtopo_cpuid_dump_get(d, cpu, 0x1f, 0) &&
-                    VTOPO_FIELD_EX32(vtopo_cpuid_dump_get(d, cpu, 0x1f, 0)->ecx,
-                                     CPUID_EXT_TOPO_ECX, LEVEL_TYPE) ? 0x1f : 0xb;
+                    cpuid_field(vtopo_cpuid_dump_get(d, cpu, 0x1f, 0)->ecx,
+                                topo_ecx_type) ? 0x1f : 0xb;
     const VTopoCpuidRegs *r = vtopo_cpuid_dump_get(d, cpu, leaf, 0);
 
     g_string_append_printf(out, "topo cpu=%u vendor=%s", cpu,
                            vtopo_cpuid_is_amd(d, cpu) ? "amd" : "intel");
-    if (!r || !VTOPO_FIELD_EX32(r->ecx, CPUID_EXT_TOPO_ECX, LEVEL_TYPE)) {
+    if (!r || !cpuid_field(r->ecx, topo_ecx_type)) {
         g_string_append(out, " x2apic=- leaf=- levels=-\n");
         return;
     }
     g_string_append_printf(out, " x2apic=%u leaf=0x%x levels=", r->edx, leaf);
     for (uint32_t sub = 0; r && sub < 64; r = vtopo_cpuid_dump_get(d, cpu,
                                                                    leaf, ++sub)) {
-        uint32_t type = VTOPO_FIELD_EX32(r->ecx, CPUID_EXT_TOPO_ECX, LEVEL_TYPE);
+        uint32_t type = cpuid_field(r->ecx, topo_ecx_type);
 
         if (!type) {
             break;
         }
         g_string_append_printf(out, "%s%s:%u", sub ? "," : "",
-                               type < G_N_ELEMENTS(cpuidb_level_names) &&
-                               cpuidb_level_names[type] ?
-                               cpuidb_level_names[type] : "unknown",
-                               VTOPO_FIELD_EX32(r->eax, CPUID_EXT_TOPO_EAX, X2APIC_ID_SHIFT));
+                               type < G_N_ELEMENTS(cpuid_level_names) &&
+                               cpuid_level_names[type] ?
+                               cpuid_level_names[type] : "unknown",
+                               cpuid_field(r->eax, topo_eax_shift));
     }
     g_string_append_c(out, '\n');
 }
@@ -148,29 +179,31 @@ void vtopo_cpuid_decode_amd(const VTopoCpuidDump *d, unsigned int cpu,
     }
     g_string_append_printf(out, "amd cpu=%u logical=%u nc=%u apic_id_size=%u",
                            cpu,
-                           VTOPO_FIELD_EX32(l1->ebx, CPUID1_EBX,
-                                            LOGICAL_PROCESSORS),
-                           VTOPO_FIELD_EX32(size->ecx, CPUID80000008_ECX, NC),
-                           VTOPO_FIELD_EX32(size->ecx, CPUID80000008_ECX,
-                                            APIC_ID_SIZE));
+                           cpuid_field(l1->ebx, leaf1_ebx_logical),
+                           cpuid_field(size->ecx, amd_ecx_nc),
+                           cpuid_field(size->ecx, amd_ecx_apic_id_size));
     if (topo && max->eax >= 0x8000001e) {
         g_string_append_printf(out, " threads_per_core=%u",
-                               VTOPO_FIELD_EX32(topo->ebx, CPUID8000001E_EBX,
-                                                THREADS_PER_CORE) + 1);
+                               cpuid_field(topo->ebx,
+                                           amd_ebx_threads_per_core) + 1);
     } else {
         g_string_append(out, " threads_per_core=-");
     }
     g_string_append_c(out, '\n');
 }
 
+/*
+ * SDM leaf 04H EAX[4:0]: 0 null (no more caches), 1 data,
+ * 2 instruction, 3 unified.
+ */
 static const char *vtopo_cpuid4_type_name(uint32_t type)
 {
     switch (type) {
-    case CPUID4_CACHE_TYPE_DATA:
+    case 1:
         return "data";
-    case CPUID4_CACHE_TYPE_INSTRUCTION:
+    case 2:
         return "instruction";
-    case CPUID4_CACHE_TYPE_UNIFIED:
+    case 3:
         return "unified";
     default:
         return "unknown";
@@ -181,24 +214,23 @@ static const char *vtopo_cpuid4_type_name(uint32_t type)
 static bool vtopo_cpuid4_decode(const VTopoCpuidRegs *r, unsigned int cpu,
                                 GString *out)
 {
-    uint32_t type = VTOPO_FIELD_EX32(r->eax, CPUID4_EAX, CACHE_TYPE);
-    uint64_t ways = VTOPO_FIELD_EX32(r->ebx, CPUID4_EBX, WAYS) + 1;
-    uint64_t partitions = VTOPO_FIELD_EX32(r->ebx, CPUID4_EBX, PARTITIONS) + 1;
-    uint64_t line = VTOPO_FIELD_EX32(r->ebx, CPUID4_EBX, LINE_SIZE) + 1;
-    uint64_t sets = (uint64_t)VTOPO_FIELD_EX32(r->ecx, CPUID4_ECX, SETS) + 1;
+    uint32_t type = cpuid_field(r->eax, cache_eax_type);
+    uint64_t ways = cpuid_field(r->ebx, cache_ebx_ways) + 1;
+    uint64_t partitions = cpuid_field(r->ebx, cache_ebx_partitions) + 1;
+    uint64_t line = cpuid_field(r->ebx, cache_ebx_line) + 1;
+    uint64_t sets = (uint64_t)cpuid_field(r->ecx, cache_ecx_sets) + 1;
 
-    if (type == CPUID4_CACHE_TYPE_NULL) {
+    if (type == 0) {
         return false;
     }
     g_string_append_printf(out, "cache cpu=%u level=%u type=%s size=%" PRIu64
                            " ways=%" PRIu64 " line=%" PRIu64 " partitions=%"
                            PRIu64 " sets=%" PRIu64 " sharing_ids=%u\n", cpu,
-                           VTOPO_FIELD_EX32(r->eax, CPUID4_EAX, CACHE_LEVEL),
+                           cpuid_field(r->eax, cache_eax_level),
                            vtopo_cpuid4_type_name(type),
                            ways * partitions * line * sets, ways, line,
                            partitions, sets,
-                           VTOPO_FIELD_EX32(r->eax, CPUID4_EAX,
-                                            MAX_SHARING_IDS) + 1);
+                           cpuid_field(r->eax, cache_eax_sharing) + 1);
     return true;
 }
 
