@@ -93,8 +93,8 @@ def compare_emitted(topo, view):
     raw = view["acpi_raw"]
     want = {t["signature"]: t["sha256"] for t in topo["acpi-tables"]}
     got = {name: hashlib.sha256(data).hexdigest() for name, data in raw.items()}
-    return [Result("the guest's MADT/SRAT/SLIT/PPTT/HMAT are the tables query-topology "
-                   "reports (SHA-256)", bool(want) and got == want,
+    return [Result("the guest's MADT/SRAT/SLIT/PPTT/HMAT are the tables "
+                   "query-topology-checks reports (SHA-256)", bool(want) and got == want,
                    "guest %s, QEMU %s" % (sorted(got.items()), sorted(want.items())))]
 
 

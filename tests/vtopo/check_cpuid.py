@@ -119,6 +119,21 @@ def compare_cpuid(topo, view):
                     sorted({tuple(sorted(v)) for v in model.values()})))
         results.append(Result("CPUID cache leaves (4/0x8000001D) match the model",
                               not bad, "; ".join(sorted(bad))))
+    else:
+        # No deterministic cache leaf is right only for an AMD model
+        # without TopologyExtensions (APM: Fn8000_0001 ECX[22]), whose
+        # guest reads the legacy Fn8000_0005/6 (checked apart).
+        ext = [c for c in view["cpuid"] if int(c["cpu"]) == 0 and
+               int(c["leaf"], 0) == 0x80000001 and int(c["sub"], 0) == 0]
+        topoext = bool(ext) and bool(int(ext[0]["ecx"], 0) & (1 << 22))
+        amd = bool(damd) or any(int(c["leaf"], 0) == 0 and
+                                int(c["ebx"], 0) == 0x68747541
+                                for c in view["cpuid"])
+        results.append(Result(
+            "CPUID has cache leaves, or is AMD without TopologyExtensions",
+            bool(amd and ext and not topoext),
+            "the guest's CPUID dump has no leaf 4 / Fn8000_001D cache "
+            "(AMD %s, Fn8000_0001 %s)" % (amd, ext[:1])))
     return results
 
 

@@ -35,6 +35,38 @@ def save_golden(name, view):
         json.dump(golden, f, indent=1, sort_keys=True)
 
 
+# The points each kind of configuration must produce (by name, or name
+# prefix): a check whose input is missing (no /sys/firmware/fdt, no raw
+# table, no decoded leaf) must not just produce nothing.
+REQUIRED = {
+    "all": ["guest boots", "online CPUs are the present vCPUs",
+            "cache geometry (size, ways, line, sets) matches",
+            "L1 ways are not read double", "cache sharing (shared_cpu_list)",
+            "dmesg has no topology warnings"],
+    "x86_64": ["CPUID x2APIC IDs", "CPUID topology levels and shifts",
+               "CPUID cache leaves (4/0x8000001D) match the model|"
+               "CPUID has cache leaves, or is AMD without TopologyExtensions",
+               "hwloc (linux backend) takes", "hwloc (x86 backend) takes",
+               "hwloc (Linux backend) sees", "hwloc (x86 CPUID backend) sees",
+               "glibc (ld.so --list-diagnostics)",
+               "unprivileged CPUID walk"],
+    "acpi": ["ACPI tables (MADT, SRAT, SLIT) as configured",
+             "PPTT leaves are the MADT processors", "PPTT hierarchy",
+             "PPTT caches", "MADT: every possible vCPU",
+             "the guest's MADT/SRAT/SLIT/PPTT/HMAT are the tables",
+             "iasl disassembles"],
+    "numa": ["NUMA node CPUs match", "NUMA distances match"],
+    "dt": ["dtc decompiles the guest's device tree",
+           "device tree: a CPU node per present vCPU",
+           "device tree: cpu-map groups", "device tree caches"],
+}
+
+
+def required_points(arch, boot, numa):
+    kinds = ["all", arch, boot] + (["numa"] if numa else [])
+    return [r for k in kinds for r in REQUIRED.get(k, [])]
+
+
 def main():
     name = sys.argv[1]
     cfg = guest_configs.CONFIGS[name]
@@ -97,6 +129,14 @@ def main():
         for r in check_sysfs.compare_sysfs(topo, view) + cpuid + tables + expected:
             point(r.name, r.ok, r.detail)
 
+    names = [p[0] for p in tap.points]
+    missing = [r for r in required_points(cfg.get("arch", "x86_64"),
+                                          cfg.get("boot", "acpi"),
+                                          "-numa" in cfg["args"])
+               if not any(n.startswith(alt) for alt in r.split("|")
+                          for n in names)]
+    point("every check this configuration needs produced its points",
+          not missing, "missing: %s" % "; ".join(missing))
     tap.print()
     if view is None and topo is not None:
         print("# console: %s" % vg.os.path.join(vg.BUILD, "guest-logs", name + ".console"))
