@@ -71,12 +71,12 @@ static TopologyHostVcpuList *topology_host_vcpus(const AccelVcpuPinning *p,
             const VTopoThreadPlacement *init = p->at_init
                                                ? p->at_init->threads[i] : NULL;
             const GArray *at_init = init ? init->cpus : NULL;
-
-            v->host_cpus = topology_int_list((unsigned int *)tp->cpus->data,
-                                             tp->cpus->len);
             VTopoPlacementSource source = vtopo_placement_source(
                 tp->cpus, p->unpinned, p->simulated ? VTOPO_PIN_NONE : planned,
                 at_init);
+
+            v->host_cpus = topology_int_list((unsigned int *)tp->cpus->data,
+                                             tp->cpus->len);
 
             v->has_source = source != VTOPO_SOURCE_UNPINNED;
             v->source = topology_placement_source(source);

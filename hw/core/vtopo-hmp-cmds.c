@@ -185,12 +185,15 @@ void hmp_info_topology(Monitor *mon, const QDict *qdict)
     g_autoptr(TopologyInfo) info = qmp_query_topology(&err);
     g_autoptr(TopologyChecks) checks = NULL;
     VTopoLevel levels[VTOPO_LEVEL__MAX];
-    unsigned int depth;
+    unsigned int depth, present = 0;
 
     if (hmp_handle_error(mon, err)) {
         return;
     }
-    checks = qmp_query_topology_checks(&error_abort);
+    checks = qmp_query_topology_checks(&err);
+    if (hmp_handle_error(mon, err)) {
+        return;
+    }
 
     depth = hmp_topology_levels(ms->topology, levels);
     monitor_printf(mon, "topology:");
@@ -201,8 +204,11 @@ void hmp_info_topology(Monitor *mon, const QDict *qdict)
                        CpuTopologyLevel_str(vtopo_level_to_qapi(levels[d])),
                        count == 1 ? "" : "s", d + 1 < depth ? " x" : "");
     }
-    monitor_printf(mon, " (%u present, %u possible)\n",
-                   ms->topology->shape.cpus, ms->topology->nr_cpus);
+    for (unsigned int i = 0; i < ms->topology->nr_cpus; i++) {
+        present += ms->topology->cpus[i].present;
+    }
+    monitor_printf(mon, " (%u present, %u possible)\n", present,
+                   ms->topology->nr_cpus);
     hmp_topology_tree(mon, ms->topology);
     hmp_topology_nodes(mon, ms->topology, info);
     hmp_topology_caches(mon, info);

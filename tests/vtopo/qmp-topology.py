@@ -667,7 +667,7 @@ def check_rule_schema():
           str(checks))
     # query-cpus-fast and query-hotpluggable-cpus carry the arch id.
     for name, optional in (("query-cpus-fast", True),
-                           ("query-hotpluggable-cpus", False)):
+                           ("query-hotpluggable-cpus", True)):
         ret = by_name.get(command[name]["ret-type"], {})
         ret = by_name.get(ret.get("element-type"), ret)
         arch = [m for m in ret.get("members", []) if m["name"] == "arch-id"]
