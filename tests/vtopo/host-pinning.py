@@ -6,7 +6,11 @@ vcpu-pin.N.*, pin-check=, core-sched=, x-host-sysfs=).
 The placement QEMU applies is read back from the kernel: the
 Cpus_allowed_list of /proc/PID/task/TID/status for each vCPU thread
 (thread ids from query-cpus-fast), and the core-scheduling cookie of
-each thread through prctl(PR_SCHED_CORE_GET).  The checks run against
+each thread through prctl(PR_SCHED_CORE_GET) where the kernel has core
+scheduling, and everywhere through build/tests/vtopo/
+libcore-sched-shim.so, which emulates the kernel's PR_SCHED_CORE
+commands inside QEMU (LD_PRELOAD) and records each thread's cookie and
+each call.  The checks run against
 the fixture hosts of tests/data/vtopo-host through x-host-sysfs; the
 expected placements and messages are written by hand from those
 hosts' facts."""
@@ -523,6 +527,119 @@ def real_checks():
               "cookies %s main %s" % (cookies, main))
 
 
+SHIM = os.path.join(vg.BUILD, "tests", "vtopo", "libcore-sched-shim.so")
+
+
+def shim_vm(name, args, state, errno_value=None):
+    """A QEMU whose prctl(PR_SCHED_CORE) calls the shim answers, writing
+    the cookies to @state and the calls to @state.calls."""
+    env = ["env", "LD_PRELOAD=" + SHIM, "VTOPO_CORE_SCHED_SHIM=" + state]
+    if errno_value is not None:
+        env.append("VTOPO_CORE_SCHED_SHIM_ERRNO=%d" % errno_value)
+    return vg.Vm(name, args, accel=ACCEL, kernel=False, wrapper=env)
+
+
+def shim_state(state):
+    """The cookies ({tid: cookie}) and calls ([(caller, command, pid,
+    scope, result)]) the shim recorded."""
+    cookies, calls = {}, []
+    if os.path.exists(state):
+        with open(state) as f:
+            cookies = {int(t): int(c, 16) for t, c in
+                       (line.split() for line in f)}
+    if os.path.exists(state + ".calls"):
+        with open(state + ".calls") as f:
+            calls = [tuple(line.split()) for line in f]
+    return cookies, calls
+
+
+def core_sched_seam_checks():
+    """QEMU's core-scheduling calls on any host: the shim answers them as
+    a kernel with core scheduling would (or with ENODEV, as one on a host
+    without SMT does), and the cookies it gave are checked against the
+    virtual cores (one cookie per virtual core, or one per VM)."""
+    if not os.path.exists(SHIM):
+        point("core-scheduling shim built", False, SHIM + " is missing: "
+              "meson compile -C build tests/vtopo/libcore-sched-shim.so")
+        return
+    tmp = tempfile.mkdtemp(prefix="vtopo-core-sched-")
+    try:
+        state = os.path.join(tmp, "enodev")
+        with shim_vm("pin-shim-enodev", ["-smp", "2"] +
+                     placement(None, "core-sched=vm"), state,
+                     errno_value=19) as vm:
+            topo = vm.qmp.topology()
+            vm.qmp.cmd("quit")
+            vm.proc.wait(timeout=60)
+            stderr = vm.stderr()
+        _, calls = shim_state(state)
+        point("core-sched=vm where the kernel answers ENODEV (core "
+              "scheduling, no SMT): the finding says the host has no SMT",
+              host_rules(topo) == ["core-sched-unsupported"] and
+              "warning: core-sched=vm: core scheduling needs SMT, which the "
+              "host does not have" in stderr and
+              [c[1] for c in calls] == ["get"],
+              "%s %r calls %s" % (topo.get("host"), stderr, calls))
+
+        state = os.path.join(tmp, "vm")
+        with shim_vm("pin-shim-vm", ["-smp", "2"] +
+                     placement(None, "core-sched=vm"), state) as vm:
+            tids = [c["thread-id"] for c in vm.qmp.cmd("query-cpus-fast")]
+            topo = vm.qmp.topology()
+            pid = vm.proc.pid
+            vm.qmp.cmd("quit")
+        cookies, calls = shim_state(state)
+        got = [cookies.get(t, 0) for t in tids]
+        point("core-sched=vm: one cookie for the whole VM, created once for "
+              "the thread group (vCPU threads and main thread)",
+              len(set(got)) == 1 and got[0] and cookies.get(pid) == got[0] and
+              host_findings(topo) == [] and
+              [c[1:4] for c in calls if c[1] != "get"] ==
+              [("create", "0", "thread-group")],
+              "vCPU cookies %s main %s calls %s findings %s" %
+              (got, cookies.get(pid), calls, host_findings(topo)))
+
+        # Two virtual cores of two threads, then the same with the second
+        # thread of core 0 and core 1 plugged after machine init.
+        for what, smp, plug in [
+                ("at machine init", "4,cores=2,threads=2", []),
+                ("plugged after machine init", "2,maxcpus=4,cores=2,threads=2",
+                 [2, 3])]:
+            state = os.path.join(tmp, "core-%d" % len(plug))
+            with shim_vm("pin-shim-core", ["-smp", smp] +
+                         placement(None, "core-sched=core"), state) as vm:
+                slots = vm.qmp.cmd("query-hotpluggable-cpus")
+                for index in plug:
+                    slot = next(s for s in slots if s.get("arch-id") is not None
+                                and s["props"].get("core-id") == index // 2
+                                and s["props"].get("thread-id") == index % 2)
+                    vm.qmp.cmd("device_add", driver=slot["type"],
+                               id="cpu%d" % index, **slot["props"])
+                cpus = {c["cpu-index"]: (c["thread-id"], c["props"])
+                        for c in vm.qmp.cmd("query-cpus-fast")}
+                topo = vm.qmp.topology()
+                pid = vm.proc.pid
+                vm.qmp.cmd("quit")
+            cookies, calls = shim_state(state)
+            got = {i: cookies.get(tid, 0) for i, (tid, _) in cpus.items()}
+            core = {i: props.get("core-id") for i, (_, props) in cpus.items()}
+            same = all((got[i] == got[j]) == (core[i] == core[j])
+                       for i in got for j in got)
+            commands = {c[1] for c in calls}
+            point("core-sched=core, vCPUs %s: one cookie per virtual core, "
+                  "another for each core, none the main thread's "
+                  "(PR_SCHED_CORE_CREATE, SHARE_FROM and SHARE_TO ran)" % what,
+                  len(got) == 4 and same and all(got.values()) and
+                  cookies.get(pid) not in got.values() and
+                  {"create", "share-from", "share-to"} <= commands and
+                  all(c[4] == "0" for c in calls) and
+                  host_findings(topo) == [],
+                  "cookies %s cores %s main %s calls %s findings %s" %
+                  (got, core, cookies.get(pid), calls, host_findings(topo)))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def cpuset_effective(pid, tid):
     """The effective CPUs of thread @tid's cpuset cgroup, from the
     kernel's files (cgroup v1 cpuset.effective_cpus, else the nearest
@@ -822,6 +939,7 @@ def main():
     fixture_checks()
     bad_input_checks()
     real_checks()
+    core_sched_seam_checks()
     in_place_checks()
     two_vm_checks()
     tap.print()
