@@ -52,8 +52,9 @@ static bool x86_cache_encodable(const VTopoCache *cache, const void *opaque,
                                   "CPUs support (4G)", cache->size);
         return false;
     }
-    /* The L3 of 0x80000006 EDX is reserved (0) on Intel only */
-    if (!vtopo_x86_cache_encodable(cache, !IS_INTEL_CPU(&cpu->env), reason)) {
+    if (!vtopo_x86_cache_encodable(cache, IS_INTEL_CPU(&cpu->env) ?
+                                   VTOPO_X86_LEGACY_INTEL :
+                                   VTOPO_X86_LEGACY_AMD, reason)) {
         return false;
     }
     if (cache->partitions > UINT8_MAX) {

@@ -75,22 +75,54 @@ uint32_t vtopo_cpuid80000005_encode(const VTopoX86Cache *l1)
     return reg;
 }
 
+/* AMD APM vol. 3, Fn8000_0006 L2Assoc / L3Assoc */
+static const struct {
+    uint32_t ways, code;
+    bool intel_reserved;        /* Intel SDM vol. 2A, 80000006H ECX */
+} vtopo_cpuid80000006_codes[] = {
+    { 1, 0x1 }, { 2, 0x2 }, { 3, 0x3, true }, { 4, 0x4 }, { 6, 0x5, true },
+    { 8, 0x6 }, { 16, 0x8 }, { 32, 0xa }, { 48, 0xb }, { 64, 0xc },
+    { 96, 0xd }, { 128, 0xe },
+};
+
 uint32_t vtopo_cpuid80000006_assoc(uint32_t ways)
 {
-    /* AMD APM vol. 3, Fn8000_0006 L2Assoc / L3Assoc */
-    static const struct {
-        uint32_t ways, code;
-    } encoding[] = {
-        { 1, 0x1 }, { 2, 0x2 }, { 4, 0x4 }, { 8, 0x6 }, { 16, 0x8 },
-        { 32, 0xa }, { 48, 0xb }, { 64, 0xc }, { 96, 0xd }, { 128, 0xe },
-    };
-
-    for (size_t i = 0; i < G_N_ELEMENTS(encoding); i++) {
-        if (encoding[i].ways == ways) {
-            return encoding[i].code;
+    for (size_t i = 0; i < G_N_ELEMENTS(vtopo_cpuid80000006_codes); i++) {
+        if (vtopo_cpuid80000006_codes[i].ways == ways) {
+            return vtopo_cpuid80000006_codes[i].code;
         }
     }
     return 0;
+}
+
+/*
+ * Whether Fn8000_0006, as @leaves defines it, has a code for @ways; else
+ * the counts it has, in @counts.
+ */
+static bool vtopo_cpuid80000006_ways_listed(uint32_t ways,
+                                            VTopoX86LegacyLeaves leaves,
+                                            GString *counts)
+{
+    uint32_t listed[G_N_ELEMENTS(vtopo_cpuid80000006_codes)];
+    size_t n = 0;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(vtopo_cpuid80000006_codes); i++) {
+        if (leaves == VTOPO_X86_LEGACY_AMD ||
+            !vtopo_cpuid80000006_codes[i].intel_reserved) {
+            listed[n++] = vtopo_cpuid80000006_codes[i].ways;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (listed[i] == ways) {
+            return true;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        g_string_append_printf(counts, "%s%" PRIu32,
+                               !i ? "" : i == n - 1 ? " or " : ", ",
+                               listed[i]);
+    }
+    return false;
 }
 
 VTopoCpuidRegs vtopo_cpuid80000006_encode(const VTopoX86Cache *l2,
@@ -139,25 +171,31 @@ static uint64_t vtopo_x86_legacy_size_max(unsigned int level)
 }
 
 /*
- * Whether the legacy leaf for @level can list @ways.  Fn8000_0005 holds
- * the count itself, 0FFh meaning fully associative; Fn8000_0006 holds a
- * code from a fixed list.
+ * Whether the legacy leaf for @level, as @leaves defines it, can list
+ * @ways; else the counts it can, in @counts.  Fn8000_0005 holds the
+ * count itself, 0FFh meaning fully associative; Fn8000_0006 holds a code
+ * from a fixed list.
  */
 static bool vtopo_x86_legacy_ways_encodable(unsigned int level,
-                                            uint32_t ways, bool l3_listed)
+                                            uint32_t ways,
+                                            VTopoX86LegacyLeaves leaves,
+                                            GString *counts)
 {
     if (level == 1) {
+        g_string_append_printf(counts, "at most %" PRIu32,
+                               VTOPO_FIELD_MAX(CPUID80000005_CACHE, ASSOC) - 1);
         return ways < VTOPO_FIELD_MAX(CPUID80000005_CACHE, ASSOC);
     }
-    if (level == 3 && !l3_listed) {
+    if (level == 3 && leaves == VTOPO_X86_LEGACY_INTEL) {
         return true;
     }
-    return vtopo_cpuid80000006_assoc(ways) != 0;
+    return vtopo_cpuid80000006_ways_listed(ways, leaves, counts);
 }
 
-bool vtopo_x86_cache_encodable(const VTopoCache *c, bool l3_listed,
-                               char **reason)
+bool vtopo_x86_cache_encodable(const VTopoCache *c,
+                               VTopoX86LegacyLeaves leaves, char **reason)
 {
+    g_autoptr(GString) counts = g_string_new("");
     uint64_t unit = vtopo_x86_legacy_size_unit(c->level);
     uint64_t max_units = vtopo_x86_legacy_size_max(c->level);
     /* A power of two that fits the 8-bit line size fields */
@@ -177,12 +215,11 @@ bool vtopo_x86_cache_encodable(const VTopoCache *c, bool l3_listed,
                                   max_units * unit / KiB, leaf);
         return false;
     }
-    if (!vtopo_x86_legacy_ways_encodable(c->level, c->ways, l3_listed)) {
+    if (!vtopo_x86_legacy_ways_encodable(c->level, c->ways, leaves,
+                                         counts)) {
         *reason = g_strdup_printf("%" PRIu32 " ways cannot be described by "
-                                  "CPUID %s%s", c->ways, leaf,
-                                  c->level == 1 ? " (at most 254)" :
-                                  " (use 1, 2, 4, 8, 16, 32, 48, 64, 96 "
-                                  "or 128)");
+                                  "CPUID %s (%s%s)", c->ways, leaf,
+                                  c->level == 1 ? "" : "use ", counts->str);
         return false;
     }
     if (vtopo_cache_sets(c) <= c->ways) {
@@ -198,7 +235,7 @@ bool vtopo_x86_cache_fit(VTopoCache *cache, char **reason)
 {
     g_autofree char *first = NULL;
 
-    if (vtopo_x86_cache_encodable(cache, true, &first)) {
+    if (vtopo_x86_cache_encodable(cache, VTOPO_X86_LEGACY_BOTH, &first)) {
         return true;
     }
     for (uint32_t ways = cache->ways - 1; ways; ways--) {
@@ -207,7 +244,8 @@ bool vtopo_x86_cache_fit(VTopoCache *cache, char **reason)
 
         fewer.ways = ways;
         if (vtopo_cache_check(&fewer, &ignored) &&
-            vtopo_x86_cache_encodable(&fewer, true, &ignored)) {
+            vtopo_x86_cache_encodable(&fewer, VTOPO_X86_LEGACY_BOTH,
+                                      &ignored)) {
             *cache = fewer;
             return true;
         }

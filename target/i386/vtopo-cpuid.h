@@ -128,22 +128,34 @@ VTopoCpuidRegs vtopo_cpuid80000006_encode(const VTopoX86Cache *l2,
                                           const VTopoX86Cache *l3);
 
 /*
- * The L2/L3 associativity encoding of Fn8000_0006, 0 (disabled) for
- * counts it cannot express.
+ * The L2/L3 associativity code of Fn8000_0006 for @ways, as AMD APM
+ * vol. 3 (rev. 3.36) lists them, 0 (disabled) for counts it cannot
+ * express.  Intel SDM vol. 2A (leaf 80000006H ECX[15:12]) reserves two
+ * of them, 3h (3 ways) and 5h (6 ways).
  */
 uint32_t vtopo_cpuid80000006_assoc(uint32_t ways);
 
+/* Whose definition of the legacy cache leaves a check follows. */
+typedef enum VTopoX86LegacyLeaves {
+    /* Intel SDM: no L3 in 80000006H EDX, L2 codes 3h and 5h reserved */
+    VTOPO_X86_LEGACY_INTEL,
+    /* AMD APM: L2 and L3 in Fn8000_0006, every code listed */
+    VTOPO_X86_LEGACY_AMD,
+    /* What both describe alike: the L3 listed, no code 3h or 5h */
+    VTOPO_X86_LEGACY_BOTH,
+} VTopoX86LegacyLeaves;
+
 /*
- * Check that the x86 legacy cache leaves can describe @cache, beyond
- * what vtopo_cache_check() checks for leaf 04H: Fn8000_0005 (L1) and
- * Fn8000_0006 (L2; the L3 too when @l3_listed: on every vendor but
- * Intel, which reserves its fields), whose size, associativity and line
- * size fields are narrower, and more sets than ways (QEMU describes no
- * fully associative cache).  On failure returns false and sets @reason to a
+ * Check that the x86 legacy cache leaves, as @leaves defines them, can
+ * describe @cache, beyond what vtopo_cache_check() checks for leaf 04H:
+ * Fn8000_0005 (L1) and Fn8000_0006 (L2; the L3 too, but on Intel, which
+ * reserves its fields), whose size, associativity and line size fields
+ * are narrower, and more sets than ways (QEMU describes no fully
+ * associative cache).  On failure returns false and sets @reason to a
  * message naming the field and the leaf.
  */
-bool vtopo_x86_cache_encodable(const VTopoCache *cache, bool l3_listed,
-                               char **reason);
+bool vtopo_x86_cache_encodable(const VTopoCache *cache,
+                               VTopoX86LegacyLeaves leaves, char **reason);
 
 /*
  * Make @cache, which vtopo_cache_check() accepts, describable by the

@@ -280,4 +280,47 @@ def compare_pptt(topo, view):
         bad |= cache_sharing_errors(topo, want, holders, "PPTT")
         results.append(Result("PPTT caches (geometry, chains, sharing) match the model",
                               not bad, "; ".join(sorted(bad)[:4])))
+        if "ARM MPIDR" in str(madt):
+            results.append(compare_pptt_cache_ids(view, want, holders))
     return results
+
+
+# The guest's sysfs cache (level, type) of each model cache.
+SYSFS_CACHE = {"l1d": ("1", "Data"), "l1i": ("1", "Instruction"),
+               "l2": ("2", "Unified"), "l3": ("3", "Unified")}
+
+
+def compare_pptt_cache_ids(view, want, holders):
+    """An arm64 guest's sysfs cache "id" is the PPTT Cache ID Linux read
+    (drivers/acpi/pptt.c, the Cache ID valid flag set): each id the guest
+    shows is the ID of a PPTT cache its walk found, one per cache; and
+    ACPI 6.4 (5.2.29.2, Cache Type Structure) wants it non-zero and
+    unique.  The table's IDs come from acpi-decode, the ids from Linux."""
+    ids = {r["offset"]: (r["flags"] >> 7 & 1, r.get("id"))
+           for k, r in acpi_decode("PPTT", view["acpi_raw"]["PPTT"])
+           if k == "pptt-cache"}
+    bad = []
+    table = {}
+    for (name, offset), apics in holders.items():
+        valid, cache_id = ids.get(offset, (0, None))
+        if not valid or not cache_id:
+            bad.append("%s at 0x%x: Cache ID %s, valid flag %d" %
+                       (name, offset, cache_id, valid))
+        table.setdefault(name, []).append(cache_id)
+    seen = [i for got in table.values() for i in got]
+    if len(seen) != len(set(seen)):
+        bad.append("a Cache ID names two caches: %s" % sorted(table.items()))
+    for name in want:
+        level, kind = SYSFS_CACHE[name]
+        by_id = {}
+        for c in view["caches"]:
+            if c["level"] == level and c["type"] == kind:
+                by_id.setdefault(c["id"], set()).add(c["shared"])
+        if sorted(by_id) != sorted(str(i) for i in table.get(name, [])):
+            bad.append("%s: sysfs ids %s, PPTT Cache IDs %s" %
+                       (name, sorted(by_id), sorted(table.get(name, []))))
+        bad += ["%s id %s: shared by %s" % (name, i, sorted(s))
+                for i, s in by_id.items() if len(s) != 1]
+    return Result("PPTT Cache IDs are the guest's sysfs cache ids, "
+                  "non-zero and one per cache", bool(holders) and not bad,
+                  "; ".join(bad[:4]))

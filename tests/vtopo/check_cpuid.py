@@ -137,16 +137,19 @@ def compare_cpuid(topo, view):
     return results
 
 
-# AMD APM vol. 3, CPUID Fn8000_0006 L2Assoc/L3Assoc: the code for each
-# range of ways (3h, 5h and 7h are reserved; 9h, "see Fn8000_001D", and
-# Fh are never the answer for a set-associative cache).
-LEGACY_ASSOC = [(1, 1, 0x1), (2, 2, 0x2), (4, 5, 0x4), (8, 15, 0x6), (16, 31, 0x8),
-                (32, 47, 0xA), (48, 63, 0xB), (64, 95, 0xC), (96, 127, 0xD),
-                (128, 1 << 16, 0xE)]
+# AMD APM vol. 3 (rev. 3.36), CPUID Fn8000_0006 L2Assoc/L3Assoc: the
+# code for each count of ways (9h, "see Fn8000_001D", and Fh, fully
+# associative, are never the answer for a set-associative cache).  Intel's
+# SDM vol. 2A (CPUID 80000006H ECX[15:12]) has the same codes but reserves
+# 3h and 5h.  Linux reads 3h and 5h since 6.16 (d02c83d75f9f).
+LEGACY_ASSOC = {1: 0x1, 2: 0x2, 3: 0x3, 4: 0x4, 6: 0x5, 8: 0x6, 16: 0x8,
+                32: 0xA, 48: 0xB, 64: 0xC, 96: 0xD, 128: 0xE}
+INTEL_RESERVED_ASSOC = (0x3, 0x5)
 
 
-def legacy_assoc(ways):
-    return next((code for lo, hi, code in LEGACY_ASSOC if lo <= ways <= hi), None)
+def legacy_assoc(ways, intel):
+    code = LEGACY_ASSOC.get(ways)
+    return None if intel and code in INTEL_RESERVED_ASSOC else code
 
 
 def field(value, lo, width):
@@ -207,7 +210,8 @@ def compare_legacy_cache_leaves(view):
             continue
         key = (cache["level"], cache["type"])
         size, ways, line = size_bytes(cache["size"]), int(cache["ways"]), int(cache["line"])
-        want = (size, ways if cache["level"] == "1" else legacy_assoc(ways), line)
+        want = (size, ways if cache["level"] == "1" else legacy_assoc(ways, intel),
+                line)
         got = described.pop(key, None)
         if (got is not None and cache["level"] == "1" and got[0] == want[0]
                 and got[2] == want[2] and 2 * got[1] == want[1]):

@@ -55,6 +55,8 @@ REQUIRED = {
              "PPTT caches", "MADT: every possible vCPU",
              "the guest's MADT/SRAT/SLIT/PPTT/HMAT are the tables",
              "iasl disassembles"],
+    # Linux reads cache ids from the PPTT on arm64 only (x86: CPUID).
+    "aarch64-acpi": ["PPTT Cache IDs are the guest's sysfs cache ids"],
     "numa": ["NUMA node CPUs match", "NUMA distances match"],
     "dt": ["dtc decompiles the guest's device tree",
            "device tree: a CPU node per present vCPU",
@@ -63,7 +65,7 @@ REQUIRED = {
 
 
 def required_points(arch, boot, numa):
-    kinds = ["all", arch, boot] + (["numa"] if numa else [])
+    kinds = ["all", arch, boot, arch + "-" + boot] + (["numa"] if numa else [])
     return [r for k in kinds for r in REQUIRED.get(k, [])]
 
 
@@ -122,7 +124,7 @@ def main():
                       check_acpi.compare_acpi(topo, view) +
                       check_acpi.compare_emitted(topo, view) +
                       check_acpi.compare_iasl(view))
-        expected = (check_sysfs.compare_expected(cfg["expect"], view)
+        expected = (check_sysfs.compare_expected(cfg["expect"], view, arch)
                     if "expect" in cfg else [])
         if cfg.get("kernel") == "trixie":
             expected += check_sysfs.compare_domains(topo, view)

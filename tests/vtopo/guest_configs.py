@@ -228,7 +228,9 @@ for _name in ("arm-default", "arm-clusters-l2", "arm-sockets-l3", "arm-cache-geo
 # mirror-host: the VM plans itself from a fixture host ("placement" is
 # a second -machine; x-host-sysfs, "{fixtures}" is build/host-fixtures) and must show that host's slice:
 # "expect" is written from the fixtures' public facts (describe-host),
-# not from the plan.  The EPYC 7302P in NPS4: 16 vCPUs are 8 cores of 2
+# not from the plan: the host's ways, which the check lowers on x86 by
+# the rule docs/system/vtopo.rst states (check_sysfs.mirror_lowered_ways;
+# every fixture host has 64-byte lines).  The EPYC 7302P in NPS4: 16 vCPUs are 8 cores of 2
 # threads in 4 CCXs (a 16 MiB 16-way L3 per 2 cores, 512 KiB L2 per
 # core) over 2 nodes at distance 12.  The Arm host: 4 cores without
 # SMT, one 8 MiB L3, 1 MiB L2 and 64 KiB L1d per core, one node.
@@ -243,15 +245,16 @@ CONFIGS.update({
     },
     # The Xeon Silver 4110 fixture on QEMU's default model (qemu64, AMD
     # family 0Fh: Linux reads its caches from the legacy Fn8000_0005/6,
-    # whose L3Assoc cannot say 11): 4 cores without SMT, the 11 MiB L3
-    # with 8 ways (the plan's note), 1 MiB L2 and 32 KiB L1d per core.
+    # whose L3Assoc cannot say 11): 4 cores without SMT, the 11 MiB 11-way
+    # L3 (lowered by the documented rule), 1 MiB L2 and 32 KiB L1d per
+    # core.
     "mirror-intel-qemu64": {
         "placement": "mirror-host=on,mirror-smt=off,pin-check=strict,"
                      "x-host-sysfs={fixtures}/intel-2s-smt",
         "args": ["-M", "q35", "-smp", "4"],
         "expect": {"threads": 1, "nodes": [], "distance": None,
                    "caches": {"l1d": ("32K", 8, 1), "l2": ("1024K", 16, 1),
-                              "l3": ("11264K", 8, 4)}},
+                              "l3": ("11264K", 11, 4)}},
         # Linux before 6.16 decodes Fn8000_0005's L1 associativity (a
         # count) with Fn8000_0006's code table: 8 ways read as 16.
         "xfail": {n: "Linux < 6.16: fixed by Linux commit d274cde0dbe0 "
@@ -263,8 +266,8 @@ CONFIGS.update({
                             "0x80000005 gives")},
     },
     # The Xeon Gold 6338 in SNC2, two cores left in each node: 8 vCPUs,
-    # a die per node with the node's half of the 48 MiB L3 (12 ways and
-    # the 20-way L2 lowered to what 0x80000006 lists), distance 11.
+    # a die per node with the node's half of the 48 MiB 12-way L3, the
+    # 20-way L2 (both lowered by the documented rule), distance 11.
     "mirror-intel-snc2": {
         "placement": "mirror-host=on,pin-check=strict," + ",".join(
             "mirror-exclude.%d=%d" % (i, cpu) for i, cpu in enumerate(
@@ -273,8 +276,8 @@ CONFIGS.update({
             + ",x-host-sysfs={fixtures}/intel-snc2",
         "args": ["-M", "q35", "-cpu", INTEL, "-smp", "8"],
         "expect": {"threads": 2, "nodes": [4, 4], "distance": 11,
-                   "caches": {"l1d": ("48K", 12, 2), "l2": ("1280K", 16, 2),
-                              "l3": ("24576K", 8, 4)}},
+                   "caches": {"l1d": ("48K", 12, 2), "l2": ("1280K", 20, 2),
+                              "l3": ("24576K", 12, 4)}},
     },
     "mirror-arm-no-smt": {
         "arch": "aarch64",

@@ -119,9 +119,13 @@ def all_findings(topo):
 # two nodes at distance 12 for 16 vCPUs; on the Xeon a socket and a
 # node per package at distance 21 for 32.
 CASES = [
+    # The host CPUs written by hand from the fixture: node 0 of the Xeon
+    # is cores 0-7 with their siblings 16-23, the first 4 cores hold 8
+    # vCPUs, one virtual core per host core.
     ("intel-2s-smt", 8, "x86_64",
      {"levels": {"socket": 1, "core": 4, "thread": 2}, "nodes": 1,
-      "l3": (11 * 1024 * 1024, "socket")}),
+      "l3": (11 * 1024 * 1024, "socket"),
+      "host-cpus": [c + t for c in range(4) for t in (0, 16)]}),
     ("intel-2s-smt", 32, "x86_64",
      {"levels": {"socket": 2, "core": 8, "thread": 2}, "nodes": 2,
       "distance": 21, "l3": (11 * 1024 * 1024, "socket")}),
@@ -133,9 +137,13 @@ CASES = [
       "distance": 12, "l3": (16 * 1024 * 1024, "die")}),
     # Sub-NUMA Clustering: the package's L3 spans both nodes; a die per
     # node, each with its node's half of the L3.
+    # Host node 0 is cores 0-15 (siblings 32-47), node 1 cores 16-31
+    # (48-63): the first 12 cores of each node, die 0 on node 0.
     ("intel-snc2", 48, "x86_64",
      {"levels": {"socket": 1, "die": 2, "core": 12, "thread": 2}, "nodes": 2,
-      "distance": 11, "l3": (24 * 1024 * 1024, "die")}),
+      "distance": 11, "l3": (24 * 1024 * 1024, "die"),
+      "host-cpus": [c + t for first in (0, 16) for c in range(first, first + 12)
+                    for t in (0, 32)]}),
     ("offline-memonly", 14, "x86_64",
      {"levels": {"socket": 1, "core": 7, "thread": 2}, "nodes": 1,
       "l3": (16 * 1024 * 1024, "socket")}),
@@ -191,6 +199,11 @@ def fixture_checks():
         point(name + ": the mirrored shape, nodes, distances and L3",
               explicit and not expected_shape(explicit, want),
               "; ".join(expected_shape(explicit, want)))
+        if "host-cpus" in want:
+            point(name + ": vtopo-plan places the vCPUs on the host CPUs "
+                  "written by hand from the fixture",
+                  planned == want["host-cpus"],
+                  "planned %s, want %s" % (planned, want["host-cpus"]))
         point(name + ": query-topology-checks plans each vCPU on the host CPU "
               "vtopo-plan names",
               explicit and [v.get("planned") for v in

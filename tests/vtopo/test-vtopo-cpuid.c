@@ -134,15 +134,20 @@ END_TEST
 
 START_TEST(test_cpuid80000006_assoc)
 {
-    static const uint32_t ways[] = { 1, 2, 4, 8, 16, 32, 48, 64, 96, 128 };
-    static const uint32_t code[] = { 1, 2, 4, 6, 8, 0xa, 0xb, 0xc, 0xd, 0xe };
+    /* AMD APM vol. 3 rev. 3.36, Fn8000_0006 ECX[15:12] L2Assoc */
+    static const uint32_t ways[] = {
+        1, 2, 3, 4, 6, 8, 16, 32, 48, 64, 96, 128
+    };
+    static const uint32_t code[] = {
+        1, 2, 3, 4, 5, 6, 8, 0xa, 0xb, 0xc, 0xd, 0xe
+    };
 
     for (size_t i = 0; i < G_N_ELEMENTS(ways); i++) {
         ck_assert_uint_eq(vtopo_cpuid80000006_assoc(ways[i]), code[i]);
     }
     /* not expressible: "disabled" (0), never a neighbouring code */
     ck_assert_uint_eq(vtopo_cpuid80000006_assoc(0), 0);
-    ck_assert_uint_eq(vtopo_cpuid80000006_assoc(3), 0);
+    ck_assert_uint_eq(vtopo_cpuid80000006_assoc(5), 0);
     ck_assert_uint_eq(vtopo_cpuid80000006_assoc(12), 0);
     ck_assert_uint_eq(vtopo_cpuid80000006_assoc(24), 0);
     ck_assert_uint_eq(vtopo_cpuid80000006_assoc(256), 0);
@@ -153,7 +158,9 @@ END_TEST
 static bool encodable(VTopoX86Cache c, bool amd)
 {
     g_autofree char *reason = NULL;
-    bool ok = vtopo_x86_cache_encodable(&c.geometry, amd, &reason);
+    bool ok = vtopo_x86_cache_encodable(&c.geometry,
+                                        amd ? VTOPO_X86_LEGACY_AMD
+                                        : VTOPO_X86_LEGACY_INTEL, &reason);
 
     ck_assert(ok == !reason);
     return ok;
@@ -175,6 +182,18 @@ START_TEST(test_x86_cache_encodable)
                         false));
     ck_assert(!encodable(cache(3, VTOPO_CACHE_UNIFIED, 60 * MiB, 12, 0, 0),
                          true));
+    /*
+     * A 6-way L2 (AMD K8's 512K, among others): code 5h on AMD, which
+     * Intel's SDM reserves; so is 3h.
+     */
+    ck_assert(encodable(cache(2, VTOPO_CACHE_UNIFIED, 384 * KiB, 6, 0, 0),
+                        true));
+    ck_assert(!encodable(cache(2, VTOPO_CACHE_UNIFIED, 384 * KiB, 6, 0, 0),
+                         false));
+    ck_assert(encodable(cache(2, VTOPO_CACHE_UNIFIED, 192 * KiB, 3, 0, 0),
+                        true));
+    ck_assert(!encodable(cache(2, VTOPO_CACHE_UNIFIED, 192 * KiB, 3, 0, 0),
+                         false));
     /* Zen 4 L3: 32M 16-way */
     ck_assert(encodable(cache(3, VTOPO_CACHE_UNIFIED, 32 * MiB, 16, 0, 0),
                         true));
@@ -192,12 +211,30 @@ START_TEST(test_x86_cache_encodable)
 }
 END_TEST
 
+/* The refusal lists the counts the vendor's Fn8000_0006 has. */
+START_TEST(test_x86_cache_encodable_reason)
+{
+    VTopoX86Cache l2 = cache(2, VTOPO_CACHE_UNIFIED, 1280 * KiB, 10, 0, 0);
+    g_autofree char *intel = NULL, *amd = NULL;
+
+    ck_assert(!vtopo_x86_cache_encodable(&l2.geometry, VTOPO_X86_LEGACY_INTEL,
+                                         &intel));
+    ck_assert_str_eq(intel, "10 ways cannot be described by CPUID 0x80000006 "
+                     "(use 1, 2, 4, 8, 16, 32, 48, 64, 96 or 128)");
+    ck_assert(!vtopo_x86_cache_encodable(&l2.geometry, VTOPO_X86_LEGACY_AMD,
+                                         &amd));
+    ck_assert_str_eq(amd, "10 ways cannot be described by CPUID 0x80000006 "
+                     "(use 1, 2, 3, 4, 6, 8, 16, 32, 48, 64, 96 or 128)");
+}
+END_TEST
+
 START_TEST(test_x86_cache_fit)
 {
     VTopoX86Cache l3 = cache(3, VTOPO_CACHE_UNIFIED, 300 * MiB, 20, 0, 0);
     VTopoX86Cache l2 = cache(2, VTOPO_CACHE_UNIFIED, 1280 * KiB, 10, 0, 0);
     VTopoX86Cache slice = cache(3, VTOPO_CACHE_UNIFIED, 1408 * KiB, 11, 0, 0);
     VTopoX86Cache zen4 = cache(3, VTOPO_CACHE_UNIFIED, 32 * MiB, 16, 0, 0);
+    VTopoX86Cache k8 = cache(2, VTOPO_CACHE_UNIFIED, 384 * KiB, 6, 0, 0);
     g_autofree char *reason = NULL;
 
     /* A 300M 20-way L3 (Xeon 6): 16 ways, 307200 sets, same size */
@@ -212,6 +249,9 @@ START_TEST(test_x86_cache_fit)
     ck_assert_uint_eq(l2.geometry.ways, 8);
     ck_assert_uint_eq(vtopo_cache_sets(&l2.geometry), 2560);
     ck_assert(!reason);
+    /* 6 ways, which Intel's SDM does not list: 4 */
+    ck_assert(vtopo_x86_cache_fit(&k8.geometry, &reason));
+    ck_assert_uint_eq(k8.geometry.ways, 4);
     /* Encodable already: unchanged */
     ck_assert(vtopo_x86_cache_fit(&zen4.geometry, &reason));
     ck_assert_uint_eq(zen4.geometry.ways, 16);
@@ -235,6 +275,7 @@ static Suite *cpuid_suite(void)
     tcase_add_test(tc, test_cpuid80000006);
     tcase_add_test(tc, test_cpuid80000006_assoc);
     tcase_add_test(tc, test_x86_cache_encodable);
+    tcase_add_test(tc, test_x86_cache_encodable_reason);
     tcase_add_test(tc, test_x86_cache_fit);
     suite_add_tcase(s, tc);
     return s;
