@@ -103,6 +103,7 @@ NEWER_THAN_IASL = {
 
 
 def main():
+    vg.require_programs({"iasl": "acpica-tools"})
     files = sorted(f for f in glob.glob(os.path.join(DATA, "*", "*", "*"))
                    if re.match(r"(APIC|SRAT|SLIT|PPTT)(\.|$)", os.path.basename(f))
                    and os.path.getsize(f))

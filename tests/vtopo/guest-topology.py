@@ -70,6 +70,7 @@ def required_points(arch, boot, numa):
 
 
 def main():
+    vg.require_programs({"iasl": "acpica-tools", "dtc": "device-tree-compiler"})
     name = sys.argv[1]
     cfg = guest_configs.CONFIGS[name]
     xfail = cfg.get("xfail", {})

@@ -478,6 +478,7 @@ def real_checks():
 
 
 def main():
+    vg.require_programs({"virt-xml-validate": "libvirt-clients"})
     fixture_checks()
     bad_input_checks()
     user_choice_checks()

@@ -852,6 +852,7 @@ def planned_checks(lv):
 
 
 def main():
+    vg.require_programs({"virsh": "libvirt-clients", "libvirtd": "libvirt-daemon"})
     lv = Libvirt()
     try:
         lv.start()

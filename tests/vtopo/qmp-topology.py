@@ -851,6 +851,7 @@ def check_machine_levels():
 
 
 def main():
+    vg.require_programs({"valgrind": "valgrind"})
     check_rule_schema()
     check_schema_examples()
     check_reply_size()

@@ -13,8 +13,10 @@ per channel, in check_*.py.
 import base64
 import json
 import os
+import shutil
 import socket
 import subprocess
+import sys
 import time
 import zlib
 
@@ -73,6 +75,18 @@ class QMP:
     def close(self):
         self.file.close()
         self.sock.close()
+
+
+def require_programs(programs):
+    """The witness programs a test runs ({program: Debian package}) are
+    installed, or the test bails out naming how to install them: a
+    missing witness fails, it does not skip."""
+    missing = ["%s (%s)" % (prog, pkg) for prog, pkg in sorted(programs.items())
+               if not shutil.which(prog)]
+    if missing:
+        print("Bail out! missing %s: run scripts/install-deps" %
+              ", ".join(missing))
+        sys.exit(1)
 
 
 def qemu_binary(arch="x86_64"):
