@@ -744,12 +744,17 @@ def run_shape(lv, name, shape):
     tail = ""
     if view is None:
         # Seen once in ten runs: the first guest of a fresh daemon ended
-        # without its report.  Keep what it printed, boot it once more.
+        # without its report (issue 27 part 7, cause unknown).  Keep what
+        # the guest printed, why libvirt says the domain stopped and the
+        # end of QEMU's log, then boot it once more.
         try:
             with open(console, errors="replace") as f:
                 tail = "".join(f.readlines()[-15:])
         except OSError:
             pass
+        state = lv.virsh("domstate", name, "--reason")[1].strip()
+        qemu_log = "".join(domain_log(lv, name).splitlines(True)[-10:])
+        tail += "\n[domstate] %s\n[QEMU log]\n%s" % (state, qemu_log)
         lv.virsh("destroy", name)
         if os.path.exists(console):
             os.unlink(console)
