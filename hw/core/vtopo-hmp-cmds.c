@@ -14,7 +14,7 @@
 #include "hw/boards.h"
 #include "hw/core/vtopo-machine.h"
 
-/* The levels of @topo outermost first, with their count; returns how many. */
+/* The levels of @topo into @levels, outermost first; returns how many. */
 static unsigned int hmp_topology_levels(const VTopo *topo,
                                         VTopoLevel levels[VTOPO_LEVEL__MAX])
 {

@@ -129,9 +129,9 @@ VTopoCpuidRegs vtopo_cpuid80000006_encode(const VTopoX86Cache *l2,
 
 /*
  * The L2/L3 associativity code of Fn8000_0006 for @ways, as AMD APM
- * vol. 3 (rev. 3.36) lists them, 0 (disabled) for counts it cannot
- * express.  Intel SDM vol. 2A (leaf 80000006H ECX[15:12]) reserves two
- * of them, 3h (3 ways) and 5h (6 ways).
+ * vol. 3 lists them, 0 (disabled) for counts it cannot express.  Intel
+ * SDM vol. 2A (leaf 80000006H ECX[15:12]) reserves two of them, 3h
+ * (3 ways) and 5h (6 ways).
  */
 uint32_t vtopo_cpuid80000006_assoc(uint32_t ways);
 

@@ -280,7 +280,7 @@ def compare_pptt(topo, view):
         bad |= cache_sharing_errors(topo, want, holders, "PPTT")
         results.append(Result("PPTT caches (geometry, chains, sharing) match the model",
                               not bad, "; ".join(sorted(bad)[:4])))
-        if "ARM MPIDR" in str(madt):
+        if any("ARM MPIDR" in t for t in madt):
             results.append(compare_pptt_cache_ids(view, want, holders))
     return results
 

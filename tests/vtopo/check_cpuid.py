@@ -137,8 +137,8 @@ def compare_cpuid(topo, view):
     return results
 
 
-# AMD APM vol. 3 (rev. 3.36), CPUID Fn8000_0006 L2Assoc/L3Assoc: the
-# code for each count of ways (9h, "see Fn8000_001D", and Fh, fully
+# AMD APM vol. 3, CPUID Fn8000_0006 L2Assoc/L3Assoc: the code for each
+# count of ways (9h, "see Fn8000_001D", and Fh, fully
 # associative, are never the answer for a set-associative cache).  Intel's
 # SDM vol. 2A (CPUID 80000006H ECX[15:12]) has the same codes but reserves
 # 3h and 5h.  Linux reads 3h and 5h since 6.16 (d02c83d75f9f).

@@ -12,8 +12,8 @@
  * holds one line per thread with a cookie ("<tid> <cookie>"), and
  * <file>.calls one line per call ("<caller> <command> <pid> <scope>
  * <result>").  VTOPO_CORE_SCHED_SHIM_ERRNO=<n> makes every call fail
- * with that errno instead (ENODEV: a kernel with core scheduling on a
- * host without SMT).
+ * with that (positive) errno instead (ENODEV: a kernel with core
+ * scheduling on a host without SMT).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -51,6 +51,18 @@ static struct {
 } threads[MAX_THREADS];
 static unsigned int nr_threads;
 static unsigned long next_cookie = 0x100;
+
+/* The functions this library stands in front of, found once at load. */
+static int (*next_prctl)(int, unsigned long, unsigned long, unsigned long,
+                         unsigned long);
+static int (*next_pthread_create)(pthread_t *, const pthread_attr_t *,
+                                  void *(*)(void *), void *);
+
+static void __attribute__((constructor)) find_next(void)
+{
+    next_prctl = dlsym(RTLD_NEXT, "prctl");
+    next_pthread_create = dlsym(RTLD_NEXT, "pthread_create");
+}
 
 static const char *const command_names[] = {
     "get", "create", "share-to", "share-from",
@@ -205,27 +217,24 @@ static int sched_core(unsigned long cmd, pid_t pid, unsigned long scope,
 
 int prctl(int option, ...)
 {
-    static int (*next)(int, unsigned long, unsigned long, unsigned long,
-                       unsigned long);
     const char *file = getenv("VTOPO_CORE_SCHED_SHIM");
     const char *fail = getenv("VTOPO_CORE_SCHED_SHIM_ERRNO");
     unsigned long arg[4];
     va_list ap;
     int ret;
 
+    /* Four arguments whatever the caller passed, as glibc's prctl() */
     va_start(ap, option);
     for (int i = 0; i < 4; i++) {
         arg[i] = va_arg(ap, unsigned long);
     }
     va_end(ap);
     if (option != PR_SCHED_CORE || !file) {
-        if (!next) {
-            next = dlsym(RTLD_NEXT, "prctl");
-        }
-        return next(option, arg[0], arg[1], arg[2], arg[3]);
+        return next_prctl(option, arg[0], arg[1], arg[2], arg[3]);
     }
     pthread_mutex_lock(&lock);
-    ret = fail ? -atoi(fail) : sched_core(arg[0], arg[1], arg[2], arg[3]);
+    ret = fail && atoi(fail) > 0 ? -atoi(fail)
+          : sched_core(arg[0], arg[1], arg[2], arg[3]);
     record(file, arg[0], arg[1], arg[2], ret);
     pthread_mutex_unlock(&lock);
     if (ret < 0) {
@@ -245,32 +254,28 @@ struct start {
 static void *start_with_cookie(void *opaque)
 {
     struct start s = *(struct start *)opaque;
+    const char *file = getenv("VTOPO_CORE_SCHED_SHIM");
+    pid_t tid = current_tid();
 
     free(opaque);
-    if (s.cookie) {
-        const char *file = getenv("VTOPO_CORE_SCHED_SHIM");
-
-        pthread_mutex_lock(&lock);
-        set_cookie(current_tid(), s.cookie);
+    pthread_mutex_lock(&lock);
+    /* Also a 0 over the cookie of a gone thread that had this id */
+    if (s.cookie || cookie_of(tid)) {
+        set_cookie(tid, s.cookie);
         if (file) {
             write_table(file);
         }
-        pthread_mutex_unlock(&lock);
     }
+    pthread_mutex_unlock(&lock);
     return s.routine(s.arg);
 }
 
 int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
                    void *(*routine)(void *), void *arg)
 {
-    static int (*next)(pthread_t *, const pthread_attr_t *,
-                       void *(*)(void *), void *);
     struct start *s = malloc(sizeof(*s));
     int ret;
 
-    if (!next) {
-        next = dlsym(RTLD_NEXT, "pthread_create");
-    }
     if (!s) {
         return EAGAIN;
     }
@@ -279,7 +284,7 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
     pthread_mutex_lock(&lock);
     s->cookie = cookie_of(current_tid());
     pthread_mutex_unlock(&lock);
-    ret = next(thread, attr, start_with_cookie, s);
+    ret = next_pthread_create(thread, attr, start_with_cookie, s);
     if (ret) {
         free(s);
     }

@@ -52,14 +52,6 @@ def plan(host, vcpus, memory="1G", arch="x86_64", extra=()):
     return p.returncode, p.stdout, p.stderr
 
 
-def plan_options(argv, host):
-    """vtopo-plan's QEMU options without those it adds for the command
-    line (-machine x-host-sysfs=, -accel): the plan itself."""
-    tool = ["-machine", "x-host-sysfs=" + fixture(host)] if host else []
-    tool += ["-accel", ACCEL]
-    return argv[:-len(tool)] if argv[-len(tool):] == tool else argv
-
-
 def ours(stderr):
     """@stderr without TCG's warnings about CPUID features it lacks."""
     return [line for line in stderr.splitlines()

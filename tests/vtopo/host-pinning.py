@@ -599,18 +599,19 @@ def core_sched_seam_checks():
               "vCPU cookies %s main %s calls %s findings %s" %
               (got, cookies.get(pid), calls, host_findings(topo)))
 
-        # Two virtual cores of two threads, then the same with the second
-        # thread of core 0 and core 1 plugged after machine init.
+        # Two virtual cores of two threads; then only vCPU 0 at machine
+        # init, and plugged later the second thread of its core (which
+        # takes the cookie vCPU 0 got at init) and both threads of core 1.
         for what, smp, plug in [
                 ("at machine init", "4,cores=2,threads=2", []),
-                ("plugged after machine init", "2,maxcpus=4,cores=2,threads=2",
-                 [2, 3])]:
+                ("plugged after machine init", "1,maxcpus=4,cores=2,threads=2",
+                 [1, 2, 3])]:
             state = os.path.join(tmp, "core-%d" % len(plug))
             with shim_vm("pin-shim-core", ["-smp", smp] +
                          placement(None, "core-sched=core"), state) as vm:
                 slots = vm.qmp.cmd("query-hotpluggable-cpus")
                 for index in plug:
-                    slot = next(s for s in slots if s.get("arch-id") is not None
+                    slot = next(s for s in slots if "qom-path" not in s
                                 and s["props"].get("core-id") == index // 2
                                 and s["props"].get("thread-id") == index % 2)
                     vm.qmp.cmd("device_add", driver=slot["type"],

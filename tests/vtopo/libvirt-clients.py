@@ -588,8 +588,9 @@ def query_topology(lv, name):
     """QEMU's view of the machine through virsh (topology_view)."""
     try:
         return topology_view.machine_view(monitor(lv, name))
-    except RuntimeError as e:
-        return {"error": str(e)}
+    except (RuntimeError, KeyError, AssertionError, ValueError) as e:
+        # A failed point naming it, not a traceback that ends the suite.
+        return {"error": "%s: %s" % (type(e).__name__, e)}
 
 
 def placement_checks(lv, name, shape, topo):

@@ -773,10 +773,11 @@ def check_hmp_memcheck():
             "-numa", "node,memdev=m0,cpus=0-2",
             "-numa", "node,memdev=m1,cpus=3-5",
             "-numa", "dist,src=0,dst=1,val=21"], kernel=False, memory=None,
-            wrapper=("valgrind", "--log-file=" + log, "--num-callers=30")) as vm:
+            wrapper=("valgrind", "--log-file=" + log, "--num-callers=30"),
+            start_timeout=300) as vm:
         hmp = vm.qmp.hmp("info topology")
         vm.qmp.cmd("quit")
-        vm.proc.wait(timeout=120)
+        vm.proc.wait(timeout=300)
     with open(log) as f:
         report = f.read()
     summary = re.findall(r"ERROR SUMMARY: (\d+) errors", report)

@@ -134,7 +134,7 @@ END_TEST
 
 START_TEST(test_cpuid80000006_assoc)
 {
-    /* AMD APM vol. 3 rev. 3.36, Fn8000_0006 ECX[15:12] L2Assoc */
+    /* AMD APM vol. 3, Fn8000_0006 ECX[15:12] L2Assoc */
     static const uint32_t ways[] = {
         1, 2, 3, 4, 6, 8, 16, 32, 48, 64, 96, 128
     };

@@ -127,8 +127,11 @@ class Vm:
 
     def __init__(self, name, args, accel="tcg", memory="512M", arch="x86_64",
                  kernel=True, binary=None, boot="acpi", vmlinuz=None,
-                 wrapper=()):
+                 wrapper=(), start_timeout=60):
         self.name = name
+        # How long QEMU may take to open its QMP socket (longer under a
+        # wrapper such as valgrind, on a busy machine).
+        self.start_timeout = start_timeout
         logdir = os.path.join(BUILD, "guest-logs")
         os.makedirs(logdir, exist_ok=True)
         self.console = os.path.join(logdir, name + ".console")
@@ -179,14 +182,15 @@ class Vm:
         self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + self.start_timeout
         while self.qmp is None:
             if self.proc.poll() is not None:
                 err = self.proc.stderr.read().decode(errors="replace").strip()
                 raise QemuError(err or "QEMU exited with %d" % self.proc.returncode)
             if time.monotonic() > deadline:
                 self.kill()
-                raise QemuError("QEMU did not open its QMP socket within 60 s")
+                raise QemuError("QEMU did not open its QMP socket within %d s"
+                                % self.start_timeout)
             try:
                 self.qmp = QMP(self.sock, timeout=60)
             except (FileNotFoundError, ConnectionRefusedError, ConnectionResetError):
