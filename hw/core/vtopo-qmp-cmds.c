@@ -11,7 +11,9 @@
 #include "qapi/qapi-commands-vtopo.h"
 #include "hw/boards.h"
 #include "hw/core/vtopo-emitted.h"
+#include "hw/core/vtopo-facts.h"
 #include "hw/core/vtopo-machine.h"
+#include "hw/core/vtopo-migration.h"
 #include "hw/core/vtopo-qmp.h"
 #include "accel/vtopo-qmp.h"
 
@@ -114,6 +116,7 @@ TopologyInfo *qmp_query_topology(Error **errp)
 {
     MachineState *ms = MACHINE(qdev_get_machine());
     const VTopo *topo = topology_of(ms, errp);
+    g_autofree char *facts = NULL;
     TopologyInfo *info;
 
     if (!topo) {
@@ -122,6 +125,9 @@ TopologyInfo *qmp_query_topology(Error **errp)
     info = g_new0(TopologyInfo, 1);
     info->numa_nodes = topology_numa_nodes(topo);
     info->caches = topology_caches(topo);
+    facts = vtopo_facts(topo);
+    info->digest = vtopo_facts_digest(facts);
+    info->source_digest = g_strdup(machine_vtopo_source_digest(ms));
     return info;
 }
 

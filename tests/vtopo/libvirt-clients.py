@@ -192,7 +192,7 @@ def domain_xml(lv, name, shape):
     <type arch='x86_64' machine='%s'>hvm</type>
     <kernel>%s</kernel>
     <initrd>%s</initrd>
-    <cmdline>console=ttyS0 no_timer_check panic=-1 quiet loglevel=4</cmdline>
+    <cmdline>console=ttyS0 no_timer_check panic=-1 quiet loglevel=4%s</cmdline>
   </os>
   %s
   <cpu mode='custom' match='exact' check='none'>
@@ -216,6 +216,7 @@ def domain_xml(lv, name, shape):
 </domain>
 """ % (name, memory, vcpu, pins, numatune, shape.get("machine", "q35"),
        os.path.join(guest, "vmlinuz"), os.path.join(guest, "initramfs.cpio.gz"),
+       " " + shape["append"] if "append" in shape else "",
        acpi, cpu, topo, cells, lv.qemu, console,
        os.path.join(guest, "firmware"), machine), console
 
@@ -744,10 +745,12 @@ def run_shape(lv, name, shape):
     view = guest_view(console)
     tail = ""
     if view is None:
-        # Seen once in ten runs: the first guest of a fresh daemon ended
-        # without its report (issue 27 part 7, cause unknown).  Keep what
-        # the guest printed, why libvirt says the domain stopped and the
-        # end of QEMU's log, then boot it once more.
+        # Issue 27 part 7: a first guest once ended without its report
+        # (one run in ten, November 2026); it has not come back in 17
+        # runs of the suite's first domain on fresh daemons and 12 in
+        # one daemon, idle and beside a QEMU build.  No second boot:
+        # the point fails with what the guest printed, why libvirt says
+        # the domain stopped and the end of QEMU's log.
         try:
             with open(console, errors="replace") as f:
                 tail = "".join(f.readlines()[-15:])
@@ -756,16 +759,8 @@ def run_shape(lv, name, shape):
         state = lv.virsh("domstate", name, "--reason")[1].strip()
         qemu_log = "".join(domain_log(lv, name).splitlines(True)[-10:])
         tail += "\n[domstate] %s\n[QEMU log]\n%s" % (state, qemu_log)
-        lv.virsh("destroy", name)
-        if os.path.exists(console):
-            os.unlink(console)
-        if lv.virsh("start", name)[0] == 0:
-            view = guest_view(console)
     point("%s: the guest boots and reports" % name, view is not None,
           "console %s\n%s" % (console, tail))
-    if tail and view is not None:
-        tap.note("%s: the first boot did not report; the second did. "
-                     "It printed:\n%s" % (name, tail))
     if view is not None:
         xml_checks(name, shape["expect"], view)
         if topo is not None:
@@ -791,6 +786,104 @@ def hotplug_checks(lv, name, shape):
           [(v["cpu-index"], v["host-cpus"]) for v in host.get("vcpus", [])]
           == [(v, [int(c)]) for v, c in shape["vcpupin"]],
           "rc=%d %s host %s" % (rc, err, host))
+
+
+# 'virsh save' and 'virsh restore --xml': libvirt checks that the XML
+# it restores with keeps the guest's ABI, but <qemu:commandline> is not
+# in that check, and smp-cache's geometry has no element: only the
+# topology in QEMU's stream can tell that the restored domain's caches
+# are not the saved guest's.
+RESTORED = {
+    "cpu": "Skylake-Server", "vcpus": 4, "append": "vtopo.tick",
+    "topology": [("sockets", 1), ("dies", 1), ("cores", 2), ("threads", 2)],
+    "qemu-machine": "smp-cache.0.cache=l2,smp-cache.0.size=2M,"
+                    "smp-cache.0.ways=16",
+}
+RESTORE_REFUSED = ("the topology differs from the migration source's: "
+                   "cache.l2.ways: the source has 16, this QEMU 8 "
+                   "(-cpu, -machine smp-cache.N.ways=)")
+
+
+def last_tick(console):
+    try:
+        with open(console, errors="replace") as f:
+            ticks = [l for l in f.read().splitlines()
+                     if l.startswith("VTOPO-TICK ")]
+    except OSError:
+        return 0
+    return int(ticks[-1].split()[1]) if ticks else 0
+
+
+def wait_tick(console, after, timeout=60):
+    """Whether the guest prints a tick past @after within @timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if last_tick(console) > after:
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def restore_checks(lv):
+    """A saved domain restored with another cache geometry is refused
+    with QEMU's line; restored as saved, its guest runs on and
+    query-topology names the saved topology."""
+    name = "restored"
+    xml, console = domain_xml(lv, name, RESTORED)
+    paths = {what: os.path.join(lv.root, "guests", "%s-%s.xml" % (name, what))
+             for what in ("xml", "other")}
+    with open(paths["xml"], "w") as f:
+        f.write(xml)
+    os.chmod(paths["xml"], 0o644)
+    saved = os.path.join(lv.root, "guests", name + ".save")
+    rc, out, err = lv.virsh("define", paths["xml"])
+    if rc == 0:
+        rc, out, err = lv.virsh("start", name)
+    running = rc == 0 and guest_view(console) is not None and \
+        wait_tick(console, 0)
+    point("save and restore: the guest of the domain to save runs",
+          running, "%s console %s" % (err, console))
+    if not running:
+        lv.virsh("destroy", name)
+        lv.virsh("undefine", name)
+        return
+    digest = query_topology_digest(lv, name)
+    tick = last_tick(console)
+    rc, out, err = lv.virsh("save", name, saved, timeout=300)
+    point("save and restore: virsh save", rc == 0, err)
+    # The XML in the saved image, as 'virsh save-image-edit' gives it,
+    # with another L2 geometry.
+    out = lv.virsh("save-image-dumpxml", saved)[1]
+    with open(paths["other"], "w") as f:
+        f.write(out.replace("smp-cache.0.ways=16", "smp-cache.0.ways=8"))
+    os.chmod(paths["other"], 0o644)
+    rc, out, err = lv.virsh("restore", saved, "--xml", paths["other"],
+                            timeout=300)
+    state = lv.virsh("domstate", name)[1].strip()
+    point("save and restore: virsh restore --xml with another L2 geometry "
+          "in <qemu:commandline> is refused with QEMU's line, the domain "
+          "left shut off",
+          rc != 0 and RESTORE_REFUSED in err and state == "shut off",
+          "rc=%d state %s\n%s" % (rc, state, err))
+    if rc == 0:
+        lv.virsh("destroy", name)
+    rc, out, err = lv.virsh("restore", saved, timeout=300)
+    point("save and restore: restored as saved, the guest runs on and "
+          "query-topology names the saved topology's digest",
+          rc == 0 and wait_tick(console, tick) and digest is not None and
+          query_topology_digest(lv, name, "source-digest") == digest,
+          "rc=%d %s digest %s console %s" % (rc, err, digest, console))
+    lv.virsh("destroy", name)
+    lv.virsh("undefine", name)
+    if os.path.exists(saved):
+        os.unlink(saved)
+
+
+def query_topology_digest(lv, name, member="digest"):
+    try:
+        return monitor(lv, name)("query-topology").get(member)
+    except RuntimeError:
+        return None
 
 
 def planned_checks(lv):
@@ -878,6 +971,7 @@ def main():
               err + "".join(errors[:5]))
         for name, shape in SHAPES.items():
             run_shape(lv, name, shape)
+        restore_checks(lv)
         planned_checks(lv)
     except (RuntimeError, subprocess.TimeoutExpired) as e:
         point("libvirt runs", False, str(e))

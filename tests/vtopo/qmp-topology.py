@@ -654,9 +654,13 @@ def check_rule_schema():
     command = {e["name"]: e for e in schema if e.get("meta-type") == "command"}
     members = {m["name"]: m for m in info.get("members", [])}
     point("query-topology is stable and reports only what no other command "
-          "does: the NUMA nodes and the caches",
+          "does: the NUMA nodes, the caches, the topology's digest and the "
+          "migration source's (optional)",
           "unstable" not in command["query-topology"].get("features", []) and
-          set(members) == {"numa-nodes", "caches"} and
+          set(members) == {"numa-nodes", "caches", "digest",
+                           "source-digest"} and
+          members["source-digest"].get("default", 0) is None and
+          "default" not in members["digest"] and
           not any(m.get("features") for m in members.values()),
           str(info))
     checks = command.get("query-topology-checks", {})

@@ -127,7 +127,7 @@ class Vm:
 
     def __init__(self, name, args, accel="tcg", memory="512M", arch="x86_64",
                  kernel=True, binary=None, boot="acpi", vmlinuz=None,
-                 wrapper=(), start_timeout=60):
+                 wrapper=(), start_timeout=60, append=""):
         self.name = name
         # How long QEMU may take to open its QMP socket (longer under a
         # wrapper such as valgrind, on a busy machine).
@@ -172,7 +172,8 @@ class Vm:
             self.argv += [
                 "-kernel", vmlinuz or os.path.join(guest, "vmlinuz"),
                 "-initrd", os.path.join(guest, "initramfs.cpio.gz"),
-                "-append", console + " panic=-1 quiet loglevel=4",
+                "-append", console + " panic=-1 quiet loglevel=4" +
+                (" " + append if append else ""),
             ]
         self.argv += list(args)
         self.proc = None

@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Suite 'migration': the topology travels with the VM.
+
+A running Linux guest (the test guest with vtopo.tick: after its report
+it prints one line a second) is migrated over TCP between two QEMUs on
+this machine.  On pc-q35-11.0 a destination started with other options
+refuses the stream with one line naming the first difference, the
+source's migration fails (query-migrate) and its guest keeps ticking;
+with the same options the guest ticks on at the destination.  On
+pc-q35-10.2 the stream is pristine QEMU's: a guest migrates from pristine
+QEMU to ours and back.  A stream whose topology section was corrupted on
+the way is refused with a line, never an abort."""
+
+import os
+import socket
+import sys
+import time
+
+import vtopo_guest as vg
+from tap import Tap
+
+tap = Tap()
+point = tap.point
+
+# Not the -S of every QEMU the suite starts: the console lines a guest
+# with vtopo.tick prints once a second after its report.
+TICK = "VTOPO-TICK "
+PREFIX = "the topology differs from the migration source's: "
+
+
+def numa(cpus, distance):
+    """Two nodes of 256 MiB with the vCPUs of @cpus, at @distance."""
+    args = []
+    for i, c in enumerate(cpus):
+        args += ["-object", "memory-backend-ram,id=m%d,size=256M" % i,
+                 "-numa", "node,nodeid=%d,memdev=m%d,cpus=%s" % (i, i, c)]
+    return args + ["-numa", "dist,src=0,dst=1,val=%d" % distance]
+
+
+def machine(l2_ways=16, extra=""):
+    return ["-machine", "q35,smp-cache.0.cache=l2,smp-cache.0.size=2M,"
+            "smp-cache.0.ways=%d%s" % (l2_ways, extra)]
+
+
+CPU = ["-cpu", "Skylake-Server"]
+SMP = ["-smp", "8,sockets=2,dies=2,cores=2,threads=1"]
+SOURCE = SMP + CPU + machine() + numa(["0-3", "4-7"], 21)
+
+# Destinations that differ from SOURCE in one thing the guest sees, and
+# the line each must refuse the stream with.
+REFUSED = [
+    ("threads instead of dies",
+     ["-smp", "8,sockets=2,dies=1,cores=2,threads=2"] + CPU + machine() +
+     numa(["0-3", "4-7"], 21),
+     "smp.dies: the source has 2, this QEMU 1 (-smp dies=)"),
+    ("another L2 geometry",
+     SMP + CPU + machine(l2_ways=8) + numa(["0-3", "4-7"], 21),
+     "cache.l2.ways: the source has 16, this QEMU 8 "
+     "(-cpu, -machine smp-cache.N.ways=)"),
+    ("a node with other vCPUs",
+     SMP + CPU + machine() + numa(["4-7", "0-3"], 21),
+     "node.0.cpus: the source has 0-3, this QEMU 4-7 "
+     "(-numa node,nodeid=0,cpus=, -numa cpu)"),
+    ("another distance",
+     SMP + CPU + machine() + numa(["0-3", "4-7"], 31),
+     "node.0.distances: the source has 10,21, this QEMU 10,31 "
+     "(-numa dist,src=0)"),
+    # EPYC describes its own caches (QEMU's epyc_cache_info: a 64 KiB,
+    # 4-way L1i); Skylake-Server has QEMU's legacy ones (32 KiB, 8-way).
+    ("a CPU model with other caches",
+     SMP + ["-cpu", "EPYC"] + machine() + numa(["0-3", "4-7"], 21),
+     "cache.l1i.size: the source has 32768, this QEMU 65536 "
+     "(-cpu, -machine smp-cache.N.size=)"),
+]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ticks(vm):
+    """The last tick the guest of @vm printed (0 before the first)."""
+    try:
+        with open(vm.console, errors="replace") as f:
+            lines = [l for l in f.read().splitlines() if l.startswith(TICK)]
+    except FileNotFoundError:
+        return 0
+    return int(lines[-1][len(TICK):]) if lines else 0
+
+
+def ticking(vm, timeout=60):
+    """Whether the guest of @vm prints two more ticks within @timeout."""
+    first = ticks(vm)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if ticks(vm) >= first + 2:
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def boot(name, args, binary=None):
+    """A running guest that ticks; None (and a failed point) if not."""
+    vm = vg.Vm(name, args, memory="512M", binary=binary, append="vtopo.tick")
+    try:
+        vm.__enter__()
+        vm.boot(timeout=300)
+    except (vg.QemuError, vg.GuestTimeout) as e:
+        point("%s: the guest boots" % name, False, str(e))
+        vm.kill()
+        return None
+    point("%s: the guest boots and ticks" % name, ticking(vm),
+          "console %s" % vm.console)
+    return vm
+
+
+def wait_migration(vm, timeout=180):
+    """The source's query-migrate once the migration ended."""
+    deadline = time.monotonic() + timeout
+    while True:
+        info = vm.qmp.cmd("query-migrate")
+        if info.get("status") in ("completed", "failed", "cancelled"):
+            return info
+        if time.monotonic() > deadline:
+            return info
+        time.sleep(0.2)
+
+
+def wait_exit(vm, timeout=60):
+    try:
+        vm.proc.wait(timeout=timeout)
+    except Exception:
+        vm.kill()
+    return vm.proc.returncode
+
+
+def incoming(name, args, uri, binary=None):
+    """A destination QEMU listening on @uri (-incoming defer)."""
+    dst = vg.Vm(name, args + ["-incoming", "defer"], memory="512M",
+                binary=binary, append="vtopo.tick")
+    dst.__enter__()
+    dst.qmp.cmd("migrate-incoming", uri=uri)
+    return dst
+
+
+def refused_lines(stderr, message):
+    """The lines of @stderr that refuse the stream with @message."""
+    return [l for l in stderr.splitlines()
+            if "load of migration failed" in l and
+            l.endswith(PREFIX + message)]
+
+
+def refused_checks(src):
+    for what, args, message in REFUSED:
+        uri = "tcp:127.0.0.1:%d" % free_port()
+        try:
+            dst = incoming("migration-to-" + what.replace(" ", "-"), args, uri)
+        except vg.QemuError as e:
+            point("%s: the destination starts" % what, False, str(e))
+            continue
+        try:
+            src.qmp.cmd("migrate", uri=uri)
+            info = wait_migration(src)
+            rc = wait_exit(dst)
+            err = dst.stderr()
+        finally:
+            dst.kill()
+        point("%s: the destination refuses the stream with one line "
+              "naming the difference, and exits with 1" % what,
+              rc == 1 and len(refused_lines(err, message)) == 1,
+              "rc %s, stderr:\n%s" % (rc, err))
+        point("%s: the source's query-migrate says the migration failed, "
+              "its guest keeps running" % what,
+              info.get("status") == "failed" and
+              src.qmp.cmd("query-status")["status"] == "running" and
+              ticking(src), "query-migrate %s" % info)
+
+
+def accepted_checks(src, source_topo):
+    uri = "tcp:127.0.0.1:%d" % free_port()
+    dst = incoming("migration-same-options", SOURCE, uri)
+    try:
+        src.qmp.cmd("migrate", uri=uri)
+        info = wait_migration(src)
+        point("same options: the migration completes",
+              info.get("status") == "completed", str(info))
+        if info.get("status") != "completed":
+            return
+        dst.qmp.cmd("cont")
+        point("same options: the guest ticks on at the destination",
+              ticking(dst), "console %s" % dst.console)
+        got = dst.qmp.cmd("query-topology")
+        source_digest = got.pop("source-digest", None)
+        point("same options: the destination's query-topology is the "
+              "source's, and names the source's digest",
+              got == source_topo and
+              source_digest == source_topo["digest"] and
+              "source-digest" not in source_topo,
+              "source %s\ndestination %s (source-digest %s)" %
+              (source_topo, got, source_digest))
+    finally:
+        dst.kill()
+
+
+def pristine_checks():
+    """pc-q35-10.2: the stream is pristine QEMU's, both ways."""
+    pristine = vg.pristine_binary()
+    args = ["-machine", "pc-q35-10.2", "-smp", "4,sockets=2,cores=2"] + CPU
+    for src_binary, dst_binary, what in (
+            (pristine, None, "pristine QEMU to this one"),
+            (None, pristine, "this QEMU to pristine QEMU")):
+        if not os.access(pristine, os.X_OK):
+            point("pc-q35-10.2, %s: the guest migrates" % what, False,
+                  "no pristine QEMU at %s (ninja -C build pristine)" %
+                  pristine)
+            continue
+        src = boot("migration-10.2-from-" + ("pristine" if src_binary
+                                             else "vtopo"), args,
+                   binary=src_binary)
+        if not src:
+            continue
+        uri = "tcp:127.0.0.1:%d" % free_port()
+        dst = incoming("migration-10.2-to-" + ("pristine" if dst_binary
+                                               else "vtopo"), args, uri,
+                       binary=dst_binary)
+        try:
+            src.qmp.cmd("migrate", uri=uri)
+            info = wait_migration(src)
+            ok = info.get("status") == "completed"
+            if ok:
+                dst.qmp.cmd("cont")
+                ok = ticking(dst)
+            point("pc-q35-10.2, %s: the guest migrates and ticks on" % what,
+                  ok, "query-migrate %s, console %s, stderr %s" %
+                  (info, dst.console, dst.stderr()))
+            if dst_binary is None and ok:
+                topo = dst.qmp.cmd("query-topology")
+                point("pc-q35-10.2: the stream carried no topology "
+                      "(no source-digest)", "source-digest" not in topo,
+                      str(topo))
+        finally:
+            dst.kill()
+            src.kill()
+
+
+def corrupt_checks():
+    """The topology section of a stream saved to a file, changed on the
+    way: the destination refuses it with a line (never an abort)."""
+    path = os.path.join(vg.BUILD, "guest-logs", "migration-stream")
+    with vg.Vm("migration-to-file", SOURCE, memory="512M",
+               kernel=False) as src:
+        src.qmp.cmd("migrate", uri="file:" + path)
+        info = wait_migration(src)
+    with open(path, "rb") as f:
+        stream = f.read()
+    at = stream.find(b"vtopo-facts 1\n")
+    point("the stream carries the topology section", at > 4 and
+          info.get("status") == "completed", str(info))
+    if at <= 4:
+        return
+    size = int.from_bytes(stream[at - 4:at], "big")
+    end = at + size
+    cases = [
+        ("another version", stream[:at] + b"vtopo-facts 9\n" +
+         stream[at + 14:],
+         "the source's topology is version 9, this QEMU reads "
+         "version 1"),
+        ("a byte that is not text", stream[:at + 20] + b"\xff" +
+         stream[at + 21:],
+         "the source's topology is malformed: byte 0xff at "
+         "offset 20"),
+        ("a length of 4 GiB", stream[:at - 4] + b"\xff\xff\xff\xff" +
+         stream[at:], "topology of at most 1 MiB"),
+        ("cut in the middle of the section", stream[:at + size // 2], ""),
+        ("a line cut short", stream[:at - 4] +
+         (size - 3).to_bytes(4, "big") + stream[at:end - 3] + stream[end:],
+         "the source's topology is malformed: it does not end with a "
+         "whole line"),
+    ]
+    for what, data, message in cases:
+        bad = path + ".bad"
+        with open(bad, "wb") as f:
+            f.write(data)
+        try:
+            dst = incoming("migration-from-file", SOURCE, "file:" + bad)
+            rc = wait_exit(dst)
+            err = dst.stderr()
+            dst.kill()
+        except vg.QemuError as e:
+            rc, err = None, str(e)
+        lines = [l for l in err.splitlines() if "load of migration failed" in l]
+        point("a stream with %s: the destination refuses it with one line "
+              "and exits with 1" % what,
+              rc == 1 and len(lines) == 1 and message in lines[0],
+              "rc %s, stderr:\n%s" % (rc, err))
+        os.unlink(bad)
+    os.unlink(path)
+
+
+def main():
+    src = boot("migration-source", SOURCE)
+    if src:
+        try:
+            source_topo = src.qmp.cmd("query-topology")
+            refused_checks(src)
+            accepted_checks(src, source_topo)
+        finally:
+            src.kill()
+    pristine_checks()
+    corrupt_checks()
+    tap.print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
