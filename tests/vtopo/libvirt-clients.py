@@ -746,9 +746,10 @@ def run_shape(lv, name, shape):
     tail = ""
     if view is None:
         # Issue 27 part 7: a first guest once ended without its report
-        # (one run in ten, November 2026); it has not come back in 17
-        # runs of the suite's first domain on fresh daemons and 12 in
-        # one daemon, idle and beside a QEMU build.  No second boot:
+        # (one run in ten, November 2026); it has not come back in 13
+        # first boots of the suite's first domain on fresh daemons
+        # (seven runs of the suite, six of that domain alone beside a
+        # QEMU build) and 12 in one daemon.  No second boot:
         # the point fails with what the guest printed, why libvirt says
         # the domain stopped and the end of QEMU's log.
         try:
