@@ -132,13 +132,28 @@ char *vtopo_facts_digest(const char *facts)
     return g_compute_checksum_for_string(G_CHECKSUM_SHA256, facts, -1);
 }
 
+/* Whether @name is an option of -smp that the facts hold. */
+static bool vtopo_facts_smp_option(const char *name)
+{
+    for (VTopoLevel l = 0; l < VTOPO_LEVEL__MAX; l++) {
+        g_autofree char *option = g_strdup_printf("%ss",
+                                                  vtopo_level_name(l));
+
+        if (!strcmp(name, option)) {
+            return true;
+        }
+    }
+    return !strcmp(name, "maxcpus");
+}
+
 /* The option that sets the fact @key (the part before the space). */
 static char *vtopo_facts_option(const char *key)
 {
     g_auto(GStrv) part = g_strsplit(key, ".", 3);
     guint n = g_strv_length(part);
 
-    if (n == 2 && !strcmp(part[0], "smp")) {
+    if (n == 2 && !strcmp(part[0], "smp") &&
+        vtopo_facts_smp_option(part[1])) {
         return g_strdup_printf("-smp %s=", part[1]);
     }
     if (!strcmp(key, "cpus.arch-ids")) {
@@ -241,7 +256,7 @@ static GStrv vtopo_facts_lines(const uint8_t *theirs, size_t len,
             return NULL;
         }
     }
-    if (!g_str_has_prefix(lines[0], "vtopo-facts ")) {
+    if (!lines[0] || !g_str_has_prefix(lines[0], "vtopo-facts ")) {
         *error = g_strdup("the source's topology is malformed: it does not "
                           "start with its version");
         return NULL;

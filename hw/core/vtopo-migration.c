@@ -2,9 +2,10 @@
  * vtopo: the topology in the migration stream
  *
  * A migration destination builds its topology from its own command
- * line.  On machine types with topology_in_migration, the stream
- * carries the facts of the source's model (hw/core/vtopo-facts.h) in a
- * section of their own, sent in the setup phase, before RAM: a
+ * line.  On machine types with topology_in_migration, the stream's
+ * configuration section, which the destination reads before any
+ * other, carries the facts of the source's model
+ * (hw/core/vtopo-facts.h; migration/savevm.c sends and loads them): a
  * destination whose facts differ fails the load there, naming the
  * first difference and the option that sets it, and closes the stream;
  * the source's migration then fails and its guest runs on.
@@ -16,91 +17,49 @@
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
-#include "migration/vmstate.h"
-#include "hw/core/vtopo-facts.h"
+#include "accel/vtopo-mirror-machine.h"
 #include "hw/core/vtopo-migration.h"
 
-struct VTopoMigration {
-    MachineState *machine;
-    /* The facts in the stream: written before a save, read by a load. */
-    uint32_t len;
-    uint8_t *facts;
-    /* The digest of the facts a load accepted. */
-    char *source_digest;
-};
-
-static bool vtopo_migration_pre_save(void *opaque, Error **errp)
+bool machine_vtopo_in_migration(MachineState *ms)
 {
-    VTopoMigration *m = opaque;
-
-    g_free(m->facts);
-    m->facts = (uint8_t *)vtopo_facts(m->machine->topology);
-    m->len = strlen((const char *)m->facts);
-    return true;
+    return MACHINE_GET_CLASS(ms)->topology_in_migration && ms->topology;
 }
 
-static int vtopo_migration_pre_load(void *opaque)
+uint8_t *machine_vtopo_facts_save(MachineState *ms, uint32_t *len)
 {
-    VTopoMigration *m = opaque;
+    char *facts = vtopo_facts(ms->topology);
 
-    g_clear_pointer(&m->facts, g_free);
-    m->len = 0;
-    return 0;
+    *len = strlen(facts);
+    return (uint8_t *)facts;
 }
 
-/* Before the stream's length allocates a buffer that large. */
-static bool vtopo_migration_len_valid(void *opaque, int version_id)
+bool machine_vtopo_facts_load(MachineState *ms, const uint8_t *facts,
+                              uint32_t len, Error **errp)
 {
-    VTopoMigration *m = opaque;
-
-    return m->len <= VTOPO_FACTS_MAX_SIZE;
-}
-
-static bool vtopo_migration_post_load(void *opaque, int version_id,
-                                      Error **errp)
-{
-    VTopoMigration *m = opaque;
-    g_autofree char *ours = vtopo_facts(m->machine->topology);
+    g_autofree char *ours = NULL;
     g_autofree char *difference = NULL;
 
-    if (!vtopo_facts_compare(ours, m->facts, m->len, &difference)) {
-        error_setg(errp, "%s", difference);
+    if (!ms->topology) {
+        error_setg(errp, "the migration source's topology cannot be "
+                   "checked: machine type '%s' has no topology model",
+                   MACHINE_GET_CLASS(ms)->name);
+        return false;
+    }
+    ours = vtopo_facts(ms->topology);
+    if (!vtopo_facts_compare(ours, facts, len, &difference)) {
+        error_setg(errp, "%s%s", difference,
+                   accel_vcpu_mirror_enabled(ms) ?
+                   "; mirror-host planned this machine's topology from "
+                   "its host" : "");
         return false;
     }
     /* The same text as the source's. */
-    g_free(m->source_digest);
-    m->source_digest = vtopo_facts_digest(ours);
+    g_free(ms->topology_source_digest);
+    ms->topology_source_digest = vtopo_facts_digest(ours);
     return true;
-}
-
-static const VMStateDescription vmstate_vtopo_migration = {
-    .name = "machine-topology",
-    .version_id = 1,
-    .minimum_version_id = 1,
-    /* Before RAM: a destination that refuses it refuses at once. */
-    .early_setup = true,
-    .pre_save_errp = vtopo_migration_pre_save,
-    .pre_load = vtopo_migration_pre_load,
-    .post_load_errp = vtopo_migration_post_load,
-    .fields = (const VMStateField[]) {
-        VMSTATE_UINT32(len, VTopoMigration),
-        VMSTATE_VALIDATE("topology of at most 1 MiB",
-                         vtopo_migration_len_valid),
-        VMSTATE_VBUFFER_ALLOC_UINT32(facts, VTopoMigration, 1, NULL, len),
-        VMSTATE_END_OF_LIST()
-    },
-};
-
-void machine_vtopo_migration_init(MachineState *ms)
-{
-    VTopoMigration *m = g_new0(VTopoMigration, 1);
-
-    m->machine = ms;
-    ms->vtopo_migration = m;
-    vmstate_register(NULL, 0, &vmstate_vtopo_migration, m);
 }
 
 const char *machine_vtopo_source_digest(MachineState *ms)
 {
-    return ms->vtopo_migration ? ms->vtopo_migration->source_digest : NULL;
+    return ms->topology_source_digest;
 }

@@ -14,6 +14,7 @@ the way is refused with a line, never an abort."""
 
 import os
 import socket
+import subprocess
 import sys
 import time
 
@@ -300,6 +301,138 @@ def corrupt_checks():
     os.unlink(path)
 
 
+def mirror_checks():
+    """mirror-host=on on both ends plans from each end's host (fixture
+    hosts, x-host-sysfs): the same host gives the same topology, which
+    migrates; a host of another shape gives another, which the stream
+    refuses instead of the guest seeing it (no guest needed: the
+    section is sent before RAM, while the source is paused)."""
+    fixtures = os.path.join(vg.BUILD, "host-fixtures")
+
+    def mirror(host):
+        return ["-machine", "q35,mirror-host=on,x-host-sysfs=" +
+                os.path.join(fixtures, host), "-smp", "8"]
+
+    for dst_host, refused in (("intel-2s-smt", False),
+                              ("amd-nps4-smt", True)):
+        what = "mirror-host, planned on intel-2s-smt, to %s" % dst_host
+        uri = "tcp:127.0.0.1:%d" % free_port()
+        try:
+            with vg.Vm("migration-mirror-source", mirror("intel-2s-smt"),
+                       kernel=False) as src:
+                dst = incoming("migration-mirror-" + dst_host,
+                               mirror(dst_host), uri)
+                try:
+                    src.qmp.cmd("migrate", uri=uri)
+                    info = wait_migration(src)
+                    if refused:
+                        rc = wait_exit(dst)
+                        err = dst.stderr()
+                    else:
+                        rc, err = None, ""
+                        dst_digest = dst.qmp.cmd("query-topology").get(
+                            "source-digest")
+                        src_digest = src.qmp.cmd("query-topology")["digest"]
+                finally:
+                    dst.kill()
+        except vg.QemuError as e:
+            point("%s: both ends start" % what, False, str(e))
+            continue
+        if refused:
+            lines = [l for l in err.splitlines()
+                     if "load of migration failed" in l]
+            point("%s: another host shape, another topology: the "
+                  "destination refuses the stream with one line" % what,
+                  rc == 1 and len(lines) == 1 and
+                  (PREFIX + "smp.") in lines[0] and
+                  info.get("status") == "failed",
+                  "rc %s, query-migrate %s, stderr:\n%s" % (rc, info, err))
+        else:
+            point("%s: the same host shape plans the same topology, which "
+                  "migrates" % what,
+                  info.get("status") == "completed" and
+                  dst_digest == src_digest,
+                  "query-migrate %s, source digest %s, destination's "
+                  "source-digest %s" % (info, src_digest, dst_digest))
+
+
+def planned_options(host, dst_host):
+    """The options build/vtopo-plan prints for 8 vCPUs on fixture host
+    @host, as a destination on @dst_host takes them: the topology, caches,
+    node and memory as planned, the placement left to vcpu-affinity=auto
+    (the plan's pins name @host's CPUs), checked with pin-check=strict."""
+    fixtures = os.path.join(vg.BUILD, "host-fixtures")
+    p = subprocess.run([os.path.join(vg.BUILD, "vtopo-plan"), "--vcpus", "8",
+                        "--memory", "512M", "--host-sysfs",
+                        os.path.join(fixtures, host), "--format", "qemu"],
+                       capture_output=True, text=True, timeout=60)
+    args = p.stdout.split("\n")
+    out = []
+    i = 0
+    while i < len(args) - 1:
+        opt, value = args[i], args[i + 1]
+        i += 2
+        if opt == "-accel" or value.startswith("x-host-sysfs="):
+            continue
+        if value.startswith("vcpu-affinity=manual"):
+            value = ",".join(["vcpu-affinity=auto", "pin-check=strict"] +
+                             [v for v in value.split(",")
+                              if v.startswith("core-sched=")])
+        out += [opt, value]
+    return ["-machine", "q35"] + out + [
+        "-machine", "x-host-sysfs=" + os.path.join(fixtures, dst_host)
+    ], p.stdout + p.stderr
+
+
+def mirror_moved_checks():
+    """A mirrored VM moved to a host of another shape keeps its topology:
+    the destination is given the options the source's plan stood for,
+    and only the placement is planned for its host; a host that cannot
+    hold that topology refuses to start, before any stream."""
+    fixtures = os.path.join(vg.BUILD, "host-fixtures")
+    source = ["-machine", "q35,mirror-host=on,x-host-sysfs=" +
+              os.path.join(fixtures, "intel-2s-smt"), "-smp", "8"]
+    args, plan = planned_options("intel-2s-smt", "intel-snc2")
+    uri = "tcp:127.0.0.1:%d" % free_port()
+    try:
+        with vg.Vm("migration-mirror-moved-source", source,
+                   kernel=False) as src:
+            dst = vg.Vm("migration-mirror-moved", args +
+                        ["-incoming", "defer"], memory=None, kernel=False)
+            with dst:
+                dst.qmp.cmd("migrate-incoming", uri=uri)
+                src.qmp.cmd("migrate", uri=uri)
+                info = wait_migration(src)
+                got = dst.qmp.cmd("query-topology").get("source-digest")
+                want = src.qmp.cmd("query-topology")["digest"]
+                checks = dst.qmp.cmd("query-topology-checks")
+        point("mirror-host planned on intel-2s-smt, moved to intel-snc2 with "
+              "the plan's options and vcpu-affinity=auto: the same topology "
+              "migrates, the placement planned there passes pin-check=strict",
+              info.get("status") == "completed" and got == want and
+              not checks["findings"] and not checks["host"]["findings"],
+              "query-migrate %s, digest %s, source-digest %s, findings %s "
+              "%s\nplan:\n%s" % (info, want, got, checks["findings"],
+                                  checks["host"]["findings"], plan))
+    except vg.QemuError as e:
+        point("mirror-host planned on intel-2s-smt, moved to intel-snc2: "
+              "both ends start", False, "%s\nplan:\n%s" % (e, plan))
+    args, plan = planned_options("intel-2s-smt", "amd-nps4-smt")
+    p = subprocess.run([vg.qemu_binary(), "-L",
+                        os.path.join(vg.BUILD, "guest", "firmware"),
+                        "-S", "-display", "none", "-nodefaults",
+                        "-incoming", "defer"] + args,
+                       capture_output=True, text=True, timeout=60)
+    err = [l for l in p.stderr.splitlines() if "TCG doesn't support" not in l]
+    point("the same plan on amd-nps4-smt, whose last-level caches hold 2 "
+          "cores: the destination refuses to start with one line naming "
+          "why, exit code 1",
+          p.returncode == 1 and len(err) == 1 and
+          "vcpu-affinity=auto: a virtual socket (4 cores sharing a "
+          "last-level cache) does not fit in one host last-level cache" in
+          err[0], "rc %d %s" % (p.returncode, p.stderr))
+
+
 def main():
     src = boot("migration-source", SOURCE)
     if src:
@@ -310,6 +443,8 @@ def main():
         finally:
             src.kill()
     pristine_checks()
+    mirror_checks()
+    mirror_moved_checks()
     corrupt_checks()
     tap.print()
     return 0

@@ -221,6 +221,11 @@ START_TEST(test_compare_differences)
         /* A level only one side has. */
         { "smp.dies 1", "",
           DIFFER "smp.dies: the source has none, this QEMU 1 (-smp dies=)" },
+        /* A key this QEMU does not know names no option. */
+        { "smp.sockets 2", "smp.bogus 1\nsmp.sockets 2",
+          DIFFER
+          "smp.bogus: the source has 1, this QEMU none (the machine's "
+          "options)" },
         { "smp.sockets 2", "smp.drawers 1\nsmp.sockets 2",
           DIFFER
           "smp.drawers: the source has 1, this QEMU none (-smp drawers=)" },
@@ -301,6 +306,9 @@ START_TEST(test_compare_malformed)
         { BYTES("vtopo-facts 1\n value\n"),
           "the source's topology is malformed: line 2 is not a key and a "
           "value" },
+        { BYTES("\n"),
+          "the source's topology is malformed: it does not start with its "
+          "version" },
         { BYTES("smp.sockets 2\n"),
           "the source's topology is malformed: it does not start with its "
           "version" },

@@ -10,19 +10,30 @@
 #define HW_CORE_VTOPO_MIGRATION_H
 
 #include "hw/boards.h"
-
-typedef struct VTopoMigration VTopoMigration;
+#include "hw/core/vtopo-facts.h"
 
 /*
- * Give the migration stream of @ms the facts of its topology model
- * (hw/core/vtopo-facts.h), in a section of their own: a source sends
- * them, a destination refuses a stream whose facts are not its own.
- * Machine init calls it for machine types with topology_in_migration.
+ * Whether the migration stream of @ms carries the facts of its topology
+ * (hw/core/vtopo-facts.h), in the "configuration/topology" subsection
+ * of the stream's configuration section: on machine types with
+ * topology_in_migration.
  */
-void machine_vtopo_migration_init(MachineState *ms);
+bool machine_vtopo_in_migration(MachineState *ms);
+
+/* The facts of @ms's topology, for the stream: @len bytes, g_free() them. */
+uint8_t *machine_vtopo_facts_save(MachineState *ms, uint32_t *len);
 
 /*
- * The SHA-256 of the topology the migration stream (or snapshot) that
+ * Whether the facts of a stream's topology (@len bytes, not trusted)
+ * are @ms's own; if not, fails with one line that names the first that
+ * differs and the option that sets it, or what is malformed.  If they
+ * are, @ms remembers their digest (machine_vtopo_source_digest()).
+ */
+bool machine_vtopo_facts_load(MachineState *ms, const uint8_t *facts,
+                              uint32_t len, Error **errp);
+
+/*
+ * The SHA-256 of the topology that the migration stream (or snapshot)
  * @ms was loaded from carried, which is @ms's own; NULL if @ms was not
  * loaded from one that carried it.
  */
