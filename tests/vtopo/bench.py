@@ -13,12 +13,14 @@ per vCPU on the 256-CPU fixture host (2 sockets of 64 cores with SMT),
 for an automatic placement of 256 vCPUs and a manual one of 1024, and
 the startup ratio with vcpu-affinity=auto against no pinning, on that
 fixture and on this machine.  Also the latency of query-topology on the
-largest machine.  Not a test: it asserts nothing about time, it
+largest machine.  Then the downtime of a migration with the topology
+in the stream against one without and pristine QEMU's.  Not a test: it asserts nothing about time, it
 reports."""
 
 import datetime
 import os
 import re
+import socket
 import statistics
 import subprocess
 import sys
@@ -218,6 +220,53 @@ def mirror_bench(reps):
                                                statistics.median(runs) / base))
 
 
+def migration_bench(reps):
+    """The topology in the migration stream: downtime and total time of
+    migrating a stopped 8-vCPU, two-node VM over TCP on this machine, as
+    query-migrate on the source reports them (milliseconds); pristine QEMU on pc-q35-10.2 against ours on pc-q35-10.2
+    (no topology in the stream) and on pc-q35-11.0 (with it),
+    interleaved in one run."""
+    firmware = ["-L", os.path.join(vg.BUILD, "guest", "firmware")]
+    args = ["-smp", "8,sockets=2,cores=4", "-m", "512M"]
+    for i in range(2):
+        args += ["-object", "memory-backend-ram,id=m%d,size=256M" % i,
+                 "-numa", "node,nodeid=%d,memdev=m%d,cpus=%d-%d" %
+                 (i, i, 4 * i, 4 * i + 3)]
+    variants = (("pristine pc-q35-10.2", vg.pristine_binary(), "pc-q35-10.2"),
+                ("vtopo pc-q35-10.2", vg.qemu_binary(), "pc-q35-10.2"),
+                ("vtopo pc-q35-11.0", vg.qemu_binary(), "pc-q35-11.0"))
+    t = {name: [] for name, _, _ in variants}
+    for _ in range(reps):
+        for name, binary, machine in variants:
+            vm_args = firmware + ["-M", machine] + args
+            with vg.Vm("bench-mig-src", vm_args, memory=None, kernel=False,
+                       binary=binary) as src, \
+                 vg.Vm("bench-mig-dst", vm_args + ["-incoming", "defer"],
+                       memory=None, kernel=False, binary=binary) as dst:
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", 0))
+                    uri = "tcp:127.0.0.1:%d" % s.getsockname()[1]
+                dst.qmp.cmd("migrate-incoming", uri=uri)
+                src.qmp.cmd("migrate", uri=uri)
+                while True:
+                    info = src.qmp.cmd("query-migrate")
+                    if info.get("status") in ("completed", "failed"):
+                        break
+                    time.sleep(0.05)
+                if info["status"] != "completed":
+                    raise RuntimeError("%s: %s" % (name, info))
+                t[name].append((info["downtime"], info["total-time"]))
+    print("%-28s %12s %8s %13s %8s" % ("migration (stopped VM)",
+                                       "downtime ms", "ratio",
+                                       "total ms", "ratio"))
+    base = [statistics.median(r[k] for r in t[variants[0][0]])
+            for k in (0, 1)]
+    for name, runs in t.items():
+        m = [statistics.median(r[k] for r in runs) for k in (0, 1)]
+        print("%-28s %12.1f %8.3f %13.1f %8.3f" % (name, m[0], m[0] / base[0],
+                                                   m[1], m[1] / base[1]))
+
+
 def main():
     reps = int(os.environ.get("VTOPO_BENCH_REPS", "5"))
     sizes = [int(s) for s in os.environ.get("VTOPO_BENCH_SMP", "8,256,1024").split(",")]
@@ -275,6 +324,7 @@ def main():
             statistics.median(ours_t) / statistics.median(base), arm_check[n] * 1e6))
     pin_bench(reps)
     mirror_bench(reps)
+    migration_bench(reps)
     # query-topology (nodes and caches) and query-topology-checks (which
     # reads the placement in place again) against QEMU's own per-vCPU
     # query on the same machine, end to end through the QMP socket.
