@@ -21,10 +21,12 @@ import pwd
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 
 import check_sysfs
 import topology_view
@@ -77,6 +79,10 @@ class Libvirt:
         os.makedirs(conf)
         with open(os.path.join(conf, "libvirtd.conf"), "w") as f:
             f.write('log_outputs = "1:file:%s"\n' % self.log)
+            # Each daemon a host of its own, so that one can migrate a
+            # domain to another ("Attempt to migrate guest to the same
+            # host" otherwise: both would read this machine's UUID).
+            f.write('host_uuid = "%s"\n' % uuid.uuid4())
         # Guest output goes to files, no virtlogd needed for it.
         with open(os.path.join(conf, "qemu.conf"), "w") as f:
             f.write('stdio_handler = "file"\n')
@@ -789,9 +795,9 @@ def hotplug_checks(lv, name, shape):
           "rc=%d %s host %s" % (rc, err, host))
 
 
-# 'virsh save' and 'virsh restore --xml': libvirt checks that the XML
-# it restores with keeps the guest's ABI, but <qemu:commandline> is not
-# in that check, and smp-cache's geometry has no element: only the
+# 'virsh save' and 'virsh restore --xml', 'virsh migrate --xml':
+# libvirt checks that the XML it restores or migrates with keeps the
+# guest's ABI, but <qemu:commandline> is not in that check, and smp-cache's geometry has no element: only the
 # topology in QEMU's stream can tell that the restored domain's caches
 # are not the saved guest's.
 RESTORED = {
@@ -800,7 +806,7 @@ RESTORED = {
     "qemu-machine": "smp-cache.0.cache=l2,smp-cache.0.size=2M,"
                     "smp-cache.0.ways=16",
 }
-RESTORE_REFUSED = ("the topology differs from the migration source's: "
+TOPOLOGY_REFUSED = ("the topology differs from the migration source's: "
                    "cache.l2.ways: the source has 16, this QEMU 8 "
                    "(-cpu, -machine smp-cache.N.ways=)")
 
@@ -864,7 +870,7 @@ def restore_checks(lv):
     point("save and restore: virsh restore --xml with another L2 geometry "
           "in <qemu:commandline> is refused with QEMU's line, the domain "
           "left shut off",
-          rc != 0 and RESTORE_REFUSED in err and state == "shut off",
+          rc != 0 and TOPOLOGY_REFUSED in err and state == "shut off",
           "rc=%d state %s\n%s" % (rc, state, err))
     if rc == 0:
         lv.virsh("destroy", name)
@@ -878,6 +884,72 @@ def restore_checks(lv):
     lv.virsh("undefine", name)
     if os.path.exists(saved):
         os.unlink(saved)
+
+
+def migrate_checks(lv):
+    """'virsh migrate --live' to a second private libvirtd (another host
+    to libvirt): with an XML that asks another L2 geometry through
+    <qemu:commandline>, the destination QEMU refuses the stream, virsh
+    says why, and the domain runs on at the source; with its own XML it
+    moves."""
+    name = "migrated"
+    xml, console = domain_xml(lv, name, RESTORED)
+    path = os.path.join(lv.root, "guests", name + ".xml")
+    with open(path, "w") as f:
+        f.write(xml)
+    os.chmod(path, 0o644)
+    other = Libvirt()
+    try:
+        other.start()
+        dst = "qemu+unix:///session?socket=" + os.path.join(
+            other.env["XDG_RUNTIME_DIR"], "libvirt", "libvirt-sock")
+        rc, out, err = lv.virsh("define", path)
+        if rc == 0:
+            rc, out, err = lv.virsh("start", name)
+        running = rc == 0 and guest_view(console) is not None and \
+            wait_tick(console, 0)
+        point("migrate: the guest of the domain to migrate runs", running,
+              "%s console %s" % (err, console))
+        if not running:
+            return
+        digest = query_topology_digest(lv, name)
+        changed = lv.virsh("dumpxml", name, "--migratable")[1].replace(
+            "smp-cache.0.ways=16", "smp-cache.0.ways=8")
+        changed_path = os.path.join(lv.root, "guests", name + "-other.xml")
+        with open(changed_path, "w") as f:
+            f.write(changed)
+        os.chmod(changed_path, 0o644)
+        rc, out, err = lv.virsh("migrate", "--live", "--xml", changed_path,
+                                name, dst, "tcp://127.0.0.1:%d" % free_port(),
+                                timeout=300)
+        state = lv.virsh("domstate", name)[1].strip()
+        tick = last_tick(console)
+        point("migrate: 'virsh migrate --live --xml' with another L2 "
+              "geometry in <qemu:commandline> fails with the destination "
+              "QEMU's line, and the domain runs on at the source",
+              rc != 0 and TOPOLOGY_REFUSED in err and state == "running" and
+              wait_tick(console, tick),
+              "rc=%d state %s\n%s" % (rc, state, err))
+        rc, out, err = lv.virsh("migrate", "--live", name, dst,
+                                "tcp://127.0.0.1:%d" % free_port(),
+                                timeout=300)
+        moved = other.virsh("domstate", name)[1].strip()
+        point("migrate: with its own XML the domain moves, and the "
+              "destination's query-topology names the source's digest",
+              rc == 0 and moved == "running" and digest is not None and
+              query_topology_digest(other, name, "source-digest") == digest,
+              "rc=%d destination %s %s" % (rc, moved, err))
+        other.virsh("destroy", name)
+    finally:
+        lv.virsh("destroy", name)
+        lv.virsh("undefine", name)
+        other.stop()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def query_topology_digest(lv, name, member="digest"):
@@ -973,6 +1045,7 @@ def main():
         for name, shape in SHAPES.items():
             run_shape(lv, name, shape)
         restore_checks(lv)
+        migrate_checks(lv)
         planned_checks(lv)
     except (RuntimeError, subprocess.TimeoutExpired) as e:
         point("libvirt runs", False, str(e))
