@@ -12,6 +12,7 @@ pc-q35-10.2 the stream is pristine QEMU's: a guest migrates from pristine
 QEMU to ours and back.  A stream whose topology section was corrupted on
 the way is refused with a line, never an abort."""
 
+import json
 import os
 import socket
 import subprocess
@@ -433,6 +434,75 @@ def mirror_moved_checks():
           err[0], "rc %d %s" % (p.returncode, p.stderr))
 
 
+# Fields of a stream's state that hold the host's wall-clock time, which
+# no two runs share (the PC's RTC; Arm virt's PL031 keeps an offset).
+WALLCLOCK = {"mc146818rtc": {"cmos_data", "base_rtc", "last_update",
+                             "update_timer", "next_alarm_time"}}
+
+
+def analyze(path, what):
+    """QEMU's scripts/analyze-migration.py -d @what of the stream @path."""
+    tool = os.path.join(vg.BUILD, "qemu-src", "scripts", "analyze-migration.py")
+    p = subprocess.run(["/usr/bin/python3", tool, "-f", path, "-d", what],
+                       capture_output=True, text=True, timeout=120)
+    if p.returncode:
+        return "analyze-migration.py failed: " + p.stderr[-500:]
+    state = json.loads(p.stdout)
+    if what == "state":
+        for section, fields in state.items():
+            drop = WALLCLOCK.get(section.split(" ")[0], ())
+            for f in drop:
+                fields.pop(f, None)
+    return state
+
+
+def stream_layout_checks():
+    """Older machine types: the stream of a stopped VM, as QEMU's own
+    scripts/analyze-migration.py reads it, has pristine QEMU's layout
+    (the vmdesc: every section, field and size) and state, but for the
+    fields that hold the wall-clock time."""
+    cases = (("pc-q35-10.2", "x86_64", ["-smp", "4,sockets=2,cores=2"] + CPU +
+              numa(["0-1", "2-3"], 21)),
+             ("pc-i440fx-10.2", "x86_64", ["-smp", "4,sockets=2,cores=2"] +
+              CPU + numa(["0-1", "2-3"], 21)),
+             ("virt-10.2", "aarch64", ["-cpu", "cortex-a57", "-smp",
+                                       "4,sockets=2,cores=2"] +
+              numa(["0-1", "2-3"], 21)))
+    for machine, arch, args in cases:
+        got = {}
+        for name, binary in (("pristine", vg.pristine_binary(arch)),
+                             ("vtopo", vg.qemu_binary(arch))):
+            path = os.path.join(vg.BUILD, "guest-logs",
+                                "migration-%s-%s" % (machine, name))
+            try:
+                with vg.Vm("migration-layout-%s-%s" % (machine, name),
+                           ["-M", machine] + args, memory="512M",
+                           kernel=False, arch=arch, binary=binary) as vm:
+                    vm.qmp.cmd("migrate", uri="file:" + path)
+                    info = wait_migration(vm)
+            except vg.QemuError as e:
+                info = {"error": str(e)}
+            got[name] = (info, analyze(path, "desc") if os.path.exists(path)
+                         else None,
+                         analyze(path, "state") if os.path.exists(path)
+                         else None)
+            if os.path.exists(path):
+                os.unlink(path)
+        (pinfo, pdesc, pstate), (vinfo, vdesc, vstate) = (got["pristine"],
+                                                          got["vtopo"])
+        differ = sorted(k for k in set(pstate or {}) | set(vstate or {})
+                        if (pstate or {}).get(k) != (vstate or {}).get(k))
+        point("%s: the stream of a stopped VM (two nodes) has pristine "
+              "QEMU's layout and state, by QEMU's analyze-migration.py" %
+              machine,
+              pinfo.get("status") == vinfo.get("status") == "completed" and
+              isinstance(pdesc, dict) and pdesc == vdesc and
+              isinstance(pstate, dict) and not differ,
+              "query-migrate %s / %s; layout %s; sections that differ: %s" %
+              (pinfo, vinfo, "equal" if pdesc == vdesc else
+               "differs" if isinstance(pdesc, dict) else pdesc, differ))
+
+
 def main():
     src = boot("migration-source", SOURCE)
     if src:
@@ -443,6 +513,7 @@ def main():
         finally:
             src.kill()
     pristine_checks()
+    stream_layout_checks()
     mirror_checks()
     mirror_moved_checks()
     corrupt_checks()
