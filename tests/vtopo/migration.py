@@ -307,7 +307,8 @@ def mirror_checks():
     hosts, x-host-sysfs): the same host gives the same topology, which
     migrates; a host of another shape gives another, which the stream
     refuses instead of the guest seeing it (no guest needed: the
-    section is sent before RAM, while the source is paused)."""
+    topology is read before any device state or RAM, so the source
+    may stay paused)."""
     fixtures = os.path.join(vg.BUILD, "host-fixtures")
 
     def mirror(host):
