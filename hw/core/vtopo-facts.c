@@ -245,17 +245,7 @@ static GStrv vtopo_facts_lines(const uint8_t *theirs, size_t len,
     }
     text = g_strndup((const char *)theirs, len - 1);
     lines = g_strsplit(text, "\n", -1);
-    n = g_strv_length(lines);
-    for (guint i = 0; i < n; i++) {
-        char *space = strchr(lines[i], ' ');
-
-        if (!space || space == lines[i]) {
-            *error = g_strdup_printf("the source's topology is malformed: "
-                                     "line %u is not a key and a value",
-                                     i + 1);
-            return NULL;
-        }
-    }
+    /* The version first: another one may have another grammar. */
     if (!lines[0] || !g_str_has_prefix(lines[0], "vtopo-facts ")) {
         *error = g_strdup("the source's topology is malformed: it does not "
                           "start with its version");
@@ -270,6 +260,17 @@ static GStrv vtopo_facts_lines(const uint8_t *theirs, size_t len,
                                  "this QEMU reads version %d", version,
                                  VTOPO_FACTS_VERSION);
         return NULL;
+    }
+    n = g_strv_length(lines);
+    for (guint i = 1; i < n; i++) {
+        char *space = strchr(lines[i], ' ');
+
+        if (!space || space == lines[i]) {
+            *error = g_strdup_printf("the source's topology is malformed: "
+                                     "line %u is not a key and a value",
+                                     i + 1);
+            return NULL;
+        }
     }
     return g_steal_pointer(&lines);
 }
@@ -331,7 +332,9 @@ bool vtopo_facts_compare(const char *ours, const uint8_t *theirs,
             return false;
         }
         theirs_copy = g_strdup(their_lines[i]);
-        vtopo_facts_split(theirs_copy, &their_key, &their_value);
+        if (!vtopo_facts_split(theirs_copy, &their_key, &their_value)) {
+            g_assert_not_reached();     /* vtopo_facts_lines() read it */
+        }
         if (!strcmp(our_key, their_key)) {
             if (strcmp(our_value, their_value)) {
                 *difference = vtopo_facts_differ(our_key, their_value,
@@ -350,7 +353,9 @@ bool vtopo_facts_compare(const char *ours, const uint8_t *theirs,
         g_autofree char *theirs_copy = g_strdup(their_lines[i]);
         char *their_key, *their_value;
 
-        vtopo_facts_split(theirs_copy, &their_key, &their_value);
+        if (!vtopo_facts_split(theirs_copy, &their_key, &their_value)) {
+            g_assert_not_reached();     /* vtopo_facts_lines() read it */
+        }
         *difference = vtopo_facts_differ(their_key, their_value, NULL);
         return false;
     }

@@ -53,9 +53,9 @@ bool machine_vtopo_facts_load(MachineState *ms, const uint8_t *facts,
                    "its host" : "");
         return false;
     }
-    /* The same text as the source's. */
     g_free(ms->topology_source_digest);
-    ms->topology_source_digest = vtopo_facts_digest(ours);
+    ms->topology_source_digest =
+        g_compute_checksum_for_data(G_CHECKSUM_SHA256, facts, len);
     return true;
 }
 

@@ -121,28 +121,47 @@ END_TEST
 
 /*
  * 1024 vCPUs (4 sockets x 128 cores x 2 threads, contiguous APIC IDs),
- * a node per socket with distances, four caches: what a migration
- * stream carries stays about a kilobyte.
+ * a node of 64 GiB per socket with distances, four caches (L1d, L1i,
+ * L2 per core, L3 per socket): what a migration stream carries stays
+ * about a kilobyte.
  */
 START_TEST(test_facts_size)
 {
     VTopoShape s = x86_shape(4, 1, 1, 128, 2);
     g_autoptr(VTopo) topo = vtopo_new(&s, 4);
-    g_autoptr(VTopo) small = two_node_topo();
     g_autofree char *facts = NULL;
+    VTopoSharedCache caches[4] = {
+        { .geometry = { .level = 1, .type = VTOPO_CACHE_DATA,
+                        .size = 48 * 1024, .ways = 12, .line_size = 64,
+                        .partitions = 1 },
+          .sharing = VTOPO_LEVEL_CORE },
+        { .geometry = { .level = 1, .type = VTOPO_CACHE_INSTRUCTION,
+                        .size = 32 * 1024, .ways = 8, .line_size = 64,
+                        .partitions = 1 },
+          .sharing = VTOPO_LEVEL_CORE },
+        { .geometry = { .level = 2, .type = VTOPO_CACHE_UNIFIED,
+                        .size = 2 * 1024 * 1024, .ways = 16,
+                        .line_size = 64, .partitions = 1 },
+          .sharing = VTOPO_LEVEL_CORE },
+        { .geometry = { .level = 3, .type = VTOPO_CACHE_UNIFIED,
+                        .size = 320 * 1024 * 1024, .ways = 20,
+                        .line_size = 64, .partitions = 1 },
+          .sharing = VTOPO_LEVEL_SOCKET },
+    };
 
     for (unsigned int i = 0; i < topo->nr_cpus; i++) {
         topo->cpus[i].arch_id = i;
         topo->cpus[i].node = i / 256;
     }
     for (unsigned int n = 0; n < 4; n++) {
+        topo->nodes[n].mem_size = 64ULL << 30;
         for (unsigned int m = 0; m < 4; m++) {
             topo->nodes[n].distance[m] = n == m ? 10 : 21;
         }
     }
-    vtopo_set_caches(topo, small->caches, small->nr_caches);
+    vtopo_set_caches(topo, caches, 4);
     facts = vtopo_facts(topo);
-    ck_assert_msg(strlen(facts) < 1024, "%zu bytes", strlen(facts));
+    ck_assert_msg(strlen(facts) < 1280, "%zu bytes", strlen(facts));
     ck_assert_ptr_nonnull(strstr(facts, "\ncpus.arch-ids 0-1023\n"));
     ck_assert_ptr_nonnull(strstr(facts, "\nnode.3.cpus 768-1023\n"));
 }
@@ -312,6 +331,9 @@ START_TEST(test_compare_malformed)
         { BYTES("smp.sockets 2\n"),
           "the source's topology is malformed: it does not start with its "
           "version" },
+        /* Another version is named as such, whatever its lines. */
+        { BYTES("vtopo-facts 2\nsmp.sockets\n"),
+          "the source's topology is version 2, this QEMU reads version 1" },
         { BYTES("vtopo-facts 2\nsmp.sockets 2\n"),
           "the source's topology is version 2, this QEMU reads version 1" },
     };

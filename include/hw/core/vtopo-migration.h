@@ -27,15 +27,16 @@ uint8_t *machine_vtopo_facts_save(MachineState *ms, uint32_t *len);
  * Whether the facts of a stream's topology (@len bytes, not trusted)
  * are @ms's own; if not, fails with one line that names the first that
  * differs and the option that sets it, or what is malformed.  If they
- * are, @ms remembers their digest (machine_vtopo_source_digest()).
+ * are, @ms remembers the digest of what it received
+ * (machine_vtopo_source_digest()).
  */
 bool machine_vtopo_facts_load(MachineState *ms, const uint8_t *facts,
                               uint32_t len, Error **errp);
 
 /*
  * The SHA-256 of the topology that the migration stream (or snapshot)
- * @ms was loaded from carried, which is @ms's own; NULL if @ms was not
- * loaded from one that carried it.
+ * @ms was loaded from carried, as received; NULL if @ms was not loaded
+ * from one that carried it.
  */
 const char *machine_vtopo_source_digest(MachineState *ms);
 
