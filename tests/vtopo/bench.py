@@ -20,7 +20,6 @@ reports."""
 import datetime
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -222,7 +221,7 @@ def mirror_bench(reps):
 
 def migration_bench(reps):
     """The topology in the migration stream: downtime and total time of
-    migrating a stopped 8-vCPU, two-node VM over TCP on this machine, as
+    migrating a stopped 8-vCPU, two-node VM over a UNIX socket, as
     query-migrate on the source reports them (milliseconds); pristine QEMU on pc-q35-10.2 against ours on pc-q35-10.2
     (no topology in the stream) and on pc-q35-11.0 (with it),
     interleaved in one run."""
@@ -243,14 +242,19 @@ def migration_bench(reps):
                        binary=binary) as src, \
                  vg.Vm("bench-mig-dst", vm_args + ["-incoming", "defer"],
                        memory=None, kernel=False, binary=binary) as dst:
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", 0))
-                    uri = "tcp:127.0.0.1:%d" % s.getsockname()[1]
+                # A UNIX socket: a TCP port found free may be taken.
+                path = os.path.join(vg.BUILD, "guest-logs", "bench.migrate")
+                if os.path.exists(path):
+                    os.unlink(path)
+                uri = "unix:" + path
                 dst.qmp.cmd("migrate-incoming", uri=uri)
                 src.qmp.cmd("migrate", uri=uri)
+                deadline = time.monotonic() + 120
                 while True:
                     info = src.qmp.cmd("query-migrate")
-                    if info.get("status") in ("completed", "failed"):
+                    if (info.get("status") in ("completed", "failed",
+                                               "cancelled") or
+                            time.monotonic() > deadline):
                         break
                     time.sleep(0.05)
                 if info["status"] != "completed":
