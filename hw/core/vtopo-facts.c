@@ -166,9 +166,16 @@ static char *vtopo_facts_option(const char *key)
         if (!strcmp(part[2], "per-node")) {
             return g_strdup("-numa, -machine smp-cache.N.topology=");
         }
-        return g_strdup_printf("%s-machine smp-cache.N.%s=",
-                               strcmp(part[2], "topology") ? "-cpu, " : "",
-                               part[2]);
+        if (!strcmp(part[2], "topology")) {
+            return g_strdup("-machine smp-cache.N.topology=");
+        }
+        if (g_strv_contains((const char *const[]) { "size", "ways",
+                                                    "line-size", "partitions",
+                                                    "inclusive", NULL },
+                            part[2])) {
+            return g_strdup_printf("-cpu, -machine smp-cache.N.%s=",
+                                   part[2]);
+        }
     }
     if (!strcmp(key, "numa.nodes")) {
         return g_strdup("-numa node");
@@ -181,8 +188,11 @@ static char *vtopo_facts_option(const char *key)
         if (!strcmp(part[2], "memory")) {
             return g_strdup_printf("-numa node,nodeid=%s,memdev=", part[1]);
         }
-        return g_strdup_printf("-numa dist,src=%s", part[1]);
+        if (!strcmp(part[2], "distances")) {
+            return g_strdup_printf("-numa dist,src=%s", part[1]);
+        }
     }
+    /* A fact of another QEMU that this one does not know. */
     return g_strdup("the machine's options");
 }
 

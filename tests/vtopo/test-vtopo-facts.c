@@ -10,8 +10,22 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/units.h"
 #include "hw/core/vtopo-facts.h"
 #include "vtopo-check.h"
+
+/* A cache of 64-byte lines in one partition. */
+static VTopoSharedCache shared_cache(unsigned int level, VTopoCacheType type,
+                                     uint64_t size, uint32_t ways,
+                                     bool inclusive, VTopoLevel sharing)
+{
+    return (VTopoSharedCache) {
+        .geometry = { .level = level, .type = type, .size = size,
+                      .ways = ways, .line_size = 64, .partitions = 1,
+                      .inclusive = inclusive },
+        .sharing = sharing,
+    };
+}
 
 /*
  * 2 sockets x 1 die x 3 cores x 2 threads, the APIC IDs of x86 (2 bits
@@ -26,15 +40,10 @@ static VTopo *two_node_topo(void)
     VTopoShape s = x86_shape(2, 1, 1, 3, 2);
     VTopo *topo = vtopo_new(&s, 2);
     VTopoSharedCache caches[2] = {
-        { .geometry = { .level = 2, .type = VTOPO_CACHE_UNIFIED,
-                        .size = 2 * 1024 * 1024, .ways = 16,
-                        .line_size = 64, .partitions = 1 },
-          .sharing = VTOPO_LEVEL_CORE },
-        { .geometry = { .level = 3, .type = VTOPO_CACHE_UNIFIED,
-                        .size = 16 * 1024 * 1024, .ways = 16,
-                        .line_size = 64, .partitions = 1,
-                        .inclusive = true },
-          .sharing = VTOPO_LEVEL_SOCKET },
+        shared_cache(2, VTOPO_CACHE_UNIFIED, 2 * MiB, 16, false,
+                     VTOPO_LEVEL_CORE),
+        shared_cache(3, VTOPO_CACHE_UNIFIED, 16 * MiB, 16, true,
+                     VTOPO_LEVEL_SOCKET),
     };
 
     for (unsigned int i = 0; i < topo->nr_cpus; i++) {
@@ -42,7 +51,7 @@ static VTopo *two_node_topo(void)
         topo->cpus[i].node = i / 6;
     }
     for (unsigned int n = 0; n < 2; n++) {
-        topo->nodes[n].mem_size = 256 * 1024 * 1024;
+        topo->nodes[n].mem_size = 256 * MiB;
         topo->nodes[n].distance[n] = 10;
         topo->nodes[n].distance[!n] = 21;
     }
@@ -131,22 +140,14 @@ START_TEST(test_facts_size)
     g_autoptr(VTopo) topo = vtopo_new(&s, 4);
     g_autofree char *facts = NULL;
     VTopoSharedCache caches[4] = {
-        { .geometry = { .level = 1, .type = VTOPO_CACHE_DATA,
-                        .size = 48 * 1024, .ways = 12, .line_size = 64,
-                        .partitions = 1 },
-          .sharing = VTOPO_LEVEL_CORE },
-        { .geometry = { .level = 1, .type = VTOPO_CACHE_INSTRUCTION,
-                        .size = 32 * 1024, .ways = 8, .line_size = 64,
-                        .partitions = 1 },
-          .sharing = VTOPO_LEVEL_CORE },
-        { .geometry = { .level = 2, .type = VTOPO_CACHE_UNIFIED,
-                        .size = 2 * 1024 * 1024, .ways = 16,
-                        .line_size = 64, .partitions = 1 },
-          .sharing = VTOPO_LEVEL_CORE },
-        { .geometry = { .level = 3, .type = VTOPO_CACHE_UNIFIED,
-                        .size = 320 * 1024 * 1024, .ways = 20,
-                        .line_size = 64, .partitions = 1 },
-          .sharing = VTOPO_LEVEL_SOCKET },
+        shared_cache(1, VTOPO_CACHE_DATA, 48 * KiB, 12, false,
+                     VTOPO_LEVEL_CORE),
+        shared_cache(1, VTOPO_CACHE_INSTRUCTION, 32 * KiB, 8, false,
+                     VTOPO_LEVEL_CORE),
+        shared_cache(2, VTOPO_CACHE_UNIFIED, 2 * MiB, 16, false,
+                     VTOPO_LEVEL_CORE),
+        shared_cache(3, VTOPO_CACHE_UNIFIED, 320 * MiB, 20, false,
+                     VTOPO_LEVEL_SOCKET),
     };
 
     for (unsigned int i = 0; i < topo->nr_cpus; i++) {
@@ -154,7 +155,7 @@ START_TEST(test_facts_size)
         topo->cpus[i].node = i / 256;
     }
     for (unsigned int n = 0; n < 4; n++) {
-        topo->nodes[n].mem_size = 64ULL << 30;
+        topo->nodes[n].mem_size = 64 * GiB;
         for (unsigned int m = 0; m < 4; m++) {
             topo->nodes[n].distance[m] = n == m ? 10 : 21;
         }
@@ -240,7 +241,11 @@ START_TEST(test_compare_differences)
         /* A level only one side has. */
         { "smp.dies 1", "",
           DIFFER "smp.dies: the source has none, this QEMU 1 (-smp dies=)" },
-        /* A key this QEMU does not know names no option. */
+        /* Keys this QEMU does not know name no option. */
+        { "node.1.memory 268435456", "node.1.bogus 1\nnode.1.memory 268435456",
+          DIFFER
+          "node.1.bogus: the source has 1, this QEMU none (the machine's "
+          "options)" },
         { "smp.sockets 2", "smp.bogus 1\nsmp.sockets 2",
           DIFFER
           "smp.bogus: the source has 1, this QEMU none (the machine's "
