@@ -79,9 +79,16 @@ static void vtopo_acpi_check_madt(const VTopo *topo,
         const VTopoAcpiProcessor *p = by_uid[i];
 
         if (!p) {
-            vtopo_acpi_disagree(r, "vCPU %u (arch id 0x%" PRIx64 ") has no "
-                                "MADT processor with UID %u", i,
-                                cpu->arch_id, i);
+            /*
+             * A machine without CPU hotplug (Arm virt) lists only the
+             * present vCPUs; one with it lists every possible vCPU, the
+             * absent ones disabled (5.2.12.2, 5.2.12.14).
+             */
+            if (cpu->present) {
+                vtopo_acpi_disagree(r, "vCPU %u (arch id 0x%" PRIx64 ") has "
+                                    "no MADT processor with UID %u", i,
+                                    cpu->arch_id, i);
+            }
         } else if (p->arch_id != cpu->arch_id) {
             vtopo_acpi_disagree(r, "MADT processor UID %u has arch id 0x%"
                                 PRIx64 ", vCPU %u has 0x%" PRIx64, i,
@@ -233,11 +240,24 @@ static bool vtopo_acpi_levels_of(const VTopo *topo, const uint64_t *key,
                    vtopo_acpi_cache_groups_match(topo, key, llc));
 }
 
+/* Whether the partition @key has one part: the whole machine. */
+static bool vtopo_acpi_one_group(const VTopo *topo, const uint64_t *key)
+{
+    for (unsigned int i = 1; i < topo->nr_cpus; i++) {
+        if (key[i] != key[0]) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /*
  * The processor hierarchy: leaves are the MADT UIDs, every vCPU's chain
  * has the same depth, every depth groups the vCPUs as a topology level
- * does, and every level with more than one domain per parent is there.
- * Returns the leaf of each vCPU (for the caches), or NULL.
+ * does (or holds them all, as the root QEMU's build_pptt() puts above
+ * the sockets does), a node flagged physical package groups them by
+ * socket, and every level with more than one domain per parent is
+ * there.  Returns the leaf of each vCPU (for the caches), or NULL.
  */
 static const VTopoAcpiPpttNode **vtopo_acpi_check_pptt_nodes(
     const VTopo *topo, const VTopoAcpiTables *t,
@@ -248,6 +268,7 @@ static const VTopoAcpiPpttNode **vtopo_acpi_check_pptt_nodes(
     g_autofree uint64_t *key = g_new(uint64_t, topo->nr_cpus);
     g_autofree const VTopoAcpiPpttNode **at = NULL;
     bool level_seen[VTOPO_LEVEL__MAX] = { false };
+    bool package_seen = false;
     unsigned int depth = 0;
 
     for (guint i = 0; i < t->pptt_nodes->len; i++) {
@@ -257,7 +278,9 @@ static const VTopoAcpiPpttNode **vtopo_acpi_check_pptt_nodes(
         if (!(n->flags & VTOPO_ACPI_PPTT_LEAF)) {
             continue;
         }
-        if (n->id >= topo->nr_cpus || !madt[n->id]) {
+        /* The PPTT has a leaf for every possible vCPU, even unlisted */
+        if (n->id >= topo->nr_cpus ||
+            (!madt[n->id] && topo->cpus[n->id].present)) {
             vtopo_acpi_disagree(r, "PPTT leaf 0x%x has ACPI Processor ID %u, "
                                 "which is no MADT processor", n->offset,
                                 n->id);
@@ -284,11 +307,16 @@ static const VTopoAcpiPpttNode **vtopo_acpi_check_pptt_nodes(
             key[i] = at[i]->offset;
             ended += !at[i]->parent;
         }
-        if (!vtopo_acpi_levels_of(topo, key, level_seen)) {
+        if (!vtopo_acpi_levels_of(topo, key, level_seen) &&
+            !vtopo_acpi_one_group(topo, key)) {
             vtopo_acpi_disagree(r, "PPTT nodes %u levels above the leaves "
                                 "group the vCPUs as no topology level does",
                                 depth);
             return NULL;
+        }
+        if ((at[0]->flags & VTOPO_ACPI_PPTT_PHYSICAL_PACKAGE) &&
+            vtopo_acpi_groups_match(topo, key, VTOPO_LEVEL_SOCKET)) {
+            package_seen = true;
         }
         if (ended) {
             if (ended != topo->nr_cpus) {
@@ -296,10 +324,9 @@ static const VTopoAcpiPpttNode **vtopo_acpi_check_pptt_nodes(
                                     "different depths");
                 return NULL;
             }
-            if (!(at[0]->flags & VTOPO_ACPI_PPTT_PHYSICAL_PACKAGE) ||
-                !vtopo_acpi_groups_match(topo, key, VTOPO_LEVEL_SOCKET)) {
-                vtopo_acpi_disagree(r, "the PPTT root node 0x%x is not the "
-                                    "package", at[0]->offset);
+            if (!package_seen) {
+                vtopo_acpi_disagree(r, "no PPTT node flagged physical "
+                                    "package groups the vCPUs by socket");
             }
             break;
         }

@@ -100,20 +100,17 @@ static bool vtopo_props_get_id(const CpuInstanceProperties *props,
 }
 
 /*
- * @vcpu from @arch, before any vCPU exists.  On machines with CPU
- * hotplug, a vCPU is present once the machine plugs it
- * (machine_vtopo_set_present()); on the others (Arm virt) the first
- * -smp cpus= are, as vtopo_new() says.
+ * @vcpu from @arch, before any vCPU exists: it is present once it is
+ * created (machine_vtopo_set_present()), whether by the board or by
+ * device_add.
  */
 static void machine_vtopo_cpu(VTopo *topo, VTopoCpu *vcpu,
-                              const CPUArchId *arch, bool hotpluggable)
+                              const CPUArchId *arch)
 {
     const VTopoShape *s = &topo->shape;
 
     vcpu->arch_id = arch->arch_id;
-    if (hotpluggable) {
-        vcpu->present = false;
-    }
+    vcpu->present = false;
     for (VTopoLevel l = VTOPO_LEVEL_THREAD; l < VTOPO_LEVEL__MAX; l++) {
         int64_t id;
 
@@ -311,11 +308,6 @@ VTopo *machine_vtopo_new(MachineState *ms, Error **errp)
     const CPUArchIdList *possible;
     VTopo *topo;
 
-    if (!mc->possible_cpu_arch_ids) {
-        error_setg(errp, "machine type '%s' does not describe its CPU topology",
-                   mc->name);
-        return NULL;
-    }
     possible = mc->possible_cpu_arch_ids(ms);
 
     topo = vtopo_new(&shape, nr_nodes);
@@ -326,8 +318,7 @@ VTopo *machine_vtopo_new(MachineState *ms, Error **errp)
         return NULL;
     }
     for (int i = 0; i < possible->len; i++) {
-        machine_vtopo_cpu(topo, &topo->cpus[i], &possible->cpus[i],
-                          mc->has_hotpluggable_cpus);
+        machine_vtopo_cpu(topo, &topo->cpus[i], &possible->cpus[i]);
     }
 
     for (unsigned int n = 0; n < nr_nodes; n++) {

@@ -27,6 +27,7 @@ enum {
     FAULT_PPTT_CHAIN,       /* each L2 chains to the socket's L3 */
     FAULT_PPTT_SIZE,        /* the L3 says 4 MiB */
     FAULT_PPTT_SHARING,     /* one L2 for both cores, in core 0 */
+    FAULT_PPTT_NO_PACKAGE,  /* the socket is not flagged physical package */
     FAULT_HMAT_TARGET,      /* HMAT target domain 5 */
     /* With an L3 that follows the nodes (one per core here): */
     PER_NODE,               /* consistent: a group node per node holds it */
@@ -188,7 +189,8 @@ static void build_pptt(VTopoAcpiTables *tables, int fault)
         l3 = put_cache(t, 0, fault == FAULT_PPTT_SIZE ? 4 << 20 : 8 << 20,
                        fault == FAULT_PPTT_SIZE ? 4096 : 8192, 16, 2, 1);
     }
-    socket = put_node(t, VTOPO_ACPI_PPTT_PHYSICAL_PACKAGE, 0, 0, &l3, !group);
+    socket = put_node(t, fault == FAULT_PPTT_NO_PACKAGE ? 0 :
+                      VTOPO_ACPI_PPTT_PHYSICAL_PACKAGE, 0, 0, &l3, !group);
     for (unsigned int c = 0; c < 2; c++) {
         uint32_t res[2];
         unsigned int n = 0;
@@ -282,14 +284,18 @@ static const VTopoSharedCache caches[] = {
         .ways = 16, .line_size = 64, .partitions = 1 }, VTOPO_LEVEL_SOCKET },
 };
 
-/* The findings for tables built with @fault, as "rule: message" lines */
-static char *check(int fault)
+/*
+ * The findings for tables built with @fault, as "rule: message" lines,
+ * for a model whose vCPU 3 is plugged or not.
+ */
+static char *check_plugged(int fault, bool cpu3_plugged)
 {
     g_autoptr(VTopo) topo = model();
     g_autoptr(VTopoAcpiTables) tables = vtopo_acpi_tables_new();
     GArray *findings = vtopo_findings_new();
     GString *out = g_string_new("");
 
+    topo->cpus[3].present = cpu3_plugged;
     build_madt(tables, fault);
     build_srat(tables, fault);
     build_slit(tables, fault);
@@ -310,6 +316,11 @@ static char *check(int fault)
     return g_string_free(out, false);
 }
 
+static char *check(int fault)
+{
+    return check_plugged(fault, true);
+}
+
 START_TEST(test_consistent)
 {
     g_autofree char *got = check(FAULT_NONE);
@@ -317,6 +328,22 @@ START_TEST(test_consistent)
 
     ck_assert_str_eq(got, "");
     ck_assert_str_eq(per_node, "");
+}
+END_TEST
+
+/*
+ * Arm virt lists only the present vCPUs in the MADT, and the PPTT has a
+ * leaf for each possible one: a vCPU not plugged and not in the MADT is
+ * no finding (-smp 2,maxcpus=4 on virt), one plugged still is.
+ */
+START_TEST(test_unplugged_unlisted)
+{
+    g_autofree char *unplugged = check_plugged(FAULT_MADT_MISSING, false);
+    g_autofree char *disabled = check_plugged(FAULT_NONE, false);
+
+    ck_assert_str_eq(unplugged, "");
+    ck_assert_str_eq(disabled, "acpi-madt: MADT processor UID 3 is enabled, "
+                     "vCPU 3 is not present\n");
 }
 END_TEST
 
@@ -354,6 +381,10 @@ static const struct {
       "8192, 16, 64 (and 3 more)\n" },
     { FAULT_PPTT_SHARING,
       "acpi-pptt: the PPTT does not share the L2 unified cache per core\n" },
+    /* ACPI 6.5 5.2.30.1: Linux takes the package from that flag */
+    { FAULT_PPTT_NO_PACKAGE,
+      "acpi-pptt: no PPTT node flagged physical package groups the vCPUs "
+      "by socket\n" },
     { FAULT_HMAT_TARGET,
       "acpi-hmat: HMAT describes memory domain 5, which has no memory in "
       "the SRAT\n" },
@@ -379,6 +410,7 @@ int main(void)
     TCase *tc = tcase_create("check");
 
     tcase_add_test(tc, test_consistent);
+    tcase_add_test(tc, test_unplugged_unlisted);
     tcase_add_loop_test(tc, test_fault, 0, G_N_ELEMENTS(faults));
     suite_add_tcase(s, tc);
     return vtopo_check_run(s);

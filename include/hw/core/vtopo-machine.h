@@ -18,15 +18,15 @@
  * configuration, its possible CPUs and its NUMA state.  Machine init
  * builds it once, as MachineState.topology, before the board creates
  * any vCPU; every channel and report reads it.  Its vCPU i is the one
- * of cpu-index i.  Fails (and sets @errp)
- * for machine types that do not describe their possible CPUs.
+ * of cpu-index i.  For machine types with MachineClass.has_topology_model;
+ * fails (and sets @errp) if their possible CPUs are not -smp's vCPUs.
  */
 VTopo *machine_vtopo_new(MachineState *ms, Error **errp);
 
 /*
- * Record in @ms's model that @cpu was plugged (@present) or unplugged:
- * the plug handlers of machines with CPU hotplug call it for every vCPU,
- * those of machine init included.
+ * Record in @ms's model that @cpu exists (@present: its thread runs) or
+ * was removed: qemu_init_vcpu() and cpu_remove_sync() call it for every
+ * vCPU of every machine, at machine init and on hotplug.
  */
 void machine_vtopo_set_present(MachineState *ms, CPUState *cpu, bool present);
 
