@@ -78,14 +78,15 @@ point = tap.point
 
 
 def machines(binary):
-    """The machine types of @binary (-machine help), without aliases."""
+    """{machine type or alias of @binary (-machine help): the machine
+    type it names}."""
     out = subprocess.run([binary, "-machine", "help"], capture_output=True,
                          text=True, timeout=60, check=True).stdout
-    names = []
+    names = {}
     for line in out.splitlines()[1:]:
-        m = re.match(r"^(\S+)\s.*?(\(alias of \S+\))?$", line)
-        if m and m.group(1) != "none" and not m.group(2):
-            names.append(m.group(1))
+        m = re.match(r"^(\S+)\s.*?(?:\(alias of (\S+)\))?$", line)
+        if m and m.group(1) != "none":
+            names[m.group(1)] = m.group(2) or m.group(1)
     return names
 
 
@@ -196,9 +197,11 @@ def check_target(target, subdir, pristine_subdir):
                   "missing: run scripts/build-targets build")
             return
     firmware = firmware_for(target)
-    theirs = set(machines(pristine))
+    ours = machines(binary)
+    theirs = machines(pristine)
     model = MODEL.get(target)
-    runs = [(m, []) for m in machines(binary)]
+    # Every machine type (an alias names one of them)
+    runs = [(m, []) for m, t in ours.items() if m == t]
     runs += [(m, ["-smp", smp]) for m, smp in SMP.get(target, [])]
     started = 0
     for machine, extra in runs:
@@ -206,14 +209,15 @@ def check_target(target, subdir, pristine_subdir):
                                " -smp " + extra[1] if extra else "")
         args = ["-M", machine] + extra
         status, stderr, answers = start(binary, args, firmware)
-        if machine in theirs:
+        if theirs.get(machine) == ours.get(machine):
             p_status, p_stderr, _ = start(pristine, args, firmware)
             point(what + ": exit status and stderr as pristine's",
                   (status, stderr) == (p_status, p_stderr),
                   "pristine: exit %s, stderr:\n%s\nvtopo: exit %s, stderr:\n%s"
                   % (p_status, p_stderr, status, stderr))
         else:
-            # A machine type pristine has not (11.0): it starts silently.
+            # A machine type pristine has not (11.0), or an alias that
+            # names it: it starts silently.
             point(what + ": starts without a word (new machine type)",
                   status == 0 and stderr == "",
                   "exit %s, stderr:\n%s" % (status, stderr))
