@@ -215,9 +215,9 @@ const GArray *accel_vcpu_mirror_plan(MachineState *ms, Error **errp)
     if (!m->enabled) {
         return NULL;
     }
-    if (!mc->possible_cpu_arch_ids) {
-        error_setg(errp, "mirror-host: machine '%s' has no vCPUs to place",
-                   mc->name);
+    if (!mc->has_topology_model) {
+        error_setg(errp, "mirror-host: machine type '%s' does not describe "
+                   "its CPU topology", mc->name);
         return NULL;
     }
     if (p->affinity != VCPU_AFFINITY_OFF || p->pins) {

@@ -80,11 +80,11 @@ static void vtopo_acpi_check_madt(const VTopo *topo,
 
         if (!p) {
             /*
-             * A machine without CPU hotplug (Arm virt) lists only the
-             * present vCPUs; one with it lists every possible vCPU, the
-             * absent ones disabled (5.2.12.2, 5.2.12.14).
+             * A machine with CPU hotplug lists every possible vCPU, the
+             * absent ones disabled (5.2.12.2); one without it (Arm virt)
+             * may list only the present ones (5.2.12.14).
              */
-            if (cpu->present) {
+            if (cpu->present || topo->cpu_hotplug) {
                 vtopo_acpi_disagree(r, "vCPU %u (arch id 0x%" PRIx64 ") has "
                                     "no MADT processor with UID %u", i,
                                     cpu->arch_id, i);
@@ -252,12 +252,39 @@ static bool vtopo_acpi_one_group(const VTopo *topo, const uint64_t *key)
 }
 
 /*
+ * The package of each vCPU as Linux finds it (drivers/acpi/pptt.c,
+ * acpi_find_processor_tag()): the first node flagged physical package
+ * from its leaf up, or the root; the packages must be the sockets.
+ */
+static void vtopo_acpi_check_packages(const VTopo *topo,
+                                      const VTopoAcpiTables *t,
+                                      const VTopoAcpiPpttNode **leaf,
+                                      VTopoAcpiRule *r)
+{
+    g_autofree uint64_t *key = g_new(uint64_t, topo->nr_cpus);
+
+    for (unsigned int i = 0; i < topo->nr_cpus; i++) {
+        const VTopoAcpiPpttNode *n = leaf[i];
+
+        while (!(n->flags & VTOPO_ACPI_PPTT_PHYSICAL_PACKAGE) && n->parent) {
+            n = vtopo_acpi_pptt_node(t, n->parent);
+        }
+        key[i] = n->offset;
+    }
+    if (!vtopo_acpi_groups_match(topo, key, VTOPO_LEVEL_SOCKET)) {
+        vtopo_acpi_disagree(r, "the PPTT nodes the guest takes for packages "
+                            "(the first flagged physical package above "
+                            "each leaf) are not the sockets");
+    }
+}
+
+/*
  * The processor hierarchy: leaves are the MADT UIDs, every vCPU's chain
  * has the same depth, every depth groups the vCPUs as a topology level
  * does (or holds them all, as the root QEMU's build_pptt() puts above
- * the sockets does), a node flagged physical package groups them by
- * socket, and every level with more than one domain per parent is
- * there.  Returns the leaf of each vCPU (for the caches), or NULL.
+ * the sockets does), the packages are the sockets, and every level with
+ * more than one domain per parent is there.  Returns the leaf of each
+ * vCPU (for the caches), or NULL.
  */
 static const VTopoAcpiPpttNode **vtopo_acpi_check_pptt_nodes(
     const VTopo *topo, const VTopoAcpiTables *t,
@@ -268,7 +295,6 @@ static const VTopoAcpiPpttNode **vtopo_acpi_check_pptt_nodes(
     g_autofree uint64_t *key = g_new(uint64_t, topo->nr_cpus);
     g_autofree const VTopoAcpiPpttNode **at = NULL;
     bool level_seen[VTOPO_LEVEL__MAX] = { false };
-    bool package_seen = false;
     unsigned int depth = 0;
 
     for (guint i = 0; i < t->pptt_nodes->len; i++) {
@@ -278,9 +304,10 @@ static const VTopoAcpiPpttNode **vtopo_acpi_check_pptt_nodes(
         if (!(n->flags & VTOPO_ACPI_PPTT_LEAF)) {
             continue;
         }
-        /* The PPTT has a leaf for every possible vCPU, even unlisted */
+        /* A vCPU the MADT may leave out (above) still has its leaf */
         if (n->id >= topo->nr_cpus ||
-            (!madt[n->id] && topo->cpus[n->id].present)) {
+            (!madt[n->id] &&
+             (topo->cpus[n->id].present || topo->cpu_hotplug))) {
             vtopo_acpi_disagree(r, "PPTT leaf 0x%x has ACPI Processor ID %u, "
                                 "which is no MADT processor", n->offset,
                                 n->id);
@@ -314,19 +341,11 @@ static const VTopoAcpiPpttNode **vtopo_acpi_check_pptt_nodes(
                                 depth);
             return NULL;
         }
-        if ((at[0]->flags & VTOPO_ACPI_PPTT_PHYSICAL_PACKAGE) &&
-            vtopo_acpi_groups_match(topo, key, VTOPO_LEVEL_SOCKET)) {
-            package_seen = true;
-        }
         if (ended) {
             if (ended != topo->nr_cpus) {
                 vtopo_acpi_disagree(r, "PPTT chains of vCPUs end at "
                                     "different depths");
                 return NULL;
-            }
-            if (!package_seen) {
-                vtopo_acpi_disagree(r, "no PPTT node flagged physical "
-                                    "package groups the vCPUs by socket");
             }
             break;
         }
@@ -334,6 +353,7 @@ static const VTopoAcpiPpttNode **vtopo_acpi_check_pptt_nodes(
             at[i] = vtopo_acpi_pptt_node(t, at[i]->parent);
         }
     }
+    vtopo_acpi_check_packages(topo, t, leaf, r);
     for (VTopoLevel l = VTOPO_LEVEL_THREAD; l <= VTOPO_LEVEL_SOCKET; l++) {
         if (topo->shape.supported[l] && topo->shape.count[l] > 1 &&
             !level_seen[l]) {

@@ -300,7 +300,7 @@ bool machine_vtopo_check_cpu_caches(MachineState *ms, CPUState *cpu,
     return false;
 }
 
-VTopo *machine_vtopo_new(MachineState *ms, Error **errp)
+VTopo *machine_vtopo_new(MachineState *ms)
 {
     MachineClass *mc = MACHINE_GET_CLASS(ms);
     VTopoShape shape = machine_vtopo_shape(ms);
@@ -308,15 +308,13 @@ VTopo *machine_vtopo_new(MachineState *ms, Error **errp)
     const CPUArchIdList *possible;
     VTopo *topo;
 
+    assert(mc->has_topology_model && mc->possible_cpu_arch_ids);
     possible = mc->possible_cpu_arch_ids(ms);
 
     topo = vtopo_new(&shape, nr_nodes);
-    if (possible->len != topo->nr_cpus) {
-        error_setg(errp, "machine has %d possible CPUs but its topology "
-                   "describes %u", possible->len, topo->nr_cpus);
-        vtopo_free(topo);
-        return NULL;
-    }
+    topo->cpu_hotplug = mc->has_hotpluggable_cpus;
+    /* has_topology_model: the possible CPUs are -smp's vCPUs */
+    assert(possible->len == topo->nr_cpus);
     for (int i = 0; i < possible->len; i++) {
         machine_vtopo_cpu(topo, &topo->cpus[i], &possible->cpus[i]);
     }
@@ -335,9 +333,14 @@ VTopo *machine_vtopo_new(MachineState *ms, Error **errp)
 void machine_vtopo_set_present(MachineState *ms, CPUState *cpu, bool present)
 {
     VTopo *topo = ms->topology;
+    CPUClass *cc = CPU_GET_CLASS(cpu);
 
-    /* The model lists the possible vCPUs by cpu-index (vtopo_new()) */
-    if (topo && cpu->cpu_index >= 0 && cpu->cpu_index < topo->nr_cpus) {
-        topo->cpus[cpu->cpu_index].present = present;
+    if (!topo) {
+        return;
     }
+    /* The model lists the possible vCPUs by cpu-index (vtopo_new()) */
+    assert(cpu->cpu_index >= 0 && cpu->cpu_index < topo->nr_cpus);
+    assert(!cc->get_arch_id ||
+           cc->get_arch_id(cpu) == topo->cpus[cpu->cpu_index].arch_id);
+    topo->cpus[cpu->cpu_index].present = present;
 }

@@ -55,7 +55,7 @@ SMP = {
 # Machine types with a topology model (MachineClass.has_topology_model):
 # a query-topology error on these is a failure, not "no model".
 MODEL = {
-    "x86_64": re.compile(r"^(pc|q35|pc-.*|isapc|microvm|xenfv.*|x-remote|nitro.*)$"),
+    "x86_64": re.compile(r"^(pc|q35|pc-.*|isapc|microvm|xenfv.*|nitro.*)$"),
     "aarch64": re.compile(r"^virt(-.*)?$"),
     "loongarch64": re.compile(r"^virt$"),
 }
@@ -70,6 +70,8 @@ COMMANDS = [
     {"execute": "query-cpus-fast"},
     {"execute": "human-monitor-command",
      "arguments": {"command-line": "info topology"}},
+    {"execute": "qom-get", "arguments": {"path": "/machine",
+                                         "property": "smp"}},
     {"execute": "quit"},
 ]
 
@@ -115,21 +117,31 @@ def start(binary, args, firmware):
 
 
 def hmp_vcpus(text):
-    """{cpu index: (arch id, present)} and the possible count from the
-    tree info topology prints."""
+    """{cpu index: (arch id, present, {level-id: id})} from the tree info
+    topology prints, and its first line."""
     vcpus = {}
-    for m in re.finditer(r": cpu (\d+) arch-id 0x([0-9a-f]+)[^\n]*?"
-                         r"( \(not present\))?\r?$", text, re.M):
-        vcpus[int(m.group(1))] = (int(m.group(2), 16), not m.group(3))
+    path = {}
+    for line in text.replace("\r\n", "\n").splitlines():
+        m = re.match(r"^( *)([a-z]+) (\d+)(?:: cpu (\d+) arch-id 0x([0-9a-f]+)"
+                     r"(?: node \d+)?( \(not present\))?)?$", line)
+        if not m or m.group(2) in ("node", "cache", "host", "topology"):
+            continue
+        depth = len(m.group(1)) // 2
+        path = {d: v for d, v in path.items() if d < depth}
+        path[depth] = (m.group(2) + "-id", int(m.group(3)))
+        if m.group(4) is not None:
+            vcpus[int(m.group(4))] = (int(m.group(5), 16), not m.group(6),
+                                      dict(path.values()))
     head = re.search(r"^topology: .*\((\d+) present, (\d+) possible\)",
                      text, re.M)
     return vcpus, head
 
 
 def describes(has_model, answers):
-    """query-topology and info topology against query-cpus-fast and
-    query-hotpluggable-cpus: the same vCPUs exist, with the same arch
-    ids; or the machine says it has no model."""
+    """query-topology and info topology against query-cpus-fast,
+    query-hotpluggable-cpus and the machine's smp property: the same
+    vCPUs exist, with the same arch ids and topology ids, of as many
+    possible; or the machine says it has no model."""
     topo = answers.get("query-topology", {})
     hmp = answers.get("info topology", {}).get("return", "")
     if "error" in topo:
@@ -141,22 +153,19 @@ def describes(has_model, answers):
         return True, "no model"
     if not has_model:
         return False, "has a model but is not listed as having one"
+    if "return" not in topo or len(topo["return"].get("digest", "")) != 64:
+        return False, "query-topology gave no digest: %s" % topo
     cpus = answers.get("query-cpus-fast", {}).get("return")
-    if cpus is None:
-        return False, "query-cpus-fast failed: %s" % answers.get(
-            "query-cpus-fast")
+    smp = answers.get("qom-get", {}).get("return")
+    if cpus is None or smp is None:
+        return False, "query-cpus-fast or qom-get smp failed: %s, %s" % (
+            answers.get("query-cpus-fast"), answers.get("qom-get"))
     vcpus, head = hmp_vcpus(hmp)
     if not head:
         return False, "info topology has no 'topology:' line:\n" + hmp
-    hot = answers.get("query-hotpluggable-cpus", {}).get("return")
-    if hot is not None:
-        possible = sum(h.get("vcpus-count", 1) for h in hot)
-    else:
-        # Without CPU hotplug (Arm virt, microvm) QEMU names no possible
-        # vCPUs of its own: the model's count is taken as it is.
-        possible = int(head.group(2))
-    want = {c["cpu-index"]: (c["arch-id"], True) for c in cpus}
-    present = {i: v for i, v in vcpus.items() if v[1]}
+    possible = smp["maxcpus"]
+    present = {i: v[0] for i, v in vcpus.items() if v[1]}
+    want = {c["cpu-index"]: c["arch-id"] for c in cpus}
     if present != want:
         return False, "present vCPUs (info topology) %s, query-cpus-fast %s" % (
             sorted(present.items()), sorted(want.items()))
@@ -165,7 +174,23 @@ def describes(has_model, answers):
         return False, "info topology says %s present of %s possible (%d " \
             "listed), QEMU %d of %d" % (head.group(1), head.group(2),
                                         len(vcpus), len(cpus), possible)
-    return True, "%d of %d vCPUs present" % (len(cpus), possible)
+    # Each vCPU's place in the tree is where QEMU's props put it (the
+    # ids QEMU gives; a level it leaves out has one domain).
+    props = {c["cpu-index"]: c["props"] for c in cpus}
+    hot = answers.get("query-hotpluggable-cpus", {}).get("return") or []
+    by_arch = {v[0]: i for i, v in vcpus.items()}
+    for h in hot:
+        if "arch-id" in h and h["arch-id"] in by_arch:
+            props.setdefault(by_arch[h["arch-id"]], h["props"])
+    for index, p in props.items():
+        ids = vcpus[index][2]
+        for key, value in p.items():
+            if key.endswith("-id") and key != "node-id" and \
+                    ids.get(key, 0) != value:
+                return False, "vCPU %d is %s %d in info topology, %s %d " \
+                    "for QEMU" % (index, key, ids.get(key, 0), key, value)
+    return True, "%d of %d vCPUs present, ids as QEMU's" % (len(cpus),
+                                                              possible)
 
 
 def firmware_for(target):
@@ -222,6 +247,8 @@ def check_target(target, subdir, pristine_subdir):
                   status == 0 and stderr == "",
                   "exit %s, stderr:\n%s" % (status, stderr))
         if status != 0:
+            # The -smp cases are the point: they must start.
+            point(what + ": starts", not extra, "exit %s" % status)
             continue
         started += 1
         has_model = bool(model and model.match(machine))

@@ -27,7 +27,6 @@ enum {
     FAULT_PPTT_CHAIN,       /* each L2 chains to the socket's L3 */
     FAULT_PPTT_SIZE,        /* the L3 says 4 MiB */
     FAULT_PPTT_SHARING,     /* one L2 for both cores, in core 0 */
-    FAULT_PPTT_NO_PACKAGE,  /* the socket is not flagged physical package */
     FAULT_HMAT_TARGET,      /* HMAT target domain 5 */
     /* With an L3 that follows the nodes (one per core here): */
     PER_NODE,               /* consistent: a group node per node holds it */
@@ -189,8 +188,7 @@ static void build_pptt(VTopoAcpiTables *tables, int fault)
         l3 = put_cache(t, 0, fault == FAULT_PPTT_SIZE ? 4 << 20 : 8 << 20,
                        fault == FAULT_PPTT_SIZE ? 4096 : 8192, 16, 2, 1);
     }
-    socket = put_node(t, fault == FAULT_PPTT_NO_PACKAGE ? 0 :
-                      VTOPO_ACPI_PPTT_PHYSICAL_PACKAGE, 0, 0, &l3, !group);
+    socket = put_node(t, VTOPO_ACPI_PPTT_PHYSICAL_PACKAGE, 0, 0, &l3, !group);
     for (unsigned int c = 0; c < 2; c++) {
         uint32_t res[2];
         unsigned int n = 0;
@@ -286,9 +284,10 @@ static const VTopoSharedCache caches[] = {
 
 /*
  * The findings for tables built with @fault, as "rule: message" lines,
- * for a model whose vCPU 3 is plugged or not.
+ * for a model whose vCPU 3 is plugged or not, on a machine with CPU
+ * hotplug or not.
  */
-static char *check_plugged(int fault, bool cpu3_plugged)
+static char *check_plugged(int fault, bool cpu3_plugged, bool cpu_hotplug)
 {
     g_autoptr(VTopo) topo = model();
     g_autoptr(VTopoAcpiTables) tables = vtopo_acpi_tables_new();
@@ -296,6 +295,7 @@ static char *check_plugged(int fault, bool cpu3_plugged)
     GString *out = g_string_new("");
 
     topo->cpus[3].present = cpu3_plugged;
+    topo->cpu_hotplug = cpu_hotplug;
     build_madt(tables, fault);
     build_srat(tables, fault);
     build_slit(tables, fault);
@@ -318,7 +318,7 @@ static char *check_plugged(int fault, bool cpu3_plugged)
 
 static char *check(int fault)
 {
-    return check_plugged(fault, true);
+    return check_plugged(fault, true, false);
 }
 
 START_TEST(test_consistent)
@@ -332,18 +332,110 @@ START_TEST(test_consistent)
 END_TEST
 
 /*
- * Arm virt lists only the present vCPUs in the MADT, and the PPTT has a
- * leaf for each possible one: a vCPU not plugged and not in the MADT is
- * no finding (-smp 2,maxcpus=4 on virt), one plugged still is.
+ * Arm virt (no CPU hotplug) lists only the present vCPUs in the MADT,
+ * and the PPTT has a leaf for each possible one: a vCPU not plugged and
+ * not in the MADT is no finding there (-smp 2,maxcpus=4 on virt).  A
+ * machine with CPU hotplug must list it, disabled (5.2.12.2); one that
+ * lists an absent vCPU enabled is wrong either way.
  */
 START_TEST(test_unplugged_unlisted)
 {
-    g_autofree char *unplugged = check_plugged(FAULT_MADT_MISSING, false);
-    g_autofree char *disabled = check_plugged(FAULT_NONE, false);
+    g_autofree char *no_hotplug = check_plugged(FAULT_MADT_MISSING, false,
+                                                false);
+    g_autofree char *hotplug = check_plugged(FAULT_MADT_MISSING, false, true);
+    g_autofree char *enabled = check_plugged(FAULT_NONE, false, false);
 
-    ck_assert_str_eq(unplugged, "");
-    ck_assert_str_eq(disabled, "acpi-madt: MADT processor UID 3 is enabled, "
+    ck_assert_str_eq(no_hotplug, "");
+    ck_assert_str_eq(hotplug,
+                     "acpi-madt: vCPU 3 (arch id 0x3) has no MADT processor "
+                     "with UID 3\n"
+                     "acpi-pptt: PPTT leaf 0x13c has ACPI Processor ID 3, "
+                     "which is no MADT processor (and 1 more)\n");
+    ck_assert_str_eq(enabled, "acpi-madt: MADT processor UID 3 is enabled, "
                      "vCPU 3 is not present\n");
+}
+END_TEST
+
+/* How the PPTT of two sockets of two cores flags physical packages */
+enum {
+    PACKAGES_UPSTREAM,      /* a flagged root above flagged sockets */
+    PACKAGES_ROOT_ONLY,     /* only the root flagged */
+    PACKAGES_LEAVES_TOO,    /* the leaves (cores) flagged as well */
+};
+
+/*
+ * Two sockets of two single-threaded cores, and a PPTT as QEMU's
+ * build_pptt() makes it for them (hw/acpi/aml-build.c: a root node,
+ * one node per socket, a leaf per core), its packages flagged as
+ * @packages says; the findings as check() gives them.
+ */
+static char *check_packages(int packages)
+{
+    VTopoShape shape = { .cpus = 4 };
+    g_autoptr(VTopo) topo = NULL;
+    g_autoptr(VTopoAcpiTables) tables = vtopo_acpi_tables_new();
+    GArray *findings = vtopo_findings_new();
+    GString *out = g_string_new("");
+    GByteArray *t;
+    uint32_t root;
+
+    for (VTopoLevel l = VTOPO_LEVEL_THREAD; l < VTOPO_LEVEL__MAX; l++) {
+        shape.count[l] = 1;
+    }
+    shape.count[VTOPO_LEVEL_CORE] = 2;
+    shape.count[VTOPO_LEVEL_SOCKET] = 2;
+    shape.supported[VTOPO_LEVEL_THREAD] = true;
+    shape.supported[VTOPO_LEVEL_CORE] = true;
+    shape.supported[VTOPO_LEVEL_SOCKET] = true;
+    topo = vtopo_new(&shape, 0);
+    for (unsigned int i = 0; i < 4; i++) {
+        topo->cpus[i].arch_id = i;
+    }
+
+    build_madt(tables, FAULT_NONE);
+    t = begin("PPTT", 2);
+    root = put_node(t, VTOPO_ACPI_PPTT_PHYSICAL_PACKAGE, 0, 0, NULL, 0);
+    for (unsigned int s = 0; s < 2; s++) {
+        uint32_t socket = put_node(t, packages == PACKAGES_ROOT_ONLY ? 0 :
+                                   VTOPO_ACPI_PPTT_PHYSICAL_PACKAGE,
+                                   root, s, NULL, 0);
+
+        for (unsigned int c = 0; c < 2; c++) {
+            put_node(t, VTOPO_ACPI_PPTT_ID_VALID | VTOPO_ACPI_PPTT_LEAF |
+                     (packages == PACKAGES_LEAVES_TOO ?
+                      VTOPO_ACPI_PPTT_PHYSICAL_PACKAGE : 0),
+                     socket, 2 * s + c, NULL, 0);
+        }
+    }
+    finish(tables, t);
+
+    vtopo_acpi_check(topo, tables, findings);
+    for (guint i = 0; i < findings->len; i++) {
+        const VTopoFinding *f = &g_array_index(findings, VTopoFinding, i);
+
+        g_string_append_printf(out, "%s: %s\n", f->rule, f->message);
+    }
+    vtopo_findings_free(findings);
+    return g_string_free(out, false);
+}
+
+/*
+ * The root QEMU puts above the sockets holds the whole machine, and the
+ * guest takes the first flagged node above a leaf for its package
+ * (drivers/acpi/pptt.c): the sockets must be flagged, the cores not.
+ */
+START_TEST(test_packages)
+{
+    g_autofree char *upstream = check_packages(PACKAGES_UPSTREAM);
+    g_autofree char *root_only = check_packages(PACKAGES_ROOT_ONLY);
+    g_autofree char *leaves_too = check_packages(PACKAGES_LEAVES_TOO);
+    const char *wrong = "acpi-pptt: the PPTT nodes the guest takes for "
+        "packages (the first flagged physical package above each leaf) are "
+        "not the sockets\n";
+
+    ck_assert_str_eq(upstream, "");
+    ck_assert_str_eq(root_only, wrong);
+    ck_assert_str_eq(leaves_too, wrong);
 }
 END_TEST
 
@@ -381,10 +473,6 @@ static const struct {
       "8192, 16, 64 (and 3 more)\n" },
     { FAULT_PPTT_SHARING,
       "acpi-pptt: the PPTT does not share the L2 unified cache per core\n" },
-    /* ACPI 6.5 5.2.30.1: Linux takes the package from that flag */
-    { FAULT_PPTT_NO_PACKAGE,
-      "acpi-pptt: no PPTT node flagged physical package groups the vCPUs "
-      "by socket\n" },
     { FAULT_HMAT_TARGET,
       "acpi-hmat: HMAT describes memory domain 5, which has no memory in "
       "the SRAT\n" },
@@ -411,6 +499,7 @@ int main(void)
 
     tcase_add_test(tc, test_consistent);
     tcase_add_test(tc, test_unplugged_unlisted);
+    tcase_add_test(tc, test_packages);
     tcase_add_loop_test(tc, test_fault, 0, G_N_ELEMENTS(faults));
     suite_add_tcase(s, tc);
     return vtopo_check_run(s);

@@ -18,15 +18,17 @@
  * configuration, its possible CPUs and its NUMA state.  Machine init
  * builds it once, as MachineState.topology, before the board creates
  * any vCPU; every channel and report reads it.  Its vCPU i is the one
- * of cpu-index i.  For machine types with MachineClass.has_topology_model;
- * fails (and sets @errp) if their possible CPUs are not -smp's vCPUs.
+ * of cpu-index i.  Only for machine types with
+ * MachineClass.has_topology_model, whose possible CPUs are -smp's vCPUs.
  */
-VTopo *machine_vtopo_new(MachineState *ms, Error **errp);
+VTopo *machine_vtopo_new(MachineState *ms);
 
 /*
  * Record in @ms's model that @cpu exists (@present: its thread runs) or
  * was removed: qemu_init_vcpu() and cpu_remove_sync() call it for every
- * vCPU of every machine, at machine init and on hotplug.
+ * vCPU of every machine, at machine init and on hotplug.  (A target
+ * realize that fails after qemu_init_vcpu() leaves the vCPU present, as
+ * it leaves its thread running.)
  */
 void machine_vtopo_set_present(MachineState *ms, CPUState *cpu, bool present);
 

@@ -136,6 +136,10 @@ int vtopo_cache_resolve(const VTopoSharedCache *dflt, bool present,
 
 /*
  * VTopo: the model.
+ * @cpu_hotplug: whether vCPUs can be plugged while the guest runs: the
+ *               firmware then describes every possible vCPU (an ACPI
+ *               MADT lists the absent ones disabled); otherwise only
+ *               the present ones (Arm virt).
  * @caches: the caches the vCPUs describe, innermost first (L1d, L1i,
  *          L2, L3), @nr_caches of them; vtopo_set_caches() sets them.
  * @findings: VTopoFinding, what every check of the machine found in the
@@ -145,6 +149,7 @@ typedef struct VTopo {
     VTopoShape shape;
     unsigned int nr_cpus;
     VTopoCpu *cpus;
+    bool cpu_hotplug;
     unsigned int nr_nodes;
     VTopoNode *nodes;
     unsigned int nr_caches;
