@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 
+import topology_view
 import vtopo_guest as vg
 from tap import Tap
 
@@ -38,26 +39,6 @@ def query(name, args):
                 vm.qmp.hmp("info topology").replace("\r\n", "\n"))
 
 
-def hmp_tree(hmp):
-    """{arch id: (cpu-index, {level-id: id}, node, present)} from the
-    tree info topology prints from the model."""
-    vcpus = {}
-    ids = {}
-    for line in hmp.splitlines():
-        m = re.match(r"^( *)([a-z]+) (\d+)(?:: cpu (\d+) arch-id 0x([0-9a-f]+)"
-                     r"(?: node (\d+))?( \(not present\))?)?$", line)
-        if not m or m.group(2) in ("node", "cache", "host", "topology"):
-            continue
-        depth = len(m.group(1)) // 2
-        ids = {k: v for k, v in ids.items() if k < depth}
-        ids[depth] = (m.group(2) + "-id", int(m.group(3)))
-        if m.group(4) is not None:
-            vcpus[int(m.group(5), 16)] = (
-                int(m.group(4)), dict(ids.values()),
-                int(m.group(6)) if m.group(6) else None, not m.group(7))
-    return vcpus
-
-
 def check_against_hotpluggable(name, view, hotpluggable, cpus_fast, hmp):
     """The model (info topology's tree) against QEMU's possible CPUs
     (query-hotpluggable-cpus), and query-cpus-fast's arch-id against
@@ -69,7 +50,8 @@ def check_against_hotpluggable(name, view, hotpluggable, cpus_fast, hmp):
         node = props.pop("node-id", None)
         want[h["arch-id"]] = (props, node, "qom-path" in h)
     got = {a: (ids, node, present)
-           for a, (_, ids, node, present) in hmp_tree(hmp).items()}
+           for a, (_, ids, node, present)
+           in topology_view.hmp_tree(hmp).items()}
     point("%s: info topology's vCPUs (arch ids, ids, nodes, presence) are "
           "query-hotpluggable-cpus'" % name, got == want and got,
           "info topology %s\nhotpluggable %s" % (sorted(got.items()),

@@ -22,6 +22,7 @@ import re
 import subprocess
 import sys
 
+import topology_view
 import vtopo_guest as vg
 from tap import Tap
 
@@ -116,25 +117,11 @@ def start(binary, args, firmware):
     return p.returncode, stderr, by_command
 
 
-def hmp_vcpus(text):
-    """{cpu index: (arch id, present, {level-id: id})} from the tree info
-    topology prints, and its first line."""
-    vcpus = {}
-    path = {}
-    for line in text.replace("\r\n", "\n").splitlines():
-        m = re.match(r"^( *)([a-z]+) (\d+)(?:: cpu (\d+) arch-id 0x([0-9a-f]+)"
-                     r"(?: node \d+)?( \(not present\))?)?$", line)
-        if not m or m.group(2) in ("node", "cache", "host", "topology"):
-            continue
-        depth = len(m.group(1)) // 2
-        path = {d: v for d, v in path.items() if d < depth}
-        path[depth] = (m.group(2) + "-id", int(m.group(3)))
-        if m.group(4) is not None:
-            vcpus[int(m.group(4))] = (int(m.group(5), 16), not m.group(6),
-                                      dict(path.values()))
-    head = re.search(r"^topology: .*\((\d+) present, (\d+) possible\)",
-                     text, re.M)
-    return vcpus, head
+def hmp_head(text):
+    """(present, possible) from the first line of info topology."""
+    m = re.search(r"^topology: .*\((\d+) present, (\d+) possible\)", text,
+                  re.M)
+    return (int(m.group(1)), int(m.group(2))) if m else None
 
 
 def describes(has_model, answers):
@@ -160,35 +147,35 @@ def describes(has_model, answers):
     if cpus is None or smp is None:
         return False, "query-cpus-fast or qom-get smp failed: %s, %s" % (
             answers.get("query-cpus-fast"), answers.get("qom-get"))
-    vcpus, head = hmp_vcpus(hmp)
+    vcpus = topology_view.hmp_tree(hmp)
+    head = hmp_head(hmp)
     if not head:
         return False, "info topology has no 'topology:' line:\n" + hmp
     possible = smp["maxcpus"]
-    present = {i: v[0] for i, v in vcpus.items() if v[1]}
+    present = {v[0]: a for a, v in vcpus.items() if v[3]}
     want = {c["cpu-index"]: c["arch-id"] for c in cpus}
     if present != want:
         return False, "present vCPUs (info topology) %s, query-cpus-fast %s" % (
             sorted(present.items()), sorted(want.items()))
-    if (int(head.group(1)), int(head.group(2))) != (len(cpus), possible) or \
-            len(vcpus) != possible:
-        return False, "info topology says %s present of %s possible (%d " \
-            "listed), QEMU %d of %d" % (head.group(1), head.group(2),
-                                        len(vcpus), len(cpus), possible)
+    if head != (len(cpus), possible) or len(vcpus) != possible:
+        return False, "info topology says %d present of %d possible (%d " \
+            "listed), QEMU %d of %d" % (head + (len(vcpus), len(cpus),
+                                               possible))
     # Each vCPU's place in the tree is where QEMU's props put it (the
     # ids QEMU gives; a level it leaves out has one domain).
-    props = {c["cpu-index"]: c["props"] for c in cpus}
-    hot = answers.get("query-hotpluggable-cpus", {}).get("return") or []
-    by_arch = {v[0]: i for i, v in vcpus.items()}
-    for h in hot:
-        if "arch-id" in h and h["arch-id"] in by_arch:
-            props.setdefault(by_arch[h["arch-id"]], h["props"])
-    for index, p in props.items():
-        ids = vcpus[index][2]
+    props = {c["arch-id"]: c["props"] for c in cpus}
+    for h in answers.get("query-hotpluggable-cpus", {}).get("return") or []:
+        props.setdefault(h.get("arch-id"), h["props"])
+    for arch, p in props.items():
+        if arch not in vcpus:
+            return False, "QEMU's vCPU of arch id %s is not in info " \
+                "topology" % arch
+        ids = vcpus[arch][1]
         for key, value in p.items():
             if key.endswith("-id") and key != "node-id" and \
                     ids.get(key, 0) != value:
-                return False, "vCPU %d is %s %d in info topology, %s %d " \
-                    "for QEMU" % (index, key, ids.get(key, 0), key, value)
+                return False, "arch id %#x is %s %d in info topology, %d " \
+                    "for QEMU" % (arch, key, ids.get(key, 0), value)
     return True, "%d of %d vCPUs present, ids as QEMU's" % (len(cpus),
                                                               possible)
 

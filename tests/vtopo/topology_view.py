@@ -20,6 +20,8 @@ query-topology-checks.  The dict:
 @cmd is a function (name, **arguments) -> the command's return value:
 QEMUMachine's qmp.cmd, or one that goes through virsh."""
 
+import re
+
 # The smp property's member for each level.
 SMP_MEMBER = {"drawer": "drawers", "book": "books", "socket": "sockets",
               "die": "dies", "cluster": "clusters", "module": "modules",
@@ -77,3 +79,23 @@ def machine_view(cmd):
     if "host" in checks:
         view["host"] = checks["host"]
     return view
+
+
+def hmp_tree(hmp):
+    """{arch id: (cpu-index, {level-id: id}, node, present)} from the
+    tree info topology prints from the model."""
+    vcpus = {}
+    ids = {}
+    for line in hmp.replace("\r\n", "\n").splitlines():
+        m = re.match(r"^( *)([a-z]+) (\d+)(?:: cpu (\d+) arch-id 0x([0-9a-f]+)"
+                     r"(?: node (\d+))?( \(not present\))?)?$", line)
+        if not m or m.group(2) in ("node", "cache", "host", "topology"):
+            continue
+        depth = len(m.group(1)) // 2
+        ids = {k: v for k, v in ids.items() if k < depth}
+        ids[depth] = (m.group(2) + "-id", int(m.group(3)))
+        if m.group(4) is not None:
+            vcpus[int(m.group(5), 16)] = (
+                int(m.group(4)), dict(ids.values()),
+                int(m.group(6)) if m.group(6) else None, not m.group(7))
+    return vcpus
