@@ -829,11 +829,12 @@ def check_machine_levels():
     # info topology's first line names the model's levels, outermost first.
     levels = re.findall(r"\d+ ([a-z]+?)s?(?= x| \()", hmp.splitlines()[0])
     point("query-machines: pc-q35-11.0's levels are those of the model info "
-          "topology prints, its caches query-topology's, and it applies the "
-          "geometry",
+          "topology prints, its caches query-topology's, it applies the "
+          "geometry and has the model",
           levels == info["topology-levels"]
           and sorted(c["cache"] for c in caches) ==
-          sorted(info["smp-caches"]) and info["smp-cache-geometry"],
+          sorted(info["smp-caches"]) and info["smp-cache-geometry"]
+          and info["topology-model"] is True,
           "%s %s %s" % (levels, caches, info))
 
 

@@ -93,6 +93,21 @@ def machines(binary):
     return names
 
 
+def machine_infos(binary):
+    """query-machines of @binary, by machine type."""
+    p = subprocess.run([binary, "-machine", "none", "-S", "-display", "none",
+                        "-nodefaults", "-qmp", "stdio"],
+                       input='{"execute":"qmp_capabilities"}\n'
+                             '{"execute":"query-machines"}\n'
+                             '{"execute":"quit"}\n',
+                       capture_output=True, text=True, timeout=60)
+    for line in p.stdout.splitlines():
+        reply = json.loads(line) if line.startswith("{") else {}
+        if isinstance(reply.get("return"), list):
+            return {m["name"]: m for m in reply["return"]}
+    return {}
+
+
 def start(binary, args, firmware):
     """(exit status, stderr with the program's name taken out, the QMP
     answers by command, or None where QEMU did not answer)."""
@@ -211,6 +226,7 @@ def check_target(target, subdir, pristine_subdir):
     firmware = firmware_for(target)
     ours = machines(binary)
     theirs = machines(pristine)
+    infos = machine_infos(binary)
     model = MODEL.get(target)
     # Every machine type (an alias names one of them)
     runs = [(m, []) for m, t in ours.items() if m == t]
@@ -239,6 +255,13 @@ def check_target(target, subdir, pristine_subdir):
             continue
         started += 1
         has_model = bool(model and model.match(machine))
+        if not extra:
+            # What management software reads before it starts a VM
+            info = infos.get(ours[machine], {})
+            point("%s: query-machines says topology-model %s" %
+                  (what, "true" if has_model else "false"),
+                  info.get("topology-model") is has_model,
+                  "query-machines: %s" % info)
         ok, detail = describes(has_model, answers)
         point(what + ": query-topology " +
               ("describes it (%s)" % detail if ok and has_model else
