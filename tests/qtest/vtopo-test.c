@@ -245,6 +245,36 @@ static const Refusal x86_refusals[] = {
     { "cache-ways",
       Q35 ",smp-cache.0.cache=l2,smp-cache.0.ways=2048",
       "smp-cache l2: ways 2048 is outside 1..1024" },
+    { "cache-assoc-0x80000006",
+      Q35 ",smp-cache.0.cache=l2,smp-cache.0.size=3M,smp-cache.0.ways=12",
+      "12 ways cannot be described by CPUID 0x80000006" },
+    { "cache-line-0x80000005",
+      Q35 ",smp-cache.0.cache=l1d,smp-cache.0.line-size=256",
+      "line-size 256 is more than CPUID 0x80000005 can describe" },
+    { "cache-fully-associative",
+      Q35 ",smp-cache.0.cache=l1d,smp-cache.0.size=4K,smp-cache.0.ways=64",
+      "fully associative caches are not supported" },
+    { "cache-partitions",
+      Q35 ",smp-cache.0.cache=l2,smp-cache.0.partitions=300,"
+      "smp-cache.0.size=61440000",
+      "partitions 300 is more than QEMU supports" },
+    /* Linux takes the L3 of AMD families 0Fh-16h (qemu64) per node */
+    { "amd-l3-per-core",
+      Q35 ",smp-cache.0.cache=l3,smp-cache.0.topology=core -smp 4",
+      "smp-cache l3: an AMD processor of family 0Fh has an L3 per node "
+      "(socket) for Linux, not per core; use a model of family 17h or "
+      "later, such as EPYC, or share it per socket" },
+    { "amd-0fh-smt-x2apic",
+      Q35 " -smp 4,cores=2,threads=2 -cpu qemu64,x2apic=off",
+      "-smp threads=2 on an AMD CPU model of family 0Fh needs x2apic, which "
+      "-cpu turns off: software such as hwloc reads the threads as cores "
+      "otherwise; use threads=1, or a model of family 17h or later, such "
+      "as EPYC" },
+    { "numa-acpi-off",
+      Q35 ",acpi=off -smp 4,sockets=2 " NODES("0-1", "2-3"),
+      "-machine acpi=off: only ACPI (SRAT, SLIT) describes NUMA nodes and "
+      "distances to an x86 guest, which would see one node; leave ACPI on "
+      "(libvirt: <features><acpi/></features>)" },
     { "cache-l3-off",
       Q35 " -cpu qemu64,l3-cache=off "
       "-machine smp-cache.0.cache=l3,smp-cache.0.size=16M",
@@ -252,6 +282,23 @@ static const Refusal x86_refusals[] = {
     { "amd-smt-topoext",
       Q35 " -smp 4,cores=2,threads=2 -cpu qemu64,-topoext",
       "threads=2 needs topoext" },
+    /* The placement options (the host's CPUs are not named) */
+    { "pin-vcpu",
+      Q35 ",vcpu-affinity=manual,vcpu-pin.0.vcpu=9,vcpu-pin.0.host-cpu=0 "
+      "-smp 2",
+      "vcpu-pin.0.vcpu: vCPU 9 does not exist (the VM has vCPUs 0-1)" },
+    { "pin-host-cpu",
+      Q35 ",vcpu-affinity=manual,vcpu-pin.0.vcpu=0,"
+      "vcpu-pin.0.host-cpu=4096",
+      "vcpu-pin.0.host-cpu: host CPU 4096 does not exist" },
+    { "pin-manual-empty",
+      Q35 ",vcpu-affinity=manual",
+      "vcpu-affinity=manual: no vcpu-pin entries; give vcpu-pin.N.vcpu and "
+      "vcpu-pin.N.host-cpu" },
+    { "mirror-host-affinity",
+      Q35 ",vcpu-affinity=auto,mirror-host=on",
+      "mirror-host: places the vCPUs itself; leave out vcpu-affinity and "
+      "vcpu-pin" },
     /* apic_common_set_id()'s error, which aborted before */
     { "x2apic",
       Q35 " -smp 256",
