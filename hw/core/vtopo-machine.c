@@ -333,14 +333,14 @@ VTopo *machine_vtopo_new(MachineState *ms)
 void machine_vtopo_set_present(MachineState *ms, CPUState *cpu, bool present)
 {
     VTopo *topo = ms->topology;
-    CPUClass *cc = CPU_GET_CLASS(cpu);
 
     if (!topo) {
         return;
     }
-    /* The model lists the possible vCPUs by cpu-index (vtopo_new()) */
+    /*
+     * The model lists the possible vCPUs by cpu-index (vtopo_new()).
+     * (Not by arch id: under KVM on Arm the MPIDR is the kernel's.)
+     */
     assert(cpu->cpu_index >= 0 && cpu->cpu_index < topo->nr_cpus);
-    assert(!cc->get_arch_id ||
-           cc->get_arch_id(cpu) == topo->cpus[cpu->cpu_index].arch_id);
     topo->cpus[cpu->cpu_index].present = present;
 }
