@@ -28,6 +28,7 @@ typedef struct AccelVcpuMirror {
     uint32_t max_nodes;
     uint32List *exclude;
     VcpuMirrorPrefer prefer;
+    bool placement_only;
     GArray *options;
     GPtrArray *notes;
 } AccelVcpuMirror;

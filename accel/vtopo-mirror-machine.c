@@ -13,6 +13,8 @@
 #include "qapi/visitor.h"
 #include "qom/object.h"
 #include "hw/boards.h"
+#include "system/hostmem.h"
+#include "system/numa.h"
 #include "vtopo-mirror-internal.h"
 #include "vtopo-pin-internal.h"
 
@@ -157,6 +159,11 @@ bool accel_vcpu_mirror_enabled(MachineState *ms)
     return ms->vcpu_mirror && ms->vcpu_mirror->enabled;
 }
 
+bool accel_vcpu_mirror_planned_topology(MachineState *ms)
+{
+    return accel_vcpu_mirror_enabled(ms) && !ms->vcpu_mirror->placement_only;
+}
+
 bool accel_host_simulated(void)
 {
     return current_machine && current_machine->vcpu_pinning &&
@@ -195,7 +202,52 @@ QEMU_BUILD_BUG_ON(ON_OFF_AUTO_AUTO != (int)VTOPO_MIRROR_SMT_AUTO ||
                   ON_OFF_AUTO_ON != (int)VTOPO_MIRROR_SMT_ON ||
                   ON_OFF_AUTO_OFF != (int)VTOPO_MIRROR_SMT_OFF);
 
-const GArray *accel_vcpu_mirror_plan(MachineState *ms, Error **errp)
+/*
+ * On a migration destination given the source's topology: the options
+ * of a placement on @host for the topology of the command line, and
+ * the core scheduling it needs.
+ */
+static GArray *mirror_placement_options(MachineState *ms,
+                                        const VTopoHost *host,
+                                        GArray *exclude, Error **errp)
+{
+    AccelVcpuMirror *m = ms->vcpu_mirror;
+    AccelVcpuPinning *p = ms->vcpu_pinning;
+    bool simulated = p->host_sysfs != NULL;
+    g_autofree char *error = NULL;
+    VTopoMirrorOption o = { "machine" };
+    VTopoCoreSched core_sched;
+    const char *why;
+    GArray *options;
+
+    if (m->smt != ON_OFF_AUTO_AUTO || m->max_nodes ||
+        m->prefer != VCPU_MIRROR_PREFER_NODES) {
+        error_setg(errp, "mirror-host: with the topology given (-incoming), "
+                   "it plans the placement only; leave out %s",
+                   m->smt != ON_OFF_AUTO_AUTO ? "mirror-smt" :
+                   m->max_nodes ? "mirror-max-nodes" : "mirror-prefer");
+        return NULL;
+    }
+    m->notes = g_ptr_array_new_with_free_func(g_free);
+    if (!vtopo_mirror_core_sched(host, ms->smp.threads,
+                                 vtopo_host_core_sched(host, simulated, &why),
+                                 p->has_core_sched,
+                                 (VTopoCoreSched)p->core_sched, &core_sched,
+                                 m->notes, &error)) {
+        error_setg(errp, "mirror-host: %s", error);
+        return NULL;
+    }
+    p->excluded = exclude ? g_array_ref(exclude) : NULL;
+    m->placement_only = true;
+    o.value = g_strdup_printf("vcpu-affinity=auto,core-sched=%s",
+                              VcpuCoreSched_str((VcpuCoreSched)core_sched));
+    options = g_array_new(false, false, sizeof(VTopoMirrorOption));
+    g_array_append_val(options, o);
+    return options;
+}
+
+const GArray *accel_vcpu_mirror_plan(MachineState *ms, bool keep_topology,
+                                     Error **errp)
 {
     AccelVcpuMirror *m = ms->vcpu_mirror;
     AccelVcpuPinning *p = ms->vcpu_pinning;
@@ -238,6 +290,10 @@ const GArray *accel_vcpu_mirror_plan(MachineState *ms, Error **errp)
             return NULL;
         }
     }
+    if (keep_topology) {
+        m->options = mirror_placement_options(ms, host, exclude, errp);
+        return m->options;
+    }
     allowed = vtopo_host_allowed_cpus(host, simulated, &error);
     if (!allowed) {
         error_setg(errp, "mirror-host: %s", error);
@@ -278,4 +334,101 @@ const GArray *accel_vcpu_mirror_plan(MachineState *ms, Error **errp)
     m->options = vtopo_mirror_qemu_options(plan);
     m->notes = g_ptr_array_ref(plan->notes);
     return m->options;
+}
+
+/*
+ * The host node all vCPUs of virtual node @node (-1: every vCPU) were
+ * placed on, or -1 if none were or they span several.
+ */
+static int mirror_placed_node(const VTopo *topo, const int *plan,
+                              const VTopoHost *host, int node)
+{
+    int placed = -1;
+
+    for (unsigned int v = 0; v < topo->nr_cpus; v++) {
+        int host_node;
+
+        if ((node >= 0 && topo->cpus[v].node != node) ||
+            plan[v] == VTOPO_PIN_NONE) {
+            continue;
+        }
+        host_node = host->cpus[plan[v]].node;
+        if (host_node < 0 || (placed >= 0 && placed != host_node)) {
+            return -1;
+        }
+        placed = host_node;
+    }
+    return placed;
+}
+
+/*
+ * Bind @backend, the memory of virtual node @node (-1: of a VM without
+ * NUMA nodes), to host node @host_node if it fits there.
+ */
+static bool mirror_bind_backend(const VTopoHost *host,
+                                HostMemoryBackend *backend, int node,
+                                unsigned int host_node, Error **errp)
+{
+    int index = vtopo_host_node_index(host, host_node);
+    uint64_t host_size = index >= 0
+        ? g_array_index(host->nodes, VTopoHostNode, index).mem_size : 0;
+    uint64_t size = memory_region_size(host_memory_backend_get_memory(
+                                           backend));
+    g_autofree char *what = node >= 0
+        ? g_strdup_printf("virtual node %d", node) : g_strdup("the VM");
+
+    if (host_size && size > host_size) {
+        error_setg(errp, "mirror-host: %s has %" PRIu64 " MiB of memory, "
+                   "but host node %u, where its vCPUs run, holds %" PRIu64
+                   " MiB", what, size >> 20, host_node, host_size >> 20);
+        return false;
+    }
+    if (!host_memory_backend_bind(backend, host_node, errp)) {
+        error_prepend(errp, "mirror-host: %s: ", what);
+        return false;
+    }
+    return true;
+}
+
+bool accel_vcpu_mirror_bind_memory(MachineState *ms, const VTopo *topo,
+                                   const int *plan, Error **errp)
+{
+    AccelVcpuMirror *m = ms->vcpu_mirror;
+    const VTopoHost *host = ms->vcpu_pinning->host;
+    unsigned int nr_nodes = ms->numa_state ? ms->numa_state->num_nodes : 0;
+
+    if (!m->placement_only) {
+        return true;
+    }
+    if (!nr_nodes) {
+        int placed = mirror_placed_node(topo, plan, host, -1);
+
+        if (placed < 0) {
+            g_ptr_array_add(m->notes, g_strdup(
+                "the vCPUs run on several host nodes: the VM's memory is "
+                "not bound"));
+            return true;
+        }
+        return !ms->memdev || ms->memdev->policy != HOST_MEM_POLICY_DEFAULT ||
+               mirror_bind_backend(host, ms->memdev, -1, placed, errp);
+    }
+    for (unsigned int n = 0; n < nr_nodes; n++) {
+        HostMemoryBackend *backend = ms->numa_state->nodes[n].node_memdev;
+        int placed = mirror_placed_node(topo, plan, host, n);
+
+        if (!backend || backend->policy != HOST_MEM_POLICY_DEFAULT) {
+            /* No memory of its own, or bound as the user asked. */
+            continue;
+        }
+        if (placed < 0) {
+            g_ptr_array_add(m->notes, g_strdup_printf(
+                "virtual node %u has no vCPUs on one host node: its memory "
+                "is not bound", n));
+            continue;
+        }
+        if (!mirror_bind_backend(host, backend, n, placed, errp)) {
+            return false;
+        }
+    }
+    return true;
 }

@@ -874,23 +874,16 @@ static const char *mirror_core_sched_name(VTopoCoreSched mode)
     }
 }
 
-/*
- * Core scheduling where the host leaks between SMT siblings: the
- * threads of the VM may share host cores with each other only.  The
- * user's choice, if any, stands.
- */
-static bool mirror_core_sched(const MirrorPlanner *p, VTopoMirror *m,
-                              char **error)
+bool vtopo_mirror_core_sched(const VTopoHost *host, unsigned int threads,
+                             bool host_core_sched, bool has_mode,
+                             VTopoCoreSched mode, VTopoCoreSched *result,
+                             GPtrArray *notes, char **error)
 {
-    const VTopoHost *host = p->host;
-    const VTopoMirrorRequest *req = p->req;
-
-    m->core_sched = VTOPO_CORE_SCHED_OFF;
-    if (req->has_core_sched_mode) {
-        m->core_sched = req->core_sched_mode;
-        if (host->smt && host->smt_exposure &&
-            m->core_sched == VTOPO_CORE_SCHED_OFF) {
-            g_ptr_array_add(m->notes, g_strdup_printf(
+    *result = VTOPO_CORE_SCHED_OFF;
+    if (has_mode) {
+        *result = mode;
+        if (host->smt && host->smt_exposure && mode == VTOPO_CORE_SCHED_OFF) {
+            g_ptr_array_add(notes, g_strdup_printf(
                 "the host CPUs leak between SMT siblings (vulnerabilities/"
                 "%s): core-sched=off, as asked", host->smt_exposure));
         }
@@ -899,11 +892,11 @@ static bool mirror_core_sched(const MirrorPlanner *p, VTopoMirror *m,
     if (!host->smt || !host->smt_exposure) {
         return true;
     }
-    if (p->req->core_sched) {
-        m->core_sched = VTOPO_CORE_SCHED_VM;
+    if (host_core_sched) {
+        *result = VTOPO_CORE_SCHED_VM;
         return true;
     }
-    if (p->threads < host->threads_per_core) {
+    if (threads < host->threads_per_core) {
         *error = g_strdup_printf("the host CPUs leak between SMT siblings "
                                  "(vulnerabilities/%s) and the host kernel "
                                  "has no core scheduling, so the idle "
@@ -913,12 +906,12 @@ static bool mirror_core_sched(const MirrorPlanner *p, VTopoMirror *m,
                                  host->threads_per_core);
         return false;
     }
-    g_ptr_array_add(m->notes, g_strdup_printf("the host CPUs leak between "
-                                              "SMT siblings (vulnerabilities"
-                                              "/%s): a host kernel with core "
-                                              "scheduling would let the VM "
-                                              "use core-sched=vm",
-                                              host->smt_exposure));
+    g_ptr_array_add(notes, g_strdup_printf("the host CPUs leak between "
+                                           "SMT siblings (vulnerabilities"
+                                           "/%s): a host kernel with core "
+                                           "scheduling would let the VM "
+                                           "use core-sched=vm",
+                                           host->smt_exposure));
     return true;
 }
 
@@ -978,7 +971,11 @@ VTopoMirror *vtopo_mirror_plan(const VTopoHost *host,
     mirror_place(&p, &fit, m);
     mirror_fit_clear(&fit);
     mirror_caches(&p, m);
-    if (!mirror_nodes(&p, m, error) || !mirror_core_sched(&p, m, error)) {
+    if (!mirror_nodes(&p, m, error) ||
+        !vtopo_mirror_core_sched(host, p.threads, req->core_sched,
+                                 req->has_core_sched_mode,
+                                 req->core_sched_mode, &m->core_sched,
+                                 m->notes, error)) {
         return NULL;
     }
     return g_steal_pointer(&m);

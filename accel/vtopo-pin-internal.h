@@ -70,6 +70,7 @@ typedef struct AccelVcpuPinning {
     bool simulated;
     VTopoHost *host;
     GArray *allowed;
+    GArray *excluded;
     unsigned int nr_cpus;
     int *plan;
     int *vcore;

@@ -20,6 +20,7 @@
 #include "system/hostmem.h"
 #include "system/numa.h"
 #include "system/system.h"
+#include "accel/vtopo-mirror-machine.h"
 #include "vtopo-pin-internal.h"
 #include "trace.h"
 #ifdef CONFIG_LINUX
@@ -109,6 +110,9 @@ static void machine_set_host_sysfs(Object *obj, const char *value,
     AccelVcpuPinning *p = machine_pinning(obj);
 
     g_free(p->host_sysfs);
+    if (p->excluded) {
+        g_array_unref(p->excluded);
+    }
     p->host_sysfs = g_strdup(value);
 }
 
@@ -235,6 +239,11 @@ static bool accel_task_mempolicy(HostMemPolicy *policy, GArray *nodes)
  */
 static void accel_node_memory(AccelVcpuPinning *p, MachineState *ms)
 {
+    for (unsigned int n = 0; n < p->nr_nodes; n++) {
+        g_array_unref(p->node_memory[n]);
+    }
+    g_free(p->node_memory);
+    g_free(p->node_policy);
     g_autoptr(GArray) task_nodes = g_array_new(false, false,
                                                sizeof(unsigned int));
     HostMemPolicy task_policy = HOST_MEM_POLICY_DEFAULT;
@@ -339,6 +348,13 @@ static bool accel_plan(AccelVcpuPinning *p, const VTopoPinInput *in,
         }
         p->plan = vtopo_pin_plan_manual(in, entries, n, &error);
     }
+    if (!p->plan && p->affinity == VCPU_AFFINITY_AUTO) {
+        error_setg(errp, "%s: %s",
+                   accel_vcpu_mirror_enabled(current_machine)
+                   ? "mirror-host: this host cannot hold the topology given"
+                   : "vcpu-affinity=auto", error);
+        return false;
+    }
     if (!p->plan) {
         error_setg(errp, "%s", error);
         return false;
@@ -429,6 +445,16 @@ static bool accel_read_host(AccelVcpuPinning *p, Error **errp)
     if (!p->allowed) {
         error_setg(errp, "vcpu-affinity: %s", error);
         return false;
+    }
+    for (guint i = 0; p->excluded && i < p->excluded->len; i++) {
+        unsigned int cpu = g_array_index(p->excluded, unsigned int, i);
+
+        for (guint j = 0; j < p->allowed->len; j++) {
+            if (g_array_index(p->allowed, unsigned int, j) == cpu) {
+                g_array_remove_index(p->allowed, j);
+                break;
+            }
+        }
     }
     return true;
 }
@@ -875,6 +901,12 @@ static bool accel_vcpu_plan_setup(AccelVcpuPinning *p, MachineState *ms,
         .taken = taken,
     };
     ok = accel_plan(p, &in, errp);
+    if (ok && accel_vcpu_mirror_enabled(ms)) {
+        /* mirror-host keeping a migration source's topology */
+        ok = accel_vcpu_mirror_bind_memory(ms, topo, p->plan, errp);
+        accel_node_memory(p, ms);
+        in.node_memory = p->nr_nodes ? p->node_memory : NULL;
+    }
     if (ok) {
         ok = accel_check_placement(p, &in, errp);
         trace_vtopo_pin_setup_end(p->findings->len);

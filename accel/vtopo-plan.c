@@ -296,7 +296,7 @@ static bool vtopo_place_node(VTopoPlanner *p, int vnode,
         llc_limited = true;
     }
     if (llc_limited) {
-        *error = g_strdup_printf("vcpu-affinity=auto: a virtual %s (%u cores "
+        *error = g_strdup_printf("a virtual %s (%u cores "
                                  "sharing a last-level cache) does not fit "
                                  "in one host last-level cache: the most "
                                  "free cores with %u thread%s in one is %u; "
@@ -305,7 +305,7 @@ static bool vtopo_place_node(VTopoPlanner *p, int vnode,
                                  vtopo_plural(p->threads), widest_llc,
                                  widest_llc, llc_name);
     } else if (bound && bound->len) {
-        *error = g_strdup_printf("vcpu-affinity=auto: virtual node %d has %u "
+        *error = g_strdup_printf("virtual node %d has %u "
                                  "core%s of %u thread%s, but the host "
                                  "node%s its memory is bound to ha%s only "
                                  "%u free (%s)", vnode, nr, vtopo_plural(nr),
@@ -314,7 +314,7 @@ static bool vtopo_place_node(VTopoPlanner *p, int vnode,
                                  bound->len == 1 ? "s" : "ve", most_free,
                                  free_list->str);
     } else {
-        *error = g_strdup_printf("vcpu-affinity=auto: virtual node %d has %u "
+        *error = g_strdup_printf("virtual node %d has %u "
                                  "core%s of %u thread%s, but no host node "
                                  "has that many free cores (%s); use at "
                                  "most %u cores per node", vnode, nr,
@@ -351,7 +351,7 @@ int *vtopo_pin_plan_auto(const VTopoPinInput *in, char **error)
 
     *error = NULL;
     if (!vtopo_planner_init(&p, in)) {
-        *error = g_strdup("vcpu-affinity=auto: the vCPUs' topology ids do "
+        *error = g_strdup("the vCPUs' topology ids do "
                           "not fit the topology");
         return NULL;
     }
@@ -360,7 +360,7 @@ int *vtopo_pin_plan_auto(const VTopoPinInput *in, char **error)
         capable += p.slots[s].nr_threads >= p.threads;
     }
     if (most_threads < p.threads) {
-        *error = g_strdup_printf("vcpu-affinity=auto: a virtual core has %u "
+        *error = g_strdup_printf("a virtual core has %u "
                                  "threads, but the host cores QEMU may run "
                                  "on have at most %u usable thread%s; use "
                                  "-smp threads=%u", p.threads, most_threads,
@@ -369,7 +369,7 @@ int *vtopo_pin_plan_auto(const VTopoPinInput *in, char **error)
         return NULL;
     }
     if (capable < p.nr_vcores) {
-        *error = g_strdup_printf("vcpu-affinity=auto: %u virtual core%s "
+        *error = g_strdup_printf("%u virtual core%s "
                                  "(-smp maxcpus=%u) need as many host cores "
                                  "with %u usable thread%s, but QEMU may run "
                                  "on %u; use at most %u cores",

@@ -156,6 +156,7 @@ static TopologyMirror *topology_mirror(const AccelVcpuMirror *m)
         return NULL;
     }
     mirror = g_new0(TopologyMirror, 1);
+    mirror->placement_only = m->placement_only;
     notes = &mirror->notes;
     for (guint i = 0; i < m->notes->len; i++) {
         QAPI_LIST_APPEND(notes, g_strdup(g_ptr_array_index(m->notes, i)));

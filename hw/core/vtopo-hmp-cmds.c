@@ -171,7 +171,10 @@ static void hmp_topology_host(Monitor *mon, TopologyHost *host)
     if (host->mirror) {
         strList *n;
 
-        monitor_printf(mon, "mirror-host: planned from the host\n");
+        monitor_printf(mon, "mirror-host: %s\n",
+                       host->mirror->placement_only
+                       ? "the topology given, placed on the host"
+                       : "planned from the host");
         for (n = host->mirror->notes; n; n = n->next) {
             monitor_printf(mon, "  note: %s\n", n->value);
         }

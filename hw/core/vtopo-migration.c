@@ -48,7 +48,7 @@ bool machine_vtopo_facts_load(MachineState *ms, const uint8_t *facts,
     ours = vtopo_facts(ms->topology);
     if (!vtopo_facts_compare(ours, facts, len, &difference)) {
         error_setg(errp, "%s%s", difference,
-                   accel_vcpu_mirror_enabled(ms) ?
+                   accel_vcpu_mirror_planned_topology(ms) ?
                    "; mirror-host planned this machine's topology from "
                    "its host" : "");
         return false;

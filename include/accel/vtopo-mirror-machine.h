@@ -28,12 +28,30 @@ void vcpu_mirror_machine_finalize(MachineState *ms);
  * With mirror-host=on, plan the VM of @ms's -smp cpus/maxcpus and -m
  * on the host and return the plan as QEMU options, for the caller to
  * apply before the memory backends and NUMA nodes are created; NULL
- * with mirror-host=off.  On error returns NULL and sets @errp.
+ * with mirror-host=off.  With @keep_topology (a migration destination
+ * given the source's topology), plan only where it runs: the options
+ * place the vCPUs at machine init (vcpu-affinity=auto) with the core
+ * scheduling the host needs, and the memory of each virtual node
+ * without a binding is bound there to the host node of its vCPUs.
+ * On error returns NULL and sets @errp.
  */
-const GArray *accel_vcpu_mirror_plan(MachineState *ms, Error **errp);
+const GArray *accel_vcpu_mirror_plan(MachineState *ms, bool keep_topology,
+                                     Error **errp);
+
+/*
+ * With mirror-host=on and a topology kept, bind the memory of each
+ * virtual node of @topo that has no binding to the host node its vCPUs
+ * were placed on by @plan (host CPU per cpu-index).  False and @errp
+ * where a node's memory does not fit that host node.
+ */
+bool accel_vcpu_mirror_bind_memory(MachineState *ms, const VTopo *topo,
+                                   const int *plan, Error **errp);
 
 /* Whether @ms is planned with mirror-host=on. */
 bool accel_vcpu_mirror_enabled(MachineState *ms);
+
+/* Whether mirror-host planned the topology of @ms (not only its placement). */
+bool accel_vcpu_mirror_planned_topology(MachineState *ms);
 
 /*
  * Whether host memory bindings are only simulated: the host is read

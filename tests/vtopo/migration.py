@@ -381,9 +381,10 @@ def mirror_checks():
 
 def planned_options(host, dst_host):
     """The options build/vtopo-plan prints for 8 vCPUs on fixture host
-    @host, as a destination on @dst_host takes them: the topology, caches,
-    node and memory as planned, the placement left to vcpu-affinity=auto
-    (the plan's pins name @host's CPUs), checked with pin-check=strict."""
+    @host, as a destination on @dst_host takes them with mirror-host=on:
+    what the guest sees (topology, caches, nodes and their memory), none
+    of the placement (the pins and memory bindings name @host's CPUs and
+    nodes), checked with pin-check=strict."""
     fixtures = os.path.join(vg.BUILD, "host-fixtures")
     p = subprocess.run([os.path.join(vg.BUILD, "vtopo-plan"), "--vcpus", "8",
                         "--memory", "512M", "--host-sysfs",
@@ -395,28 +396,44 @@ def planned_options(host, dst_host):
     while i < len(args) - 1:
         opt, value = args[i], args[i + 1]
         i += 2
-        if opt == "-accel" or value.startswith("x-host-sysfs="):
+        if (opt == "-accel" or value.startswith("x-host-sysfs=") or
+                value.startswith("vcpu-affinity=")):
             continue
-        if value.startswith("vcpu-affinity=manual"):
-            value = ",".join(["vcpu-affinity=auto", "pin-check=strict"] +
-                             [v for v in value.split(",")
-                              if v.startswith("core-sched=")])
+        if opt == "-object":
+            value = ",".join(v for v in value.split(",")
+                             if not v.startswith(("host-nodes=", "policy=")))
         out += [opt, value]
-    return ["-machine", "q35"] + out + [
-        "-machine", "x-host-sysfs=" + os.path.join(fixtures, dst_host)
-    ], p.stdout + p.stderr
+    return ["-machine", "q35,mirror-host=on,pin-check=strict,x-host-sysfs=" +
+            os.path.join(fixtures, dst_host)] + out, p.stdout + p.stderr
+
+
+def host_cpu_nodes(host):
+    """Host CPU -> host node of fixture host @host, from its sysfs tree."""
+    base = os.path.join(vg.BUILD, "host-fixtures", host, "devices", "system",
+                        "node")
+    nodes = {}
+    for name in os.listdir(base):
+        if not name.startswith("node") or not name[4:].isdigit():
+            continue
+        with open(os.path.join(base, name, "cpulist")) as f:
+            for cpu in vg.parse_cpulist(f.read().strip()):
+                nodes[cpu] = int(name[4:])
+    return nodes
 
 
 def mirror_moved_checks():
     """A mirrored VM moved to a host of another shape keeps its topology:
-    the destination is given the options the source's plan stood for,
-    and only the placement is planned for its host; a host that cannot
-    hold that topology refuses to start, before any stream."""
+    the destination, with mirror-host=on and -incoming, is given what the
+    guest sees of the source's plan, and mirror-host plans only the
+    placement for its host (pins, each node's memory bound to the host
+    node of its vCPUs, core scheduling); a host that cannot hold that
+    topology refuses to start, before any stream."""
     fixtures = os.path.join(vg.BUILD, "host-fixtures")
     source = ["-machine", "q35,mirror-host=on,x-host-sysfs=" +
               os.path.join(fixtures, "intel-2s-smt"), "-smp", "8"]
     args, plan = planned_options("intel-2s-smt", "intel-snc2")
     uri = socket_uri("mirror-moved")
+    cpu_node = host_cpu_nodes("intel-snc2")
     try:
         with vg.Vm("migration-mirror-moved-source", source,
                    kernel=False) as src:
@@ -429,17 +446,52 @@ def mirror_moved_checks():
                 got = dst.qmp.cmd("query-topology").get("source-digest")
                 want = src.qmp.cmd("query-topology")["digest"]
                 checks = dst.qmp.cmd("query-topology-checks")
+        host = checks["host"]
+        placed = {v["cpu-index"]: v.get("planned") for v in host["vcpus"]}
+        nodes = host["numa-nodes"]
         point("mirror-host planned on intel-2s-smt, moved to intel-snc2 with "
-              "the plan's options and vcpu-affinity=auto: the same topology "
-              "migrates, the placement planned there passes pin-check=strict",
+              "what the guest sees of the plan and mirror-host=on: the same "
+              "topology migrates, the placement planned there passes "
+              "pin-check=strict",
               info.get("status") == "completed" and got == want and
-              not checks["findings"] and not checks["host"]["findings"],
-              "query-migrate %s, digest %s, source-digest %s, findings %s "
-              "%s\nplan:\n%s" % (info, want, got, checks["findings"],
-                                  checks["host"]["findings"], plan))
+              not checks["findings"] and not host["findings"] and
+              host["mirror"]["placement-only"] and
+              host["vcpu-affinity"] == "auto",
+              "query-migrate %s, digest %s, source-digest %s, host %s"
+              "\nplan:\n%s" % (info, want, got, host, plan))
+        point("... every vCPU is placed on a host CPU of intel-snc2, and "
+              "each virtual node's memory is bound to the host node its "
+              "vCPUs were placed on (the fixture's node cpulists)",
+              sorted(placed) == list(range(8)) and
+              all(placed[v] is not None for v in placed) and
+              len(nodes) >= 1 and
+              all(n["policy"] == "bind" and len(n["host-nodes"]) == 1
+                  for n in nodes) and
+              {cpu_node[placed[v]] for v in placed} ==
+              {h for n in nodes for h in n["host-nodes"]},
+              "vcpus %s, numa-nodes %s" % (placed, nodes))
     except vg.QemuError as e:
         point("mirror-host planned on intel-2s-smt, moved to intel-snc2: "
               "both ends start", False, "%s\nplan:\n%s" % (e, plan))
+    # Host node 0's CPUs kept out: the placement and the memory move to 1.
+    exclude = sorted(c for c, n in cpu_node.items() if n == 0)
+    args, plan = planned_options("intel-2s-smt", "intel-snc2")
+    args += ["-machine", ",".join("mirror-exclude.%d=%d" % (i, c)
+                                  for i, c in enumerate(exclude))]
+    try:
+        with vg.Vm("migration-mirror-exclude", args + ["-incoming", "defer"],
+                   memory=None, kernel=False) as dst:
+            host = dst.qmp.cmd("query-topology-checks")["host"]
+        placed = [v.get("planned") for v in host["vcpus"]]
+        point("... with host node 0's CPUs in mirror-exclude: every vCPU "
+              "is placed on host node 1 and the memory is bound there",
+              len(placed) == 8 and
+              all(p is not None and cpu_node[p] == 1 for p in placed) and
+              [n["host-nodes"] for n in host["numa-nodes"]] == [[1]],
+              "planned %s, numa-nodes %s" % (placed, host["numa-nodes"]))
+    except vg.QemuError as e:
+        point("... with host node 0's CPUs in mirror-exclude: starts",
+              False, str(e))
     args, plan = planned_options("intel-2s-smt", "amd-nps4-smt")
     p = subprocess.run([vg.qemu_binary(), "-L",
                         os.path.join(vg.BUILD, "guest", "firmware"),
@@ -451,9 +503,88 @@ def mirror_moved_checks():
           "cores: the destination refuses to start with one line naming "
           "why, exit code 1",
           p.returncode == 1 and len(err) == 1 and
-          "vcpu-affinity=auto: a virtual socket (4 cores sharing a "
-          "last-level cache) does not fit in one host last-level cache" in
-          err[0], "rc %d %s" % (p.returncode, p.stderr))
+          "mirror-host: this host cannot hold the topology given: a virtual "
+          "socket (4 cores sharing a last-level cache) does not fit in one "
+          "host last-level cache" in err[0], "rc %d %s" % (p.returncode,
+                                                           p.stderr))
+    for extra, line in (
+            ([], "conflicts with the topology it plans; give only "
+             "-smp N[,maxcpus=M]"),
+            (["-incoming", "defer", "-machine", "mirror-smt=on"],
+             "mirror-host: with the topology given (-incoming), it plans the "
+             "placement only; leave out mirror-smt")):
+        p = subprocess.run([vg.qemu_binary(), "-S", "-display", "none",
+                            "-nodefaults"] + args + extra,
+                           capture_output=True, text=True, timeout=60)
+        err = [l for l in p.stderr.splitlines()
+               if "TCG doesn't support" not in l]
+        point("mirror-host with the topology given%s: refused with one line, "
+              "exit code 1" % (" and mirror-smt on -incoming" if extra
+                               else ", without -incoming"),
+              p.returncode == 1 and len(err) == 1 and
+              err[0].startswith("qemu-system-x86_64: mirror-host: ") and
+              line in err[0],
+              "rc %d %s" % (p.returncode, p.stderr))
+
+
+def bound_mapping(pid, size):
+    """The memory policy numa_maps gives the mapping of @size bytes of
+    process @pid (the guest RAM), or None if there is none."""
+    ranges = {}
+    with open("/proc/%d/maps" % pid) as f:
+        for line in f:
+            lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
+            ranges[lo] = hi - lo
+    with open("/proc/%d/numa_maps" % pid) as f:
+        for line in f:
+            addr, policy = line.split()[:2]
+            if ranges.get(int(addr, 16)) == size:
+                return policy
+    return None
+
+
+def mirror_bind_host_checks():
+    """On this machine's own host (nothing simulated): a destination with
+    mirror-host=on and the source's topology pins each vCPU thread and
+    binds the guest RAM to the host node its vCPUs run on, as the kernel
+    reports them (/proc/PID/task/TID/status, /proc/PID/numa_maps); the
+    same options without mirror-host leave the RAM to the default
+    policy."""
+    host_cpus = os.cpu_count()
+    base = ["-incoming", "defer",
+            "-smp", "%d,sockets=1,cores=%d,threads=1" % (host_cpus,
+                                                       host_cpus)]
+    for mirror in (True, False):
+        machine = ["-machine", "q35" + (",mirror-host=on" if mirror else "")]
+        with vg.Vm("migration-mirror-bind" + ("" if mirror else "-plain"),
+                   machine + base, accel="tcg,thread=multi", memory="256M",
+                   kernel=False) as vm:
+            pid = vm.proc.pid
+            policy = bound_mapping(pid, 256 << 20)
+            topo = vm.qmp.cmd("query-topology-checks")
+            cpus = vm.qmp.cmd("query-cpus-fast")
+            allowed = {}
+            for c in cpus:
+                with open("/proc/%d/task/%d/status" % (pid, c["thread-id"])) as f:
+                    for line in f:
+                        if line.startswith("Cpus_allowed_list:"):
+                            allowed[c["cpu-index"]] = line.split()[1]
+        if mirror:
+            node = next(int(e[4:]) for e in
+                        os.listdir("/sys/devices/system/cpu/cpu0")
+                        if e.startswith("node") and e[4:].isdigit())
+            point("mirror-host on -incoming with the topology given, on this "
+                  "host: the kernel has the guest RAM bound to host node %d "
+                  "and each vCPU thread on one host CPU" % node,
+                  policy == "bind:%d" % node and
+                  all("," not in a and "-" not in a for a in allowed.values())
+                  and len(set(allowed.values())) == host_cpus,
+                  "numa_maps policy %s, Cpus_allowed_list %s, host %s" %
+                  (policy, allowed, topo.get("host")))
+        else:
+            point("... and the same options without mirror-host: the guest "
+                  "RAM has the default policy (the check above can fail)",
+                  policy == "default", "numa_maps policy %s" % policy)
 
 
 # Fields of a stream's state that hold the host's wall-clock time, which
@@ -543,6 +674,7 @@ def main():
     stream_layout_checks()
     mirror_checks()
     mirror_moved_checks()
+    mirror_bind_host_checks()
     corrupt_checks()
     tap.print()
     return 0

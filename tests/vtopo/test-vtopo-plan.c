@@ -252,7 +252,7 @@ START_TEST(test_auto_amd_llc_too_big)
 
     pin_case_init(&c, "amd-nps4-smt", topo_new(1, 1, 4, 2, 0,
                                                VTOPO_LEVEL_SOCKET), NULL);
-    assert_auto_fails(&c, "vcpu-affinity=auto: a virtual socket (4 cores "
+    assert_auto_fails(&c, "a virtual socket (4 cores "
                       "sharing a last-level cache) does not fit in one host "
                       "last-level cache: the most free cores with 2 threads "
                       "in one is 2; use at most 2 cores per socket");
@@ -269,12 +269,12 @@ START_TEST(test_auto_no_smt)
     assert_auto(&c, expected);
     pin_case_init(&wide, "no-smt", topo_new(1, 1, 5, 1, 0,
                                             VTOPO_LEVEL_SOCKET), NULL);
-    assert_auto_fails(&wide, "vcpu-affinity=auto: 5 virtual cores (-smp "
+    assert_auto_fails(&wide, "5 virtual cores (-smp "
                       "maxcpus=5) need as many host cores with 1 usable "
                       "thread, but QEMU may run on 4; use at most 4 cores");
     pin_case_init(&smt, "no-smt", topo_new(1, 1, 2, 2, 0,
                                            VTOPO_LEVEL_SOCKET), NULL);
-    assert_auto_fails(&smt, "vcpu-affinity=auto: a virtual core has 2 "
+    assert_auto_fails(&smt, "a virtual core has 2 "
                       "threads, but the host cores QEMU may run on have at "
                       "most 1 usable thread; use -smp threads=1");
 }
@@ -298,13 +298,13 @@ START_TEST(test_auto_offline_and_allowed)
     assert_auto(&cgroup, expected_cgroup);
     pin_case_init(&halves, "offline-memonly",
                   topo_new(1, 1, 2, 2, 0, VTOPO_LEVEL_SOCKET), "0-3");
-    assert_auto_fails(&halves, "vcpu-affinity=auto: a virtual core has 2 "
+    assert_auto_fails(&halves, "a virtual core has 2 "
                       "threads, but the host cores QEMU may run on have at "
                       "most 1 usable thread; use -smp threads=1");
     pin_case_init(&memonly, "offline-memonly",
                   topo_new(1, 1, 2, 2, 1, VTOPO_LEVEL_SOCKET), NULL);
     pin_case_bind(&memonly, 0, "1");
-    assert_auto_fails(&memonly, "vcpu-affinity=auto: virtual node 0 has 2 "
+    assert_auto_fails(&memonly, "virtual node 0 has 2 "
                       "cores of 2 threads, but the host node its memory is "
                       "bound to has only 0 free (host node 1 has 0)");
 }
@@ -320,7 +320,7 @@ START_TEST(test_auto_node_too_big)
      */
     pin_case_init(&c, "intel-2s-smt", topo_new(2, 1, 5, 1, 2,
                                                VTOPO_LEVEL__MAX), "0-11");
-    assert_auto_fails(&c, "vcpu-affinity=auto: virtual node 1 has 5 cores "
+    assert_auto_fails(&c, "virtual node 1 has 5 cores "
                       "of 1 thread, but no host node has that many free "
                       "cores (host node 1 has 4, host node 0 has 3); use at "
                       "most 4 cores per node");
