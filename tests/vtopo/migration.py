@@ -8,9 +8,12 @@ QEMUs on this machine.  On pc-q35-11.0 a destination started with other options
 refuses the stream with one line naming the first difference, the
 source's migration fails (query-migrate) and its guest keeps ticking;
 with the same options the guest ticks on at the destination.  On
-pc-q35-10.2 the stream is pristine QEMU's: a guest migrates from pristine
-QEMU to ours and back, and QEMU's analyze-migration.py finds pristine's
-layout and state on the 10.2 machine types.  A stream whose topology
+pc-q35-10.2, pc-i440fx-10.2 and virt-10.2 the stream is pristine QEMU's:
+a guest migrates from pristine QEMU to ours and back, and QEMU's
+analyze-migration.py finds pristine's layout and state there.  A
+mirrored VM moves to a host of another shape with mirror-host=on and
+the source's topology on -incoming, and only its placement is planned
+there.  A stream whose topology
 subsection was corrupted on the way is refused with a line, never an
 abort."""
 
@@ -108,9 +111,10 @@ def ticking(vm, timeout=60):
     return False
 
 
-def boot(name, args, binary=None):
+def boot(name, args, binary=None, **vm_args):
     """A running guest that ticks; None (and a failed point) if not."""
-    vm = vg.Vm(name, args, memory="512M", binary=binary, append="vtopo.tick")
+    vm = vg.Vm(name, args, memory="512M", binary=binary, append="vtopo.tick",
+               **vm_args)
     try:
         vm.__enter__()
         vm.boot(timeout=300)
@@ -143,10 +147,10 @@ def wait_exit(vm, timeout=60):
     return vm.proc.returncode
 
 
-def incoming(name, args, uri, binary=None):
+def incoming(name, args, uri, binary=None, **vm_args):
     """A destination QEMU listening on @uri (-incoming defer)."""
     dst = vg.Vm(name, args + ["-incoming", "defer"], memory="512M",
-                binary=binary, append="vtopo.tick")
+                binary=binary, append="vtopo.tick", **vm_args)
     dst.__enter__()
     try:
         dst.qmp.cmd("migrate-incoming", uri=uri)
@@ -215,46 +219,59 @@ def accepted_checks(src, source_topo):
         dst.kill()
 
 
+# The machine types before 11.0, whose stream is pristine QEMU's, with
+# a running guest: the PC ones with ACPI, Arm virt booted straight into
+# the kernel (device tree; no firmware to wait for).
+PRISTINE_CASES = [
+    ("pc-q35-10.2", ["-smp", "4,sockets=2,cores=2"] + CPU, {}),
+    ("pc-i440fx-10.2", ["-smp", "4,sockets=2,cores=2"] + CPU, {}),
+    ("virt-10.2", ["-cpu", "cortex-a57", "-smp", "4,sockets=2,cores=2"],
+     {"arch": "aarch64", "boot": "dt"}),
+]
+
+
 def pristine_checks():
-    """pc-q35-10.2: the stream is pristine QEMU's, both ways."""
-    pristine = vg.pristine_binary()
-    args = ["-machine", "pc-q35-10.2", "-smp", "4,sockets=2,cores=2"] + CPU
-    for src_binary, dst_binary, what in (
-            (pristine, None, "pristine QEMU to this one"),
-            (None, pristine, "this QEMU to pristine QEMU")):
-        if not os.access(pristine, os.X_OK):
-            point("pc-q35-10.2, %s: the guest migrates" % what, False,
-                  "no pristine QEMU at %s (ninja -C build pristine)" %
-                  pristine)
-            continue
-        src = boot("migration-10.2-from-" + ("pristine" if src_binary
-                                             else "vtopo"), args,
-                   binary=src_binary)
-        if not src:
-            continue
-        uri = socket_uri("10.2")
-        try:
-            dst = incoming("migration-10.2-to-" + ("pristine" if dst_binary
-                                                   else "vtopo"), args, uri,
-                           binary=dst_binary)
-        except vg.QemuError as e:
-            point("pc-q35-10.2, %s: the destination starts" % what, False,
-                  str(e))
-            src.kill()
-            continue
-        try:
-            src.qmp.cmd("migrate", uri=uri)
-            info = wait_migration(src)
-            ok = info.get("status") == "completed"
-            if ok:
-                dst.qmp.cmd("cont")
-                ok = ticking(dst)
-            point("pc-q35-10.2, %s: the guest migrates and ticks on" % what,
-                  ok, "query-migrate %s, console %s, stderr %s" %
-                  (info, dst.console, dst.stderr()))
-        finally:
-            dst.kill()
-            src.kill()
+    """The machine types before 11.0: a running guest migrates from
+    pristine QEMU to this one and back."""
+    for machine, smp, vm_args in PRISTINE_CASES:
+        arch = vm_args.get("arch", "x86_64")
+        pristine = vg.pristine_binary(arch)
+        args = ["-machine", machine] + smp
+        for src_binary, dst_binary, what in (
+                (pristine, None, "pristine QEMU to this one"),
+                (None, pristine, "this QEMU to pristine QEMU")):
+            name = "migration-%s-%s" % (machine, "from-pristine"
+                                        if src_binary else "to-pristine")
+            if not os.access(pristine, os.X_OK):
+                point("%s, %s: the guest migrates" % (machine, what), False,
+                      "no pristine QEMU at %s (ninja -C build pristine)" %
+                      pristine)
+                continue
+            src = boot(name + "-source", args, binary=src_binary, **vm_args)
+            if not src:
+                continue
+            uri = socket_uri(name)
+            try:
+                dst = incoming(name, args, uri, binary=dst_binary, **vm_args)
+            except vg.QemuError as e:
+                point("%s, %s: the destination starts" % (machine, what),
+                      False, str(e))
+                src.kill()
+                continue
+            try:
+                src.qmp.cmd("migrate", uri=uri)
+                info = wait_migration(src)
+                ok = info.get("status") == "completed"
+                if ok:
+                    dst.qmp.cmd("cont")
+                    ok = ticking(dst)
+                point("%s, %s: the guest migrates and ticks on" %
+                      (machine, what), ok,
+                      "query-migrate %s, console %s, stderr %s" %
+                      (info, dst.console, dst.stderr()))
+            finally:
+                dst.kill()
+                src.kill()
 
 
 def corrupt_checks():
