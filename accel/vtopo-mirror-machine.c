@@ -164,6 +164,11 @@ bool accel_vcpu_mirror_planned_topology(MachineState *ms)
     return accel_vcpu_mirror_enabled(ms) && !ms->vcpu_mirror->placement_only;
 }
 
+bool accel_vcpu_mirror_placement_only(MachineState *ms)
+{
+    return accel_vcpu_mirror_enabled(ms) && ms->vcpu_mirror->placement_only;
+}
+
 bool accel_host_simulated(void)
 {
     return current_machine && current_machine->vcpu_pinning &&
@@ -229,7 +234,7 @@ static GArray *mirror_placement_options(MachineState *ms,
         return NULL;
     }
     m->notes = g_ptr_array_new_with_free_func(g_free);
-    if (!vtopo_mirror_core_sched(host, ms->smp.threads,
+    if (!vtopo_mirror_core_sched(host, ms->smp.threads, true,
                                  vtopo_host_core_sched(host, simulated, &why),
                                  p->has_core_sched,
                                  (VTopoCoreSched)p->core_sched, &core_sched,
@@ -362,72 +367,123 @@ static int mirror_placed_node(const VTopo *topo, const int *plan,
 }
 
 /*
- * Bind @backend, the memory of virtual node @node (-1: of a VM without
- * NUMA nodes), to host node @host_node if it fits there.
+ * Why mirror-host leaves @backend unbound, or NULL: memory already
+ * allocated or shared (with a migration source that maps it too) is
+ * not moved after the fact, and huge pages may have none free on the
+ * node.  Those the user binds (host-nodes=, policy=bind).
  */
-static bool mirror_bind_backend(const VTopoHost *host,
-                                HostMemoryBackend *backend, int node,
-                                unsigned int host_node, Error **errp)
+static const char *mirror_unbindable(HostMemoryBackend *backend)
 {
+    if (backend->share) {
+        return "shared";
+    }
+    if (backend->prealloc) {
+        return "preallocated";
+    }
+    if (host_memory_backend_pagesize(backend) > qemu_real_host_page_size()) {
+        return "in huge pages";
+    }
+    return NULL;
+}
+
+/*
+ * Bind @backend, the memory of virtual node @node (-1: of a VM without
+ * NUMA nodes), to host node @host_node, if it is a backend mirror-host
+ * binds and @bound_size more bytes fit there.  False only if binding
+ * fails; where it does not bind, it says why in a note.
+ */
+static bool mirror_bind_backend(MachineState *ms, HostMemoryBackend *backend,
+                                int node, unsigned int host_node,
+                                uint64_t *bound_size, Error **errp)
+{
+    AccelVcpuMirror *m = ms->vcpu_mirror;
+    const VTopoHost *host = ms->vcpu_pinning->host;
     int index = vtopo_host_node_index(host, host_node);
     uint64_t host_size = index >= 0
         ? g_array_index(host->nodes, VTopoHostNode, index).mem_size : 0;
     uint64_t size = memory_region_size(host_memory_backend_get_memory(
                                            backend));
+    g_autofree char *name = host_memory_backend_get_name(backend);
     g_autofree char *what = node >= 0
         ? g_strdup_printf("virtual node %d", node) : g_strdup("the VM");
+    const char *why = mirror_unbindable(backend);
 
-    if (host_size && size > host_size) {
-        error_setg(errp, "mirror-host: %s has %" PRIu64 " MiB of memory, "
-                   "but host node %u, where its vCPUs run, holds %" PRIu64
-                   " MiB", what, size >> 20, host_node, host_size >> 20);
-        return false;
+    if (why) {
+        g_ptr_array_add(m->notes, g_strdup_printf(
+            "the memory of %s (memory backend '%s') is %s: not bound; give "
+            "it host-nodes=%u,policy=bind", what, name, why, host_node));
+        return true;
+    }
+    if (host_size && *bound_size + size > host_size) {
+        g_ptr_array_add(m->notes, g_strdup_printf(
+            "the memory of %s (%" PRIu64 " MiB) does not fit in host node "
+            "%u (%" PRIu64 " MiB, %" PRIu64 " MiB bound there already), "
+            "where its vCPUs run: not bound", what, size >> 20, host_node,
+            host_size >> 20, *bound_size >> 20));
+        return true;
     }
     if (!host_memory_backend_bind(backend, host_node, errp)) {
         error_prepend(errp, "mirror-host: %s: ", what);
         return false;
     }
+    *bound_size += size;
     return true;
 }
 
 bool accel_vcpu_mirror_bind_memory(MachineState *ms, const VTopo *topo,
-                                   const int *plan, Error **errp)
+                                   Error **errp)
 {
     AccelVcpuMirror *m = ms->vcpu_mirror;
-    const VTopoHost *host = ms->vcpu_pinning->host;
+    AccelVcpuPinning *p = ms->vcpu_pinning;
+    g_autofree uint64_t *bound = g_new0(uint64_t, VTOPO_HOST_MAX_NODES);
     unsigned int nr_nodes = ms->numa_state ? ms->numa_state->num_nodes : 0;
 
-    if (!m->placement_only) {
-        return true;
-    }
+#ifndef CONFIG_NUMA
+    g_ptr_array_add(m->notes, g_strdup("this QEMU cannot bind memory to "
+                                       "host nodes (built without NUMA "
+                                       "support): the memory is not bound"));
+    return true;
+#endif
     if (!nr_nodes) {
-        int placed = mirror_placed_node(topo, plan, host, -1);
+        int placed = mirror_placed_node(topo, p->plan, p->host, -1);
 
+        if (!ms->memdev || ms->memdev->policy != HOST_MEM_POLICY_DEFAULT ||
+            p->task_mempolicy) {
+            /* Bound as the user asked (-numa memdev, numactl). */
+            return true;
+        }
         if (placed < 0) {
             g_ptr_array_add(m->notes, g_strdup(
                 "the vCPUs run on several host nodes: the VM's memory is "
                 "not bound"));
             return true;
         }
-        return !ms->memdev || ms->memdev->policy != HOST_MEM_POLICY_DEFAULT ||
-               mirror_bind_backend(host, ms->memdev, -1, placed, errp);
+        return mirror_bind_backend(ms, ms->memdev, -1, placed,
+                                   &bound[placed], errp);
     }
     for (unsigned int n = 0; n < nr_nodes; n++) {
         HostMemoryBackend *backend = ms->numa_state->nodes[n].node_memdev;
-        int placed = mirror_placed_node(topo, plan, host, n);
+        int placed = mirror_placed_node(topo, p->plan, p->host, n);
 
-        if (!backend || backend->policy != HOST_MEM_POLICY_DEFAULT) {
+        if (!backend || p->node_memory[n]->len) {
             /* No memory of its own, or bound as the user asked. */
             continue;
         }
         if (placed < 0) {
             g_ptr_array_add(m->notes, g_strdup_printf(
-                "virtual node %u has no vCPUs on one host node: its memory "
-                "is not bound", n));
+                "virtual node %u has no vCPUs, or vCPUs on several host "
+                "nodes: its memory is not bound", n));
             continue;
         }
-        if (!mirror_bind_backend(host, backend, n, placed, errp)) {
+        if (!mirror_bind_backend(ms, backend, n, placed, &bound[placed],
+                                 errp)) {
             return false;
+        }
+        if (backend->policy == HOST_MEM_POLICY_BIND) {
+            unsigned int id = placed;
+
+            g_array_append_val(p->node_memory[n], id);
+            p->node_policy[n] = HOST_MEM_POLICY_BIND;
         }
     }
     return true;

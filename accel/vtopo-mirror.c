@@ -875,9 +875,10 @@ static const char *mirror_core_sched_name(VTopoCoreSched mode)
 }
 
 bool vtopo_mirror_core_sched(const VTopoHost *host, unsigned int threads,
-                             bool host_core_sched, bool has_mode,
-                             VTopoCoreSched mode, VTopoCoreSched *result,
-                             GPtrArray *notes, char **error)
+                             bool topology_given, bool host_core_sched,
+                             bool has_mode, VTopoCoreSched mode,
+                             VTopoCoreSched *result, GPtrArray *notes,
+                             char **error)
 {
     *result = VTOPO_CORE_SCHED_OFF;
     if (has_mode) {
@@ -897,13 +898,16 @@ bool vtopo_mirror_core_sched(const VTopoHost *host, unsigned int threads,
         return true;
     }
     if (threads < host->threads_per_core) {
+        g_autofree char *advice = topology_given ? g_strdup("") :
+            g_strdup_printf("; ask for a multiple of %u vCPUs",
+                            host->threads_per_core);
+
         *error = g_strdup_printf("the host CPUs leak between SMT siblings "
                                  "(vulnerabilities/%s) and the host kernel "
                                  "has no core scheduling, so the idle "
                                  "siblings of one-thread virtual cores "
-                                 "would run other threads; ask for a "
-                                 "multiple of %u vCPUs", host->smt_exposure,
-                                 host->threads_per_core);
+                                 "would run other threads%s",
+                                 host->smt_exposure, advice);
         return false;
     }
     g_ptr_array_add(notes, g_strdup_printf("the host CPUs leak between "
@@ -972,7 +976,7 @@ VTopoMirror *vtopo_mirror_plan(const VTopoHost *host,
     mirror_fit_clear(&fit);
     mirror_caches(&p, m);
     if (!mirror_nodes(&p, m, error) ||
-        !vtopo_mirror_core_sched(host, p.threads, req->core_sched,
+        !vtopo_mirror_core_sched(host, p.threads, false, req->core_sched,
                                  req->has_core_sched_mode,
                                  req->core_sched_mode, &m->core_sched,
                                  m->notes, error)) {

@@ -75,6 +75,7 @@ typedef struct AccelVcpuPinning {
     int *plan;
     int *vcore;
     unsigned int nr_nodes;
+    bool task_mempolicy;
     GArray **node_memory;
     HostMemPolicy *node_policy;
     bool core_sched_active;

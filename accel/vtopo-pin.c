@@ -110,9 +110,6 @@ static void machine_set_host_sysfs(Object *obj, const char *value,
     AccelVcpuPinning *p = machine_pinning(obj);
 
     g_free(p->host_sysfs);
-    if (p->excluded) {
-        g_array_unref(p->excluded);
-    }
     p->host_sysfs = g_strdup(value);
 }
 
@@ -161,6 +158,9 @@ void vcpu_pinning_machine_finalize(MachineState *ms)
 
     qapi_free_VcpuPinList(p->pins);
     g_free(p->host_sysfs);
+    if (p->excluded) {
+        g_array_unref(p->excluded);
+    }
     vtopo_host_free(p->host);
     if (p->allowed) {
         g_array_unref(p->allowed);
@@ -239,16 +239,12 @@ static bool accel_task_mempolicy(HostMemPolicy *policy, GArray *nodes)
  */
 static void accel_node_memory(AccelVcpuPinning *p, MachineState *ms)
 {
-    for (unsigned int n = 0; n < p->nr_nodes; n++) {
-        g_array_unref(p->node_memory[n]);
-    }
-    g_free(p->node_memory);
-    g_free(p->node_policy);
     g_autoptr(GArray) task_nodes = g_array_new(false, false,
                                                sizeof(unsigned int));
     HostMemPolicy task_policy = HOST_MEM_POLICY_DEFAULT;
     bool has_task = accel_task_mempolicy(&task_policy, task_nodes);
 
+    p->task_mempolicy = has_task;
     p->nr_nodes = ms->numa_state ? ms->numa_state->num_nodes : 0;
     p->node_memory = g_new0(GArray *, p->nr_nodes);
     p->node_policy = g_new0(HostMemPolicy, p->nr_nodes);
@@ -350,7 +346,7 @@ static bool accel_plan(AccelVcpuPinning *p, const VTopoPinInput *in,
     }
     if (!p->plan && p->affinity == VCPU_AFFINITY_AUTO) {
         error_setg(errp, "%s: %s",
-                   accel_vcpu_mirror_enabled(current_machine)
+                   accel_vcpu_mirror_placement_only(current_machine)
                    ? "mirror-host: this host cannot hold the topology given"
                    : "vcpu-affinity=auto", error);
         return false;
@@ -899,13 +895,12 @@ static bool accel_vcpu_plan_setup(AccelVcpuPinning *p, MachineState *ms,
         .node_memory = p->nr_nodes ? p->node_memory : NULL,
         .core_sched = p->core_sched,
         .taken = taken,
+        .topology_given = accel_vcpu_mirror_placement_only(ms),
     };
     ok = accel_plan(p, &in, errp);
-    if (ok && accel_vcpu_mirror_enabled(ms)) {
-        /* mirror-host keeping a migration source's topology */
-        ok = accel_vcpu_mirror_bind_memory(ms, topo, p->plan, errp);
-        accel_node_memory(p, ms);
-        in.node_memory = p->nr_nodes ? p->node_memory : NULL;
+    if (ok && accel_vcpu_mirror_placement_only(ms)) {
+        /* Where the placement went, the memory follows. */
+        ok = accel_vcpu_mirror_bind_memory(ms, topo, errp);
     }
     if (ok) {
         ok = accel_check_placement(p, &in, errp);

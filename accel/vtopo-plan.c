@@ -296,14 +296,17 @@ static bool vtopo_place_node(VTopoPlanner *p, int vnode,
         llc_limited = true;
     }
     if (llc_limited) {
+        g_autofree char *advice = p->in->topology_given ? g_strdup("") :
+            g_strdup_printf("; use at most %u cores per %s", widest_llc,
+                            llc_name);
+
         *error = g_strdup_printf("a virtual %s (%u cores "
                                  "sharing a last-level cache) does not fit "
                                  "in one host last-level cache: the most "
-                                 "free cores with %u thread%s in one is %u; "
-                                 "use at most %u cores per %s", llc_name,
-                                 domain_size, p->threads,
+                                 "free cores with %u thread%s in one is %u%s",
+                                 llc_name, domain_size, p->threads,
                                  vtopo_plural(p->threads), widest_llc,
-                                 widest_llc, llc_name);
+                                 advice);
     } else if (bound && bound->len) {
         *error = g_strdup_printf("virtual node %d has %u "
                                  "core%s of %u thread%s, but the host "
@@ -314,13 +317,15 @@ static bool vtopo_place_node(VTopoPlanner *p, int vnode,
                                  bound->len == 1 ? "s" : "ve", most_free,
                                  free_list->str);
     } else {
+        g_autofree char *advice = p->in->topology_given ? g_strdup("") :
+            g_strdup_printf("; use at most %u cores per node", most_free);
+
         *error = g_strdup_printf("virtual node %d has %u "
                                  "core%s of %u thread%s, but no host node "
-                                 "has that many free cores (%s); use at "
-                                 "most %u cores per node", vnode, nr,
-                                 vtopo_plural(nr), p->threads,
+                                 "has that many free cores (%s)%s", vnode,
+                                 nr, vtopo_plural(nr), p->threads,
                                  vtopo_plural(p->threads), free_list->str,
-                                 most_free);
+                                 advice);
     }
     return false;
 }
@@ -360,22 +365,27 @@ int *vtopo_pin_plan_auto(const VTopoPinInput *in, char **error)
         capable += p.slots[s].nr_threads >= p.threads;
     }
     if (most_threads < p.threads) {
+        g_autofree char *advice = in->topology_given ? g_strdup("") :
+            g_strdup_printf("; use -smp threads=%u", MAX(most_threads, 1));
+
         *error = g_strdup_printf("a virtual core has %u "
                                  "threads, but the host cores QEMU may run "
-                                 "on have at most %u usable thread%s; use "
-                                 "-smp threads=%u", p.threads, most_threads,
-                                 vtopo_plural(most_threads),
-                                 MAX(most_threads, 1));
+                                 "on have at most %u usable thread%s%s",
+                                 p.threads, most_threads,
+                                 vtopo_plural(most_threads), advice);
         return NULL;
     }
     if (capable < p.nr_vcores) {
+        g_autofree char *advice = in->topology_given ? g_strdup("") :
+            g_strdup_printf("; use at most %u cores", capable);
+
         *error = g_strdup_printf("%u virtual core%s "
                                  "(-smp maxcpus=%u) need as many host cores "
                                  "with %u usable thread%s, but QEMU may run "
-                                 "on %u; use at most %u cores",
+                                 "on %u%s",
                                  p.nr_vcores, vtopo_plural(p.nr_vcores),
                                  in->topo->nr_cpus, p.threads,
-                                 vtopo_plural(p.threads), capable, capable);
+                                 vtopo_plural(p.threads), capable, advice);
         return NULL;
     }
 

@@ -39,19 +39,24 @@ const GArray *accel_vcpu_mirror_plan(MachineState *ms, bool keep_topology,
                                      Error **errp);
 
 /*
- * With mirror-host=on and a topology kept, bind the memory of each
- * virtual node of @topo that has no binding to the host node its vCPUs
- * were placed on by @plan (host CPU per cpu-index).  False and @errp
- * where a node's memory does not fit that host node.
+ * With the topology kept, bind the memory of each virtual node of @topo
+ * (of the VM, without nodes) that has no binding of its own to the host
+ * node its vCPUs were placed on (@ms's vcpu_pinning plan), where it
+ * fits with what is bound there already.  Memory that is shared,
+ * preallocated or in huge pages is left as it is, with a note.  False
+ * and @errp only if binding fails.
  */
 bool accel_vcpu_mirror_bind_memory(MachineState *ms, const VTopo *topo,
-                                   const int *plan, Error **errp);
+                                   Error **errp);
 
 /* Whether @ms is planned with mirror-host=on. */
 bool accel_vcpu_mirror_enabled(MachineState *ms);
 
 /* Whether mirror-host planned the topology of @ms (not only its placement). */
 bool accel_vcpu_mirror_planned_topology(MachineState *ms);
+
+/* Whether mirror-host planned only the placement of @ms's given topology. */
+bool accel_vcpu_mirror_placement_only(MachineState *ms);
 
 /*
  * Whether host memory bindings are only simulated: the host is read

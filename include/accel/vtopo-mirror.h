@@ -121,12 +121,13 @@ VTopoMirror *vtopo_mirror_plan(const VTopoHost *host,
  * where the host's SMT siblings do not leak, else core-sched=vm, and
  * @mode where the user chose it (@has_mode).  Advice goes to @notes.
  * False and *@error where the host cannot keep the VM's idle siblings
- * to itself.
+ * to itself (with advice on the vCPU count unless @topology_given).
  */
 bool vtopo_mirror_core_sched(const VTopoHost *host, unsigned int threads,
-                             bool host_core_sched, bool has_mode,
-                             VTopoCoreSched mode, VTopoCoreSched *result,
-                             GPtrArray *notes, char **error);
+                             bool topology_given, bool host_core_sched,
+                             bool has_mode, VTopoCoreSched mode,
+                             VTopoCoreSched *result, GPtrArray *notes,
+                             char **error);
 
 void vtopo_mirror_free(VTopoMirror *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VTopoMirror, vtopo_mirror_free)

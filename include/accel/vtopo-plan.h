@@ -56,6 +56,8 @@ typedef struct VTopoTakenCpu {
  * @core_sched: the core scheduling that will be applied.
  * @taken: host CPUs that threads of other processes are pinned to
  *     alone (VTopoTakenCpu, ascending), NULL when not read.
+ * @topology_given: the topology may not change (a migration
+ *     destination's): a plan that fails gives no advice to change it.
  */
 typedef struct VTopoPinInput {
     const VTopo *topo;
@@ -64,6 +66,7 @@ typedef struct VTopoPinInput {
     GArray *const *node_memory;
     VTopoCoreSched core_sched;
     const GArray *taken;
+    bool topology_given;
 } VTopoPinInput;
 
 /* One vcpu-pin entry: a vCPU (cpu-index) and the host CPU it runs on. */

@@ -96,25 +96,40 @@ static void test_leaf_0b_1f(void)
     uint32_t die = apicid_die_offset(&info);
     uint32_t pkg = apicid_pkg_offset(&info);
 
-    /* Leaf 0BH: SMT, then cores up to the package. */
-    assert_level(vtopo_cpuid0b_encode(&t, apic_id, 0), core, 2,
-                 CPUID_EXT_TOPO_LEVEL_SMT, 0, apic_id);
-    assert_level(vtopo_cpuid0b_encode(&t, apic_id, 1), pkg, 12,
-                 CPUID_EXT_TOPO_LEVEL_CORE, 1, apic_id);
-    assert_level(vtopo_cpuid0b_encode(&t, apic_id, 2), 0, 0,
-                 CPUID_EXT_TOPO_LEVEL_INVALID, 2, apic_id);
+    /* Leaf 0BH: SMT (type 1), then cores (2) up to the package. */
+    assert_level(vtopo_cpuid0b_encode(&t, apic_id, 0), core, 2, 1, 0,
+                 apic_id);
+    assert_level(vtopo_cpuid0b_encode(&t, apic_id, 1), pkg, 12, 2, 1,
+                 apic_id);
+    assert_level(vtopo_cpuid0b_encode(&t, apic_id, 2), 0, 0, 0, 2, apic_id);
 
-    /* Leaf 1FH: SMT, cores up to the die, dies up to the package. */
-    assert_level(vtopo_cpuid1f_encode(&t, apic_id, 0), core, 2,
-                 CPUID_EXT_TOPO_LEVEL_SMT, 0, apic_id);
-    assert_level(vtopo_cpuid1f_encode(&t, apic_id, 1), die, 6,
-                 CPUID_EXT_TOPO_LEVEL_CORE, 1, apic_id);
-    assert_level(vtopo_cpuid1f_encode(&t, apic_id, 2), pkg, 12,
-                 CPUID_EXT_TOPO_LEVEL_DIE, 2, apic_id);
-    assert_level(vtopo_cpuid1f_encode(&t, apic_id, 3), 0, 0,
-                 CPUID_EXT_TOPO_LEVEL_INVALID, 3, apic_id);
-    assert_level(vtopo_cpuid1f_encode(&t, apic_id, 200), 0, 0,
-                 CPUID_EXT_TOPO_LEVEL_INVALID, 200, apic_id);
+    /* Leaf 1FH: SMT, cores up to the die, dies (type 5) to the package. */
+    assert_level(vtopo_cpuid1f_encode(&t, apic_id, 0), core, 2, 1, 0,
+                 apic_id);
+    assert_level(vtopo_cpuid1f_encode(&t, apic_id, 1), die, 6, 2, 1,
+                 apic_id);
+    assert_level(vtopo_cpuid1f_encode(&t, apic_id, 2), pkg, 12, 5, 2,
+                 apic_id);
+    assert_level(vtopo_cpuid1f_encode(&t, apic_id, 3), 0, 0, 0, 3, apic_id);
+    assert_level(vtopo_cpuid1f_encode(&t, apic_id, 200), 0, 0, 0, 200,
+                 apic_id);
+}
+
+/* Leaf 1FH with modules (type 3) and dies: 2 x 2 x 2 x 2 threads. */
+static void test_leaf_1f_modules(void)
+{
+    const uint32_t count[VTOPO_X86_PACKAGE] = { 2, 2, 2, 2 };
+    X86CPUTopoInfo info = topo_info(count);
+    VTopoX86Topology t = vtopo_x86_topology(count);
+    uint32_t apic_id = x86_apicid_from_cpu_idx(&info, 15);
+
+    g_assert_cmphex(apic_id, ==, 0xf);
+    assert_level(vtopo_cpuid1f_encode(&t, apic_id, 0), 1, 2, 1, 0, apic_id);
+    assert_level(vtopo_cpuid1f_encode(&t, apic_id, 1), 2, 4, 2, 1, apic_id);
+    assert_level(vtopo_cpuid1f_encode(&t, apic_id, 2), 3, 8, 3, 2, apic_id);
+    assert_level(vtopo_cpuid1f_encode(&t, apic_id, 3), 4, 16, 5, 3,
+                 apic_id);
+    assert_level(vtopo_cpuid1f_encode(&t, apic_id, 4), 0, 0, 0, 4, apic_id);
 }
 
 /*
@@ -155,13 +170,22 @@ static void test_amd_leaves(void)
     VTopoX86Topology t = vtopo_x86_topology(count);
     uint32_t pkg = apicid_pkg_offset(&info);
 
-    g_assert_cmphex(vtopo_cpuid80000008_ecx(&t), ==, pkg << 12 | (12 - 1));
+    /*
+     * The core field is 2 bits wide (3 cores), so die 1's cores start at
+     * 4; the second package starts again at 0.
+     */
+    static const uint32_t core_id[24] = {
+        0, 0, 1, 1, 2, 2, 4, 4, 5, 5, 6, 6,
+        0, 0, 1, 1, 2, 2, 4, 4, 5, 5, 6, 6,
+    };
+
+    g_assert_cmphex(pkg, ==, 4);
+    g_assert_cmphex(vtopo_cpuid80000008_ecx(&t), ==, 0x400b);
     for (unsigned int index = 0; index < 24; index++) {
         uint32_t apic_id = x86_apicid_from_cpu_idx(&info, index);
-        uint32_t in_package = apic_id & ((1u << pkg) - 1);
 
         g_assert_cmphex(vtopo_cpuid8000001e_core_id(&t, apic_id), ==,
-                        in_package >> apicid_core_offset(&info));
+                        core_id[index]);
     }
 }
 
@@ -171,6 +195,7 @@ int main(int argc, char **argv)
 
     g_test_add_func("/vtopo/cpuid-topo/id-layout", test_id_layout);
     g_test_add_func("/vtopo/cpuid-topo/leaf-0b-1f", test_leaf_0b_1f);
+    g_test_add_func("/vtopo/cpuid-topo/leaf-1f-modules", test_leaf_1f_modules);
     g_test_add_func("/vtopo/cpuid-topo/leaf-01", test_leaf_01);
     g_test_add_func("/vtopo/cpuid-topo/amd-leaves", test_amd_leaves);
 

@@ -205,11 +205,14 @@ static void test_cache_check(void)
     }
 }
 
+/* What the resolver passes to the target's limits. */
+static const int target_limits;
+
 /* A target that cannot describe more than 16 ways. */
 static bool encodable_16_ways(const VTopoCache *cache, const void *opaque,
                               char **reason)
 {
-    g_assert(opaque == encodable_16_ways);
+    g_assert(opaque == &target_limits);
     if (cache->ways > 16) {
         *reason = g_strdup("ways: at most 16");
         return false;
@@ -228,7 +231,7 @@ static void test_cache_resolve(void)
         .geometry = { 2, VTOPO_CACHE_UNIFIED, 1 * MiB, 16, 64, 1, false },
         .sharing = VTOPO_LEVEL_CORE,
     };
-    const void *opaque = encodable_16_ways;
+    const void *opaque = &target_limits;
     VTopoCacheRequest req = {
         .geometry = { .level = 2, .type = VTOPO_CACHE_UNIFIED },
         .sharing = VTOPO_LEVEL__MAX,

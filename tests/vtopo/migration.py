@@ -522,8 +522,9 @@ def mirror_moved_checks():
           p.returncode == 1 and len(err) == 1 and
           "mirror-host: this host cannot hold the topology given: a virtual "
           "socket (4 cores sharing a last-level cache) does not fit in one "
-          "host last-level cache" in err[0], "rc %d %s" % (p.returncode,
-                                                           p.stderr))
+          "host last-level cache" in err[0] and
+          # no advice to change a topology that must be the source's
+          "use at most" not in err[0], "rc %d %s" % (p.returncode, p.stderr))
     for extra, line in (
             ([], "conflicts with the topology it plans; give only "
              "-smp N[,maxcpus=M]"),
