@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The TAP printer of every Python test: points that pass or fail, are
 skipped with a reason, or are known failures (TODO) that name the issue
-that fixes them; the detail of a failed point follows it as comments."""
+that fixes them; the detail of a failed point follows it as comments
+(and goes to stderr, which meson shows for a failed test)."""
+
+import sys
 
 
 class Tap:
@@ -33,3 +36,10 @@ class Tap:
             if not ok and detail:
                 for d in str(detail).splitlines()[:20]:
                     print("# " + d)
+            if not ok and not todo:
+                # meson prints a failed test's stderr (not its TAP
+                # comments) with --print-errorlogs: CI's record then
+                # says why, not only which point.
+                print("not ok %d - %s" % (i, what), file=sys.stderr)
+                for d in str(detail).splitlines()[:40]:
+                    print("    " + d, file=sys.stderr)
