@@ -14,6 +14,44 @@
 static const char *const vtopo_ext_topo_leaf[] = { "0xB", "0x1F" };
 
 /*
+ * VTopoCpuidCheck: one check of the present vCPUs of @topo.
+ * @views: what every vCPU of @topo tells the guest, in its order.
+ * @cpus, @index: the @n present vCPUs and their indexes in @topo.
+ * @key: scratch, a grouping key per present vCPU.
+ * @findings: where the findings go.
+ */
+typedef struct VTopoCpuidCheck {
+    const VTopo *topo;
+    const VTopoCpuidView *views;
+    const VTopoCpu **cpus;
+    unsigned int *index;
+    unsigned int n;
+    uint64_t *key;
+    GArray *findings;
+} VTopoCpuidCheck;
+
+/* What the @i-th present vCPU tells the guest. */
+static const VTopoCpuidView *vtopo_cpuid_view_of(const VTopoCpuidCheck *chk,
+                                                 unsigned int i)
+{
+    return &chk->views[chk->index[i]];
+}
+
+/* Logical processors in one domain of @level. */
+static unsigned int vtopo_cpuid_cpus_per(const VTopoCpuidCheck *chk,
+                                         VTopoLevel level)
+{
+    return vtopo_shape_cpus_per(&chk->topo->shape, level);
+}
+
+/* Whether @chk's keys group the present vCPUs by the domains of @level. */
+static bool vtopo_cpuid_keys_group_by(const VTopoCpuidCheck *chk,
+                                      VTopoLevel level)
+{
+    return vtopo_groups_match(chk->topo, chk->cpus, chk->key, chk->n, level);
+}
+
+/*
  * The model level whose domains the x2APIC ID shifted right by the
  * shift of a subleaf identifies: that of the next subleaf's level type,
  * the package after the last (SDM vol. 2A, CPUID leaf 1FH: "the number
@@ -56,37 +94,35 @@ static unsigned int vtopo_cpuid_present(const VTopo *topo,
 }
 
 /* Leaf 0BH or 1FH (@which) of every present vCPU. */
-static void vtopo_cpuid_check_ext_topo(const VTopo *topo,
-                                       const VTopoCpuidView *views,
-                                       const VTopoCpu **cpus,
-                                       const unsigned int *index,
-                                       unsigned int n, int which,
-                                       uint64_t *key, GArray *findings)
+static void vtopo_cpuid_check_ext_topo(const VTopoCpuidCheck *chk, int which)
 {
     const char *name = vtopo_ext_topo_leaf[which];
-    const VTopoCpuidLeaf *first = &views[index[0]].ext_topo[which];
+    const VTopoCpuidLeaf *first =
+        &vtopo_cpuid_view_of(chk, 0)->ext_topo[which];
 
-    for (unsigned int i = 0; i < n; i++) {
-        const VTopoCpuidLeaf *leaf = &views[index[i]].ext_topo[which];
+    for (unsigned int i = 0; i < chk->n; i++) {
+        const VTopoCpuidLeaf *leaf =
+            &vtopo_cpuid_view_of(chk, i)->ext_topo[which];
 
         if (leaf->nr != first->nr) {
-            vtopo_add_finding(findings, "cpuid-topology",
+            vtopo_add_finding(chk->findings, "cpuid-topology",
                               VTOPO_SEVERITY_ERROR, "CPUID %s of vCPU %u "
                               "has %u levels, vCPU %u's %u", name,
-                              cpus[i]->index, leaf->nr, cpus[0]->index,
-                              first->nr);
+                              chk->cpus[i]->index, leaf->nr,
+                              chk->cpus[0]->index, first->nr);
             return;
         }
         for (unsigned int s = 0; s < leaf->nr; s++) {
             uint32_t id = VTOPO_FIELD_EX32(leaf->sub[s].edx,
                                            CPUID_EXT_TOPO_EDX, X2APIC_ID);
 
-            if (id != cpus[i]->arch_id) {
-                vtopo_add_finding(findings, "cpuid-x2apic-id",
+            if (id != chk->cpus[i]->arch_id) {
+                vtopo_add_finding(chk->findings, "cpuid-x2apic-id",
                                   VTOPO_SEVERITY_ERROR, "CPUID %s subleaf "
                                   "%u of vCPU %u gives x2APIC ID 0x%x, its "
                                   "APIC ID is 0x%" PRIx64, name, s,
-                                  cpus[i]->index, id, cpus[i]->arch_id);
+                                  chk->cpus[i]->index, id,
+                                  chk->cpus[i]->arch_id);
                 return;
             }
         }
@@ -96,17 +132,18 @@ static void vtopo_cpuid_check_ext_topo(const VTopo *topo,
         uint32_t type = VTOPO_FIELD_EX32(first->sub[s].ecx,
                                          CPUID_EXT_TOPO_ECX, LEVEL_TYPE);
 
-        for (unsigned int i = 0; i < n; i++) {
-            const VTopoCpuidLeaf *leaf = &views[index[i]].ext_topo[which];
+        for (unsigned int i = 0; i < chk->n; i++) {
+            const VTopoCpuidLeaf *leaf =
+            &vtopo_cpuid_view_of(chk, i)->ext_topo[which];
             uint32_t shift = VTOPO_FIELD_EX32(leaf->sub[s].eax,
                                               CPUID_EXT_TOPO_EAX,
                                               X2APIC_ID_SHIFT);
 
-            key[i] = cpus[i]->arch_id >> shift;
+            chk->key[i] = chk->cpus[i]->arch_id >> shift;
         }
         if (level == VTOPO_LEVEL__MAX ||
-            !vtopo_groups_match(topo, cpus, key, n, level)) {
-            vtopo_add_finding(findings, "cpuid-topology",
+            !vtopo_cpuid_keys_group_by(chk, level)) {
+            vtopo_add_finding(chk->findings, "cpuid-topology",
                               VTOPO_SEVERITY_ERROR, "CPUID %s subleaf %u "
                               "(level type %u): its x2APIC ID shift does not "
                               "group the vCPUs by %s", name, s, type,
@@ -114,6 +151,231 @@ static void vtopo_cpuid_check_ext_topo(const VTopo *topo,
                               ? "a level of the topology"
                               : vtopo_level_name(level));
         }
+    }
+}
+
+/* The number of bits that @count addressable IDs take. */
+static unsigned int vtopo_cpuid_id_bits(uint64_t count)
+{
+    unsigned int bits = 0;
+
+    while ((UINT64_C(1) << bits) < count) {
+        bits++;
+    }
+    return bits;
+}
+
+/*
+ * Whether a count field that holds at most @max says @count: a count
+ * beyond the field is not checked (it cannot be said; the encoders
+ * saturate, machine types of QEMU 10.2 and older spill into the bits
+ * above).
+ */
+static bool vtopo_cpuid_count_ok(uint64_t got, uint64_t count, uint64_t max)
+{
+    return count > max || got == count;
+}
+
+/*
+ * Leaf 01H EBX[31:24] and Fn8000_001E EAX of every present vCPU: its
+ * APIC ID (the low 8 bits in leaf 01H; SDM vol. 2A, CPUID leaf 01H
+ * "Initial APIC ID"; APM vol. 3, Fn8000_001E "ExtendedApicId").
+ */
+static bool vtopo_cpuid_check_apic_id(const VTopoCpuidCheck *chk)
+{
+    for (unsigned int i = 0; i < chk->n; i++) {
+        const VTopoCpuidView *v = vtopo_cpuid_view_of(chk, i);
+        uint32_t initial = VTOPO_FIELD_EX32(v->leaf1.ebx, CPUID1_EBX,
+                                            INITIAL_APIC_ID);
+        uint32_t extended = VTOPO_FIELD_EX32(v->amd_topo.eax,
+                                             CPUID8000001E_EAX,
+                                             EXTENDED_APIC_ID);
+        const char *leaf = NULL;
+        uint32_t id;
+
+        if (initial != (chk->cpus[i]->arch_id & 0xff)) {
+            leaf = "0x1 (EBX[31:24], the low 8 bits)";
+            id = initial;
+        } else if (v->has_amd_topo && extended != chk->cpus[i]->arch_id) {
+            leaf = "0x8000001E";
+            id = extended;
+        }
+        if (leaf) {
+            vtopo_add_finding(chk->findings, "cpuid-apic-id",
+                              VTOPO_SEVERITY_ERROR, "CPUID %s of vCPU %u "
+                              "gives APIC ID 0x%x, its APIC ID is 0x%"
+                              PRIx64, leaf, chk->cpus[i]->index, id,
+                              chk->cpus[i]->arch_id);
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * The package in leaf 01H, leaf 04H and Fn8000_0008 of every present
+ * vCPU: with more than one logical processor in it, HTT is set and
+ * EBX[23:16] counts them (AMD) or the addressable IDs, whose bits the
+ * x2APIC ID of each package's vCPUs share above (SDM vol. 2A, CPUID
+ * leaf 01H); leaf 04H EAX[31:26] + 1 addressable core IDs are at least
+ * the package's cores; Fn8000_0008 ECX NC + 1 is the number of logical
+ * processors and the package ID lies above the ApicIdSize bits of the
+ * APIC ID (log2(NC + 1) when 0: APM vol. 3, Fn8000_0008 ECX).
+ */
+static void vtopo_cpuid_check_package(const VTopoCpuidCheck *chk)
+{
+    unsigned int threads = vtopo_cpuid_cpus_per(chk, VTOPO_LEVEL_SOCKET);
+    unsigned int cores = threads / vtopo_cpuid_cpus_per(chk, VTOPO_LEVEL_CORE);
+    const VTopoCpuidView *first = vtopo_cpuid_view_of(chk, 0);
+    uint32_t count = VTOPO_FIELD_EX32(first->leaf1.ebx, CPUID1_EBX,
+                                      LOGICAL_PROCESSORS);
+    uint32_t max = VTOPO_FIELD_MAX(CPUID1_EBX, LOGICAL_PROCESSORS);
+
+    for (unsigned int i = 0; threads > 1 && i < chk->n; i++) {
+        const VTopoCpuidView *v = vtopo_cpuid_view_of(chk, i);
+        uint32_t c = VTOPO_FIELD_EX32(v->leaf1.ebx, CPUID1_EBX,
+                                      LOGICAL_PROCESSORS);
+        bool ok = VTOPO_FIELD_EX32(v->leaf1.edx, CPUID1_EDX, HTT) &&
+                  c == count;
+
+        if (ok && !v->addressable_ids) {
+            ok = vtopo_cpuid_count_ok(c, threads, max);
+        } else if (ok) {
+            ok = c >= MIN(threads, max);
+        }
+        if (!ok) {
+            vtopo_add_finding(chk->findings, "cpuid-package",
+                              VTOPO_SEVERITY_ERROR, "CPUID 0x1 of vCPU %u "
+                              "gives HTT %u and %u logical processors (%s) "
+                              "per package, the model %u logical "
+                              "processors", chk->cpus[i]->index,
+                              VTOPO_FIELD_EX32(v->leaf1.edx, CPUID1_EDX,
+                                               HTT), c,
+                              v->addressable_ids ? "addressable IDs"
+                                                 : "a count", threads);
+            return;
+        }
+        chk->key[i] = chk->cpus[i]->arch_id >> vtopo_cpuid_id_bits(c);
+    }
+    if (threads > 1 && first->addressable_ids && count < max &&
+        !vtopo_cpuid_keys_group_by(chk, VTOPO_LEVEL_SOCKET)) {
+        vtopo_add_finding(chk->findings, "cpuid-package",
+                          VTOPO_SEVERITY_ERROR, "CPUID 0x1 EBX[23:16] (%u "
+                          "addressable IDs) does not group the vCPUs by "
+                          "socket", count);
+    }
+    for (unsigned int i = 0; first->caches_leaf4 && i < chk->n; i++) {
+        const VTopoCpuidLeaf *leaf = &vtopo_cpuid_view_of(chk, i)->caches;
+
+        for (unsigned int s = 0; s < leaf->nr; s++) {
+            uint32_t ids = VTOPO_FIELD_EX32(leaf->sub[s].eax, CPUID4_EAX,
+                                            MAX_CORE_IDS) + 1;
+
+            if (ids < MIN(cores, VTOPO_FIELD_MAX(CPUID4_EAX,
+                                                 MAX_CORE_IDS) + 1)) {
+                vtopo_add_finding(chk->findings, "cpuid-package",
+                                  VTOPO_SEVERITY_ERROR, "CPUID 0x4 "
+                                  "subleaf %u of vCPU %u gives %u "
+                                  "addressable core IDs per package, the "
+                                  "model has %u cores", s, chk->cpus[i]->index,
+                                  ids, cores);
+                return;
+            }
+        }
+    }
+    if (!first->has_size_ids) {
+        return;
+    }
+    for (unsigned int i = 0; i < chk->n; i++) {
+        uint32_t ecx = vtopo_cpuid_view_of(chk, i)->size_ids;
+        uint32_t nc = VTOPO_FIELD_EX32(ecx, CPUID80000008_ECX, NC) + 1;
+        uint32_t size = VTOPO_FIELD_EX32(ecx, CPUID80000008_ECX,
+                                         APIC_ID_SIZE);
+
+        if (!vtopo_cpuid_count_ok(nc, threads,
+                                  VTOPO_FIELD_MAX(CPUID80000008_ECX, NC) +
+                                  1)) {
+            vtopo_add_finding(chk->findings, "cpuid-package",
+                              VTOPO_SEVERITY_ERROR, "CPUID 0x80000008 of "
+                              "vCPU %u gives %u logical processors per "
+                              "package, the model %u", chk->cpus[i]->index,
+                              nc, threads);
+            return;
+        }
+        if (!size) {
+            size = vtopo_cpuid_id_bits(nc);
+        }
+        chk->key[i] = chk->cpus[i]->arch_id >> size;
+    }
+    if (!vtopo_cpuid_keys_group_by(chk, VTOPO_LEVEL_SOCKET)) {
+        vtopo_add_finding(chk->findings, "cpuid-package",
+                          VTOPO_SEVERITY_ERROR, "CPUID 0x80000008 ECX "
+                          "ApicIdSize does not group the vCPUs by socket");
+    }
+}
+
+/*
+ * Fn8000_001E of every present vCPU (APM vol. 3): ThreadsPerCore + 1
+ * threads per core; the vCPUs of a core share a CoreId, and the cores
+ * of a die have different ones (machine types of QEMU 11.0 number the
+ * cores of the whole processor, older ones those of each die); the
+ * NodeId groups the vCPUs by socket with one node per processor
+ * (NodesPerProcessor 0), by die with a node per die.
+ */
+static void vtopo_cpuid_check_amd_topo(const VTopoCpuidCheck *chk)
+{
+    unsigned int threads = vtopo_cpuid_cpus_per(chk, VTOPO_LEVEL_CORE);
+    unsigned int dies = vtopo_cpuid_cpus_per(chk, VTOPO_LEVEL_SOCKET) /
+                        vtopo_cpuid_cpus_per(chk, VTOPO_LEVEL_DIE);
+    uint32_t nodes = VTOPO_FIELD_EX32(vtopo_cpuid_view_of(chk, 0)->amd_topo.ecx,
+                                      CPUID8000001E_ECX, NODES_PER_PROCESSOR)
+                     + 1;
+    VTopoLevel node_level = nodes == 1 ? VTOPO_LEVEL_SOCKET
+                                       : VTOPO_LEVEL_DIE;
+
+    for (unsigned int i = 0; i < chk->n; i++) {
+        const VTopoCpuidRegs *r = &vtopo_cpuid_view_of(chk, i)->amd_topo;
+        uint32_t t = VTOPO_FIELD_EX32(r->ebx, CPUID8000001E_EBX,
+                                      THREADS_PER_CORE) + 1;
+
+        if (!vtopo_cpuid_count_ok(t, threads,
+                                  VTOPO_FIELD_MAX(CPUID8000001E_EBX,
+                                                  THREADS_PER_CORE) + 1)) {
+            vtopo_add_finding(chk->findings, "cpuid-amd-topology",
+                              VTOPO_SEVERITY_ERROR, "CPUID 0x8000001E of "
+                              "vCPU %u gives %u threads per core, the "
+                              "model %u", chk->cpus[i]->index, t, threads);
+            return;
+        }
+        chk->key[i] = (uint64_t)chk->cpus[i]->id[VTOPO_LEVEL_SOCKET] << 40 |
+                      (uint64_t)chk->cpus[i]->id[VTOPO_LEVEL_DIE] << 20 |
+                      VTOPO_FIELD_EX32(r->ebx, CPUID8000001E_EBX, CORE_ID);
+    }
+    if (!vtopo_cpuid_keys_group_by(chk, VTOPO_LEVEL_CORE)) {
+        vtopo_add_finding(chk->findings, "cpuid-amd-topology",
+                          VTOPO_SEVERITY_ERROR, "CPUID 0x8000001E CoreId "
+                          "does not tell the cores of a die apart");
+    }
+    if (nodes != 1 &&
+        !vtopo_cpuid_count_ok(nodes, dies,
+                              VTOPO_FIELD_MAX(CPUID8000001E_ECX,
+                                              NODES_PER_PROCESSOR) + 1)) {
+        vtopo_add_finding(chk->findings, "cpuid-amd-topology",
+                          VTOPO_SEVERITY_ERROR, "CPUID 0x8000001E gives %u "
+                          "nodes per processor, neither one nor its %u dies",
+                          nodes, dies);
+        return;
+    }
+    for (unsigned int i = 0; i < chk->n; i++) {
+        const VTopoCpuidRegs *r = &vtopo_cpuid_view_of(chk, i)->amd_topo;
+
+        chk->key[i] = VTOPO_FIELD_EX32(r->ecx, CPUID8000001E_ECX, NODE_ID);
+    }
+    if (!vtopo_cpuid_keys_group_by(chk, node_level)) {
+        vtopo_add_finding(chk->findings, "cpuid-amd-topology",
+                          VTOPO_SEVERITY_ERROR, "CPUID 0x8000001E NodeId "
+                          "does not group the vCPUs by %s",
+                          vtopo_level_name(node_level));
     }
 }
 
@@ -144,38 +406,23 @@ static const VTopoCpuidRegs *vtopo_cpuid_find_cache(const VTopoCpuidLeaf *leaf,
     return NULL;
 }
 
-/* The number of bits that @count addressable IDs take. */
-static unsigned int vtopo_cpuid_id_bits(uint64_t count)
-{
-    unsigned int bits = 0;
-
-    while ((UINT64_C(1) << bits) < count) {
-        bits++;
-    }
-    return bits;
-}
-
 /* Cache @cache in leaf 04H or Fn8000_001D of every present vCPU. */
-static void vtopo_cpuid_check_cache(const VTopo *topo,
-                                    const VTopoSharedCache *cache,
-                                    const VTopoCpuidView *views,
-                                    const VTopoCpu **cpus,
-                                    const unsigned int *index,
-                                    unsigned int n, uint64_t *key,
-                                    GArray *findings)
+static void vtopo_cpuid_check_cache(const VTopoCpuidCheck *chk,
+                                    const VTopoSharedCache *cache)
 {
     const VTopoCache *want = &cache->geometry;
     const char *type = vtopo_cache_type_name(want->type);
 
-    for (unsigned int i = 0; i < n; i++) {
+    for (unsigned int i = 0; i < chk->n; i++) {
         const VTopoCpuidRegs *r =
-            vtopo_cpuid_find_cache(&views[index[i]].caches, want);
+            vtopo_cpuid_find_cache(&vtopo_cpuid_view_of(chk, i)->caches, want);
         uint64_t ways, partitions, line, sets, sharing;
 
         if (!r) {
-            vtopo_add_finding(findings, "cpuid-cache", VTOPO_SEVERITY_ERROR,
-                              "the CPUID cache leaf of vCPU %u has no L%u %s "
-                              "cache", cpus[i]->index, want->level, type);
+            vtopo_add_finding(chk->findings, "cpuid-cache",
+                              VTOPO_SEVERITY_ERROR, "the CPUID cache leaf of "
+                              "vCPU %u has no L%u %s cache",
+                              chk->cpus[i]->index, want->level, type);
             return;
         }
         ways = VTOPO_FIELD_EX32(r->ebx, CPUID4_EBX, WAYS) + UINT64_C(1);
@@ -184,25 +431,27 @@ static void vtopo_cpuid_check_cache(const VTopo *topo,
         sets = VTOPO_FIELD_EX32(r->ecx, CPUID4_ECX, SETS) + UINT64_C(1);
         if (ways != want->ways || partitions != want->partitions ||
             line != want->line_size || sets != vtopo_cache_sets(want)) {
-            vtopo_add_finding(findings, "cpuid-cache", VTOPO_SEVERITY_ERROR,
-                              "the CPUID L%u %s cache of vCPU %u has %"
-                              PRIu64 " ways, %" PRIu64 " partitions, %"
-                              PRIu64 "-byte lines, %" PRIu64 " sets; the "
-                              "model %u, %u, %u, %" PRIu64, want->level,
-                              type, cpus[i]->index, ways, partitions, line,
-                              sets, want->ways, want->partitions,
-                              want->line_size, vtopo_cache_sets(want));
+            vtopo_add_finding(chk->findings, "cpuid-cache",
+                              VTOPO_SEVERITY_ERROR, "the CPUID L%u %s cache "
+                              "of vCPU %u has %" PRIu64 " ways, %" PRIu64
+                              " partitions, %" PRIu64 "-byte lines, %" PRIu64
+                              " sets; the model %u, %u, %u, %" PRIu64,
+                              want->level, type, chk->cpus[i]->index, ways,
+                              partitions, line, sets, want->ways,
+                              want->partitions, want->line_size,
+                              vtopo_cache_sets(want));
             return;
         }
         sharing = VTOPO_FIELD_EX32(r->eax, CPUID4_EAX, MAX_SHARING_IDS) + 1;
-        key[i] = cpus[i]->arch_id >> vtopo_cpuid_id_bits(sharing);
+        chk->key[i] = chk->cpus[i]->arch_id >> vtopo_cpuid_id_bits(sharing);
     }
-    if (!vtopo_cache_groups_match(topo, cpus, key, n, cache)) {
+    if (!vtopo_cache_groups_match(chk->topo, chk->cpus, chk->key, chk->n,
+                                  cache)) {
         g_autofree char *sharing = vtopo_cache_sharing_name(cache);
 
-        vtopo_add_finding(findings, "cpuid-cache", VTOPO_SEVERITY_ERROR,
-                          "CPUID does not share the L%u %s cache per %s",
-                          want->level, type, sharing);
+        vtopo_add_finding(chk->findings, "cpuid-cache",
+                          VTOPO_SEVERITY_ERROR, "CPUID does not share the "
+                          "L%u %s cache per %s", want->level, type, sharing);
     }
 }
 
@@ -265,11 +514,7 @@ static VTopoCpuidLegacyCache vtopo_cpuid_legacy_want(const VTopoCache *cache)
  * L2 and L3 as the model has it (or absent), except where Intel
  * reserves the registers, which are 0.
  */
-static void vtopo_cpuid_check_legacy(const VTopo *topo,
-                                     const VTopoCpuidView *views,
-                                     const VTopoCpu **cpus,
-                                     const unsigned int *index,
-                                     unsigned int n, GArray *findings)
+static void vtopo_cpuid_check_legacy(const VTopoCpuidCheck *chk)
 {
     static const VTopoCache kinds[] = {
         { .level = 1, .type = VTOPO_CACHE_DATA },
@@ -278,17 +523,17 @@ static void vtopo_cpuid_check_legacy(const VTopo *topo,
         { .level = 3, .type = VTOPO_CACHE_UNIFIED },
     };
 
-    for (unsigned int i = 0; i < n; i++) {
-        const VTopoCpuidView *v = &views[index[i]];
+    for (unsigned int i = 0; i < chk->n; i++) {
+        const VTopoCpuidView *v = vtopo_cpuid_view_of(chk, i);
         const VTopoCpuidRegs *l = v->legacy;
 
         if (v->intel && (l[0].eax || l[0].ebx || l[0].ecx || l[0].edx ||
                          l[1].eax || l[1].ebx || l[1].edx)) {
-            vtopo_add_finding(findings, "cpuid-legacy-cache",
+            vtopo_add_finding(chk->findings, "cpuid-legacy-cache",
                               VTOPO_SEVERITY_ERROR, "the CPUID leaves "
                               "0x80000005 and 0x80000006 of vCPU %u use "
                               "registers that Intel reserves",
-                              cpus[i]->index);
+                              chk->cpus[i]->index);
             return;
         }
         for (unsigned int k = 0; k < G_N_ELEMENTS(kinds); k++) {
@@ -298,8 +543,8 @@ static void vtopo_cpuid_check_legacy(const VTopo *topo,
             if (v->intel && kinds[k].level != 2) {
                 continue;
             }
-            for (unsigned int c = 0; c < topo->nr_caches; c++) {
-                const VTopoCache *g = &topo->caches[c].geometry;
+            for (unsigned int c = 0; c < chk->topo->nr_caches; c++) {
+                const VTopoCache *g = &chk->topo->caches[c].geometry;
 
                 if (g->level == kinds[k].level && g->type == kinds[k].type) {
                     model = g;
@@ -309,14 +554,14 @@ static void vtopo_cpuid_check_legacy(const VTopo *topo,
             want = vtopo_cpuid_legacy_want(model);
             if (got.size != want.size || got.assoc != want.assoc ||
                 got.line_size != want.line_size) {
-                vtopo_add_finding(findings, "cpuid-legacy-cache",
+                vtopo_add_finding(chk->findings, "cpuid-legacy-cache",
                                   VTOPO_SEVERITY_ERROR, "CPUID %s of vCPU "
                                   "%u describes an L%u %s cache of %" PRIu64
                                   " bytes, associativity %u, %u-byte lines; "
                                   "the model %" PRIu64 ", %u, %u",
                                   kinds[k].level == 1 ? "0x80000005"
                                                       : "0x80000006",
-                                  cpus[i]->index, kinds[k].level,
+                                  chk->cpus[i]->index, kinds[k].level,
                                   vtopo_cache_type_name(kinds[k].type),
                                   got.size, got.assoc, got.line_size,
                                   want.size, want.assoc, want.line_size);
@@ -332,26 +577,36 @@ void vtopo_cpuid_check(const VTopo *topo, const VTopoCpuidView *views,
     g_autofree const VTopoCpu **cpus = g_new(const VTopoCpu *, topo->nr_cpus);
     g_autofree unsigned int *index = g_new(unsigned int, topo->nr_cpus);
     g_autofree uint64_t *key = g_new(uint64_t, topo->nr_cpus);
-    unsigned int n = vtopo_cpuid_present(topo, cpus, index);
+    VTopoCpuidCheck chk = {
+        .topo = topo, .views = views, .cpus = cpus, .index = index,
+        .n = vtopo_cpuid_present(topo, cpus, index), .key = key,
+        .findings = findings,
+    };
+    const VTopoCpuidView *first;
 
-    if (!n) {
+    if (!chk.n) {
         return;
     }
+    first = vtopo_cpuid_view_of(&chk, 0);
     for (int which = 0; which < (int)G_N_ELEMENTS(vtopo_ext_topo_leaf);
          which++) {
-        if (views[index[0]].ext_topo[which].nr) {
-            vtopo_cpuid_check_ext_topo(topo, views, cpus, index, n, which,
-                                       key, findings);
+        if (first->ext_topo[which].nr) {
+            vtopo_cpuid_check_ext_topo(&chk, which);
         }
     }
-    if (views[index[0]].has_legacy) {
-        vtopo_cpuid_check_legacy(topo, views, cpus, index, n, findings);
+    if (vtopo_cpuid_check_apic_id(&chk)) {
+        vtopo_cpuid_check_package(&chk);
+        if (first->has_amd_topo) {
+            vtopo_cpuid_check_amd_topo(&chk);
+        }
     }
-    if (!views[index[0]].caches.nr) {
+    if (first->has_legacy) {
+        vtopo_cpuid_check_legacy(&chk);
+    }
+    if (!first->caches.nr) {
         return;
     }
     for (unsigned int k = 0; k < topo->nr_caches; k++) {
-        vtopo_cpuid_check_cache(topo, &topo->caches[k], views, cpus, index,
-                                n, key, findings);
+        vtopo_cpuid_check_cache(&chk, &topo->caches[k]);
     }
 }

@@ -45,17 +45,31 @@ static void x86_vtopo_read_leaf(CPUX86State *env, uint32_t leaf,
     }
 }
 
+/* All four registers of @leaf, subleaf 0. */
+static void x86_vtopo_read_regs(CPUX86State *env, uint32_t leaf,
+                                VTopoCpuidRegs *r)
+{
+    cpu_x86_cpuid(env, leaf, 0, &r->eax, &r->ebx, &r->ecx, &r->edx);
+}
+
 /*
- * What @cpu tells the guest: leaves 0BH and 1FH where its maximum leaf
- * reaches them, the cache topology leaf of its vendor (04H; AMD's
- * Fn8000_001D with TopologyExtensions, none without), and Fn8000_0005
+ * What @cpu tells the guest: leaf 01H; leaves 0BH and 1FH where its
+ * maximum leaf reaches them; the cache topology leaf of its vendor (04H;
+ * AMD's Fn8000_001D with TopologyExtensions, none without); Fn8000_0005
  * and Fn8000_0006 where they describe the same caches (machine types
- * from 10.1 on; not the host's, with host-cache-info=on).
+ * from 10.1 on; not the host's, with host-cache-info=on); Fn8000_0008
+ * ECX where it describes the processor (not on Intel and Zhaoxin with
+ * x-vendor-cpuid-only-v2, which leave it 0 as their SDM reserves it);
+ * Fn8000_001E with TopologyExtensions.
  */
 static void x86_vtopo_cpuid_view(X86CPU *cpu, VTopoCpuidView *view)
 {
     CPUX86State *env = &cpu->env;
+    bool intel_like = IS_INTEL_CPU(env) || IS_ZHAOXIN_CPU(env);
+    bool topoext = env->features[FEAT_8000_0001_ECX] & CPUID_EXT3_TOPOEXT;
 
+    x86_vtopo_read_regs(env, 1, &view->leaf1);
+    view->addressable_ids = intel_like;
     if (env->cpuid_level >= 0xb) {
         x86_vtopo_read_leaf(env, 0xb, x86_ext_topo_subleaf_valid,
                             &view->ext_topo[0]);
@@ -66,8 +80,9 @@ static void x86_vtopo_cpuid_view(X86CPU *cpu, VTopoCpuidView *view)
     }
     if (!IS_AMD_CPU(env) && env->cpuid_level >= 4) {
         x86_vtopo_read_leaf(env, 4, x86_cache_subleaf_valid, &view->caches);
+        view->caches_leaf4 = true;
     } else if (IS_AMD_CPU(env) && env->cpuid_xlevel >= 0x8000001d &&
-               (env->features[FEAT_8000_0001_ECX] & CPUID_EXT3_TOPOEXT)) {
+               topoext) {
         x86_vtopo_read_leaf(env, 0x8000001d, x86_cache_subleaf_valid,
                             &view->caches);
     }
@@ -75,28 +90,50 @@ static void x86_vtopo_cpuid_view(X86CPU *cpu, VTopoCpuidView *view)
         env->cpuid_xlevel >= 0x80000006) {
         view->has_legacy = true;
         view->intel = IS_INTEL_CPU(env);
-        for (int i = 0; i < 2; i++) {
-            VTopoCpuidRegs *r = &view->legacy[i];
+        x86_vtopo_read_regs(env, 0x80000005, &view->legacy[0]);
+        x86_vtopo_read_regs(env, 0x80000006, &view->legacy[1]);
+    }
+    if (env->cpuid_xlevel >= 0x80000008 &&
+        !(cpu->vendor_cpuid_only_v2 && intel_like)) {
+        VTopoCpuidRegs r;
 
-            cpu_x86_cpuid(env, 0x80000005 + i, 0, &r->eax, &r->ebx, &r->ecx,
-                          &r->edx);
-        }
+        x86_vtopo_read_regs(env, 0x80000008, &r);
+        view->has_size_ids = true;
+        view->size_ids = r.ecx;
+    }
+    if (env->cpuid_xlevel >= 0x8000001e && topoext) {
+        x86_vtopo_read_regs(env, 0x8000001e, &view->amd_topo);
+        view->has_amd_topo = true;
     }
 }
 
-void machine_vtopo_check_cpuid(MachineState *ms)
+/* Whether @findings has one of @rule saying @message. */
+static bool x86_vtopo_finding_known(GArray *findings, const char *rule,
+                                    const char *message)
 {
-    VTopoEmitted *emitted = machine_vtopo_emitted(ms);
-    const VTopo *topo = machine_vtopo_for_check(ms, &emitted->cpuid_checked);
-    g_autofree VTopoCpuidView *views = NULL;
-    guint first;
+    for (guint i = 0; i < findings->len; i++) {
+        VTopoFinding *f = &g_array_index(findings, VTopoFinding, i);
+
+        if (!strcmp(f->rule, rule) && !strcmp(f->message, message)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Check the leaves of every present vCPU of @ms against @topo, its
+ * model; record and warn about each finding not recorded yet (a vCPU
+ * plugged later is checked with the others, whose findings stand).
+ */
+static void x86_vtopo_check_cpuid(MachineState *ms, const VTopo *topo)
+{
+    g_autofree VTopoCpuidView *views = g_new0(VTopoCpuidView, topo->nr_cpus);
+    g_autoptr(GArray) found = vtopo_findings_new();
+    guint first = topo->findings->len;
     CPUState *cs;
 
-    if (!topo) {
-        return;
-    }
     trace_vtopo_cpuid_check_begin(topo->nr_cpus);
-    views = g_new0(VTopoCpuidView, topo->nr_cpus);
     /* The model's vCPU i is the one of cpu-index i */
     CPU_FOREACH(cs) {
         if (cs->cpu_index >= 0 && cs->cpu_index < topo->nr_cpus &&
@@ -104,8 +141,32 @@ void machine_vtopo_check_cpuid(MachineState *ms)
             x86_vtopo_cpuid_view(X86_CPU(cs), &views[cs->cpu_index]);
         }
     }
-    first = topo->findings->len;
-    vtopo_cpuid_check(topo, views, topo->findings);
+    vtopo_cpuid_check(topo, views, found);
+    for (guint i = 0; i < found->len; i++) {
+        VTopoFinding *f = &g_array_index(found, VTopoFinding, i);
+
+        if (!x86_vtopo_finding_known(topo->findings, f->rule, f->message)) {
+            vtopo_add_finding(topo->findings, f->rule, f->severity, "%s",
+                              f->message);
+        }
+    }
     trace_vtopo_cpuid_check_end(topo->findings->len - first);
     machine_vtopo_warn_findings(ms, first);
+}
+
+void machine_vtopo_check_cpuid(MachineState *ms)
+{
+    VTopoEmitted *emitted = machine_vtopo_emitted(ms);
+    const VTopo *topo = machine_vtopo_for_check(ms, &emitted->cpuid_checked);
+
+    if (topo) {
+        x86_vtopo_check_cpuid(ms, topo);
+    }
+}
+
+void machine_vtopo_check_cpuid_plugged(MachineState *ms)
+{
+    if (ms->topology && machine_vtopo_emitted(ms)->cpuid_checked) {
+        x86_vtopo_check_cpuid(ms, ms->topology);
+    }
 }

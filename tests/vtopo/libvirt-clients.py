@@ -765,6 +765,11 @@ def run_shape(lv, name, shape):
         state = lv.virsh("domstate", name, "--reason")[1].strip()
         qemu_log = "".join(domain_log(lv, name).splitlines(True)[-10:])
         tail += "\n[domstate] %s\n[QEMU log]\n%s" % (state, qemu_log)
+        # Where each vCPU is, if QEMU still runs: halted in the idle
+        # loop, or spinning (a lock, an IPI nobody answers).
+        cpus = lv.virsh("qemu-monitor-command", name, "--hmp",
+                        "info cpus", timeout=30)[1]
+        tail += "[info cpus]\n%s" % cpus
     point("%s: the guest boots and reports" % name, view is not None,
           "console %s\n%s" % (console, tail))
     if view is not None:

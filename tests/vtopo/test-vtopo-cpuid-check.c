@@ -3,9 +3,11 @@
  *
  * The leaves are what an Intel Core i7-6700K (Skylake: 1 package of 4
  * cores of 2 threads, x2APIC ID = core << 1 | thread) returns for leaf
- * 0BH and leaf 04H, as published CPUID dumps of it show; the model is
- * that machine.  (Its Fn8000_0005/6 are worked out from the AMD APM.)  A check that stays silent on the real processor and
- * names the field each single corruption breaks.
+ * 01H, leaf 0BH and leaf 04H, as published CPUID dumps of it show; the
+ * model is that machine.  (Its Fn8000_0005/6 are worked out from the
+ * AMD APM, and so are the AMD leaves of the same shape: Fn0000_0001,
+ * Fn8000_0008 and Fn8000_001E.)  A check that stays silent on the real
+ * processor and names the field each single corruption breaks.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -65,6 +67,13 @@ static void skylake_views(VTopoCpuidView *views)
         VTopoCpuidLeaf *b = &views[i].ext_topo[0];
 
         views[i] = (VTopoCpuidView) { 0 };
+        /*
+         * 01H: initial APIC ID i, 16 addressable IDs (EBX[23:16]),
+         * CLFLUSH 64 bytes; EDX 0xbfebfbff, HTT (bit 28) set.
+         */
+        views[i].leaf1 = (VTopoCpuidRegs) { 0x000506e3, i << 24 | 0x00100800,
+                                            0x7ffafbbf, 0xbfebfbff };
+        views[i].addressable_ids = true;
         *b = (VTopoCpuidLeaf) { .nr = 2 };
         /* 0BH: SMT level, shift 1, 2 threads; core level, shift 4, 8 */
         b->sub[0] = (VTopoCpuidRegs) { 0x00000001, 0x00000002, 0x00000100,
@@ -73,7 +82,29 @@ static void skylake_views(VTopoCpuidView *views)
                                        i };
         views[i].ext_topo[1] = (VTopoCpuidLeaf) { .nr = 0 };
         views[i].caches = (VTopoCpuidLeaf) { .nr = 4 };
+        views[i].caches_leaf4 = true;
         memcpy(views[i].caches.sub, skylake_leaf4, sizeof(skylake_leaf4));
+    }
+}
+
+/*
+ * The same machine as an AMD processor with TopologyExtensions would
+ * describe it, laid out by hand from the AMD APM vol. 3 field
+ * definitions: Fn0000_0001 EBX LogicalProcessorCount 8 (a count, not
+ * addressable IDs); Fn8000_0008 ECX NC 7 (8 threads), ApicIdSize 3;
+ * Fn8000_001E EAX ExtendedApicId i, EBX ThreadsPerCore 1 (2 threads)
+ * and CoreId i >> 1, ECX NodesPerProcessor 0 (one node) and NodeId 0.
+ */
+static void amd_views(VTopoCpuidView *views)
+{
+    for (unsigned int i = 0; i < NR_CPUS; i++) {
+        views[i].leaf1.ebx = i << 24 | 0x00080800;
+        views[i].addressable_ids = false;
+        views[i].caches_leaf4 = false;
+        views[i].has_size_ids = true;
+        views[i].size_ids = 0x00003007;
+        views[i].has_amd_topo = true;
+        views[i].amd_topo = (VTopoCpuidRegs) { i, 0x100 | i >> 1, 0, 0 };
     }
 }
 
@@ -230,6 +261,116 @@ START_TEST(test_legacy_broken)
 }
 END_TEST
 
+/* Leaf 01H, leaf 04H EAX[31:26]: one corrupted field each. */
+START_TEST(test_package_broken)
+{
+    g_autoptr(VTopo) topo = skylake_model();
+    VTopoCpuidView views[NR_CPUS];
+    g_autofree char *rules = NULL;
+    const char *want = "cpuid-package";
+
+    skylake_views(views);
+    switch (_i) {
+    case 0:     /* vCPU 3's initial APIC ID is vCPU 2's */
+        views[3].leaf1.ebx = 2 << 24 | 0x00100800;
+        want = "cpuid-apic-id";
+        break;
+    case 1:     /* HTT clear on vCPU 6 */
+        views[6].leaf1.edx &= ~(1u << 28);
+        break;
+    case 2:     /* 4 addressable IDs: two packages of 2 cores */
+        for (unsigned int i = 0; i < NR_CPUS; i++) {
+            views[i].leaf1.ebx = i << 24 | 0x00040800;
+        }
+        break;
+    case 3:     /* vCPU 1 says 32 addressable IDs, the others 16 */
+        views[1].leaf1.ebx = 1 << 24 | 0x00200800;
+        break;
+    case 4:     /* leaf 04H EAX[31:26] 1: 2 core IDs for 4 cores */
+        for (unsigned int i = 0; i < NR_CPUS; i++) {
+            for (unsigned int s = 0; s < 4; s++) {
+                views[i].caches.sub[s].eax &= 0x03ffffff;
+                views[i].caches.sub[s].eax |= 1u << 26;
+            }
+        }
+        break;
+    }
+    rules = check_rules(topo, skylake_caches, views);
+    ck_assert_str_eq(rules, want);
+}
+END_TEST
+
+/* The AMD leaves of the same machine: silent as laid out... */
+START_TEST(test_amd_clean)
+{
+    g_autoptr(VTopo) topo = skylake_model();
+    VTopoCpuidView views[NR_CPUS];
+    g_autofree char *rules = NULL;
+
+    skylake_views(views);
+    amd_views(views);
+    rules = check_rules(topo, skylake_caches, views);
+    ck_assert_str_eq(rules, "");
+}
+END_TEST
+
+/* ...and naming each corrupted field. */
+START_TEST(test_amd_broken)
+{
+    g_autoptr(VTopo) topo = skylake_model();
+    VTopoCpuidView views[NR_CPUS];
+    g_autofree char *rules = NULL;
+    const char *want = "cpuid-amd-topology";
+
+    skylake_views(views);
+    amd_views(views);
+    switch (_i) {
+    case 0:     /* LogicalProcessorCount 4 */
+        views[5].leaf1.ebx = 5 << 24 | 0x00040800;
+        want = "cpuid-package";
+        break;
+    case 1:     /* NC 3: 4 threads per processor */
+        for (unsigned int i = 0; i < NR_CPUS; i++) {
+            views[i].size_ids = 0x00003003;
+        }
+        want = "cpuid-package";
+        break;
+    case 2:     /* ApicIdSize 2: two processors of 4 IDs */
+        for (unsigned int i = 0; i < NR_CPUS; i++) {
+            views[i].size_ids = 0x00002007;
+        }
+        want = "cpuid-package";
+        break;
+    case 3:     /* vCPU 4's ExtendedApicId is 0 */
+        views[4].amd_topo.eax = 0;
+        want = "cpuid-apic-id";
+        break;
+    case 4:     /* ThreadsPerCore 0: one thread per core */
+        views[2].amd_topo.ebx = 1;
+        break;
+    case 5:     /* CoreId of the thread: every thread its own core */
+        for (unsigned int i = 0; i < NR_CPUS; i++) {
+            views[i].amd_topo.ebx = 0x100 | i;
+        }
+        break;
+    case 6:     /* two cores with CoreId 0 */
+        views[2].amd_topo.ebx = 0x100;
+        views[3].amd_topo.ebx = 0x100;
+        break;
+    case 7:     /* NodeId of vCPU 7 is 1: two nodes in one processor */
+        views[7].amd_topo.ecx = 1;
+        break;
+    case 8:     /* NodesPerProcessor 1 (two nodes) with one die */
+        for (unsigned int i = 0; i < NR_CPUS; i++) {
+            views[i].amd_topo.ecx = 0x100;
+        }
+        break;
+    }
+    rules = check_rules(topo, skylake_caches, views);
+    ck_assert_str_eq(rules, want);
+}
+END_TEST
+
 /* Absent vCPUs are not read. */
 START_TEST(test_absent_not_read)
 {
@@ -252,6 +393,9 @@ int main(void)
 
     tcase_add_test(tc, test_skylake_clean);
     tcase_add_loop_test(tc, test_skylake_broken, 0, 7);
+    tcase_add_loop_test(tc, test_package_broken, 0, 5);
+    tcase_add_test(tc, test_amd_clean);
+    tcase_add_loop_test(tc, test_amd_broken, 0, 9);
     tcase_add_test(tc, test_absent_not_read);
     tcase_add_loop_test(tc, test_legacy_clean, 0, 2);
     tcase_add_loop_test(tc, test_legacy_broken, 0, 6);
