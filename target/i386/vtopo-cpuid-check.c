@@ -193,7 +193,7 @@ static bool vtopo_cpuid_check_apic_id(const VTopoCpuidCheck *chk)
         const char *leaf = NULL;
         uint32_t id;
 
-        if (initial != (chk->cpus[i]->arch_id & 0xff)) {
+        if (v->has_leaf1 && initial != (chk->cpus[i]->arch_id & 0xff)) {
             leaf = "0x1 (EBX[31:24], the low 8 bits)";
             id = initial;
         } else if (v->has_amd_topo && extended != chk->cpus[i]->arch_id) {
@@ -231,7 +231,8 @@ static void vtopo_cpuid_check_package(const VTopoCpuidCheck *chk)
                                       LOGICAL_PROCESSORS);
     uint32_t max = VTOPO_FIELD_MAX(CPUID1_EBX, LOGICAL_PROCESSORS);
 
-    for (unsigned int i = 0; threads > 1 && i < chk->n; i++) {
+    for (unsigned int i = 0; first->has_leaf1 && threads > 1 && i < chk->n;
+         i++) {
         const VTopoCpuidView *v = vtopo_cpuid_view_of(chk, i);
         uint32_t c = VTOPO_FIELD_EX32(v->leaf1.ebx, CPUID1_EBX,
                                       LOGICAL_PROCESSORS);
@@ -257,7 +258,8 @@ static void vtopo_cpuid_check_package(const VTopoCpuidCheck *chk)
         }
         chk->key[i] = chk->cpus[i]->arch_id >> vtopo_cpuid_id_bits(c);
     }
-    if (threads > 1 && first->addressable_ids && count < max &&
+    if (first->has_leaf1 && threads > 1 && first->addressable_ids &&
+        count < max &&
         !vtopo_cpuid_keys_group_by(chk, VTOPO_LEVEL_SOCKET)) {
         vtopo_add_finding(chk->findings, "cpuid-package",
                           VTOPO_SEVERITY_ERROR, "CPUID 0x1 EBX[23:16] (%u "

@@ -37,7 +37,8 @@ typedef struct VTopoCpuidLeaf {
 /*
  * VTopoCpuidView: what one vCPU tells the guest.
  * @leaf1: leaf 01H: EBX (initial APIC ID, logical processor count) and
- *     EDX (HTT).
+ *     EDX (HTT), where the vCPU's maximum basic leaf reaches it
+ *     (@has_leaf1; -cpu ...,level=0 has none).
  * @addressable_ids: the count of @leaf1 EBX[23:16] is of addressable
  *     IDs (Intel, Zhaoxin), not of logical processors (AMD, Hygon).
  * @ext_topo: leaf 0BH and leaf 1FH.
@@ -56,6 +57,7 @@ typedef struct VTopoCpuidLeaf {
  *     (@has_amd_topo).
  */
 typedef struct VTopoCpuidView {
+    bool has_leaf1;
     VTopoCpuidRegs leaf1;
     bool addressable_ids;
     VTopoCpuidLeaf ext_topo[2];

@@ -53,8 +53,8 @@ static void x86_vtopo_read_regs(CPUX86State *env, uint32_t leaf,
 }
 
 /*
- * What @cpu tells the guest: leaf 01H; leaves 0BH and 1FH where its
- * maximum leaf reaches them; the cache topology leaf of its vendor (04H;
+ * What @cpu tells the guest: leaves 01H, 0BH and 1FH where its maximum
+ * leaf reaches them; the cache topology leaf of its vendor (04H;
  * AMD's Fn8000_001D with TopologyExtensions, none without); Fn8000_0005
  * and Fn8000_0006 where they describe the same caches (machine types
  * from 10.1 on; not the host's, with host-cache-info=on); Fn8000_0008
@@ -68,7 +68,10 @@ static void x86_vtopo_cpuid_view(X86CPU *cpu, VTopoCpuidView *view)
     bool intel_like = IS_INTEL_CPU(env) || IS_ZHAOXIN_CPU(env);
     bool topoext = env->features[FEAT_8000_0001_ECX] & CPUID_EXT3_TOPOEXT;
 
-    x86_vtopo_read_regs(env, 1, &view->leaf1);
+    if (env->cpuid_level >= 1) {
+        x86_vtopo_read_regs(env, 1, &view->leaf1);
+        view->has_leaf1 = true;
+    }
     view->addressable_ids = intel_like;
     if (env->cpuid_level >= 0xb) {
         x86_vtopo_read_leaf(env, 0xb, x86_ext_topo_subleaf_valid,

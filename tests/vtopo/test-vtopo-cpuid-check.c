@@ -71,6 +71,7 @@ static void skylake_views(VTopoCpuidView *views)
          * 01H: initial APIC ID i, 16 addressable IDs (EBX[23:16]),
          * CLFLUSH 64 bytes; EDX 0xbfebfbff, HTT (bit 28) set.
          */
+        views[i].has_leaf1 = true;
         views[i].leaf1 = (VTopoCpuidRegs) { 0x000506e3, i << 24 | 0x00100800,
                                             0x7ffafbbf, 0xbfebfbff };
         views[i].addressable_ids = true;
@@ -371,6 +372,28 @@ START_TEST(test_amd_broken)
 }
 END_TEST
 
+/*
+ * A vCPU whose maximum basic leaf is 0 (-cpu ...,level=0) has no leaf
+ * 01H: CPUID returns leaf 0's registers for it ("Genu" in EBX), which
+ * are not read as leaf 01H's.
+ */
+START_TEST(test_no_leaf1)
+{
+    g_autoptr(VTopo) topo = skylake_model();
+    VTopoCpuidView views[NR_CPUS];
+    g_autofree char *rules = NULL;
+
+    skylake_views(views);
+    for (unsigned int i = 0; i < NR_CPUS; i++) {
+        views[i].has_leaf1 = false;
+        views[i].leaf1 = (VTopoCpuidRegs) { 0, 0x756e6547, 0x6c65746e,
+                                            0x49656e69 };
+    }
+    rules = check_rules(topo, skylake_caches, views);
+    ck_assert_str_eq(rules, "");
+}
+END_TEST
+
 /* Absent vCPUs are not read. */
 START_TEST(test_absent_not_read)
 {
@@ -396,6 +419,7 @@ int main(void)
     tcase_add_loop_test(tc, test_package_broken, 0, 5);
     tcase_add_test(tc, test_amd_clean);
     tcase_add_loop_test(tc, test_amd_broken, 0, 9);
+    tcase_add_test(tc, test_no_leaf1);
     tcase_add_test(tc, test_absent_not_read);
     tcase_add_loop_test(tc, test_legacy_clean, 0, 2);
     tcase_add_loop_test(tc, test_legacy_broken, 0, 6);
