@@ -77,20 +77,63 @@ static VTopoLevel vtopo_cpuid_next_level(const VTopoCpuidLeaf *leaf,
     }
 }
 
-/* The present vCPUs of @topo, and how many. */
-static unsigned int vtopo_cpuid_present(const VTopo *topo,
+/*
+ * The present vCPUs of @topo, and how many: vCPU @lead first (if it is
+ * present), then the others in order.
+ */
+static unsigned int vtopo_cpuid_present(const VTopo *topo, int lead,
                                         const VTopoCpu **cpus,
                                         unsigned int *index)
 {
+    unsigned int first = lead >= 0 ? (unsigned int)lead : topo->nr_cpus;
     unsigned int n = 0;
 
+    if (first < topo->nr_cpus && topo->cpus[first].present) {
+        index[n] = first;
+        cpus[n++] = &topo->cpus[first];
+    }
     for (unsigned int i = 0; i < topo->nr_cpus; i++) {
-        if (topo->cpus[i].present) {
+        if (topo->cpus[i].present && i != first) {
             index[n] = i;
             cpus[n++] = &topo->cpus[i];
         }
     }
     return n;
+}
+
+/*
+ * Every present vCPU has the leaves the first has, and no other: the
+ * rules below read the first's to know which leaves there are.
+ */
+static bool vtopo_cpuid_check_leaves(const VTopoCpuidCheck *chk)
+{
+    const VTopoCpuidView *first = vtopo_cpuid_view_of(chk, 0);
+
+    for (unsigned int i = 1; i < chk->n; i++) {
+        const VTopoCpuidView *v = vtopo_cpuid_view_of(chk, i);
+        const char *leaf = NULL;
+
+        if (v->has_leaf1 != first->has_leaf1) {
+            leaf = "0x1";
+        } else if (v->has_size_ids != first->has_size_ids) {
+            leaf = "0x80000008 ECX";
+        } else if (v->has_amd_topo != first->has_amd_topo) {
+            leaf = "0x8000001E";
+        } else if (!v->caches.nr != !first->caches.nr) {
+            leaf = "4 or 0x8000001D";
+        } else if (v->has_legacy != first->has_legacy) {
+            leaf = "0x80000005 and 0x80000006";
+        }
+        if (leaf) {
+            vtopo_add_finding(chk->findings, "cpuid-topology",
+                              VTOPO_SEVERITY_ERROR, "CPUID %s is in vCPU "
+                              "%u's leaves or in vCPU %u's, not in both",
+                              leaf, chk->cpus[0]->index,
+                              chk->cpus[i]->index);
+            return false;
+        }
+    }
+    return true;
 }
 
 /* Leaf 0BH or 1FH (@which) of every present vCPU. */
@@ -191,7 +234,7 @@ static bool vtopo_cpuid_check_apic_id(const VTopoCpuidCheck *chk)
                                              CPUID8000001E_EAX,
                                              EXTENDED_APIC_ID);
         const char *leaf = NULL;
-        uint32_t id;
+        uint32_t id = 0;
 
         if (v->has_leaf1 && initial != (chk->cpus[i]->arch_id & 0xff)) {
             leaf = "0x1 (EBX[31:24], the low 8 bits)";
@@ -320,20 +363,26 @@ static void vtopo_cpuid_check_package(const VTopoCpuidCheck *chk)
  * Fn8000_001E of every present vCPU (APM vol. 3): ThreadsPerCore + 1
  * threads per core; the vCPUs of a core share a CoreId, and the cores
  * of a die have different ones (machine types of QEMU 11.0 number the
- * cores of the whole processor, older ones those of each die); the
+ * cores of the whole processor, older ones those of each module); the
  * NodeId groups the vCPUs by socket with one node per processor
- * (NodesPerProcessor 0), by die with a node per die.
+ * (NodesPerProcessor 0), by die with a node per die (machine types
+ * before 9.1, whose NodesPerProcessor spills past its 3 bits with more
+ * than 8 dies: the wider field tells the node level).  8-bit IDs that
+ * more than 256 domains would wrap are not checked.
  */
 static void vtopo_cpuid_check_amd_topo(const VTopoCpuidCheck *chk)
 {
     unsigned int threads = vtopo_cpuid_cpus_per(chk, VTOPO_LEVEL_CORE);
     unsigned int dies = vtopo_cpuid_cpus_per(chk, VTOPO_LEVEL_SOCKET) /
                         vtopo_cpuid_cpus_per(chk, VTOPO_LEVEL_DIE);
-    uint32_t nodes = VTOPO_FIELD_EX32(vtopo_cpuid_view_of(chk, 0)->amd_topo.ecx,
-                                      CPUID8000001E_ECX, NODES_PER_PROCESSOR)
-                     + 1;
-    VTopoLevel node_level = nodes == 1 ? VTOPO_LEVEL_SOCKET
-                                       : VTOPO_LEVEL_DIE;
+    uint32_t ecx = vtopo_cpuid_view_of(chk, 0)->amd_topo.ecx;
+    uint32_t nodes = VTOPO_FIELD_EX32(ecx, CPUID8000001E_ECX,
+                                      NODES_PER_PROCESSOR) + 1;
+    VTopoLevel node_level =
+        VTOPO_FIELD_EX32(ecx, CPUID8000001E_ECX,
+                         NODES_PER_PROCESSOR_UNBOUNDED) == 0
+        ? VTOPO_LEVEL_SOCKET : VTOPO_LEVEL_DIE;
+    uint32_t id_max = VTOPO_FIELD_MAX(CPUID8000001E_EBX, CORE_ID) + 1;
 
     for (unsigned int i = 0; i < chk->n; i++) {
         const VTopoCpuidRegs *r = &vtopo_cpuid_view_of(chk, i)->amd_topo;
@@ -353,7 +402,9 @@ static void vtopo_cpuid_check_amd_topo(const VTopoCpuidCheck *chk)
                       (uint64_t)chk->cpus[i]->id[VTOPO_LEVEL_DIE] << 20 |
                       VTOPO_FIELD_EX32(r->ebx, CPUID8000001E_EBX, CORE_ID);
     }
-    if (!vtopo_cpuid_keys_group_by(chk, VTOPO_LEVEL_CORE)) {
+    if (vtopo_cpuid_cpus_per(chk, VTOPO_LEVEL_SOCKET) /
+        threads <= id_max &&
+        !vtopo_cpuid_keys_group_by(chk, VTOPO_LEVEL_CORE)) {
         vtopo_add_finding(chk->findings, "cpuid-amd-topology",
                           VTOPO_SEVERITY_ERROR, "CPUID 0x8000001E CoreId "
                           "does not tell the cores of a die apart");
@@ -373,7 +424,9 @@ static void vtopo_cpuid_check_amd_topo(const VTopoCpuidCheck *chk)
 
         chk->key[i] = VTOPO_FIELD_EX32(r->ecx, CPUID8000001E_ECX, NODE_ID);
     }
-    if (!vtopo_cpuid_keys_group_by(chk, node_level)) {
+    if (vtopo_cpuid_cpus_per(chk, VTOPO_LEVEL__MAX) /
+        vtopo_cpuid_cpus_per(chk, node_level) <= id_max &&
+        !vtopo_cpuid_keys_group_by(chk, node_level)) {
         vtopo_add_finding(chk->findings, "cpuid-amd-topology",
                           VTOPO_SEVERITY_ERROR, "CPUID 0x8000001E NodeId "
                           "does not group the vCPUs by %s",
@@ -574,14 +627,14 @@ static void vtopo_cpuid_check_legacy(const VTopoCpuidCheck *chk)
 }
 
 void vtopo_cpuid_check(const VTopo *topo, const VTopoCpuidView *views,
-                       GArray *findings)
+                       int lead, GArray *findings)
 {
     g_autofree const VTopoCpu **cpus = g_new(const VTopoCpu *, topo->nr_cpus);
     g_autofree unsigned int *index = g_new(unsigned int, topo->nr_cpus);
     g_autofree uint64_t *key = g_new(uint64_t, topo->nr_cpus);
     VTopoCpuidCheck chk = {
         .topo = topo, .views = views, .cpus = cpus, .index = index,
-        .n = vtopo_cpuid_present(topo, cpus, index), .key = key,
+        .n = vtopo_cpuid_present(topo, lead, cpus, index), .key = key,
         .findings = findings,
     };
     const VTopoCpuidView *first;
@@ -592,11 +645,15 @@ void vtopo_cpuid_check(const VTopo *topo, const VTopoCpuidView *views,
     first = vtopo_cpuid_view_of(&chk, 0);
     for (int which = 0; which < (int)G_N_ELEMENTS(vtopo_ext_topo_leaf);
          which++) {
-        if (first->ext_topo[which].nr) {
-            vtopo_cpuid_check_ext_topo(&chk, which);
+        /* Any vCPU's: the first may be a plugged one that lacks it */
+        for (unsigned int i = 0; i < chk.n; i++) {
+            if (vtopo_cpuid_view_of(&chk, i)->ext_topo[which].nr) {
+                vtopo_cpuid_check_ext_topo(&chk, which);
+                break;
+            }
         }
     }
-    if (vtopo_cpuid_check_apic_id(&chk)) {
+    if (vtopo_cpuid_check_leaves(&chk) && vtopo_cpuid_check_apic_id(&chk)) {
         vtopo_cpuid_check_package(&chk);
         if (first->has_amd_topo) {
             vtopo_cpuid_check_amd_topo(&chk);

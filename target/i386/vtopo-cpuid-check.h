@@ -74,12 +74,15 @@ typedef struct VTopoCpuidView {
 
 /*
  * Check @views (one per vCPU of @topo, in its order; those of absent
- * vCPUs are not read) against @topo and its caches.  Adds findings
+ * vCPUs are not read) against @topo and its caches.  Each vCPU is
+ * compared with the first present one, or with vCPU @lead if it is
+ * present (a vCPU just plugged: what differs is then named by it
+ * rather than hidden behind an earlier finding).  Adds findings
  * "cpuid-x2apic-id", "cpuid-apic-id", "cpuid-topology",
  * "cpuid-package", "cpuid-amd-topology", "cpuid-cache" and
  * "cpuid-legacy-cache" to @findings.
  */
 void vtopo_cpuid_check(const VTopo *topo, const VTopoCpuidView *views,
-                       GArray *findings);
+                       int lead, GArray *findings);
 
 #endif

@@ -104,7 +104,8 @@ static void x86_vtopo_cpuid_view(X86CPU *cpu, VTopoCpuidView *view)
         view->has_size_ids = true;
         view->size_ids = r.ecx;
     }
-    if (env->cpuid_xlevel >= 0x8000001e && topoext) {
+    /* QEMU gives no Fn8000_001E to a core its 8-bit CoreId cannot number */
+    if (env->cpuid_xlevel >= 0x8000001e && topoext && cpu->core_id <= 255) {
         x86_vtopo_read_regs(env, 0x8000001e, &view->amd_topo);
         view->has_amd_topo = true;
     }
@@ -126,10 +127,12 @@ static bool x86_vtopo_finding_known(GArray *findings, const char *rule,
 
 /*
  * Check the leaves of every present vCPU of @ms against @topo, its
- * model; record and warn about each finding not recorded yet (a vCPU
- * plugged later is checked with the others, whose findings stand).
+ * model, comparing them with those of @lead (a vCPU just plugged) if it
+ * is not NULL; record and warn about each finding not recorded yet (a
+ * vCPU plugged later is checked with the others, whose findings stand).
  */
-static void x86_vtopo_check_cpuid(MachineState *ms, const VTopo *topo)
+static void x86_vtopo_check_cpuid(MachineState *ms, const VTopo *topo,
+                                  CPUState *lead)
 {
     g_autofree VTopoCpuidView *views = g_new0(VTopoCpuidView, topo->nr_cpus);
     g_autoptr(GArray) found = vtopo_findings_new();
@@ -144,7 +147,7 @@ static void x86_vtopo_check_cpuid(MachineState *ms, const VTopo *topo)
             x86_vtopo_cpuid_view(X86_CPU(cs), &views[cs->cpu_index]);
         }
     }
-    vtopo_cpuid_check(topo, views, found);
+    vtopo_cpuid_check(topo, views, lead ? lead->cpu_index : -1, found);
     for (guint i = 0; i < found->len; i++) {
         VTopoFinding *f = &g_array_index(found, VTopoFinding, i);
 
@@ -163,13 +166,13 @@ void machine_vtopo_check_cpuid(MachineState *ms)
     const VTopo *topo = machine_vtopo_for_check(ms, &emitted->cpuid_checked);
 
     if (topo) {
-        x86_vtopo_check_cpuid(ms, topo);
+        x86_vtopo_check_cpuid(ms, topo, NULL);
     }
 }
 
-void machine_vtopo_check_cpuid_plugged(MachineState *ms)
+void machine_vtopo_check_cpuid_plugged(MachineState *ms, CPUState *cpu)
 {
     if (ms->topology && machine_vtopo_emitted(ms)->cpuid_checked) {
-        x86_vtopo_check_cpuid(ms, ms->topology);
+        x86_vtopo_check_cpuid(ms, ms->topology, cpu);
     }
 }

@@ -20,9 +20,10 @@
 void machine_vtopo_check_cpuid(MachineState *ms);
 
 /*
- * After machine init, when a vCPU was plugged: the same check, of every
- * present vCPU; warns about what it finds that was not found before.
+ * After machine init, when @cpu was plugged: the same check, of every
+ * present vCPU, each compared with @cpu; warns about what it finds that
+ * was not found before.
  */
-void machine_vtopo_check_cpuid_plugged(MachineState *ms);
+void machine_vtopo_check_cpuid_plugged(MachineState *ms, CPUState *cpu);
 
 #endif

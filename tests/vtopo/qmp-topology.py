@@ -129,8 +129,9 @@ def check_hotplug():
         point("hotplug: the refused vCPU is not present",
               not [v for v in vm.qmp.topology()["vcpus"]
                    if v["arch-id"] == 6][0]["present"])
-        # The CPUID check runs again for a plugged vCPU: the first one
-        # (cpu4, as -cpu) added no finding; one without leaf 0BH does.
+        # The CPUID check runs again for a plugged vCPU, comparing every
+        # vCPU with it: the first one (cpu4, as -cpu) added no finding;
+        # one without leaf 0BH does.
         before = vm.qmp.cmd("query-topology-checks")["findings"]
         vm.qmp.cmd("device_add", driver="qemu64-x86_64-cpu", id="cpu6",
                    **{"socket-id": 1, "core-id": 2, "thread-id": 0,
@@ -143,7 +144,7 @@ def check_hotplug():
               "cpuid-0xb=off is reported (cpuid-topology), one as -cpu was not",
               before == [] and len(index) == 1 and after == [
                   {"rule": "cpuid-topology", "severity": "error",
-                   "message": "CPUID 0xB of vCPU %d has 0 levels, vCPU 0's 2"
+                   "message": "CPUID 0xB of vCPU 0 has 2 levels, vCPU %d's 0"
                               % index[0]}],
               "before %s after %s index %s" % (before, after, index))
 

@@ -109,20 +109,35 @@ static void amd_views(VTopoCpuidView *views)
     }
 }
 
-/* The rules of the findings of one check, "" for none. */
-static char *check_rules(VTopo *topo, const VTopoSharedCache *caches,
-                         const VTopoCpuidView *views)
+/*
+ * The rules of the findings of one check, each vCPU compared with vCPU
+ * @lead (-1: the first), "" for none; @message gets the first message.
+ */
+static char *check_rules_lead(VTopo *topo, const VTopoSharedCache *caches,
+                              const VTopoCpuidView *views, int lead,
+                              char **message)
 {
     g_autoptr(GArray) findings = vtopo_findings_new();
     GString *rules = g_string_new("");
 
     vtopo_set_caches(topo, caches, G_N_ELEMENTS(skylake_caches));
-    vtopo_cpuid_check(topo, views, findings);
+    vtopo_cpuid_check(topo, views, lead, findings);
     for (guint i = 0; i < findings->len; i++) {
         g_string_append_printf(rules, "%s%s", i ? " " : "",
                                g_array_index(findings, VTopoFinding, i).rule);
     }
+    if (message) {
+        *message = g_strdup(findings->len ?
+                            g_array_index(findings, VTopoFinding, 0).message :
+                            "");
+    }
     return g_string_free(rules, false);
+}
+
+static char *check_rules(VTopo *topo, const VTopoSharedCache *caches,
+                         const VTopoCpuidView *views)
+{
+    return check_rules_lead(topo, caches, views, -1, NULL);
 }
 
 START_TEST(test_skylake_clean)
@@ -394,6 +409,94 @@ START_TEST(test_no_leaf1)
 }
 END_TEST
 
+/*
+ * vCPUs 5 and 6 lack leaf 0BH: compared with vCPU 0, the finding names
+ * vCPU 5; compared with vCPU 6 (just plugged), it names vCPU 6, so that
+ * a second faulty vCPU is not hidden behind the first one's finding.
+ */
+START_TEST(test_lead)
+{
+    g_autoptr(VTopo) topo = skylake_model();
+    VTopoCpuidView views[NR_CPUS];
+    g_autofree char *rules = NULL, *rules6 = NULL;
+    g_autofree char *message = NULL, *message6 = NULL;
+
+    skylake_views(views);
+    views[5].ext_topo[0].nr = 0;
+    views[6].ext_topo[0].nr = 0;
+    rules = check_rules_lead(topo, skylake_caches, views, -1, &message);
+    rules6 = check_rules_lead(topo, skylake_caches, views, 6, &message6);
+    ck_assert_str_eq(rules, "cpuid-topology");
+    ck_assert_str_eq(message, "CPUID 0xB of vCPU 5 has 0 levels, vCPU 0's 2");
+    ck_assert_str_eq(rules6, "cpuid-topology");
+    ck_assert_str_eq(message6, "CPUID 0xB of vCPU 0 has 2 levels, vCPU 6's 0");
+}
+END_TEST
+
+/* A vCPU without a leaf the others have (device_add ...,level=0). */
+START_TEST(test_leaf_missing)
+{
+    g_autoptr(VTopo) topo = skylake_model();
+    VTopoCpuidView views[NR_CPUS];
+    g_autofree char *rules = NULL, *message = NULL;
+
+    skylake_views(views);
+    amd_views(views);
+    views[3].has_amd_topo = false;
+    rules = check_rules_lead(topo, skylake_caches, views, 3, &message);
+    ck_assert_str_eq(rules, "cpuid-topology");
+    ck_assert_str_eq(message, "CPUID 0x8000001E is in vCPU 3's leaves or in "
+                     "vCPU 0's, not in both");
+}
+END_TEST
+
+/*
+ * An AMD processor of 9 dies of 2 cores of 2 threads (x2APIC ID = die
+ * << 2 | core << 1 | thread) on a machine type before 9.1, laid out by
+ * hand from the APM: a node per die, NodeId the die, CoreId the core in
+ * its die, and NodesPerProcessor 8 (9 nodes), which spills past its 3
+ * bits as QEMU 10.2 and older write it; LogicalProcessorCount 36, NC 35,
+ * ApicIdSize 6.  Silent; and the NodeId of the socket instead of the
+ * die is named.
+ */
+START_TEST(test_amd_legacy_dies)
+{
+    VTopoShape shape = { .cpus = 36 };
+    g_autoptr(VTopo) topo = NULL;
+    g_autofree VTopoCpuidView *views = g_new0(VTopoCpuidView, 36);
+    g_autofree char *rules = NULL;
+
+    for (VTopoLevel l = VTOPO_LEVEL_THREAD; l < VTOPO_LEVEL__MAX; l++) {
+        shape.count[l] = 1;
+        shape.supported[l] = l <= VTOPO_LEVEL_MODULE ||
+                             l == VTOPO_LEVEL_DIE || l == VTOPO_LEVEL_SOCKET;
+    }
+    shape.count[VTOPO_LEVEL_THREAD] = 2;
+    shape.count[VTOPO_LEVEL_CORE] = 2;
+    shape.count[VTOPO_LEVEL_DIE] = 9;
+    topo = vtopo_new(&shape, 0);
+    for (unsigned int i = 0; i < 36; i++) {
+        topo->cpus[i].arch_id = i;
+        views[i].has_leaf1 = true;
+        views[i].leaf1 = (VTopoCpuidRegs) { 0x00800f12, i << 24 | 0x00240800,
+                                            0, 1u << 28 };
+        views[i].has_size_ids = true;
+        views[i].size_ids = 0x00006023;
+        views[i].has_amd_topo = true;
+        views[i].amd_topo = (VTopoCpuidRegs) { i, 0x100 | (i >> 1 & 1),
+                                               0x800 | i >> 2, 0 };
+    }
+    rules = check_rules(topo, skylake_caches, views);
+    ck_assert_str_eq(rules, "");
+    g_free(rules);
+    for (unsigned int i = 0; i < 36; i++) {
+        views[i].amd_topo.ecx = 0x800;
+    }
+    rules = check_rules(topo, skylake_caches, views);
+    ck_assert_str_eq(rules, "cpuid-amd-topology");
+}
+END_TEST
+
 /* Absent vCPUs are not read. */
 START_TEST(test_absent_not_read)
 {
@@ -420,6 +523,9 @@ int main(void)
     tcase_add_test(tc, test_amd_clean);
     tcase_add_loop_test(tc, test_amd_broken, 0, 9);
     tcase_add_test(tc, test_no_leaf1);
+    tcase_add_test(tc, test_lead);
+    tcase_add_test(tc, test_leaf_missing);
+    tcase_add_test(tc, test_amd_legacy_dies);
     tcase_add_test(tc, test_absent_not_read);
     tcase_add_loop_test(tc, test_legacy_clean, 0, 2);
     tcase_add_loop_test(tc, test_legacy_broken, 0, 6);
