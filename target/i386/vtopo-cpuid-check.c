@@ -566,7 +566,7 @@ static VTopoCpuidLegacyCache vtopo_cpuid_legacy_want(const VTopoCache *cache)
 
 /*
  * Fn8000_0005 and Fn8000_0006 of the present vCPUs: each of L1d, L1i,
- * L2 and L3 as the model has it (or absent), except where Intel
+ * L2 and L3 as the model has it (or absent), except where the vendor
  * reserves the registers, which are 0.
  */
 static void vtopo_cpuid_check_legacy(const VTopoCpuidCheck *chk)
@@ -582,12 +582,13 @@ static void vtopo_cpuid_check_legacy(const VTopoCpuidCheck *chk)
         const VTopoCpuidView *v = vtopo_cpuid_view_of(chk, i);
         const VTopoCpuidRegs *l = v->legacy;
 
-        if (v->intel && (l[0].eax || l[0].ebx || l[0].ecx || l[0].edx ||
-                         l[1].eax || l[1].ebx || l[1].edx)) {
+        if ((v->l1_reserved &&
+             (l[0].eax || l[0].ebx || l[0].ecx || l[0].edx)) ||
+            (v->l3_reserved && (l[1].eax || l[1].ebx || l[1].edx))) {
             vtopo_add_finding(chk->findings, "cpuid-legacy-cache",
                               VTOPO_SEVERITY_ERROR, "the CPUID leaves "
                               "0x80000005 and 0x80000006 of vCPU %u use "
-                              "registers that Intel reserves",
+                              "registers that the vendor reserves",
                               chk->cpus[i]->index);
             return;
         }
@@ -595,7 +596,8 @@ static void vtopo_cpuid_check_legacy(const VTopoCpuidCheck *chk)
             const VTopoCache *model = NULL;
             VTopoCpuidLegacyCache got, want;
 
-            if (v->intel && kinds[k].level != 2) {
+            if ((v->l1_reserved && kinds[k].level == 1) ||
+                (v->l3_reserved && kinds[k].level == 3)) {
                 continue;
             }
             for (unsigned int c = 0; c < chk->topo->nr_caches; c++) {

@@ -48,8 +48,9 @@ typedef struct VTopoCpuidLeaf {
  *     addressable core IDs of the package (Fn8000_001D has no such field).
  * @legacy: Fn8000_0005 and Fn8000_0006, where they describe the same
  *     caches as @caches (@has_legacy; machine types from 10.1 on).
- * @intel: the vendor is Intel, whose SDM reserves all of @legacy but
- *     Fn8000_0006 ECX, the L2.
+ * @l1_reserved: Fn8000_0005 is reserved, 0 (Intel's SDM).
+ * @l3_reserved: Fn8000_0006 describes the L2 only (ECX), its other
+ *     registers are 0 (Intel's SDM; QEMU's Zhaoxin models do the same).
  * @size_ids: Fn8000_0008 ECX (NC, ApicIdSize), where it describes the
  *     processor (@has_size_ids: not on Intel and Zhaoxin, whose SDM
  *     reserves it, with x-vendor-cpuid-only-v2).
@@ -64,7 +65,8 @@ typedef struct VTopoCpuidView {
     VTopoCpuidLeaf caches;
     bool caches_leaf4;
     bool has_legacy;
-    bool intel;
+    bool l1_reserved;
+    bool l3_reserved;
     VTopoCpuidRegs legacy[2];
     bool has_size_ids;
     uint32_t size_ids;

@@ -92,7 +92,8 @@ static void x86_vtopo_cpuid_view(X86CPU *cpu, VTopoCpuidView *view)
     if (!env->enable_legacy_vendor_cache && !cpu->cache_info_passthrough &&
         env->cpuid_xlevel >= 0x80000006) {
         view->has_legacy = true;
-        view->intel = IS_INTEL_CPU(env);
+        view->l1_reserved = cpu->vendor_cpuid_only_v2 && IS_INTEL_CPU(env);
+        view->l3_reserved = cpu->vendor_cpuid_only_v2 && intel_like;
         x86_vtopo_read_regs(env, 0x80000005, &view->legacy[0]);
         x86_vtopo_read_regs(env, 0x80000006, &view->legacy[1]);
     }

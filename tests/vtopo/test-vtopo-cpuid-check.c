@@ -215,7 +215,8 @@ static void legacy_views(VTopoCpuidView *views, bool intel)
 {
     for (unsigned int i = 0; i < NR_CPUS; i++) {
         views[i].has_legacy = true;
-        views[i].intel = intel;
+        views[i].l1_reserved = intel;
+        views[i].l3_reserved = intel;
         views[i].legacy[0] = (VTopoCpuidRegs) { 0xff40ff18, 0xff40ff30,
                                                 0x20080140, 0x20080140 };
         views[i].legacy[1] = (VTopoCpuidRegs) { 0, 0x42004200, 0x01004140,
@@ -238,6 +239,31 @@ START_TEST(test_legacy_clean)
     legacy_views(views, _i);
     rules = check_rules(topo, skylake_caches, views);
     ck_assert_str_eq(rules, "");
+}
+END_TEST
+
+/*
+ * QEMU's Zhaoxin models from 10.1: Fn8000_0005 as AMD lays it out,
+ * Fn8000_0006 with the L2 only, as Intel.  Silent; an L3 in EDX named.
+ */
+START_TEST(test_legacy_zhaoxin)
+{
+    g_autoptr(VTopo) topo = skylake_model();
+    VTopoCpuidView views[NR_CPUS];
+    g_autofree char *rules = NULL;
+
+    skylake_views(views);
+    legacy_views(views, false);
+    for (unsigned int i = 0; i < NR_CPUS; i++) {
+        views[i].l3_reserved = true;
+        views[i].legacy[1] = (VTopoCpuidRegs) { 0, 0, 0x01004140, 0 };
+    }
+    rules = check_rules(topo, skylake_caches, views);
+    ck_assert_str_eq(rules, "");
+    g_free(rules);
+    views[4].legacy[1].edx = 0x00408140;
+    rules = check_rules(topo, skylake_caches, views);
+    ck_assert_str_eq(rules, "cpuid-legacy-cache");
 }
 END_TEST
 
@@ -529,6 +555,7 @@ int main(void)
     tcase_add_test(tc, test_absent_not_read);
     tcase_add_loop_test(tc, test_legacy_clean, 0, 2);
     tcase_add_loop_test(tc, test_legacy_broken, 0, 6);
+    tcase_add_test(tc, test_legacy_zhaoxin);
     suite_add_tcase(s, tc);
     return vtopo_check_run(s);
 }
