@@ -169,11 +169,6 @@ static VTopoCacheRequest vtopo_cache_request(CacheLevelAndType cache,
 {
     VTopoCacheRequest req = {
         .geometry = vtopo_cache_from_qapi(cache),
-        .has_size = p->has_size,
-        .has_ways = p->has_ways,
-        .has_line_size = p->has_line_size,
-        .has_partitions = p->has_partitions,
-        .has_inclusive = p->has_inclusive,
         .sharing = p->topology == CPU_TOPOLOGY_LEVEL_DEFAULT
                    ? VTOPO_LEVEL__MAX : vtopo_level_from_qapi(p->topology),
     };
@@ -183,55 +178,56 @@ static VTopoCacheRequest vtopo_cache_request(CacheLevelAndType cache,
     req.geometry.line_size = p->line_size;
     req.geometry.partitions = p->partitions;
     req.geometry.inclusive = p->inclusive;
+    req.given = (p->has_size ? VTOPO_CACHE_FIELD_SIZE : 0) |
+                (p->has_ways ? VTOPO_CACHE_FIELD_WAYS : 0) |
+                (p->has_line_size ? VTOPO_CACHE_FIELD_LINE_SIZE : 0) |
+                (p->has_partitions ? VTOPO_CACHE_FIELD_PARTITIONS : 0) |
+                (p->has_inclusive ? VTOPO_CACHE_FIELD_INCLUSIVE : 0);
     return req;
 }
 
-/* What -machine smp-cache asks of each cache. */
-static void machine_vtopo_cache_requests(MachineState *ms,
-                                         VTopoCacheRequest *requests)
-{
-    for (int i = 0; i < CACHE_LEVEL_AND_TYPE__MAX; i++) {
-        requests[i] = vtopo_cache_request(i, &ms->smp_cache.props[i]);
-    }
-}
-
-bool machine_vtopo_cache_has_geometry(MachineState *ms,
-                                      CacheLevelAndType cache)
-{
-    VTopoCacheRequest req = vtopo_cache_request(cache,
-                                                &ms->smp_cache.props[cache]);
-
-    return vtopo_cache_request_has_geometry(&req);
-}
-
 /*
- * Make the sharing levels that smp-cache leaves to the CPU model the
- * model's, then check that they nest (machine_check_smp_cache(), which
- * compares levels 1 and 2 with the next, and needs them when the CPU
- * has them).
+ * The caches that @cpu, a vCPU of @ms not realized, describes with what
+ * -machine smp-cache asks, innermost first, into @caches; returns how
+ * many, or -1 with @errp set when smp-cache asks what @cpu cannot
+ * describe.  With @check_nesting, the levels that share them must also
+ * nest as QEMU requires of smp-cache's (machine_check_cache_topo_levels()).
  */
-static bool machine_vtopo_check_cache_levels(MachineState *ms,
-                                             const VTopoSharedCache *caches,
-                                             int n, Error **errp)
+static int machine_vtopo_cpu_caches(MachineState *ms, CPUState *cpu,
+                                    bool check_nesting,
+                                    VTopoSharedCache *caches, Error **errp)
 {
-    for (int i = 0; i < n; i++) {
-        CacheLevelAndType cache = vtopo_cache_to_qapi(&caches[i].geometry);
-        CpuTopologyLevel sharing = vtopo_level_to_qapi(caches[i].sharing);
+    const SysemuCPUOps *ops = CPU_GET_CLASS(cpu)->sysemu_ops;
+    CpuTopologyLevel sharing[CACHE_LEVEL_AND_TYPE__MAX];
+    VTopoCpuCaches desc = { 0 };
+    int n = 0;
 
-        if (machine_get_cache_topo_level(ms, cache) ==
-            CPU_TOPOLOGY_LEVEL_DEFAULT) {
-            machine_set_cache_topo_level(ms, cache, sharing);
+    QEMU_BUILD_BUG_ON(CACHE_LEVEL_AND_TYPE__MAX != VTOPO_MAX_CACHES);
+    if (!ops->vtopo_cpu_caches(cpu, &desc, errp)) {
+        return -1;
+    }
+    for (int i = 0; i < CACHE_LEVEL_AND_TYPE__MAX; i++) {
+        VTopoCacheRequest req = vtopo_cache_request(i,
+                                                    &ms->smp_cache.props[i]);
+        g_autofree char *reason = NULL;
+
+        switch (vtopo_cache_resolve(&desc, i, &req, &caches[n], &reason)) {
+        case -1:
+            error_setg(errp, "smp-cache %s: %s", CacheLevelAndType_str(i),
+                       reason);
+            return -1;
+        case 1:
+            sharing[i] = vtopo_level_to_qapi(caches[n++].sharing);
+            break;
+        default:
+            sharing[i] = CPU_TOPOLOGY_LEVEL_DEFAULT;
+            break;
         }
     }
-    if (machine_get_cache_topo_level(ms, CACHE_LEVEL_AND_TYPE_L1D) ==
-        CPU_TOPOLOGY_LEVEL_DEFAULT ||
-        machine_get_cache_topo_level(ms, CACHE_LEVEL_AND_TYPE_L1I) ==
-        CPU_TOPOLOGY_LEVEL_DEFAULT ||
-        machine_get_cache_topo_level(ms, CACHE_LEVEL_AND_TYPE_L2) ==
-        CPU_TOPOLOGY_LEVEL_DEFAULT) {
-        return true;
+    if (check_nesting && !machine_check_cache_topo_levels(sharing, errp)) {
+        return -1;
     }
-    return machine_check_smp_cache(ms, errp);
+    return n;
 }
 
 bool machine_vtopo_resolve_caches(MachineState *ms, bool llc_follows_nodes,
@@ -239,31 +235,26 @@ bool machine_vtopo_resolve_caches(MachineState *ms, bool llc_follows_nodes,
 {
     MachineClass *mc = MACHINE_GET_CLASS(ms);
     CPUClass *cc = CPU_CLASS(object_class_by_name(ms->cpu_type));
-    VTopoCacheRequest requests[CACHE_LEVEL_AND_TYPE__MAX];
     VTopoSharedCache caches[VTOPO_MAX_CACHES];
     const VTopoSharedCache *llc;
     g_autoptr(Object) probe = NULL;
     int n;
 
-    QEMU_BUILD_BUG_ON(CACHE_LEVEL_AND_TYPE__MAX != VTOPO_MAX_CACHES);
-    if (!ms->topology || !cc->sysemu_ops->vtopo_caches) {
+    if (!ms->topology || !cc->sysemu_ops->vtopo_cpu_caches) {
         return true;
     }
-    machine_vtopo_cache_requests(ms, requests);
     /* A vCPU of the machine's model, with its -cpu and -global options */
     probe = object_new(ms->cpu_type);
-    n = cc->sysemu_ops->vtopo_caches(CPU(probe), requests, caches, errp);
-    if (n < 0 ||
-        (mc->smp_props.has_caches &&
-         !machine_vtopo_check_cache_levels(ms, caches, n, errp))) {
+    n = machine_vtopo_cpu_caches(ms, CPU(probe), mc->smp_props.has_caches,
+                                 caches, errp);
+    if (n < 0) {
         return false;
     }
     vtopo_set_caches(ms->topology, caches, n);
     llc = vtopo_llc(ms->topology);
     /* Only where the user did not place it */
     if (llc_follows_nodes && llc &&
-        requests[vtopo_cache_to_qapi(&llc->geometry)].sharing ==
-        VTOPO_LEVEL__MAX) {
+        !(llc->given & VTOPO_CACHE_FIELD_SHARING)) {
         vtopo_llc_follow_nodes(ms->topology);
     }
     return true;
@@ -272,17 +263,14 @@ bool machine_vtopo_resolve_caches(MachineState *ms, bool llc_follows_nodes,
 bool machine_vtopo_check_cpu_caches(MachineState *ms, CPUState *cpu,
                                     bool strict, Error **errp)
 {
-    CPUClass *cc = CPU_GET_CLASS(cpu);
-    VTopoCacheRequest requests[CACHE_LEVEL_AND_TYPE__MAX];
     VTopoSharedCache caches[VTOPO_MAX_CACHES];
     g_autofree char *what = NULL;
     int n;
 
-    if (!ms->topology || !cc->sysemu_ops->vtopo_caches) {
+    if (!ms->topology || !CPU_GET_CLASS(cpu)->sysemu_ops->vtopo_cpu_caches) {
         return true;
     }
-    machine_vtopo_cache_requests(ms, requests);
-    n = cc->sysemu_ops->vtopo_caches(cpu, requests, caches, errp);
+    n = machine_vtopo_cpu_caches(ms, cpu, false, caches, errp);
     if (n < 0) {
         return false;
     }

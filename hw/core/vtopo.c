@@ -154,47 +154,74 @@ bool vtopo_same_caches(const VTopo *topo, const VTopoSharedCache *caches,
     return true;
 }
 
-bool vtopo_cache_request_has_geometry(const VTopoCacheRequest *req)
+/* The geometry of @req over @c: each member @req gives. */
+static void vtopo_cache_apply_request(VTopoSharedCache *c,
+                                      const VTopoCacheRequest *req)
 {
-    return req->has_size || req->has_ways || req->has_line_size ||
-           req->has_partitions || req->has_inclusive;
+    const VTopoCache *g = &req->geometry;
+
+    c->geometry.level = g->level;
+    c->geometry.type = g->type;
+    if (req->given & VTOPO_CACHE_FIELD_SIZE) {
+        c->geometry.size = g->size;
+    }
+    if (req->given & VTOPO_CACHE_FIELD_WAYS) {
+        c->geometry.ways = g->ways;
+    }
+    if (req->given & VTOPO_CACHE_FIELD_LINE_SIZE) {
+        c->geometry.line_size = g->line_size;
+    }
+    if (req->given & VTOPO_CACHE_FIELD_PARTITIONS) {
+        c->geometry.partitions = g->partitions;
+    }
+    if (req->given & VTOPO_CACHE_FIELD_INCLUSIVE) {
+        c->geometry.inclusive = g->inclusive;
+    }
+    c->given = req->given;
+    if (req->sharing != VTOPO_LEVEL__MAX) {
+        c->sharing = req->sharing;
+        c->given |= VTOPO_CACHE_FIELD_SHARING;
+    }
 }
 
-int vtopo_cache_resolve(const VTopoSharedCache *dflt, bool present,
-                        const VTopoCacheRequest *req,
-                        VTopoCacheEncodable encodable, const void *opaque,
-                        VTopoSharedCache *out, char **reason)
+int vtopo_cache_resolve(const VTopoCpuCaches *cpu, unsigned int kind,
+                        const VTopoCacheRequest *req, VTopoSharedCache *out,
+                        char **reason)
 {
+    const unsigned int whole = VTOPO_CACHE_FIELD_SIZE |
+                               VTOPO_CACHE_FIELD_WAYS |
+                               VTOPO_CACHE_FIELD_LINE_SIZE;
     VTopoSharedCache c = {
         .geometry = { .partitions = 1 },
-        .sharing = dflt->sharing,
+        .sharing = cpu->cache[kind].sharing,
     };
 
-    if (present) {
-        c = *dflt;
-    } else if (!vtopo_cache_request_has_geometry(req)) {
+    g_assert(kind < VTOPO_MAX_CACHES);
+    if (req->given && cpu->fixed[kind]) {
+        *reason = g_strdup(cpu->fixed[kind]);
+        return -1;
+    }
+    if ((req->given & VTOPO_CACHE_FIELD_INCLUSIVE) && cpu->inclusive_fixed) {
+        *reason = g_strdup(cpu->inclusive_fixed);
+        return -1;
+    }
+    if (cpu->present[kind]) {
+        c = cpu->cache[kind];
+    } else if (!req->given && (req->sharing == VTOPO_LEVEL__MAX ||
+                               !cpu->sharing_needs_cache)) {
         return 0;
-    } else if (!req->has_size || !req->has_ways || !req->has_line_size) {
+    } else if (!req->given && cpu->fixed[kind]) {
+        *reason = g_strdup("the CPU describes no such cache");
+        return -1;
+    } else if ((req->given & whole) != whole) {
         *reason = g_strdup("the CPU has no such cache; give its size, ways "
                            "and line-size");
         return -1;
     }
-    c.geometry.level = req->geometry.level;
-    c.geometry.type = req->geometry.type;
-    c.geometry.size = req->has_size ? req->geometry.size : c.geometry.size;
-    c.geometry.ways = req->has_ways ? req->geometry.ways : c.geometry.ways;
-    c.geometry.line_size = req->has_line_size ? req->geometry.line_size
-                                              : c.geometry.line_size;
-    c.geometry.partitions = req->has_partitions ? req->geometry.partitions
-                                                : c.geometry.partitions;
-    c.geometry.inclusive = req->has_inclusive ? req->geometry.inclusive
-                                              : c.geometry.inclusive;
-    if (req->sharing != VTOPO_LEVEL__MAX) {
-        c.sharing = req->sharing;
-    }
-    if (vtopo_cache_request_has_geometry(req) &&
+    vtopo_cache_apply_request(&c, req);
+    if (req->given &&
         (!vtopo_cache_check(&c.geometry, reason) ||
-         !encodable(&c.geometry, opaque, reason))) {
+         !cpu->encodable(&c.geometry, cpu->opaque, reason))) {
         return -1;
     }
     *out = c;

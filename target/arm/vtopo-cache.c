@@ -162,73 +162,33 @@ static bool arm_cpu_has_cache(ARMCPU *cpu, int i)
     return arm_clidr_has(GET_IDREG(&cpu->isar, CLIDR), kind.level, kind.type);
 }
 
-/* What smp-cache may ask of cache @i of arm_vtopo_caches. */
-static bool arm_cpu_check_cache_request(ARMCPU *cpu, int i,
-                                        const VTopoCacheRequest *req,
-                                        Error **errp)
-{
-    const char *name = CacheLevelAndType_str(arm_vtopo_caches[i].cache);
-
-    if (vtopo_cache_request_has_geometry(req)) {
-        if (!tcg_enabled()) {
-            error_setg(errp, "smp-cache.%s: the cache geometry of Arm CPUs "
-                       "can only be set with TCG", name);
-            return false;
-        }
-        if (req->has_inclusive) {
-            error_setg(errp, "smp-cache.%s: Arm CPUs do not describe whether "
-                       "a cache is inclusive", name);
-            return false;
-        }
-    } else if (req->sharing != VTOPO_LEVEL__MAX &&
-               !arm_cpu_has_cache(cpu, i)) {
-        if (!tcg_enabled()) {
-            error_setg(errp, "smp-cache.%s: the CPU describes no such cache",
-                       name);
-        } else {
-            error_setg(errp, "smp-cache.%s: the CPU has no such cache; give "
-                       "its size, ways and line-size", name);
-        }
-        return false;
-    }
-    return true;
-}
-
-int arm_cpu_vtopo_caches(CPUState *cs, const VTopoCacheRequest *requests,
-                         VTopoSharedCache *caches, Error **errp)
+bool arm_cpu_vtopo_cpu_caches(CPUState *cs, VTopoCpuCaches *caches,
+                              Error **errp)
 {
     ARMCPU *cpu = ARM_CPU(cs);
-    int n = 0;
 
     for (int i = 0; i < ARRAY_SIZE(arm_vtopo_caches); i++) {
-        CacheLevelAndType cache = arm_vtopo_caches[i].cache;
-        const VTopoCacheRequest *req = &requests[cache];
-        bool present = arm_cpu_has_cache(cpu, i);
-        VTopoSharedCache dflt = {
-            .sharing = vtopo_level_from_qapi(arm_vtopo_caches[i].sharing),
-        };
-        g_autofree char *reason = NULL;
+        CacheLevelAndType kind = arm_vtopo_caches[i].cache;
 
-        if (!arm_cpu_check_cache_request(cpu, i, req, errp)) {
-            return -1;
-        }
-        if (present) {
-            dflt.geometry = arm_ccsidr_decode(cpu,
+        caches->cache[kind].sharing =
+            vtopo_level_from_qapi(arm_vtopo_caches[i].sharing);
+        if (arm_cpu_has_cache(cpu, i)) {
+            caches->present[kind] = true;
+            caches->cache[kind].geometry = arm_ccsidr_decode(cpu,
                 cpu->ccsidr[arm_vtopo_caches[i].csselr_index]);
         }
-        switch (vtopo_cache_resolve(&dflt, present, req,
-                                    arm_ccsidr_encodable, cpu, &caches[n],
-                                    &reason)) {
-        case -1:
-            error_setg(errp, "smp-cache.%s: %s", CacheLevelAndType_str(cache),
-                       reason);
-            return -1;
-        case 1:
-            n++;
-            break;
+        /* Under KVM the guest reads the host's CLIDR_EL1 and CCSIDR_EL1 */
+        if (!tcg_enabled()) {
+            caches->fixed[kind] = "the cache geometry of Arm CPUs can only "
+                                  "be set with TCG";
         }
     }
-    return n;
+    caches->inclusive_fixed = "Arm CPUs do not describe whether a cache is "
+                              "inclusive";
+    caches->sharing_needs_cache = true;
+    caches->encodable = arm_ccsidr_encodable;
+    caches->opaque = cpu;
+    return true;
 }
 
 /* Describe @c, cache @i of arm_vtopo_caches, in @cpu's registers. */
@@ -264,7 +224,7 @@ void arm_cpu_apply_vtopo_caches(MachineState *ms, ARMCPU *cpu)
         CacheLevelAndType cache = vtopo_cache_to_qapi(c);
 
         /* The CPU's own registers already describe the others. */
-        if (!machine_vtopo_cache_has_geometry(ms, cache)) {
+        if (!(topo->caches[k].given & VTOPO_CACHE_FIELDS_GEOMETRY)) {
             continue;
         }
         for (int i = 0; i < ARRAY_SIZE(arm_vtopo_caches); i++) {

@@ -14,13 +14,14 @@
 #include "cpu.h"
 
 /*
- * arm_cpu_vtopo_caches: SysemuCPUOps.vtopo_caches: the caches that
- * @cs's CLIDR_EL1 and CCSIDR_EL1 describe, each shared per core (L3 per
- * socket) unless @requests say otherwise, with the geometry @requests
- * set (TCG only: under KVM the guest reads the host's registers).
+ * arm_cpu_vtopo_cpu_caches: SysemuCPUOps.vtopo_cpu_caches: the caches
+ * that @cs's CLIDR_EL1 and CCSIDR_EL1 describe, each shared per core (L3
+ * per socket), and what those registers can describe; their geometry
+ * can be set with TCG only (under KVM the guest reads the host's
+ * registers).
  */
-int arm_cpu_vtopo_caches(CPUState *cs, const VTopoCacheRequest *requests,
-                         VTopoSharedCache *caches, Error **errp);
+bool arm_cpu_vtopo_cpu_caches(CPUState *cs, VTopoCpuCaches *caches,
+                              Error **errp);
 
 /*
  * arm_cpu_apply_vtopo_caches: give @cpu, before it is realized, the

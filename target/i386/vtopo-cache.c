@@ -65,70 +65,38 @@ static bool x86_cache_encodable(const VTopoCache *cache, const void *opaque,
     return true;
 }
 
-/*
- * The cache @i of @cpu's model, as the guest reads it, and whether there
- * is one (with host-cache-info=on the guest reads the host's caches);
- * without one, @cache still gets the sharing a cache of its level has.
- */
-static bool x86_cpu_default_cache(X86CPU *cpu, CacheLevelAndType i,
-                                  VTopoSharedCache *cache)
-{
-    const CPUCacheInfo *info = *x86_cache_slot(x86_cpu_described_caches(cpu),
-                                               i);
-
-    /* x86 CPUs share their L1 and L2 per core and their L3 per die */
-    cache->sharing = i == CACHE_LEVEL_AND_TYPE_L3 ? VTOPO_LEVEL_DIE
-                                                 : VTOPO_LEVEL_CORE;
-    if (!info || cpu->cache_info_passthrough ||
-        (i == CACHE_LEVEL_AND_TYPE_L3 && !cpu->enable_l3_cache) ||
-        info->share_level == CPU_TOPOLOGY_LEVEL_DEFAULT) {
-        return false;
-    }
-    cache->geometry = x86_cpu_cache_describe(info).geometry;
-    cache->sharing = vtopo_level_from_qapi(info->share_level);
-    return true;
-}
-
-int x86_cpu_vtopo_caches(CPUState *cs, const VTopoCacheRequest *requests,
-                         VTopoSharedCache *caches, Error **errp)
+bool x86_cpu_vtopo_cpu_caches(CPUState *cs, VTopoCpuCaches *caches,
+                              Error **errp)
 {
     X86CPU *cpu = X86_CPU(cs);
-    int n = 0;
 
     if (!x86_cpu_init_cache_info(cpu, errp)) {
-        return -1;
+        return false;
     }
     for (int i = 0; i < CACHE_LEVEL_AND_TYPE__MAX; i++) {
-        const VTopoCacheRequest *req = &requests[i];
-        VTopoSharedCache dflt = { 0 };
-        bool present = x86_cpu_default_cache(cpu, i, &dflt);
-        g_autofree char *reason = NULL;
+        const CPUCacheInfo *info =
+            *x86_cache_slot(x86_cpu_described_caches(cpu), i);
+        bool l3 = i == CACHE_LEVEL_AND_TYPE_L3;
 
-        if (vtopo_cache_request_has_geometry(req)) {
-            if (cpu->cache_info_passthrough) {
-                error_setg(errp, "smp-cache %s: cache geometry cannot be set "
-                           "with host-cache-info=on, which passes the host's "
-                           "caches through", CacheLevelAndType_str(i));
-                return -1;
-            }
-            if (i == CACHE_LEVEL_AND_TYPE_L3 && !cpu->enable_l3_cache) {
-                error_setg(errp, "smp-cache %s: the CPU has l3-cache=off",
-                           CacheLevelAndType_str(i));
-                return -1;
-            }
-        }
-        switch (vtopo_cache_resolve(&dflt, present, req, x86_cache_encodable,
-                                    cpu, &caches[n], &reason)) {
-        case -1:
-            error_setg(errp, "smp-cache %s: %s", CacheLevelAndType_str(i),
-                       reason);
-            return -1;
-        case 1:
-            n++;
-            break;
+        /* x86 CPUs share their L1 and L2 per core and their L3 per die */
+        caches->cache[i].sharing = l3 ? VTOPO_LEVEL_DIE : VTOPO_LEVEL_CORE;
+        if (cpu->cache_info_passthrough) {
+            /* With host-cache-info=on the guest reads the host's caches */
+            caches->fixed[i] = "cache geometry cannot be set with "
+                               "host-cache-info=on, which passes the "
+                               "host's caches through";
+        } else if (l3 && !cpu->enable_l3_cache) {
+            caches->fixed[i] = "the CPU has l3-cache=off";
+        } else if (info && info->share_level != CPU_TOPOLOGY_LEVEL_DEFAULT) {
+            caches->present[i] = true;
+            caches->cache[i].geometry = x86_cpu_cache_describe(info).geometry;
+            caches->cache[i].sharing =
+                vtopo_level_from_qapi(info->share_level);
         }
     }
-    return n;
+    caches->encodable = x86_cache_encodable;
+    caches->opaque = cpu;
+    return true;
 }
 
 void x86_cpu_apply_vtopo_caches(MachineState *ms, X86CPU *cpu)
@@ -146,7 +114,7 @@ void x86_cpu_apply_vtopo_caches(MachineState *ms, X86CPU *cpu)
         copy->share_level = vtopo_level_to_qapi(c->sharing);
         copy->share_ids = c->per_node && c->node_block_order < 32
                           ? 1u << c->node_block_order : 0;
-        if (machine_vtopo_cache_has_geometry(ms, i)) {
+        if (c->given & VTOPO_CACHE_FIELDS_GEOMETRY) {
             copy->size = c->geometry.size;
             copy->associativity = c->geometry.ways;
             copy->line_size = c->geometry.line_size;

@@ -14,13 +14,14 @@
 #include "cpu.h"
 
 /*
- * x86_cpu_vtopo_caches: SysemuCPUOps.vtopo_caches: the caches of @cs's
- * model as the guest reads them (leaf 4 on Intel, the AMD leaves on
- * AMD; none with host-cache-info=on), with what @requests set, checked
- * against what the cache leaves can describe.
+ * x86_cpu_vtopo_cpu_caches: SysemuCPUOps.vtopo_cpu_caches: the caches
+ * of @cs's model as the guest reads them (leaf 4 on Intel, the AMD
+ * leaves on AMD; none with host-cache-info=on, whose geometry cannot be
+ * set, nor the L3 of l3-cache=off), and what the cache leaves can
+ * describe.
  */
-int x86_cpu_vtopo_caches(CPUState *cs, const VTopoCacheRequest *requests,
-                         VTopoSharedCache *caches, Error **errp);
+bool x86_cpu_vtopo_cpu_caches(CPUState *cs, VTopoCpuCaches *caches,
+                              Error **errp);
 
 /*
  * x86_cpu_apply_vtopo_caches: make @cpu's cache leaves describe the

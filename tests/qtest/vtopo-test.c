@@ -279,6 +279,12 @@ static const Refusal x86_refusals[] = {
       Q35 " -cpu qemu64,l3-cache=off "
       "-machine smp-cache.0.cache=l3,smp-cache.0.size=16M",
       "smp-cache l3: the CPU has l3-cache=off" },
+    /* QEMU's nesting rule, against the level the CPU model shares L3 at */
+    { "cache-nesting",
+      Q35 ",smp-cache.0.cache=l2,smp-cache.0.topology=socket "
+      "-cpu Skylake-Server",
+      "Invalid smp cache topology. L3 cache topology level shouldn't be "
+      "lower than L2 cache" },
     { "amd-smt-topoext",
       Q35 " -smp 4,cores=2,threads=2 -cpu qemu64,-topoext",
       "threads=2 needs topoext" },
@@ -316,15 +322,15 @@ static const Refusal arm_refusals[] = {
     { "cache-missing",
       VIRT ",smp-cache.0.cache=l3,smp-cache.0.topology=socket "
       "-cpu max",
-      "smp-cache.l3: the CPU has no such cache; give its size, ways and "
+      "smp-cache l3: the CPU has no such cache; give its size, ways and "
       "line-size" },
     { "cache-line-size",
       VIRT ",smp-cache.0.cache=l2,smp-cache.0.line-size=4096 "
       "-cpu max",
-      "smp-cache.l2: line-size 4096 is outside CCSIDR_EL1's 16-2048" },
+      "smp-cache l2: line-size 4096 is outside CCSIDR_EL1's 16-2048" },
     { "cache-inclusive",
       VIRT ",smp-cache.0.cache=l2,smp-cache.0.inclusive=on -cpu max",
-      "smp-cache.l2: Arm CPUs do not describe whether a cache is "
+      "smp-cache l2: Arm CPUs do not describe whether a cache is "
       "inclusive" },
 };
 

@@ -221,17 +221,39 @@ static bool encodable_16_ways(const VTopoCache *cache, const void *opaque,
 }
 
 /*
+ * A CPU model with an L1d, an L1i and an L2 shared per core, whose L3
+ * would be shared per die, and whose registers hold at most 16 ways.
+ */
+static VTopoCpuCaches cpu_without_l3(void)
+{
+    static const VTopoCache l1 = { 1, VTOPO_CACHE_DATA, 32 * KiB, 8, 64, 1,
+                                   false };
+    VTopoCpuCaches cpu = {
+        .present = { true, true, true, false },
+        .cache = {
+            { .geometry = l1, .sharing = VTOPO_LEVEL_CORE },
+            { .geometry = l1, .sharing = VTOPO_LEVEL_CORE },
+            { .geometry = { 2, VTOPO_CACHE_UNIFIED, 1 * MiB, 16, 64, 1,
+                            false },
+              .sharing = VTOPO_LEVEL_CORE },
+            { .sharing = VTOPO_LEVEL_DIE },
+        },
+        .encodable = encodable_16_ways,
+        .opaque = &target_limits,
+    };
+
+    cpu.cache[1].geometry.type = VTOPO_CACHE_INSTRUCTION;
+    return cpu;
+}
+
+/*
  * smp-cache over the CPU model's caches: the members the request gives,
  * the model's for the others; a cache the model lacks needs its whole
  * geometry.
  */
 static void test_cache_resolve(void)
 {
-    const VTopoSharedCache l2 = {
-        .geometry = { 2, VTOPO_CACHE_UNIFIED, 1 * MiB, 16, 64, 1, false },
-        .sharing = VTOPO_LEVEL_CORE,
-    };
-    const void *opaque = &target_limits;
+    VTopoCpuCaches cpu = cpu_without_l3();
     VTopoCacheRequest req = {
         .geometry = { .level = 2, .type = VTOPO_CACHE_UNIFIED },
         .sharing = VTOPO_LEVEL__MAX,
@@ -239,58 +261,118 @@ static void test_cache_resolve(void)
     VTopoSharedCache out;
     char *reason = NULL;
 
-    /* Nothing asked: the model's cache. */
-    g_assert_cmpint(vtopo_cache_resolve(&l2, true, &req, encodable_16_ways,
-                                        opaque, &out, &reason), ==, 1);
+    /* Nothing asked: the model's cache, nothing given. */
+    g_assert_cmpint(vtopo_cache_resolve(&cpu, 2, &req, &out, &reason), ==, 1);
     g_assert_cmpuint(out.geometry.size, ==, 1 * MiB);
     g_assert_cmpuint(out.geometry.ways, ==, 16);
     g_assert_cmpint(out.sharing, ==, VTOPO_LEVEL_CORE);
+    g_assert_cmpuint(out.given, ==, 0);
 
     /* The ways and the sharing level asked, the rest the model's. */
-    req.has_ways = true;
+    req.given = VTOPO_CACHE_FIELD_WAYS;
     req.geometry.ways = 8;
     req.sharing = VTOPO_LEVEL_DIE;
-    g_assert_cmpint(vtopo_cache_resolve(&l2, true, &req, encodable_16_ways,
-                                        opaque, &out, &reason), ==, 1);
+    g_assert_cmpint(vtopo_cache_resolve(&cpu, 2, &req, &out, &reason), ==, 1);
     g_assert_cmpuint(out.geometry.size, ==, 1 * MiB);
     g_assert_cmpuint(out.geometry.ways, ==, 8);
     g_assert_cmpuint(out.geometry.line_size, ==, 64);
     g_assert_cmpuint(vtopo_cache_sets(&out.geometry), ==, 2048);
     g_assert_cmpint(out.sharing, ==, VTOPO_LEVEL_DIE);
+    g_assert_cmpuint(out.given, ==,
+                     VTOPO_CACHE_FIELD_WAYS | VTOPO_CACHE_FIELD_SHARING);
 
     /* A geometry the target cannot describe: its reason. */
     req.geometry.ways = 32;
-    g_assert_cmpint(vtopo_cache_resolve(&l2, true, &req, encodable_16_ways,
-                                        opaque, &out, &reason), ==, -1);
+    g_assert_cmpint(vtopo_cache_resolve(&cpu, 2, &req, &out, &reason), ==,
+                    -1);
     g_assert_cmpstr(reason, ==, "ways: at most 16");
     g_clear_pointer(&reason, g_free);
 
     /* Not whole sets. */
     req.geometry.ways = 3;
-    g_assert_cmpint(vtopo_cache_resolve(&l2, true, &req, encodable_16_ways,
-                                        opaque, &out, &reason), ==, -1);
+    g_assert_cmpint(vtopo_cache_resolve(&cpu, 2, &req, &out, &reason), ==,
+                    -1);
     g_assert_true(g_str_has_prefix(reason, "size 1048576 is not a whole "));
     g_clear_pointer(&reason, g_free);
 
     /* A cache the model lacks: nothing unless the geometry is given. */
-    req.geometry.ways = 8;
-    g_assert_cmpint(vtopo_cache_resolve(&l2, false, &req, encodable_16_ways,
-                                        opaque, &out, &reason), ==, -1);
+    req.geometry = (VTopoCache) { .level = 3, .type = VTOPO_CACHE_UNIFIED,
+                                  .ways = 8 };
+    req.sharing = VTOPO_LEVEL__MAX;
+    g_assert_cmpint(vtopo_cache_resolve(&cpu, 3, &req, &out, &reason), ==,
+                    -1);
     g_assert_cmpstr(reason, ==, "the CPU has no such cache; give its size, "
                     "ways and line-size");
     g_clear_pointer(&reason, g_free);
-    req.has_ways = false;
-    g_assert_cmpint(vtopo_cache_resolve(&l2, false, &req, encodable_16_ways,
-                                        opaque, &out, &reason), ==, 0);
-    req.has_size = req.has_ways = req.has_line_size = true;
-    req.geometry.size = 512 * KiB;
-    req.geometry.ways = 8;
+    req.given = 0;
+    g_assert_cmpint(vtopo_cache_resolve(&cpu, 3, &req, &out, &reason), ==, 0);
+    /* ... a sharing alone is not described, and not refused */
+    req.sharing = VTOPO_LEVEL_SOCKET;
+    g_assert_cmpint(vtopo_cache_resolve(&cpu, 3, &req, &out, &reason), ==, 0);
+    req.sharing = VTOPO_LEVEL__MAX;
+    req.given = VTOPO_CACHE_FIELD_SIZE | VTOPO_CACHE_FIELD_WAYS |
+                VTOPO_CACHE_FIELD_LINE_SIZE;
+    req.geometry.size = 8 * MiB;
     req.geometry.line_size = 64;
-    g_assert_cmpint(vtopo_cache_resolve(&l2, false, &req, encodable_16_ways,
-                                        opaque, &out, &reason), ==, 1);
+    g_assert_cmpint(vtopo_cache_resolve(&cpu, 3, &req, &out, &reason), ==, 1);
+    g_assert_cmpuint(out.geometry.level, ==, 3);
     g_assert_cmpuint(out.geometry.partitions, ==, 1);
-    g_assert_cmpuint(vtopo_cache_sets(&out.geometry), ==, 1024);
+    g_assert_cmpuint(vtopo_cache_sets(&out.geometry), ==, 16384);
+    /* ... shared as the model would share such a cache */
     g_assert_cmpint(out.sharing, ==, VTOPO_LEVEL_DIE);
+}
+
+/*
+ * What the target says smp-cache cannot give: a geometry it cannot set,
+ * inclusiveness it does not describe, the sharing of a cache it lacks.
+ */
+static void test_cache_resolve_fixed(void)
+{
+    VTopoCpuCaches cpu = cpu_without_l3();
+    VTopoCacheRequest req = {
+        .geometry = { .level = 2, .type = VTOPO_CACHE_UNIFIED, .ways = 8 },
+        .given = VTOPO_CACHE_FIELD_WAYS,
+        .sharing = VTOPO_LEVEL__MAX,
+    };
+    VTopoSharedCache out;
+    char *reason = NULL;
+
+    cpu.fixed[2] = "the geometry is the host's";
+    g_assert_cmpint(vtopo_cache_resolve(&cpu, 2, &req, &out, &reason), ==,
+                    -1);
+    g_assert_cmpstr(reason, ==, "the geometry is the host's");
+    g_clear_pointer(&reason, g_free);
+    /* ... the sharing alone can still be given */
+    req.given = 0;
+    req.sharing = VTOPO_LEVEL_SOCKET;
+    g_assert_cmpint(vtopo_cache_resolve(&cpu, 2, &req, &out, &reason), ==, 1);
+    g_assert_cmpint(out.sharing, ==, VTOPO_LEVEL_SOCKET);
+    g_assert_cmpuint(out.given, ==, VTOPO_CACHE_FIELD_SHARING);
+
+    cpu.inclusive_fixed = "no inclusive bit";
+    req.given = VTOPO_CACHE_FIELD_INCLUSIVE;
+    req.geometry.inclusive = true;
+    g_assert_cmpint(vtopo_cache_resolve(&cpu, 1, &req, &out, &reason), ==,
+                    -1);
+    g_assert_cmpstr(reason, ==, "no inclusive bit");
+    g_clear_pointer(&reason, g_free);
+
+    /* The sharing of a cache the model lacks, where that needs one. */
+    cpu.sharing_needs_cache = true;
+    req.geometry = (VTopoCache) { .level = 3, .type = VTOPO_CACHE_UNIFIED };
+    req.given = 0;
+    g_assert_cmpint(vtopo_cache_resolve(&cpu, 3, &req, &out, &reason), ==,
+                    -1);
+    g_assert_cmpstr(reason, ==, "the CPU has no such cache; give its size, "
+                    "ways and line-size");
+    g_clear_pointer(&reason, g_free);
+    cpu.fixed[3] = "the geometry is the host's";
+    g_assert_cmpint(vtopo_cache_resolve(&cpu, 3, &req, &out, &reason), ==,
+                    -1);
+    g_assert_cmpstr(reason, ==, "the CPU describes no such cache");
+    g_clear_pointer(&reason, g_free);
+    req.sharing = VTOPO_LEVEL__MAX;
+    g_assert_cmpint(vtopo_cache_resolve(&cpu, 3, &req, &out, &reason), ==, 0);
 }
 
 /* The instance of a shared cache each vCPU uses, and how many there are. */
@@ -335,6 +417,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vtopo/cache/sets", test_cache_sets);
     g_test_add_func("/vtopo/cache/check", test_cache_check);
     g_test_add_func("/vtopo/cache/resolve", test_cache_resolve);
+    g_test_add_func("/vtopo/cache/resolve-fixed", test_cache_resolve_fixed);
     g_test_add_func("/vtopo/cache/instances", test_cache_instances);
 
     return g_test_run();

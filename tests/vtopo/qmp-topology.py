@@ -426,13 +426,13 @@ def check_arm_bad_cache():
     for what, machine, want in (
             ("L3 the CPU lacks, without geometry",
              "virt,smp-cache.0.cache=l3,smp-cache.0.topology=socket",
-             "smp-cache.l3: the CPU has no such cache; give its size, ways and line-size"),
+             "smp-cache l3: the CPU has no such cache; give its size, ways and line-size"),
             ("line size CCSIDR_EL1 cannot encode",
              "virt,smp-cache.0.cache=l2,smp-cache.0.line-size=4096",
-             "smp-cache.l2: line-size 4096 is outside CCSIDR_EL1's 16-2048"),
+             "smp-cache l2: line-size 4096 is outside CCSIDR_EL1's 16-2048"),
             ("inclusive on Arm",
              "virt,smp-cache.0.cache=l2,smp-cache.0.inclusive=on",
-             "smp-cache.l2: Arm CPUs do not describe whether a cache is inclusive"),
+             "smp-cache l2: Arm CPUs do not describe whether a cache is inclusive"),
             ("a level virt does not have (dies)", "virt",
              None),
             ("smp-cache on virt-10.2",
@@ -516,6 +516,16 @@ def check_cache_geometry():
     point("cache geometry: info topology prints the caches",
           "cache l2: 2048 KiB, 16 ways, 128-byte lines, 1024 sets, non-inclusive, "
           "shared per core (2 instances)" in hmp, hmp)
+    # Only the caches the vCPUs describe nest: without an L3, an L2
+    # shared per socket is not refused (pristine QEMU compares it with
+    # the L3 the guest does not have)
+    topo, hp, fast, hmp = query("qmp-cache-no-l3", [
+        "-cpu", "qemu64,l3-cache=off", "-smp", "4,sockets=1,cores=4",
+        "-machine", "smp-cache.0.cache=l2,smp-cache.0.topology=socket"])
+    point("cache sharing: an L2 per socket without an L3 (l3-cache=off)",
+          [(c["cache"], c["topology"]) for c in topo["caches"]] ==
+          [("l1d", "core"), ("l1i", "core"), ("l2", "socket")],
+          str(topo["caches"]))
 
 
 def check_host_cache_info():
@@ -545,6 +555,12 @@ def check_bad_cache_geometry():
         ("smp-cache.0.cache=l3,smp-cache.0.size=16M", "qemu64,l3-cache=off", "smp-cache l3: the CPU has l3-cache=off"),
         ("smp-cache.0.cache=l2,smp-cache.0.size=2M", "max,host-cache-info=on",
          "smp-cache l2: cache geometry cannot be set with host-cache-info=on"),
+        # QEMU's nesting rule on the caches of the model, with the CPU
+        # model's levels where smp-cache gives none
+        ("smp-cache.0.cache=l2,smp-cache.0.topology=socket", "Skylake-Server",
+         "Invalid smp cache topology. L3 cache topology level shouldn't be lower than L2 cache"),
+        ("smp-cache.0.cache=l1d,smp-cache.0.topology=die", "Skylake-Server",
+         "Invalid smp cache topology. L2 cache topology level shouldn't be lower than L1 cache"),
         ("smp-cache.0.cache=l2,smp-cache.0.size=2X", "", "size"),
         ("smp-cache.0.cache=l2,smp-cache.0.ways=-1", "", "Parameter 'ways' expects uint32_t"),
     ]

@@ -163,9 +163,15 @@ static int resolve(const VTopoSharedCache *dflt, bool present,
                    char **reason)
 {
     static const uint32_t max_ways = 16;
+    unsigned int kind = req->geometry.level == 3 ? 3 : 2;
+    VTopoCpuCaches cpu = {
+        .encodable = ways_at_most,
+        .opaque = &max_ways,
+    };
 
-    return vtopo_cache_resolve(dflt, present, req, ways_at_most, &max_ways,
-                               out, reason);
+    cpu.present[kind] = present;
+    cpu.cache[kind] = *dflt;
+    return vtopo_cache_resolve(&cpu, kind, req, out, reason);
 }
 
 /* Caches from the CPU model's defaults and what smp-cache asks. */
@@ -189,7 +195,7 @@ START_TEST(test_cache_resolve)
     ck_assert_mem_eq(&out, &l2, sizeof(out));
 
     /* A size and a sharing level: the rest is the model's. */
-    req.has_size = true;
+    req.given = VTOPO_CACHE_FIELD_SIZE;
     req.geometry.size = 2 << 20;
     req.sharing = VTOPO_LEVEL_DIE;
     ck_assert_int_eq(resolve(&l2, true, &req, &out, &why), 1);
@@ -197,6 +203,8 @@ START_TEST(test_cache_resolve)
     ck_assert_uint_eq(out.geometry.ways, 16);
     ck_assert_uint_eq(out.geometry.line_size, 64);
     ck_assert_int_eq(out.sharing, VTOPO_LEVEL_DIE);
+    ck_assert_uint_eq(out.given,
+                      VTOPO_CACHE_FIELD_SIZE | VTOPO_CACHE_FIELD_SHARING);
 
     /* Not whole, or beyond the target: refused with the reason. */
     req.geometry.size = 1000000;
@@ -204,7 +212,7 @@ START_TEST(test_cache_resolve)
     ck_assert_ptr_nonnull(strstr(why, "whole number of sets"));
     g_clear_pointer(&why, g_free);
     req.geometry.size = 2 << 20;
-    req.has_ways = true;
+    req.given |= VTOPO_CACHE_FIELD_WAYS;
     req.geometry.ways = 32;
     ck_assert_int_eq(resolve(&l2, true, &req, &out, &why), -1);
     ck_assert_str_eq(why, "32 ways");
@@ -216,13 +224,13 @@ START_TEST(test_cache_resolve)
         .sharing = VTOPO_LEVEL__MAX,
     };
     ck_assert_int_eq(resolve(&l2, false, &req, &out, &why), 0);
-    req.has_size = req.has_ways = true;
+    req.given = VTOPO_CACHE_FIELD_SIZE | VTOPO_CACHE_FIELD_WAYS;
     req.geometry.size = 8 << 20;
     req.geometry.ways = 16;
     ck_assert_int_eq(resolve(&l2, false, &req, &out, &why), -1);
     ck_assert_ptr_nonnull(strstr(why, "give its size, ways and line-size"));
     g_clear_pointer(&why, g_free);
-    req.has_line_size = true;
+    req.given |= VTOPO_CACHE_FIELD_LINE_SIZE;
     req.geometry.line_size = 64;
     ck_assert_int_eq(resolve(&l2, false, &req, &out, &why), 1);
     ck_assert_uint_eq(out.geometry.level, 3);

@@ -34,12 +34,13 @@ void machine_vtopo_set_present(MachineState *ms, CPUState *cpu, bool present);
 
 /*
  * Give @ms's model the caches its vCPUs describe: those of its CPU model
- * (SysemuCPUOps.vtopo_caches) with what -machine smp-cache asks.  Boards
- * that describe the caches to the guest call it before they create the
- * vCPUs, which then describe the model's caches.  With
- * @llc_follows_nodes (boards whose tables and registers can describe
- * it), a last-level cache whose sharing smp-cache leaves to the CPU
- * model follows the NUMA nodes that cut its domains
+ * (SysemuCPUOps.vtopo_cpu_caches) with what -machine smp-cache asks, the
+ * levels that share them nesting as QEMU requires (on machine types that
+ * take smp-cache).  Boards that describe the caches to the guest call it
+ * before they create the vCPUs, which then describe the model's caches.
+ * With @llc_follows_nodes (boards whose tables and registers can
+ * describe it), a last-level cache whose sharing smp-cache leaves to the
+ * CPU model follows the NUMA nodes that cut its domains
  * (vtopo_llc_follow_nodes()).  Fails (and sets @errp) when smp-cache
  * asks what the vCPUs cannot describe.
  */
@@ -55,13 +56,6 @@ bool machine_vtopo_resolve_caches(MachineState *ms, bool llc_follows_nodes,
  */
 bool machine_vtopo_check_cpu_caches(MachineState *ms, CPUState *cpu,
                                     bool strict, Error **errp);
-
-/*
- * Whether -machine smp-cache sets any of @cache's geometry (the vCPUs'
- * own registers describe the other caches of the model already).
- */
-bool machine_vtopo_cache_has_geometry(MachineState *ms,
-                                      CacheLevelAndType cache);
 
 /* The level and type of QAPI's @cache, and back. */
 VTopoCache vtopo_cache_from_qapi(CacheLevelAndType cache);

@@ -80,36 +80,59 @@ typedef struct VTopoNode {
 } VTopoNode;
 
 /*
+ * What -machine smp-cache can give of a cache, as bits of
+ * VTopoSharedCache.given: the members of its geometry (the bits of
+ * VTopoCacheRequest.given too) and the level that shares it.
+ */
+typedef enum VTopoCacheField {
+    VTOPO_CACHE_FIELD_SIZE = 1 << 0,
+    VTOPO_CACHE_FIELD_WAYS = 1 << 1,
+    VTOPO_CACHE_FIELD_LINE_SIZE = 1 << 2,
+    VTOPO_CACHE_FIELD_PARTITIONS = 1 << 3,
+    VTOPO_CACHE_FIELD_INCLUSIVE = 1 << 4,
+    VTOPO_CACHE_FIELD_SHARING = 1 << 5,
+} VTopoCacheField;
+
+#define VTOPO_CACHE_FIELDS_GEOMETRY (VTOPO_CACHE_FIELD_SIZE | \
+                                     VTOPO_CACHE_FIELD_WAYS | \
+                                     VTOPO_CACHE_FIELD_LINE_SIZE | \
+                                     VTOPO_CACHE_FIELD_PARTITIONS | \
+                                     VTOPO_CACHE_FIELD_INCLUSIVE)
+
+/*
  * A cache the vCPUs describe, and the level whose domains share it;
  * @per_node: each domain of @sharing has one instance of the cache per
  * NUMA node it spans (a last-level cache that follows the nodes,
  * vtopo_llc_follow_nodes()), and the vCPUs of one instance are those
- * whose arch ids fall in one aligned block of 2^@node_block_order ids.
+ * whose arch ids fall in one aligned block of 2^@node_block_order ids;
+ * @given: what of @geometry and @sharing -machine smp-cache gave
+ * (VTopoCacheField bits), the rest is the CPU model's.
  */
 typedef struct VTopoSharedCache {
     VTopoCache geometry;
     VTopoLevel sharing;
     bool per_node;
     unsigned int node_block_order;
+    unsigned int given;
 } VTopoSharedCache;
 
-/* At most one cache of each level and type: L1d, L1i, L2, L3. */
+/*
+ * At most one cache of each kind: L1d, L1i, L2, L3, in this order (the
+ * kinds of QAPI's CacheLevelAndType).
+ */
 #define VTOPO_MAX_CACHES 4
 
 /*
  * VTopoCacheRequest: what -machine smp-cache asks of the cache of
- * @geometry's level and type: the members of @geometry whose has_ flag
- * is set, and the level whose domains share it (@sharing,
- * VTOPO_LEVEL__MAX to keep the CPU model's).
+ * @geometry's level and type: the members of @geometry in @given
+ * (VTOPO_CACHE_FIELDS_GEOMETRY bits), and the level whose domains
+ * share it (@sharing, VTOPO_LEVEL__MAX to keep the CPU model's).
  */
 typedef struct VTopoCacheRequest {
     VTopoCache geometry;
-    bool has_size, has_ways, has_line_size, has_partitions, has_inclusive;
+    unsigned int given;
     VTopoLevel sharing;
 } VTopoCacheRequest;
-
-/* Whether @req sets any member of the geometry. */
-bool vtopo_cache_request_has_geometry(const VTopoCacheRequest *req);
 
 /*
  * A target's limits: whether its registers can describe @cache (which
@@ -120,19 +143,45 @@ typedef bool (*VTopoCacheEncodable)(const VTopoCache *cache,
                                     const void *opaque, char **reason);
 
 /*
- * vtopo_cache_resolve: the cache of @req's level and type that the vCPUs
- * describe: the CPU model's @dflt (if @present; otherwise only its
- * sharing is the model's default) with each member @req sets.  Returns 1
- * and sets @out; 0 if there is no such cache (the model has none and
- * @req sets no geometry); -1 with @reason if the request cannot be met:
- * a cache the model lacks needs its size, ways and line size, and a
- * geometry @req changes must be whole (vtopo_cache_check()) and within
- * the target's limits (@encodable, given @opaque).
+ * VTopoCpuCaches: what the vCPUs of a CPU model describe of their caches
+ * by default, and what their registers can describe, as the target says
+ * (SysemuCPUOps.vtopo_cpu_caches).
+ * @present: for each kind (VTOPO_MAX_CACHES' order), whether the vCPUs
+ *           describe such a cache;
+ * @cache: its geometry, if @present, and the level whose domains share
+ *         it (for a kind not @present: those that would share one);
+ * @fixed: for each kind, why smp-cache cannot give its geometry (a
+ *         message), or NULL if it can;
+ * @inclusive_fixed: why smp-cache cannot say whether a cache is
+ *                   inclusive, or NULL if it can;
+ * @sharing_needs_cache: smp-cache may give the sharing of a cache the
+ *                       vCPUs describe only (otherwise the sharing of a
+ *                       kind they lack is not described, and not used);
+ * @encodable, @opaque: the limits of the registers.
  */
-int vtopo_cache_resolve(const VTopoSharedCache *dflt, bool present,
-                        const VTopoCacheRequest *req,
-                        VTopoCacheEncodable encodable, const void *opaque,
-                        VTopoSharedCache *out, char **reason);
+typedef struct VTopoCpuCaches {
+    bool present[VTOPO_MAX_CACHES];
+    VTopoSharedCache cache[VTOPO_MAX_CACHES];
+    const char *fixed[VTOPO_MAX_CACHES];
+    const char *inclusive_fixed;
+    bool sharing_needs_cache;
+    VTopoCacheEncodable encodable;
+    const void *opaque;
+} VTopoCpuCaches;
+
+/*
+ * vtopo_cache_resolve: the cache of kind @kind that the vCPUs describe:
+ * @cpu's (if present; otherwise only its sharing is @cpu's) with each
+ * member @req gives.  Returns 1 and sets @out; 0 if there is no such
+ * cache (@cpu has none and @req gives no geometry); -1 with @reason if
+ * @req cannot be met: what @cpu says cannot be given, a sharing for a
+ * cache @cpu lacks where that needs one, a cache @cpu lacks without its
+ * size, ways and line size, a geometry that is not whole
+ * (vtopo_cache_check()) or beyond @cpu's registers.
+ */
+int vtopo_cache_resolve(const VTopoCpuCaches *cpu, unsigned int kind,
+                        const VTopoCacheRequest *req, VTopoSharedCache *out,
+                        char **reason);
 
 /*
  * VTopo: the model.
