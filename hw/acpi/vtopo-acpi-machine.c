@@ -9,7 +9,6 @@
 #include "qemu/osdep.h"
 #include "hw/acpi/vtopo-acpi-check.h"
 #include "hw/acpi/vtopo-acpi-machine.h"
-#include "hw/core/vtopo-emitted.h"
 #include "hw/core/vtopo-machine.h"
 #include "trace.h"
 
@@ -25,12 +24,11 @@ static const char *const vtopo_acpi_signatures[] = {
 void machine_vtopo_check_acpi(MachineState *ms, GArray *table_data)
 {
     g_autoptr(VTopoAcpiTables) tables = vtopo_acpi_tables_new();
-    VTopoEmitted *emitted = machine_vtopo_emitted(ms);
-    const VTopo *topo = machine_vtopo_for_check(ms, &emitted->acpi_checked);
+    VTopo *topo = ms->topology;
     guint first;
     uint32_t offset, length;
 
-    if (!topo) {
+    if (!topo || !vtopo_start_check(topo, VTOPO_CHECK_ACPI)) {
         return;
     }
     first = topo->findings->len;
@@ -42,7 +40,7 @@ void machine_vtopo_check_acpi(MachineState *ms, GArray *table_data)
         const uint8_t *table = (const uint8_t *)table_data->data + offset;
         g_autofree uint8_t *copy = NULL;
         g_autofree char *reason = NULL;
-        VTopoEmittedTable e = { };
+        char signature[5] = { };
         uint8_t sum = 0;
 
         length = ldl_le_p(table + ACPI_HEADER_LENGTH_OFFSET);
@@ -50,8 +48,8 @@ void machine_vtopo_check_acpi(MachineState *ms, GArray *table_data)
             length > table_data->len - offset) {
             break;
         }
-        memcpy(e.signature, table, 4);
-        if (!g_strv_contains(vtopo_acpi_signatures, e.signature)) {
+        memcpy(signature, table, 4);
+        if (!g_strv_contains(vtopo_acpi_signatures, signature)) {
             continue;
         }
         /* As the guest will read it: with its checksum */
@@ -61,18 +59,17 @@ void machine_vtopo_check_acpi(MachineState *ms, GArray *table_data)
             sum += copy[i];
         }
         copy[ACPI_HEADER_CHECKSUM_OFFSET] = -sum;
-        e.length = length;
-        e.sha256 = g_compute_checksum_for_data(G_CHECKSUM_SHA256, copy,
-                                               length);
-        g_array_append_val(emitted->tables, e);
+        vtopo_add_table(topo, signature, length,
+                        g_compute_checksum_for_data(G_CHECKSUM_SHA256, copy,
+                                                    length));
         if (!vtopo_acpi_decode_table(tables, copy, length, &reason)) {
             vtopo_add_finding(topo->findings, "acpi-decode",
                               VTOPO_SEVERITY_ERROR, "the %s table cannot be "
-                              "decoded: %s", e.signature, reason);
+                              "decoded: %s", signature, reason);
         }
     }
     vtopo_acpi_check(topo, tables, topo->findings);
-    trace_vtopo_acpi_check_end(emitted->tables->len,
+    trace_vtopo_acpi_check_end(topo->tables->len,
                                topo->findings->len - first);
     machine_vtopo_warn_findings(ms, first);
 }

@@ -8,7 +8,6 @@
 
 #include "qemu/osdep.h"
 #include <libfdt.h>
-#include "hw/core/vtopo-emitted.h"
 #include "hw/core/vtopo-fdt-check.h"
 #include "hw/core/vtopo-fdt-machine.h"
 #include "hw/core/vtopo-machine.h"
@@ -17,12 +16,11 @@
 void machine_vtopo_check_fdt(MachineState *ms)
 {
     g_autoptr(VTopoFdtTopology) decoded = vtopo_fdt_topology_new();
-    VTopoEmitted *emitted = machine_vtopo_emitted(ms);
-    const VTopo *topo = machine_vtopo_for_check(ms, &emitted->fdt_checked);
+    VTopo *topo = ms->topology;
     g_autofree char *reason = NULL;
     guint first;
 
-    if (!topo || !ms->fdt) {
+    if (!topo || !ms->fdt || !vtopo_start_check(topo, VTOPO_CHECK_FDT)) {
         return;
     }
     first = topo->findings->len;

@@ -332,3 +332,12 @@ void machine_vtopo_set_present(MachineState *ms, CPUState *cpu, bool present)
     assert(cpu->cpu_index >= 0 && cpu->cpu_index < topo->nr_cpus);
     topo->cpus[cpu->cpu_index].present = present;
 }
+
+void machine_vtopo_warn_findings(MachineState *ms, guint first)
+{
+    GArray *findings = ms->topology->findings;
+
+    for (guint i = first; i < findings->len; i++) {
+        warn_report("%s", g_array_index(findings, VTopoFinding, i).message);
+    }
+}

@@ -10,7 +10,6 @@
 #include "qapi/error.h"
 #include "qapi/qapi-commands-vtopo.h"
 #include "hw/boards.h"
-#include "hw/core/vtopo-emitted.h"
 #include "hw/core/vtopo-facts.h"
 #include "hw/core/vtopo-machine.h"
 #include "hw/core/vtopo-migration.h"
@@ -68,10 +67,9 @@ static TopologyAcpiTableList *topology_acpi_tables(MachineState *ms)
 {
     TopologyAcpiTableList *head = NULL, **tail = &head;
 
-    for (guint i = 0; ms->vtopo_emitted && i < ms->vtopo_emitted->tables->len;
-         i++) {
-        const VTopoEmittedTable *e = &g_array_index(ms->vtopo_emitted->tables,
-                                                    VTopoEmittedTable, i);
+    for (guint i = 0; ms->topology && i < ms->topology->tables->len; i++) {
+        const VTopoTable *e = &g_array_index(ms->topology->tables,
+                                             VTopoTable, i);
         TopologyAcpiTable *t = g_new0(TopologyAcpiTable, 1);
 
         t->signature = g_strdup(e->signature);

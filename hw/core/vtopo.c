@@ -54,6 +54,13 @@ void vtopo_shape_ids_from_index(const VTopoShape *shape, unsigned int index,
     }
 }
 
+static void vtopo_table_clear(gpointer data)
+{
+    VTopoTable *t = data;
+
+    g_free(t->sha256);
+}
+
 VTopo *vtopo_new(const VTopoShape *shape, unsigned int nr_nodes)
 {
     VTopo *topo = g_new0(VTopo, 1);
@@ -75,6 +82,8 @@ VTopo *vtopo_new(const VTopoShape *shape, unsigned int nr_nodes)
         topo->nodes[n].distance = g_new0(uint8_t, nr_nodes);
     }
     topo->findings = vtopo_findings_new();
+    topo->tables = g_array_new(false, true, sizeof(VTopoTable));
+    g_array_set_clear_func(topo->tables, vtopo_table_clear);
     return topo;
 }
 
@@ -89,7 +98,27 @@ void vtopo_free(VTopo *topo)
     g_free(topo->nodes);
     g_free(topo->cpus);
     vtopo_findings_free(topo->findings);
+    g_array_unref(topo->tables);
     g_free(topo);
+}
+
+bool vtopo_start_check(VTopo *topo, VTopoCheck check)
+{
+    g_assert(check < VTOPO_CHECK__MAX);
+    if (topo->checked[check]) {
+        return false;
+    }
+    topo->checked[check] = true;
+    return true;
+}
+
+void vtopo_add_table(VTopo *topo, const char *signature, uint32_t length,
+                     char *sha256)
+{
+    VTopoTable t = { .length = length, .sha256 = sha256 };
+
+    g_strlcpy(t.signature, signature, sizeof(t.signature));
+    g_array_append_val(topo->tables, t);
 }
 
 void vtopo_set_caches(VTopo *topo, const VTopoSharedCache *caches,

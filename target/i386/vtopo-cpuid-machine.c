@@ -8,7 +8,6 @@
 
 #include "qemu/osdep.h"
 #include "hw/core/cpu.h"
-#include "hw/core/vtopo-emitted.h"
 #include "hw/core/vtopo-machine.h"
 #include "cpu.h"
 #include "vtopo-cpuid-check.h"
@@ -132,7 +131,7 @@ static bool x86_vtopo_finding_known(GArray *findings, const char *rule,
  * is not NULL; record and warn about each finding not recorded yet (a
  * vCPU plugged later is checked with the others, whose findings stand).
  */
-static void x86_vtopo_check_cpuid(MachineState *ms, const VTopo *topo,
+static void x86_vtopo_check_cpuid(MachineState *ms, VTopo *topo,
                                   CPUState *lead)
 {
     g_autofree VTopoCpuidView *views = g_new0(VTopoCpuidView, topo->nr_cpus);
@@ -163,17 +162,14 @@ static void x86_vtopo_check_cpuid(MachineState *ms, const VTopo *topo,
 
 void machine_vtopo_check_cpuid(MachineState *ms)
 {
-    VTopoEmitted *emitted = machine_vtopo_emitted(ms);
-    const VTopo *topo = machine_vtopo_for_check(ms, &emitted->cpuid_checked);
-
-    if (topo) {
-        x86_vtopo_check_cpuid(ms, topo, NULL);
+    if (ms->topology && vtopo_start_check(ms->topology, VTOPO_CHECK_CPUID)) {
+        x86_vtopo_check_cpuid(ms, ms->topology, NULL);
     }
 }
 
 void machine_vtopo_check_cpuid_plugged(MachineState *ms, CPUState *cpu)
 {
-    if (ms->topology && machine_vtopo_emitted(ms)->cpuid_checked) {
+    if (ms->topology && ms->topology->checked[VTOPO_CHECK_CPUID]) {
         x86_vtopo_check_cpuid(ms, ms->topology, cpu);
     }
 }

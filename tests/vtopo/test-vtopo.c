@@ -633,6 +633,30 @@ START_TEST(test_format_cpulist)
 }
 END_TEST
 
+/* The model records each check of what machine init built, and tables. */
+START_TEST(test_checks_and_tables)
+{
+    VTopoShape shape = { .count = { 1, 2, 1, 1, 1, 1, 1, 1 }, .cpus = 2 };
+    g_autoptr(VTopo) topo = vtopo_new(&shape, 0);
+    const VTopoTable *t;
+
+    ck_assert(vtopo_start_check(topo, VTOPO_CHECK_ACPI));
+    ck_assert(!vtopo_start_check(topo, VTOPO_CHECK_ACPI));
+    ck_assert(topo->checked[VTOPO_CHECK_ACPI]);
+    ck_assert(!topo->checked[VTOPO_CHECK_FDT]);
+    ck_assert(vtopo_start_check(topo, VTOPO_CHECK_CPUID));
+
+    ck_assert_uint_eq(topo->tables->len, 0);
+    vtopo_add_table(topo, "PPTT", 232, g_strdup("ab12"));
+    ck_assert_uint_eq(topo->tables->len, 1);
+    t = &g_array_index(topo->tables, VTopoTable, 0);
+    ck_assert_str_eq(t->signature, "PPTT");
+    ck_assert_uint_eq(t->length, 232);
+    ck_assert_str_eq(t->sha256, "ab12");
+    /* vtopo_free() frees the tables (ASan's leak check) */
+}
+END_TEST
+
 static Suite *vtopo_suite(void)
 {
     Suite *s = suite_create("vtopo");
@@ -655,6 +679,7 @@ static Suite *vtopo_suite(void)
     tcase_add_test(tc, test_llc_follow_nodes_split_module);
     tcase_add_test(tc, test_validate_distances);
     tcase_add_test(tc, test_format_cpulist);
+    tcase_add_test(tc, test_checks_and_tables);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -15,8 +15,8 @@
  * machine_vtopo_check_acpi: decode the topology tables in @table_data,
  * the blob acpi_build() just filled (tables back to back, checksums
  * left to the firmware), check them against the topology model of @ms,
- * warn about each finding and record tables and findings in
- * machine_vtopo_emitted(@ms) for query-topology.  Once per machine.
+ * warn about each finding and record tables and findings in the model
+ * for query-topology.  Once per machine.
  */
 void machine_vtopo_check_acpi(MachineState *ms, GArray *table_data);
 

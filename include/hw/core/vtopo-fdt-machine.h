@@ -15,7 +15,7 @@
  * machine_vtopo_check_fdt: decode the CPU nodes, cpu-map, caches and
  * distance-map of @ms's final device tree, check them against the
  * topology model, warn about each finding and record the findings in
- * machine_vtopo_emitted(@ms) for query-topology.  Once per machine.
+ * the model for query-topology.  Once per machine.
  */
 void machine_vtopo_check_fdt(MachineState *ms);
 

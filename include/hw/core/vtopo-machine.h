@@ -57,6 +57,12 @@ bool machine_vtopo_resolve_caches(MachineState *ms, bool llc_follows_nodes,
 bool machine_vtopo_check_cpu_caches(MachineState *ms, CPUState *cpu,
                                     bool strict, Error **errp);
 
+/*
+ * Warn about the findings of @ms's model from @first on: what a check of
+ * what machine init built found is a QEMU bug the guest sees.
+ */
+void machine_vtopo_warn_findings(MachineState *ms, guint first);
+
 /* The level and type of QAPI's @cache, and back. */
 VTopoCache vtopo_cache_from_qapi(CacheLevelAndType cache);
 CacheLevelAndType vtopo_cache_to_qapi(const VTopoCache *cache);

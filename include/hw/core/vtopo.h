@@ -183,6 +183,25 @@ int vtopo_cache_resolve(const VTopoCpuCaches *cpu, unsigned int kind,
                         const VTopoCacheRequest *req, VTopoSharedCache *out,
                         char **reason);
 
+/* The checks of what machine init built from the model. */
+typedef enum VTopoCheck {
+    VTOPO_CHECK_ACPI,
+    VTOPO_CHECK_FDT,
+    VTOPO_CHECK_CPUID,
+    VTOPO_CHECK__MAX,
+} VTopoCheck;
+
+/*
+ * VTopoTable: one firmware table machine init built, as the guest reads
+ * it: @sha256 is computed over its bytes as the guest sees them (ACPI:
+ * with the checksum the firmware fills in).
+ */
+typedef struct VTopoTable {
+    char signature[5];
+    uint32_t length;
+    char *sha256;
+} VTopoTable;
+
 /*
  * VTopo: the model.
  * @cpu_hotplug: whether vCPUs can be plugged while the guest runs: the
@@ -193,6 +212,10 @@ int vtopo_cache_resolve(const VTopoCpuCaches *cpu, unsigned int kind,
  *          L2, L3), @nr_caches of them; vtopo_set_caches() sets them.
  * @findings: VTopoFinding, what every check of the machine found in the
  *            model and in what was built from it; empty when sound.
+ * @checked: which checks of what machine init built from the model
+ *           have run (vtopo_start_check()).
+ * @tables: VTopoTable, the ACPI topology tables machine init built
+ *          (vtopo_add_table()).
  */
 typedef struct VTopo {
     VTopoShape shape;
@@ -204,6 +227,8 @@ typedef struct VTopo {
     unsigned int nr_caches;
     VTopoSharedCache caches[VTOPO_MAX_CACHES];
     GArray *findings;
+    bool checked[VTOPO_CHECK__MAX];
+    GArray *tables;
 } VTopo;
 
 /* Severity of a finding. */
@@ -380,6 +405,17 @@ void G_GNUC_PRINTF(4, 5)
 vtopo_add_finding(GArray *findings, const char *rule, VTopoSeverity severity,
                   const char *fmt, ...);
 void vtopo_findings_free(GArray *findings);
+
+/*
+ * Start @check of what machine init built from @topo: false if it ran
+ * already (each check runs once per machine), otherwise record that it
+ * runs and return true.
+ */
+bool vtopo_start_check(VTopo *topo, VTopoCheck check);
+
+/* Record in @topo a table machine init built; @topo takes @sha256. */
+void vtopo_add_table(VTopo *topo, const char *signature, uint32_t length,
+                     char *sha256);
 
 /* Append @cpus (sorted ascending) to @out in Linux cpulist form, "0-3,8". */
 void vtopo_format_cpulist(GString *out, const unsigned int *cpus,
