@@ -190,8 +190,9 @@ static VTopoCacheRequest vtopo_cache_request(CacheLevelAndType cache,
  * The caches that @cpu, a vCPU of @ms not realized, describes with what
  * -machine smp-cache asks, innermost first, into @caches; returns how
  * many, or -1 with @errp set when smp-cache asks what @cpu cannot
- * describe.  With @check_nesting, the levels that share them must also
- * nest as QEMU requires of smp-cache's (machine_check_cache_topo_levels()).
+ * describe.  With @check_nesting, the levels that share them, and those
+ * smp-cache gives for caches @cpu lacks, must also nest as QEMU requires
+ * (machine_check_cache_topo_levels()).
  */
 static int machine_vtopo_cpu_caches(MachineState *ms, CPUState *cpu,
                                     bool check_nesting,
@@ -206,6 +207,8 @@ static int machine_vtopo_cpu_caches(MachineState *ms, CPUState *cpu,
     if (!ops->vtopo_cpu_caches(cpu, &desc, errp)) {
         return -1;
     }
+    /* What the guest would not see is refused on new machine types */
+    desc.sharing_needs_cache = MACHINE_GET_CLASS(ms)->topology_check_strict;
     for (int i = 0; i < CACHE_LEVEL_AND_TYPE__MAX; i++) {
         VTopoCacheRequest req = vtopo_cache_request(i,
                                                     &ms->smp_cache.props[i]);
@@ -220,7 +223,10 @@ static int machine_vtopo_cpu_caches(MachineState *ms, CPUState *cpu,
             sharing[i] = vtopo_level_to_qapi(caches[n++].sharing);
             break;
         default:
-            sharing[i] = CPU_TOPOLOGY_LEVEL_DEFAULT;
+            /* A cache the vCPUs lack: only a level smp-cache gives */
+            sharing[i] = req.sharing != VTOPO_LEVEL__MAX
+                         ? vtopo_level_to_qapi(req.sharing)
+                         : CPU_TOPOLOGY_LEVEL_DEFAULT;
             break;
         }
     }

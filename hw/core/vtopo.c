@@ -222,10 +222,10 @@ int vtopo_cache_resolve(const VTopoCpuCaches *cpu, unsigned int kind,
                                VTOPO_CACHE_FIELD_LINE_SIZE;
     VTopoSharedCache c = {
         .geometry = { .partitions = 1 },
-        .sharing = cpu->cache[kind].sharing,
     };
 
     g_assert(kind < VTOPO_MAX_CACHES);
+    c.sharing = cpu->cache[kind].sharing;
     if (req->given && cpu->fixed[kind]) {
         *reason = g_strdup(cpu->fixed[kind]);
         return -1;

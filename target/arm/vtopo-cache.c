@@ -185,7 +185,6 @@ bool arm_cpu_vtopo_cpu_caches(CPUState *cs, VTopoCpuCaches *caches,
     }
     caches->inclusive_fixed = "Arm CPUs do not describe whether a cache is "
                               "inclusive";
-    caches->sharing_needs_cache = true;
     caches->encodable = arm_ccsidr_encodable;
     caches->opaque = cpu;
     return true;

@@ -279,6 +279,11 @@ static const Refusal x86_refusals[] = {
       Q35 " -cpu qemu64,l3-cache=off "
       "-machine smp-cache.0.cache=l3,smp-cache.0.size=16M",
       "smp-cache l3: the CPU has l3-cache=off" },
+    /* A sharing for a cache the vCPUs do not describe */
+    { "cache-sharing-missing",
+      Q35 ",smp-cache.0.cache=l3,smp-cache.0.topology=socket "
+      "-cpu qemu64,l3-cache=off",
+      "smp-cache l3: the CPU describes no such cache" },
     /* QEMU's nesting rule, against the level the CPU model shares L3 at */
     { "cache-nesting",
       Q35 ",smp-cache.0.cache=l2,smp-cache.0.topology=socket "

@@ -145,7 +145,7 @@ typedef bool (*VTopoCacheEncodable)(const VTopoCache *cache,
 /*
  * VTopoCpuCaches: what the vCPUs of a CPU model describe of their caches
  * by default, and what their registers can describe, as the target says
- * (SysemuCPUOps.vtopo_cpu_caches).
+ * (SysemuCPUOps.vtopo_cpu_caches), and what the machine takes.
  * @present: for each kind (VTOPO_MAX_CACHES' order), whether the vCPUs
  *           describe such a cache;
  * @cache: its geometry, if @present, and the level whose domains share
@@ -154,9 +154,9 @@ typedef bool (*VTopoCacheEncodable)(const VTopoCache *cache,
  *         message), or NULL if it can;
  * @inclusive_fixed: why smp-cache cannot say whether a cache is
  *                   inclusive, or NULL if it can;
- * @sharing_needs_cache: smp-cache may give the sharing of a cache the
- *                       vCPUs describe only (otherwise the sharing of a
- *                       kind they lack is not described, and not used);
+ * @sharing_needs_cache: the machine's: smp-cache may give the sharing of
+ *                       a cache the vCPUs describe only (otherwise the
+ *                       sharing of a kind they lack is not described);
  * @encodable, @opaque: the limits of the registers.
  */
 typedef struct VTopoCpuCaches {
