@@ -284,14 +284,43 @@ bool machine_vtopo_check_cpu_caches(MachineState *ms, CPUState *cpu,
         return true;
     }
     /* Older machine types keep plugging it (and migrating such VMs) */
-    if (!strict) {
-        warn_report_once("CPU %s describes %s", object_get_typename(
-                             OBJECT(cpu)), what);
-        return true;
+    return machine_vtopo_cpu_finding(ms, "cpu-caches", strict,
+                                     "give it the options of -cpu", errp,
+                                     "CPU %s %s %s",
+                                     object_get_typename(OBJECT(cpu)),
+                                     strict ? "would describe" : "describes",
+                                     what);
+}
+
+bool machine_vtopo_cpu_finding(MachineState *ms, const char *rule,
+                               bool refuse, const char *advice, Error **errp,
+                               const char *fmt, ...)
+{
+    VTopo *topo = ms->topology;
+    g_autofree char *message = NULL;
+    bool known;
+    va_list ap;
+
+    va_start(ap, fmt);
+    message = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    /* The same finding of another vCPU: recorded and warned about */
+    known = topo && vtopo_has_finding(topo->findings, rule, message);
+    if (topo && !known) {
+        vtopo_add_finding(topo->findings, rule,
+                          refuse ? VTOPO_SEVERITY_ERROR
+                                 : VTOPO_SEVERITY_WARNING,
+                          "%s", message);
     }
-    error_setg(errp, "CPU %s would describe %s; give it the options of -cpu",
-               object_get_typename(OBJECT(cpu)), what);
-    return false;
+    if (refuse) {
+        error_setg(errp, "%s%s%s", message, advice ? "; " : "",
+                   advice ?: "");
+        return false;
+    }
+    if (!known) {
+        warn_report("%s", message);
+    }
+    return true;
 }
 
 VTopo *machine_vtopo_new(MachineState *ms)

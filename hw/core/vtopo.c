@@ -380,6 +380,19 @@ void vtopo_add_finding(GArray *findings, const char *rule,
     g_array_append_val(findings, f);
 }
 
+bool vtopo_has_finding(const GArray *findings, const char *rule,
+                       const char *message)
+{
+    for (guint i = 0; i < findings->len; i++) {
+        const VTopoFinding *f = &g_array_index(findings, VTopoFinding, i);
+
+        if (!strcmp(f->rule, rule) && !strcmp(f->message, message)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void vtopo_finding_clear(gpointer data)
 {
     VTopoFinding *f = data;

@@ -111,20 +111,6 @@ static void x86_vtopo_cpuid_view(X86CPU *cpu, VTopoCpuidView *view)
     }
 }
 
-/* Whether @findings has one of @rule saying @message. */
-static bool x86_vtopo_finding_known(GArray *findings, const char *rule,
-                                    const char *message)
-{
-    for (guint i = 0; i < findings->len; i++) {
-        VTopoFinding *f = &g_array_index(findings, VTopoFinding, i);
-
-        if (!strcmp(f->rule, rule) && !strcmp(f->message, message)) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /*
  * Check the leaves of every present vCPU of @ms against @topo, its
  * model, comparing them with those of @lead (a vCPU just plugged) if it
@@ -151,7 +137,7 @@ static void x86_vtopo_check_cpuid(MachineState *ms, VTopo *topo,
     for (guint i = 0; i < found->len; i++) {
         VTopoFinding *f = &g_array_index(found, VTopoFinding, i);
 
-        if (!x86_vtopo_finding_known(topo->findings, f->rule, f->message)) {
+        if (!vtopo_has_finding(topo->findings, f->rule, f->message)) {
             vtopo_add_finding(topo->findings, f->rule, f->severity, "%s",
                               f->message);
         }

@@ -37,6 +37,27 @@ VTopoX86Topology vtopo_x86_topology(const uint32_t count[VTOPO_X86_PACKAGE])
     return topo;
 }
 
+VTopoX86Topology vtopo_x86_topology_of(const VTopoShape *shape)
+{
+    const uint32_t count[VTOPO_X86_PACKAGE] = {
+        [VTOPO_X86_THREAD] = shape->count[VTOPO_LEVEL_THREAD],
+        [VTOPO_X86_CORE] = shape->count[VTOPO_LEVEL_CORE],
+        [VTOPO_X86_MODULE] = shape->count[VTOPO_LEVEL_MODULE],
+        [VTOPO_X86_DIE] = shape->count[VTOPO_LEVEL_DIE],
+    };
+
+    return vtopo_x86_topology(count);
+}
+
+const VTopoX86Topology vtopo_x86_uniprocessor = {
+    .present = {
+        [VTOPO_X86_THREAD] = true,
+        [VTOPO_X86_CORE] = true,
+        [VTOPO_X86_PACKAGE] = true,
+    },
+    .logical_processors = { 1, 1, 1, 1, 1 },
+};
+
 uint32_t vtopo_x86_domain_ids(const VTopoX86Topology *topo,
                               VTopoX86Level level)
 {
@@ -54,14 +75,15 @@ static uint32_t vtopo_cpuid_package_threads(const VTopoX86Topology *topo)
     return topo->logical_processors[VTOPO_X86_PACKAGE];
 }
 
-uint32_t vtopo_cpuid1_ebx(const VTopoX86Topology *topo, uint32_t apic_id,
+uint32_t vtopo_cpuid1_ebx(const VTopoX86Topology *topo,
+                          const VTopoX86Conventions *conv, uint32_t apic_id,
                           uint32_t clflush_bytes)
 {
     uint32_t ebx = 0;
     uint32_t count = 0;
 
     if (vtopo_cpuid_package_threads(topo) > 1) {
-        count = topo->addressable_ids ?
+        count = conv->addressable_ids ?
                 1u << topo->id_shift[VTOPO_X86_PACKAGE] :
                 vtopo_cpuid_package_threads(topo);
     }
@@ -165,7 +187,8 @@ VTopoCpuidRegs vtopo_cpuid1f_encode(const VTopoX86Topology *topo,
                                 vtopo_cpuid_next_level(topo, level));
 }
 
-uint32_t vtopo_cpuid80000008_ecx(const VTopoX86Topology *topo)
+uint32_t vtopo_cpuid80000008_ecx(const VTopoX86Topology *topo,
+                                 const VTopoX86Conventions *conv)
 {
     uint32_t threads = vtopo_cpuid_package_threads(topo);
     uint32_t ecx = 0;
@@ -173,7 +196,7 @@ uint32_t vtopo_cpuid80000008_ecx(const VTopoX86Topology *topo)
     if (threads <= 1) {
         return 0;
     }
-    if (topo->unbounded_counts) {
+    if (conv->unbounded_counts) {
         ecx = VTOPO_FIELD_DP32(ecx, CPUID80000008_ECX, NC_UNBOUNDED,
                                threads - 1);
     } else {
@@ -186,29 +209,52 @@ uint32_t vtopo_cpuid80000008_ecx(const VTopoX86Topology *topo)
     return ecx;
 }
 
+/* The ID of @apic_id's domain of @level among all of the machine. */
+static uint32_t vtopo_x86_domain_id(const VTopoX86Topology *topo,
+                                    uint32_t apic_id, VTopoX86Level level)
+{
+    return topo->id_shift[level] >= 32 ? 0
+           : apic_id >> topo->id_shift[level];
+}
+
+/* The ID of @apic_id's domain of @level within its domain of @parent. */
+static uint32_t vtopo_x86_id_within(const VTopoX86Topology *topo,
+                                    uint32_t apic_id, VTopoX86Level level,
+                                    VTopoX86Level parent)
+{
+    return vtopo_x86_domain_id(topo, apic_id, level) -
+           (vtopo_x86_domain_id(topo, apic_id, parent) <<
+            (topo->id_shift[parent] - topo->id_shift[level]));
+}
+
 uint32_t vtopo_cpuid8000001e_core_id(const VTopoX86Topology *topo,
+                                     const VTopoX86Conventions *conv,
                                      uint32_t apic_id)
 {
-    uint32_t package_shift = topo->id_shift[VTOPO_X86_PACKAGE];
-    uint32_t in_package = package_shift >= 32 ? apic_id
-                          : apic_id & ((UINT32_C(1) << package_shift) - 1);
-
-    return in_package >> topo->id_shift[VTOPO_X86_CORE];
+    return vtopo_x86_id_within(topo, apic_id, VTOPO_X86_CORE,
+                               conv->package_core_id ? VTOPO_X86_PACKAGE
+                                                     : VTOPO_X86_MODULE);
 }
 
 VTopoCpuidRegs vtopo_cpuid8000001e_encode(const VTopoX86Topology *topo,
-                                          uint32_t apic_id, uint32_t core_id,
-                                          uint32_t node_id,
-                                          uint32_t nodes_per_processor)
+                                          const VTopoX86Conventions *conv,
+                                          uint32_t apic_id)
 {
     uint32_t threads_per_core = topo->logical_processors[VTOPO_X86_CORE];
+    VTopoX86Level node = conv->node_per_die ? VTOPO_X86_DIE
+                                            : VTOPO_X86_PACKAGE;
+    uint32_t nodes_per_processor = topo->logical_processors[VTOPO_X86_PACKAGE] /
+                                   topo->logical_processors[node];
     VTopoCpuidRegs r = { 0 };
 
     r.eax = VTOPO_FIELD_DP32(r.eax, CPUID8000001E_EAX, EXTENDED_APIC_ID,
                              apic_id);
-    r.ebx = VTOPO_FIELD_DP32(r.ebx, CPUID8000001E_EBX, CORE_ID, core_id);
-    r.ecx = VTOPO_FIELD_DP32(r.ecx, CPUID8000001E_ECX, NODE_ID, node_id);
-    if (topo->unbounded_counts) {
+    r.ebx = VTOPO_FIELD_DP32(r.ebx, CPUID8000001E_EBX, CORE_ID,
+                             vtopo_cpuid8000001e_core_id(topo, conv,
+                                                         apic_id));
+    r.ecx = VTOPO_FIELD_DP32(r.ecx, CPUID8000001E_ECX, NODE_ID,
+                             vtopo_x86_domain_id(topo, apic_id, node));
+    if (conv->unbounded_counts) {
         r.ebx = VTOPO_FIELD_DP32(r.ebx, CPUID8000001E_EBX,
                                  THREADS_PER_CORE_UNBOUNDED,
                                  threads_per_core - 1);

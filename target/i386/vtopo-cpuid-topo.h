@@ -20,6 +20,7 @@
 #ifndef TARGET_I386_VTOPO_CPUID_TOPO_H
 #define TARGET_I386_VTOPO_CPUID_TOPO_H
 
+#include "hw/core/vtopo.h"
 #include "vtopo-cpuid.h"
 
 /* Leaf 01H EBX */
@@ -82,24 +83,40 @@ typedef enum VTopoX86Level {
 } VTopoX86Level;
 
 /*
- * VTopoX86Topology: the domain table of one machine.
+ * VTopoX86Topology: the domain table of one machine, which every vCPU's
+ * leaves say (the machine builds it once, vtopo_x86_topology_of()).
  * @present: the machine has this level (thread, core and package always;
  *     module and die when configured), so leaf 1FH enumerates it.
  * @id_shift: bits of the x2APIC ID below the ID of a domain of this
  *     level: ID >> id_shift is the domain's ID (0 for threads).
  * @logical_processors: logical processors in one domain of this level.
- * @addressable_ids: leaf 01H EBX[23:16] counts addressable IDs (Intel)
- *     rather than logical processors (AMD).
- * @unbounded_counts: counts that exceed their field spill over instead of
- *     saturating (the ABI of QEMU 10.2 and older machine types).
  */
 typedef struct VTopoX86Topology {
     bool present[VTOPO_X86_LEVELS];
     uint32_t id_shift[VTOPO_X86_LEVELS];
     uint32_t logical_processors[VTOPO_X86_LEVELS];
+} VTopoX86Topology;
+
+/*
+ * VTopoX86Conventions: how a vCPU says the domain table, which its
+ * vendor and its machine type decide, not the topology.
+ * @addressable_ids: leaf 01H EBX[23:16] counts addressable IDs (Intel,
+ *     Zhaoxin) rather than logical processors (AMD).
+ * @unbounded_counts: counts that exceed their field spill over instead
+ *     of saturating (the ABI of QEMU 10.2 and older machine types).
+ * @package_core_id: Fn8000_001E CoreId numbers the cores of the
+ *     processor (false: the cores of their module, the ABI of QEMU 10.2
+ *     and older machine types).
+ * @node_per_die: Fn8000_001E NodeId numbers the dies and
+ *     NodesPerProcessor counts them (machine types before 9.1); otherwise
+ *     a processor is one node.
+ */
+typedef struct VTopoX86Conventions {
     bool addressable_ids;
     bool unbounded_counts;
-} VTopoX86Topology;
+    bool package_core_id;
+    bool node_per_die;
+} VTopoX86Conventions;
 
 /*
  * The domain table of a package of @count[VTOPO_X86_DIE] dies of
@@ -107,10 +124,18 @@ typedef struct VTopoX86Topology {
  * @count[VTOPO_X86_THREAD] threads (each count non-zero), in QEMU's
  * x2APIC ID layout (include/hw/i386/topology.h): the ID of each level
  * takes the bits its count needs, and modules and dies are levels of
- * their own when a parent holds more than one.  The vendor and ABI
- * flags are left clear.
+ * their own when a parent holds more than one.
  */
 VTopoX86Topology vtopo_x86_topology(const uint32_t count[VTOPO_X86_PACKAGE]);
+
+/*
+ * The domain table of the vCPUs of @shape (of a machine whose -smp has
+ * no level x86 lacks: drawers, books and clusters count 1).
+ */
+VTopoX86Topology vtopo_x86_topology_of(const VTopoShape *shape);
+
+/* The domain table of a package of one logical processor. */
+extern const VTopoX86Topology vtopo_x86_uniprocessor;
 
 /*
  * Addressable IDs of the logical processors of one domain of @level:
@@ -128,7 +153,8 @@ uint32_t vtopo_x86_package_core_ids(const VTopoX86Topology *topo);
  * CLFLUSH line is @clflush_bytes.  EBX[23:16] is 0 in a package of one
  * logical processor (EDX.HTT clear); larger counts saturate at 255.
  */
-uint32_t vtopo_cpuid1_ebx(const VTopoX86Topology *topo, uint32_t apic_id,
+uint32_t vtopo_cpuid1_ebx(const VTopoX86Topology *topo,
+                          const VTopoX86Conventions *conv, uint32_t apic_id,
                           uint32_t clflush_bytes);
 
 /*
@@ -149,27 +175,31 @@ VTopoCpuidRegs vtopo_cpuid1f_encode(const VTopoX86Topology *topo,
  * Fn8000_0008 ECX: NC and ApicIdSize (0 in a package of one logical
  * processor).  PerfTscSize is 0 (40 bits).
  */
-uint32_t vtopo_cpuid80000008_ecx(const VTopoX86Topology *topo);
+uint32_t vtopo_cpuid80000008_ecx(const VTopoX86Topology *topo,
+                                 const VTopoX86Conventions *conv);
 
 /*
  * Fn8000_001E EBX[7:0] CoreId of the logical processor with x2APIC ID
- * @apic_id: the x2APIC ID bits of its core within the processor, above
- * the thread bits and below the package bits.  Real processors number
- * cores so (an EPYC 9654's cores in its second CCD, x2APIC IDs 40h up,
- * have CoreIds 20h up; the second package starts again at 0), so the
- * cores of different dies of one processor have different IDs.
+ * @apic_id.  With @conv's package_core_id, the x2APIC ID bits of its
+ * core within the processor, above the thread bits and below the
+ * package bits: real processors number cores so (an EPYC 9654's cores
+ * in its second CCD, x2APIC IDs 40h up, have CoreIds 20h up; the second
+ * package starts again at 0), so the cores of different dies of one
+ * processor have different IDs.  Without it, the bits of its core
+ * within its module.  Not cut to the field's 8 bits.
  */
 uint32_t vtopo_cpuid8000001e_core_id(const VTopoX86Topology *topo,
+                                     const VTopoX86Conventions *conv,
                                      uint32_t apic_id);
 
 /*
- * Fn8000_001E of the logical processor with x2APIC ID @apic_id, in core
- * @core_id of node @node_id, in a processor of @nodes_per_processor
- * nodes.  IDs keep the low bits their fields hold; counts saturate.
+ * Fn8000_001E of the logical processor with x2APIC ID @apic_id: its
+ * CoreId, ThreadsPerCore, and the NodeId of its processor (its die with
+ * @conv's node_per_die) and NodesPerProcessor.  IDs keep the low bits
+ * their fields hold; counts saturate.
  */
 VTopoCpuidRegs vtopo_cpuid8000001e_encode(const VTopoX86Topology *topo,
-                                          uint32_t apic_id, uint32_t core_id,
-                                          uint32_t node_id,
-                                          uint32_t nodes_per_processor);
+                                          const VTopoX86Conventions *conv,
+                                          uint32_t apic_id);
 
 #endif

@@ -146,16 +146,17 @@ static void test_leaf_01(void)
     const uint32_t one[VTOPO_X86_PACKAGE] = { 1, 1, 1, 1 };
     VTopoX86Topology alone = vtopo_x86_topology(one);
 
+    const VTopoX86Conventions intel = { .addressable_ids = true };
+    const VTopoX86Conventions amd = { 0 };
+
     g_assert_cmphex(apic_id, ==, 0x5);
-    t.addressable_ids = true;
-    g_assert_cmphex(vtopo_cpuid1_ebx(&t, apic_id, 64), ==,
+    g_assert_cmphex(vtopo_cpuid1_ebx(&t, &intel, apic_id, 64), ==,
                     apic_id << 24 | (1u << apicid_pkg_offset(&info)) << 16 |
                     8 << 8);
-    t.addressable_ids = false;
-    g_assert_cmphex(vtopo_cpuid1_ebx(&t, apic_id, 64), ==,
+    g_assert_cmphex(vtopo_cpuid1_ebx(&t, &amd, apic_id, 64), ==,
                     apic_id << 24 | 6 << 16 | 8 << 8);
     /* One logical processor: EBX[23:16] 0 (EDX.HTT clear). */
-    g_assert_cmphex(vtopo_cpuid1_ebx(&alone, 0, 64), ==, 8 << 8);
+    g_assert_cmphex(vtopo_cpuid1_ebx(&alone, &intel, 0, 64), ==, 8 << 8);
 }
 
 /*
@@ -169,6 +170,7 @@ static void test_amd_leaves(void)
     X86CPUTopoInfo info = topo_info(count);
     VTopoX86Topology t = vtopo_x86_topology(count);
     uint32_t pkg = apicid_pkg_offset(&info);
+    const VTopoX86Conventions conv = { .package_core_id = true };
 
     /*
      * The core field is 2 bits wide (3 cores), so die 1's cores start at
@@ -180,13 +182,86 @@ static void test_amd_leaves(void)
     };
 
     g_assert_cmphex(pkg, ==, 4);
-    g_assert_cmphex(vtopo_cpuid80000008_ecx(&t), ==, 0x400b);
+    g_assert_cmphex(vtopo_cpuid80000008_ecx(&t, &conv), ==, 0x400b);
     for (unsigned int index = 0; index < 24; index++) {
         uint32_t apic_id = x86_apicid_from_cpu_idx(&info, index);
 
-        g_assert_cmphex(vtopo_cpuid8000001e_core_id(&t, apic_id), ==,
+        g_assert_cmphex(vtopo_cpuid8000001e_core_id(&t, &conv, apic_id), ==,
                         core_id[index]);
     }
+}
+
+/*
+ * Fn8000_001E of the machine types before 11.0 numbered a core within
+ * its module and a node as a die (before 9.1) or a package, from
+ * topology.h's x86_topo_ids_from_apicid() and offsets: the domain table
+ * gives the same IDs for every vCPU of every shape.
+ */
+static void test_amd_legacy_ids(void)
+{
+    for (unsigned int i = 0; i < G_N_ELEMENTS(shapes); i++) {
+        X86CPUTopoInfo info = topo_info(shapes[i]);
+        VTopoX86Topology t = vtopo_x86_topology(shapes[i]);
+        uint32_t threads = t.logical_processors[VTOPO_X86_PACKAGE] * 2;
+        const VTopoX86Conventions per_die = { .node_per_die = true };
+        const VTopoX86Conventions per_package = { 0 };
+
+        for (uint32_t index = 0; index < threads; index++) {
+            uint32_t apic_id = x86_apicid_from_cpu_idx(&info, index);
+            VTopoCpuidRegs die = vtopo_cpuid8000001e_encode(&t, &per_die,
+                                                            apic_id);
+            VTopoCpuidRegs pkg = vtopo_cpuid8000001e_encode(&t, &per_package,
+                                                            apic_id);
+            X86CPUTopoIDs ids;
+
+            x86_topo_ids_from_apicid(apic_id, &info, &ids);
+            g_assert_cmphex(die.ebx & 0xff, ==, ids.core_id);
+            g_assert_cmphex(pkg.ebx & 0xff, ==, ids.core_id);
+            g_assert_cmphex(die.ecx, ==,
+                            (info.dies_per_pkg - 1) << 8 |
+                            (apic_id >> apicid_die_offset(&info)));
+            g_assert_cmphex(pkg.ecx, ==, apic_id >> apicid_pkg_offset(&info));
+        }
+    }
+}
+
+static void assert_same_topology(const VTopoX86Topology *got,
+                                 const VTopoX86Topology *want)
+{
+    for (VTopoX86Level l = 0; l < VTOPO_X86_LEVELS; l++) {
+        g_assert_cmpint(got->present[l], ==, want->present[l]);
+        g_assert_cmpuint(got->id_shift[l], ==, want->id_shift[l]);
+        g_assert_cmpuint(got->logical_processors[l], ==,
+                         want->logical_processors[l]);
+    }
+}
+
+/*
+ * The machine's domain table comes from its model's shape, whose levels
+ * x86 lacks count 1; a vCPU of no machine has one logical processor.
+ */
+static void test_from_shape(void)
+{
+    const uint32_t one[VTOPO_X86_PACKAGE] = { 1, 1, 1, 1 };
+    VTopoX86Topology alone = vtopo_x86_topology(one);
+
+    for (unsigned int i = 0; i < G_N_ELEMENTS(shapes); i++) {
+        VTopoShape shape = { .cpus = 1 };
+        VTopoX86Topology want = vtopo_x86_topology(shapes[i]);
+        VTopoX86Topology got;
+
+        for (VTopoLevel l = 0; l < VTOPO_LEVEL__MAX; l++) {
+            shape.count[l] = 1;
+        }
+        shape.count[VTOPO_LEVEL_THREAD] = shapes[i][VTOPO_X86_THREAD];
+        shape.count[VTOPO_LEVEL_CORE] = shapes[i][VTOPO_X86_CORE];
+        shape.count[VTOPO_LEVEL_MODULE] = shapes[i][VTOPO_X86_MODULE];
+        shape.count[VTOPO_LEVEL_DIE] = shapes[i][VTOPO_X86_DIE];
+        shape.count[VTOPO_LEVEL_SOCKET] = 2;
+        got = vtopo_x86_topology_of(&shape);
+        assert_same_topology(&got, &want);
+    }
+    assert_same_topology(&vtopo_x86_uniprocessor, &alone);
 }
 
 int main(int argc, char **argv)
@@ -198,6 +273,8 @@ int main(int argc, char **argv)
     g_test_add_func("/vtopo/cpuid-topo/leaf-1f-modules", test_leaf_1f_modules);
     g_test_add_func("/vtopo/cpuid-topo/leaf-01", test_leaf_01);
     g_test_add_func("/vtopo/cpuid-topo/amd-leaves", test_amd_leaves);
+    g_test_add_func("/vtopo/cpuid-topo/amd-legacy-ids", test_amd_legacy_ids);
+    g_test_add_func("/vtopo/cpuid-topo/from-shape", test_from_shape);
 
     return g_test_run();
 }

@@ -14,8 +14,13 @@ for an automatic placement of 256 vCPUs and a manual one of 1024, and
 the startup ratio with vcpu-affinity=auto against no pinning, on that
 fixture and on this machine.  Also the latency of query-topology on the
 largest machine.  Then the downtime of a migration with the topology
-in the stream against one without and pristine QEMU's.  Not a test: it asserts nothing about time, it
-reports."""
+in the stream against one without and pristine QEMU's.  Then CPUID
+itself: the TSC ticks a guest's boot vCPU takes for 200000 rounds of
+leaves 0BH, 1FH and 04H (cpuid-loop.S, each one call of
+cpu_x86_cpuid() under TCG) in a machine of 1024 vCPUs, ours against
+pristine's, and against the build VTOPO_BENCH_BEFORE names (the
+qemu-system-x86_64 of an earlier commit) when it is set.  Not a test: it
+asserts nothing about time, it reports."""
 
 import datetime
 import os
@@ -271,11 +276,67 @@ def migration_bench(reps):
                                                    m[1], m[1] / base[1]))
 
 
+def cpuid_loop_kernel(d):
+    """The multiboot kernel of cpuid-loop.S, assembled into @d."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    obj, elf = os.path.join(d, "cpuid-loop.o"), os.path.join(d, "cpuid-loop.elf")
+    subprocess.run(["as", "--32", "-o", obj, os.path.join(here, "cpuid-loop.S")],
+                   check=True)
+    subprocess.run(["ld", "-m", "elf_i386", "-Ttext=0x100000", "-e", "_start",
+                    "-o", elf, obj], check=True)
+    return elf
+
+
+def cpuid_ticks(binary, machine, kernel):
+    """The TSC ticks cpuid-loop.S reports on @machine with 1024 vCPUs."""
+    argv = [binary, "-display", "none", "-nodefaults", "-no-user-config",
+            "-accel", "tcg", "-L", os.path.join(vg.BUILD, "guest", "firmware"),
+            "-M", machine, "-cpu", "Skylake-Server,level=0x1f",
+            "-smp", "1024,sockets=4,cores=128,threads=2", "-m", "256M",
+            "-kernel", kernel, "-serial", "stdio",
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=1"]
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    m = re.search(r"^([0-9a-f]{8})$", r.stdout, re.M)
+    # isa-debug-exit: status (0 << 1) | 1
+    if r.returncode != 1 or not m:
+        raise SystemExit("bench: %s %s: exit %d, %r %r" % (
+            binary, machine, r.returncode, r.stdout[-200:], r.stderr[-400:]))
+    return int(m.group(1), 16)
+
+
+def cpuid_bench(reps):
+    """cpu_x86_cpuid() on leaves 0BH, 1FH and 04H at 1024 vCPUs: ticks of
+    the guest's loop, medians and ratios against pristine on
+    pc-q35-10.2, interleaved in one run."""
+    variants = [("pristine pc-q35-10.2", vg.pristine_binary(), "pc-q35-10.2"),
+                ("vtopo pc-q35-10.2", vg.qemu_binary(), "pc-q35-10.2"),
+                ("vtopo pc-q35-11.0", vg.qemu_binary(), "pc-q35-11.0")]
+    before = os.environ.get("VTOPO_BENCH_BEFORE")
+    if before:
+        variants += [("before pc-q35-10.2", before, "pc-q35-10.2"),
+                     ("before pc-q35-11.0", before, "pc-q35-11.0")]
+    ticks = {name: [] for name, _, _ in variants}
+    with tempfile.TemporaryDirectory() as d:
+        kernel = cpuid_loop_kernel(d)
+        for _ in range(reps):
+            for name, binary, machine in variants:
+                ticks[name].append(cpuid_ticks(binary, machine, kernel))
+    print("%-28s %14s %8s" % ("CPUID 0BH/1FH/04H, 1024 vCPUs",
+                              "ticks (1M)", "ratio"))
+    base = statistics.median(ticks[variants[0][0]])
+    for name, t in ticks.items():
+        m = statistics.median(t)
+        print("%-28s %14.1f %8.3f" % (name, m / 1e6, m / base))
+
+
 def main():
     reps = int(os.environ.get("VTOPO_BENCH_REPS", "5"))
     sizes = [int(s) for s in os.environ.get("VTOPO_BENCH_SMP", "8,256,1024").split(",")]
     pristine, ours = vg.pristine_binary(), vg.qemu_binary()
     print("machine: %d CPUs, %s" % (os.cpu_count(), os.uname().release))
+    if sys.argv[1:] == ["cpuid"]:
+        cpuid_bench(reps)
+        return 0
     print("%-6s %-28s %10s %8s" % ("vCPUs", "variant", "median s", "ratio"))
     for n in sizes:
         runs = {"pristine": [], "vtopo": [], "vtopo + cache geometry": []}
@@ -329,6 +390,7 @@ def main():
     pin_bench(reps)
     mirror_bench(reps)
     migration_bench(reps)
+    cpuid_bench(reps)
     # query-topology (nodes and caches) and query-topology-checks (which
     # reads the placement in place again) against QEMU's own per-vCPU
     # query on the same machine, end to end through the QMP socket.

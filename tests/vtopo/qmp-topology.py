@@ -129,6 +129,22 @@ def check_hotplug():
         point("hotplug: the refused vCPU is not present",
               not [v for v in vm.qmp.topology()["vcpus"]
                    if v["arch-id"] == 6][0]["present"])
+        # The refusal is a finding first, kept once however often it is
+        # asked; the guest runs on.
+        refused = {"rule": "cpu-caches", "severity": "error",
+                   "message": want[:-len("; give it the options of -cpu")]}
+        try:
+            vm.qmp.cmd("device_add", driver="qemu64-x86_64-cpu", id="cpu6",
+                       **{"socket-id": 1, "core-id": 2, "thread-id": 0,
+                          "l3-cache": False})
+        except vg.QemuError:
+            pass
+        findings = vm.qmp.cmd("query-topology-checks")["findings"]
+        status = vm.qmp.cmd("query-status")["status"]
+        point("hotplug: the refusal is a cpu-caches finding of "
+              "query-topology-checks, once for two refusals; QEMU runs on",
+              findings == [refused] and status in ("prelaunch", "running"),
+              "findings %s status %s" % (findings, status))
         # The CPUID check runs again for a plugged vCPU, comparing every
         # vCPU with it: the first one (cpu4, as -cpu) added no finding;
         # one without leaf 0BH does.
@@ -142,11 +158,37 @@ def check_hotplug():
         after = vm.qmp.cmd("query-topology-checks")["findings"]
         point("hotplug: CPUID is checked for a plugged vCPU: one with "
               "cpuid-0xb=off is reported (cpuid-topology), one as -cpu was not",
-              before == [] and len(index) == 1 and after == [
+              before == [refused] and len(index) == 1 and after == [
+                  refused,
                   {"rule": "cpuid-topology", "severity": "error",
                    "message": "CPUID 0xB of vCPU 0 has 2 levels, vCPU %d's 0"
                               % index[0]}],
               "before %s after %s index %s" % (before, after, index))
+
+
+def check_hotplug_older():
+    # pc-q35-10.2 plugs a vCPU with other caches than the machine's, as
+    # before, with a warning and its finding.
+    args = ["-M", "pc-q35-10.2", "-smp", "1,maxcpus=2,sockets=2,cores=1"]
+    with vg.Vm("qmp-hotplug-10.2", args, kernel=False) as vm:
+        vm.qmp.cmd("device_add", driver="qemu64-x86_64-cpu", id="cpu1",
+                   **{"socket-id": 1, "core-id": 0, "thread-id": 0,
+                      "l3-cache": False})
+        present = [v["present"] for v in vm.qmp.topology()["vcpus"]]
+        findings = [f for f in vm.qmp.cmd("query-topology-checks")["findings"]
+                    if f["rule"] == "cpu-caches"]
+        vm.qmp.cmd("quit")
+        vm.proc.wait(timeout=60)
+        stderr = vm.stderr()
+    warning = ("CPU qemu64-x86_64-cpu describes no more caches, where the "
+               "machine's vCPUs have an L3 unified cache (16777216 bytes, "
+               "16 ways, 64-byte lines, 1 partitions, inclusive, per die)")
+    point("hotplug on pc-q35-10.2: a vCPU without the machine's L3 is "
+          "plugged with a warning and a cpu-caches warning finding",
+          present == [True, True] and ("warning: " + warning) in stderr and
+          findings == [{"rule": "cpu-caches", "severity": "warning",
+                        "message": warning}],
+          "present %s findings %s stderr %r" % (present, findings, stderr))
 
 
 def check_numa():
@@ -364,14 +406,23 @@ def check_host_cache_info_vendor():
     for machine, cpu, warned in (("pc-q35-10.2", cpu, True),
                                  ("q35", "max,vendor=%s,host-cache-info=on" %
                                   vendor, False)):
-        with vg.Vm("qmp-host-cache-info", ["-M", machine, "-cpu", cpu],
+        with vg.Vm("qmp-host-cache-info", ["-M", machine, "-cpu", cpu,
+                                           "-smp", "2"],
                    kernel=False) as vm:
+            findings = vm.qmp.cmd("query-topology-checks")["findings"]
             vm.qmp.cmd("quit")
             vm.proc.wait(timeout=60)
             stderr = vm.stderr()
         point("host-cache-info=on, -M %s -cpu %s: starts%s" %
-              (machine, cpu, " with a warning" if warned else ", no warning"),
-              ("host-cache-info=on: " in stderr) == warned, "stderr %r" % stderr)
+              (machine, cpu, " with a warning (one for two vCPUs) and its "
+               "finding" if warned else ", no warning, no finding"),
+              stderr.count("host-cache-info=on: ") == int(warned) and
+              findings == ([{"rule": "cpuid-host-cache",
+                             "severity": "warning",
+                             "message": want[:-len("; drop host-cache-info or "
+                                                   "the vendor")]}]
+                           if warned else []),
+              "stderr %r findings %s" % (stderr, findings))
 
 
 def check_arm_numa():
@@ -896,6 +947,7 @@ def main():
     check_machine_levels()
     check_plain()
     check_hotplug()
+    check_hotplug_older()
     check_numa()
     check_numa_without_distances()
     check_machine_none()

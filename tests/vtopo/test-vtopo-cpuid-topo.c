@@ -27,7 +27,6 @@ static VTopoX86Topology topology(uint32_t threads, uint32_t cores,
 {
     VTopoX86Topology t = {
         .present = { true, true, modules > 1, dies > 1, true },
-        .addressable_ids = true,
     };
 
     t.id_shift[VTOPO_X86_THREAD] = 0;
@@ -173,10 +172,11 @@ START_TEST(test_cpuid1_ebx)
                                       rows[i].dies, rows[i].smt_bits,
                                       rows[i].core_bits, 0,
                                       rows[i].die_bits);
-        uint32_t ebx;
+        VTopoX86Conventions conv = {
+            .addressable_ids = rows[i].addressable_ids,
+        };
+        uint32_t ebx = vtopo_cpuid1_ebx(&t, &conv, rows[i].apic_id, 64);
 
-        t.addressable_ids = rows[i].addressable_ids;
-        ebx = vtopo_cpuid1_ebx(&t, rows[i].apic_id, 64);
         ck_assert_msg(ebx == rows[i].want, "%s: got %08x, want %08x",
                       rows[i].name, ebx, rows[i].want);
     }
@@ -213,47 +213,65 @@ START_TEST(test_cpuid80000008_ecx)
                                       rows[i].dies, rows[i].smt_bits,
                                       rows[i].core_bits, 0,
                                       rows[i].die_bits);
-        uint32_t ecx;
+        VTopoX86Conventions conv = { .unbounded_counts = rows[i].unbounded };
+        uint32_t ecx = vtopo_cpuid80000008_ecx(&t, &conv);
 
-        t.unbounded_counts = rows[i].unbounded;
-        ecx = vtopo_cpuid80000008_ecx(&t);
         ck_assert_msg(ecx == rows[i].want, "%s: got %08x, want %08x",
                       rows[i].name, ecx, rows[i].want);
     }
 }
 END_TEST
 
+/*
+ * Fn8000_001E: EAX the x2APIC ID, EBX[7:0] CoreId and [15:8]
+ * ThreadsPerCore - 1, ECX[7:0] NodeId and [10:8] NodesPerProcessor - 1,
+ * each row's IDs worked out from its x2APIC ID fields by hand.
+ */
 START_TEST(test_cpuid8000001e)
 {
     static const struct {
         const char *name;
-        uint32_t threads;
-        bool unbounded;
-        uint32_t apic_id, core_id, node_id, nodes;
+        uint32_t threads, cores, dies;
+        uint32_t smt_bits, core_bits, die_bits;
+        VTopoX86Conventions conv;
+        uint32_t apic_id;
         VTopoCpuidRegs want;
     } rows[] = {
-        /* SMT: ThreadsPerCore 1; core 5 of node (socket) 1 */
-        { "smt2", 2, false, 0x2b, 5, 1, 1, { 0x2b, 0x105, 0x001, 0 } },
+        /* SMT: ThreadsPerCore 1; 2Bh is thread 1 of core 5 of socket 1 */
+        { "smt2", 2, 16, 1, 1, 4, 0, { .package_core_id = true }, 0x2b,
+          { 0x2b, 0x105, 0x001, 0 } },
         /* no SMT: ThreadsPerCore 0 */
-        { "smt1", 1, false, 3, 3, 0, 1, { 3, 0x003, 0x000, 0 } },
-        /* Naples-style 4 nodes per processor: NodesPerProcessor 3 */
-        { "nodes4", 2, false, 0x15, 2, 2, 4, { 0x15, 0x102, 0x302, 0 } },
-        /* IDs keep their low 8 bits; counts saturate */
-        { "wide", 300, false, 0x1234, 0x123, 0x145, 9,
-          { 0x1234, 0xff23, 0x745, 0 } },
-        /* QEMU 10.2 spilled the counts into the reserved bits */
-        { "wide unbounded", 300, true, 0x1234, 0x123, 0x145, 9,
-          { 0x1234, 0x12b23, 0x845, 0 } },
+        { "smt1", 1, 4, 1, 0, 2, 0, { .package_core_id = true }, 3,
+          { 3, 0x003, 0x000, 0 } },
+        /* 2 dies: the second die's cores go on numbering (3, not 1) ... */
+        { "dies2", 2, 2, 2, 1, 1, 1, { .package_core_id = true }, 7,
+          { 7, 0x103, 0x000, 0 } },
+        /* ... where QEMU 10.2 started again and, before 9.1, a die was a
+         * node */
+        { "dies2 legacy", 2, 2, 2, 1, 1, 1, { .node_per_die = true }, 7,
+          { 7, 0x101, 0x101, 0 } },
+        /* Naples-style 4 nodes per processor: NodesPerProcessor 3;
+         * 15h is thread 1 of core 2 of die 2 */
+        { "nodes4", 2, 4, 4, 1, 2, 2, { .node_per_die = true }, 0x15,
+          { 0x15, 0x102, 0x302, 0 } },
+        /* IDs keep their low 8 bits (core 123h, node 145h: socket 20,
+         * die 5 of 9); counts saturate ... */
+        { "wide", 300, 300, 9, 9, 9, 4, { .node_per_die = true },
+          0x5164634, { 0x5164634, 0xff23, 0x745, 0 } },
+        /* ... where QEMU 10.2 spilled them into the reserved bits */
+        { "wide unbounded", 300, 300, 9, 9, 9, 4,
+          { .node_per_die = true, .unbounded_counts = true },
+          0x5164634, { 0x5164634, 0x12b23, 0x845, 0 } },
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
-        VTopoX86Topology t = topology(rows[i].threads, 1, 1, 1, 9, 0, 0, 0);
+        VTopoX86Topology t = topology(rows[i].threads, rows[i].cores, 1,
+                                      rows[i].dies, rows[i].smt_bits,
+                                      rows[i].core_bits, 0,
+                                      rows[i].die_bits);
 
-        t.unbounded_counts = rows[i].unbounded;
-        assert_regs(vtopo_cpuid8000001e_encode(&t, rows[i].apic_id,
-                                               rows[i].core_id,
-                                               rows[i].node_id,
-                                               rows[i].nodes),
+        assert_regs(vtopo_cpuid8000001e_encode(&t, &rows[i].conv,
+                                               rows[i].apic_id),
                     rows[i].want, rows[i].name, 0);
     }
 }
@@ -279,17 +297,18 @@ START_TEST(test_cpuid8000001e_core_id)
     VTopoX86Topology t = topology(2, 32, 1, 4, 1, 5, 0, 2);
     /* QEMU's dies=2,cores=2,threads=2: dies at x2APIC bit 2. */
     VTopoX86Topology q = topology(2, 2, 1, 2, 1, 1, 0, 1);
+    const VTopoX86Conventions conv = { .package_core_id = true };
 
     for (size_t i = 0; i < G_N_ELEMENTS(zen4); i++) {
-        uint32_t got = vtopo_cpuid8000001e_core_id(&t, zen4[i].apic_id);
+        uint32_t got = vtopo_cpuid8000001e_core_id(&t, &conv, zen4[i].apic_id);
 
         ck_assert_msg(got == zen4[i].core_id, "x2APIC ID %x: CoreId %x, "
                       "want %x", zen4[i].apic_id, got, zen4[i].core_id);
     }
     /* The second die's cores are 2 and 3, not 0 and 1 again. */
-    ck_assert_uint_eq(vtopo_cpuid8000001e_core_id(&q, 0x4), 2);
-    ck_assert_uint_eq(vtopo_cpuid8000001e_core_id(&q, 0x7), 3);
-    ck_assert_uint_eq(vtopo_cpuid8000001e_core_id(&q, 0x8), 0);
+    ck_assert_uint_eq(vtopo_cpuid8000001e_core_id(&q, &conv, 0x4), 2);
+    ck_assert_uint_eq(vtopo_cpuid8000001e_core_id(&q, &conv, 0x7), 3);
+    ck_assert_uint_eq(vtopo_cpuid8000001e_core_id(&q, &conv, 0x8), 0);
 }
 END_TEST
 
@@ -324,7 +343,6 @@ START_TEST(test_topology_from_counts)
                                          rows[i].module_bits,
                                          rows[i].die_bits);
 
-        want.addressable_ids = false;
         for (int l = 0; l < VTOPO_X86_LEVELS; l++) {
             ck_assert_msg(got.present[l] == want.present[l] &&
                           got.id_shift[l] == want.id_shift[l] &&
@@ -336,7 +354,6 @@ START_TEST(test_topology_from_counts)
                           want.present[l], want.id_shift[l],
                           want.logical_processors[l]);
         }
-        ck_assert(!got.addressable_ids && !got.unbounded_counts);
     }
 }
 END_TEST

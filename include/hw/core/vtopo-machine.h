@@ -51,11 +51,25 @@ bool machine_vtopo_resolve_caches(MachineState *ms, bool llc_follows_nodes,
  * Whether @cpu, a vCPU about to be plugged (not realized), describes the
  * caches of @ms's model, which every vCPU must: a vCPU added with other
  * options than -cpu's (device_add ...,l3-cache=off) would show the guest
- * other caches.  Fails (and sets @errp) if it does not and @strict;
- * otherwise warns once.
+ * other caches.  A finding of rule cpu-caches if it does not
+ * (machine_vtopo_cpu_finding(), refused if @strict).
  */
 bool machine_vtopo_check_cpu_caches(MachineState *ms, CPUState *cpu,
                                     bool strict, Error **errp);
+
+/*
+ * What a check of a vCPU (at its realize or plug) found: a finding of
+ * @rule in @ms's model (query-topology-checks) with the message @fmt,
+ * and its report.  If @refuse (the machine types that refuse what the
+ * guest cannot see), an error in @errp, the message followed by
+ * "; " and @advice (if not NULL), and false; otherwise a warning, and
+ * true.  A finding
+ * the model has already (the same one of another vCPU) is not added nor
+ * warned about again; an error is always set.
+ */
+bool machine_vtopo_cpu_finding(MachineState *ms, const char *rule,
+                               bool refuse, const char *advice, Error **errp,
+                               const char *fmt, ...) G_GNUC_PRINTF(6, 7);
 
 /*
  * Warn about the findings of @ms's model from @first on: what a check of

@@ -406,6 +406,10 @@ vtopo_add_finding(GArray *findings, const char *rule, VTopoSeverity severity,
                   const char *fmt, ...);
 void vtopo_findings_free(GArray *findings);
 
+/* Whether @findings has a finding of @rule saying @message. */
+bool vtopo_has_finding(const GArray *findings, const char *rule,
+                       const char *message);
+
 /*
  * Start @check of what machine init built from @topo: false if it ran
  * already (each check runs once per machine), otherwise record that it
