@@ -51,6 +51,22 @@ FITTING = {
 }
 
 
+def real_host_caches():
+    """The smp-cache options that give a VM on this machine's real CPUs
+    the L1d, L1i, L2 and L3 sizes sysfs describes for host CPU 0 (none
+    where it describes no caches): a virtual cache larger than the host
+    one its vCPUs run on is pin-cache-size (its points are on fixture
+    hosts), which the checks of the other rules on the real host must
+    not meet."""
+    return "".join(",smp-cache.%d.cache=%s,smp-cache.%d.size=%d" %
+                   (i, kind, i, size) for i, (kind, size) in
+                   enumerate(sorted(vg.host_caches().items())))
+
+
+# pc-q35-11.0 for a VM on this machine's real CPUs
+REAL_Q35 = "pc-q35-11.0" + real_host_caches()
+
+
 def machine_args(host, args):
     """-M and -cpu for a fixture host, then @args (unless @args has its
     own -M)."""
@@ -421,8 +437,7 @@ def real_checks():
         point("real pinning needs 2 host CPUs", True, skip="one CPU")
         return
     a, b = host_cpus[0], host_cpus[1]
-    args = ["-M", "pc-q35-11.0,smp-cache.0.cache=l1d,smp-cache.0.size=32K",
-            "-smp", "2"]
+    args = ["-M", REAL_Q35, "-smp", "2"]
     for what, opts, want in [
             ("auto", "vcpu-affinity=auto", [a, b]),
             ("manual, swapped", pins(("0", str(b)), ("1", str(a))),
@@ -452,8 +467,7 @@ def real_checks():
 
     # A hotplugged vCPU's thread is pinned when it is created.
     opts = pins(("0", str(b)), ("1", str(a)))
-    with vg.Vm("pin-hotplug", ["-M", "pc-q35-11.0,smp-cache.0.cache=l1d,"
-                               "smp-cache.0.size=32K", "-smp", "1,maxcpus=2"]
+    with vg.Vm("pin-hotplug", ["-M", REAL_Q35, "-smp", "1,maxcpus=2"]
                + placement(None, opts), accel=ACCEL, kernel=False) as vm:
         slot = [h for h in vm.qmp.cmd("query-hotpluggable-cpus")
                 if "qom-path" not in h][0]
@@ -688,7 +702,7 @@ def in_place_checks():
 
     # (taskset) A mask inherited at exec.  With -S nothing is judged
     # before the 'cont' (a manager places the threads until then).
-    with vg.Vm("place-taskset", ["-M", "pc-q35-11.0", "-smp", "2"],
+    with vg.Vm("place-taskset", ["-M", REAL_Q35, "-smp", "2"],
                kernel=False, wrapper=["taskset", "-c", "0"]) as vm:
         before = vm.qmp.topology().get("host", {})
         vm.qmp.cmd("cont")
@@ -716,7 +730,7 @@ def in_place_checks():
     p = subprocess.run(["taskset", "-c", "0", vg.qemu_binary(),
                         "-display", "none", "-nodefaults", "-L",
                         os.path.join(vg.BUILD, "guest", "firmware"),
-                        "-M", "pc-q35-11.0,pin-check=strict", "-smp", "2",
+                        "-M", REAL_Q35 + ",pin-check=strict", "-smp", "2",
                         "-accel", "tcg"],
                        capture_output=True, text=True, timeout=60)
     err = ours(p.stderr).splitlines()
@@ -728,7 +742,7 @@ def in_place_checks():
 
     # TCG without thread=multi: one thread for every vCPU, nothing per
     # vCPU to check; said once, only because that thread is pinned.
-    with vg.Vm("place-single", ["-M", "pc-q35-11.0", "-smp", "2"],
+    with vg.Vm("place-single", ["-M", REAL_Q35, "-smp", "2"],
                accel="tcg,thread=single", kernel=False,
                wrapper=["taskset", "-c", "0"]) as vm:
         topo = vm.qmp.topology()
@@ -745,7 +759,7 @@ def in_place_checks():
 
     # (libvirt, virsh vcpupin) Pinned after machine init, before 'cont'.
     for check in ("warn", "strict"):
-        with vg.Vm("place-cont-" + check, ["-M", "pc-q35-11.0,pin-check=" +
+        with vg.Vm("place-cont-" + check, ["-M", REAL_Q35 + ",pin-check=" +
                                            check, "-smp", "2"],
                    accel="tcg", kernel=False) as vm:
             tids = [c["thread-id"] for c in vm.qmp.cmd("query-cpus-fast")]
@@ -826,7 +840,7 @@ def in_place_checks():
           "stderr %r host %s" % (stderr, topo.get("host")))
 
     # Hotplug: the new vCPU's thread inherits the process's mask.
-    with vg.Vm("place-hotplug", ["-M", "pc-q35-11.0", "-smp", "1,maxcpus=2"],
+    with vg.Vm("place-hotplug", ["-M", REAL_Q35, "-smp", "1,maxcpus=2"],
                kernel=False, wrapper=["taskset", "-c", "0"]) as vm:
         slot = [h for h in vm.qmp.cmd("query-hotpluggable-cpus")
                 if "qom-path" not in h][0]
@@ -859,7 +873,7 @@ def two_vm_checks():
         point("two VMs need 2 host CPUs", True, skip="one CPU")
         return
     a, b = host_cpus[0], host_cpus[1]
-    base = ["-M", "pc-q35-11.0,smp-cache.0.cache=l1d,smp-cache.0.size=32K"]
+    base = ["-M", REAL_Q35]
     with vg.Vm("two-vm-first", base + ["-smp", "1"] +
                placement(None, pins(("0", str(a)))), accel=ACCEL,
                kernel=False) as first:

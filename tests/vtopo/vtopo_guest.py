@@ -93,6 +93,39 @@ def qemu_binary(arch="x86_64"):
     return os.path.join(BUILD, "qemu-system-" + arch)
 
 
+# sysfs cache index directories: (level, type) -> smp-cache's name
+SYSFS_CACHE_KINDS = {("1", "Data"): "l1d", ("1", "Instruction"): "l1i",
+                     ("2", "Unified"): "l2", ("3", "Unified"): "l3"}
+
+
+def host_caches(cpu=0):
+    """{smp-cache name: size in bytes} of the caches sysfs describes for
+    this machine's host CPU @cpu; {} where it describes none."""
+    base = "/sys/devices/system/cpu/cpu%d/cache" % cpu
+    caches = {}
+    for index in sorted(os.listdir(base) if os.path.isdir(base) else []):
+        if not index.startswith("index"):
+            continue
+        attr = {}
+        for name in ("level", "type", "size"):
+            with open(os.path.join(base, index, name)) as f:
+                attr[name] = f.read().strip()
+        kind = SYSFS_CACHE_KINDS.get((attr["level"], attr["type"]))
+        size = attr["size"]
+        if kind and size[:-1].isdigit() and size[-1] in "KMG":
+            caches[kind] = int(size[:-1]) << {"K": 10, "M": 20, "G": 30}[size[-1]]
+    return caches
+
+
+def exceeds_host_caches(caches, cpu=0):
+    """Whether one of @caches (query-topology's) is larger than the one
+    of its kind sysfs describes for host CPU @cpu: what the placement
+    rule pin-cache-size finds of a vCPU that runs there."""
+    host = host_caches(cpu)
+    return any(c["cache"] in host and c["size"] > host[c["cache"]]
+               for c in caches)
+
+
 def pristine_binary(arch="x86_64"):
     """QEMU built from the same base without our patches."""
     return os.path.join(BUILD, "pristine", "qemu-system-" + arch)
