@@ -322,4 +322,19 @@ ABI = {
                   "-smp", "8,sockets=1,dies=2,cores=2,threads=2"],
     "pc-9.0-epyc-dies": ["-M", "pc-i440fx-9.0", "-cpu", "EPYC",
                          "-smp", "8,sockets=1,dies=2,cores=2,threads=2"],
+    # Arm virt-10.2 (booted with UEFI, so that Linux reads ACPI): every
+    # ACPI table; its PPTT (no caches, a root node, clusters where -smp
+    # has them, cores only with threads) with clusters and threads, and
+    # with plain sockets and cores in two NUMA nodes.
+    "virt-clusters": {
+        "arch": "aarch64",
+        "args": ["-M", "virt-10.2", "-cpu", "cortex-a57",
+                 "-smp", "8,sockets=2,clusters=2,cores=1,threads=2"],
+    },
+    "virt-numa2": {
+        "arch": "aarch64",
+        "args": ["-M", "virt-10.2", "-cpu", "cortex-a57",
+                 "-smp", "4,sockets=2,cores=2"] +
+                numa_nodes(["0-1", "2-3"], "256M", {(0, 1): 21}),
+    },
 }
