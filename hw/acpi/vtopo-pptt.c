@@ -1,5 +1,5 @@
 /*
- * vtopo: ACPI PPTT with every topology level and the caches
+ * ACPI PPTT, built from the topology model
  *
  * ACPI 6.5, 5.2.30 "Processor Properties Topology Table (PPTT)":
  * 5.2.30.1 Processor Hierarchy Node Structure (Type 0) and 5.2.30.2
@@ -13,6 +13,7 @@
 #include "qemu/osdep.h"
 #include "hw/acpi/aml-build.h"
 #include "hw/acpi/vtopo-pptt.h"
+#include "hw/boards.h"
 #include "hw/core/vtopo-machine.h"
 #include "hw/registerfields.h"
 
@@ -87,16 +88,33 @@ typedef struct VTopoPptt {
 } VTopoPptt;
 
 /*
- * The levels that get a node: the package, the core, and every level
- * in between or below with more than one domain per parent.
+ * The levels that get a node in @layout: the package and the core, and
+ * (VTOPO_PPTT_TOPOLOGY) every level in between or below with more than
+ * one domain per parent, or (VTOPO_PPTT_SOCKETS) the clusters where
+ * -smp has them and the threads where there are more than one.
  */
-static bool vtopo_pptt_has_node(const VTopo *topo, VTopoLevel level)
+static bool vtopo_pptt_has_node(MachineState *ms, VTopoPpttLayout layout,
+                                VTopoLevel level)
 {
+    MachineClass *mc = MACHINE_GET_CLASS(ms);
+    const VTopoShape *shape = &ms->topology->shape;
+
     if (level == VTOPO_LEVEL_SOCKET || level == VTOPO_LEVEL_CORE) {
         return true;
     }
-    return level < VTOPO_LEVEL_SOCKET && topo->shape.supported[level] &&
-           topo->shape.count[level] > 1;
+    if (layout == VTOPO_PPTT_SOCKETS) {
+        switch (level) {
+        case VTOPO_LEVEL_CLUSTER:
+            return mc->smp_props.clusters_supported &&
+                   mc->smp_props.has_clusters;
+        case VTOPO_LEVEL_THREAD:
+            return shape->count[level] > 1;
+        default:
+            return false;
+        }
+    }
+    return level < VTOPO_LEVEL_SOCKET && shape->supported[level] &&
+           shape->count[level] > 1;
 }
 
 /* The innermost level with a node that holds a whole domain of @level. */
@@ -209,6 +227,30 @@ static bool vtopo_pptt_cache_in_chain(const VTopoPptt *p, int c)
     return inner && outer;
 }
 
+/* 5.2.30.1: one processor hierarchy node; returns its offset. */
+static uint32_t vtopo_pptt_append_node(VTopoPptt *p, uint32_t flags,
+                                       uint32_t parent, uint32_t id,
+                                       const uint32_t *resources,
+                                       uint32_t nr_resources)
+{
+    uint32_t offset = vtopo_pptt_offset(p);
+
+    build_append_int_noprefix(p->table, PPTT_TYPE_PROCESSOR, 1); /* Type */
+    build_append_int_noprefix(p->table,
+                              PPTT_PROCESSOR_LENGTH + nr_resources * 4,
+                              1);                            /* Length */
+    build_append_int_noprefix(p->table, 0, 2);              /* Reserved */
+    build_append_int_noprefix(p->table, flags, 4);          /* Flags */
+    build_append_int_noprefix(p->table, parent, 4);         /* Parent */
+    build_append_int_noprefix(p->table, id, 4);   /* ACPI Processor ID */
+    /* Number of Private Resources */
+    build_append_int_noprefix(p->table, nr_resources, 4);
+    for (uint32_t i = 0; i < nr_resources; i++) {
+        build_append_int_noprefix(p->table, resources[i], 4);
+    }
+    return offset;
+}
+
 /*
  * 5.2.30.1: the node at @level (a level, or VTOPO_PPTT_NODE_GROUP) for
  * @cpu, possible CPU @uid, after the caches it holds; @parent is the
@@ -258,37 +300,29 @@ static void vtopo_pptt_build_node(VTopoPptt *p, uint32_t uid,
         id = MAX(cpu->id[level], 0);
     }
 
-    p->open_offset[level] = vtopo_pptt_offset(p);
-    build_append_int_noprefix(p->table, PPTT_TYPE_PROCESSOR, 1); /* Type */
-    build_append_int_noprefix(p->table,
-                              PPTT_PROCESSOR_LENGTH + nr_resources * 4,
-                              1);                            /* Length */
-    build_append_int_noprefix(p->table, 0, 2);              /* Reserved */
-    build_append_int_noprefix(p->table, flags, 4);          /* Flags */
-    build_append_int_noprefix(p->table, parent, 4);         /* Parent */
-    build_append_int_noprefix(p->table, id, 4);   /* ACPI Processor ID */
-    /* Number of Private Resources */
-    build_append_int_noprefix(p->table, nr_resources, 4);
-    for (uint32_t i = 0; i < nr_resources; i++) {
-        build_append_int_noprefix(p->table, resources[i], 4);
-    }
+    p->open_offset[level] = vtopo_pptt_append_node(p, flags, parent, id,
+                                                   resources, nr_resources);
 }
 
-void build_vtopo_pptt(GArray *table_data, BIOSLinker *linker,
-                      const VTopo *topo, const char *oem_id,
-                      const char *oem_table_id)
+void build_pptt(GArray *table_data, BIOSLinker *linker, MachineState *ms,
+                VTopoPpttLayout layout, const char *oem_id,
+                const char *oem_table_id)
 {
+    const VTopo *topo = ms->topology;
     unsigned int order[VTOPO_MAX_CACHES];
-    AcpiTable table = { .sig = "PPTT", .rev = 3,
+    AcpiTable table = { .sig = "PPTT",
+                        .rev = layout == VTOPO_PPTT_SOCKETS ? 2 : 3,
                         .oem_id = oem_id, .oem_table_id = oem_table_id };
     VTopoPptt p = { .table = table_data, .next_cache_id = 1 };
+    uint32_t root = 0;
 
     for (VTopoLevel l = VTOPO_LEVEL_THREAD; l < VTOPO_LEVEL__MAX; l++) {
-        p.node_level[l] = vtopo_pptt_has_node(topo, l);
+        p.node_level[l] = vtopo_pptt_has_node(ms, layout, l);
         p.open_domain[l] = -1;
     }
     p.open_domain[VTOPO_PPTT_NODE_GROUP] = -1;
-    p.nr_caches = vtopo_caches_outermost_first(topo, order);
+    p.nr_caches = layout == VTOPO_PPTT_TOPOLOGY
+                  ? vtopo_caches_outermost_first(topo, order) : 0;
     for (unsigned int c = 0; c < p.nr_caches; c++) {
         const VTopoSharedCache *cache = &topo->caches[order[c]];
 
@@ -305,6 +339,16 @@ void build_vtopo_pptt(GArray *table_data, BIOSLinker *linker,
     acpi_table_begin(&table, table_data);
     p.start = table.table_offset;
 
+    if (layout == VTOPO_PPTT_SOCKETS) {
+        uint32_t flags = 0;
+
+        /* One node above the sockets: the system is homogeneous */
+        flags = FIELD_DP32(flags, PPTT_PROCESSOR_FLAGS, PHYSICAL_PACKAGE, 1);
+        flags = FIELD_DP32(flags, PPTT_PROCESSOR_FLAGS,
+                           IDENTICAL_IMPLEMENTATION, 1);
+        root = vtopo_pptt_append_node(&p, flags, 0, 0, NULL, 0);
+    }
+
     /*
      * Possible CPUs come sorted from the outermost level in, so a node
      * opens when a CPU's domain at its level (numbered across the whole
@@ -312,7 +356,7 @@ void build_vtopo_pptt(GArray *table_data, BIOSLinker *linker,
      */
     for (unsigned int i = 0; i < topo->nr_cpus; i++) {
         const VTopoCpu *cpu = &topo->cpus[i];
-        uint32_t parent = 0;
+        uint32_t parent = root;
 
         for (int l = VTOPO_LEVEL_SOCKET; l >= VTOPO_LEVEL_THREAD; l--) {
             int domain;

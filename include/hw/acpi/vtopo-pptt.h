@@ -1,5 +1,5 @@
 /*
- * vtopo: ACPI PPTT with every topology level and the caches
+ * ACPI PPTT, built from the topology model
  *
  * Copyright (c) 2026 The vtopo authors
  *
@@ -12,18 +12,34 @@
 #include "hw/acpi/bios-linker-loader.h"
 #include "hw/core/vtopo.h"
 
+/* What build_pptt() describes */
+typedef enum VTopoPpttLayout {
+    /*
+     * QEMU's PPTT before 11.0, revision 2 (ACPI 6.3): a root node above
+     * the sockets, a node for each socket, for each cluster where -smp
+     * has clusters, for each core where cores have threads, and the
+     * leaves; no caches.
+     */
+    VTOPO_PPTT_SOCKETS,
+    /*
+     * Revision 3 (ACPI 6.5): a node for the package, the core and every
+     * level in between or below that has more than one domain per
+     * parent, and one cache type structure per instance of each cache
+     * of the topology model, a private resource of the node of the level
+     * that shares it, chained L1 -> L2 -> L3 within each node; a
+     * last-level cache that follows the NUMA nodes hangs from a group
+     * node per node.
+     */
+    VTOPO_PPTT_TOPOLOGY,
+} VTopoPpttLayout;
+
 /*
- * build_vtopo_pptt: the Processor Properties Topology Table, revision 3
- * (ACPI 6.5, 5.2.30), of the topology model @topo: a processor
- * hierarchy node for the package and for every level below it that has
- * more than one domain per parent, leaves whose ACPI Processor ID is the
- * index of the possible CPU (the MADT and DSDT processor UID), and one
- * cache type structure per instance of each cache of @topo, a private
- * resource of the node of the level that shares it, chained L1 -> L2 ->
- * L3 within each node.
+ * build_pptt: the Processor Properties Topology Table (ACPI 6.5, 5.2.30)
+ * of @ms's topology model, in @layout.  The leaves' ACPI Processor ID is
+ * the index of the possible CPU (the MADT and DSDT processor UID).
  */
-void build_vtopo_pptt(GArray *table_data, BIOSLinker *linker,
-                      const VTopo *topo, const char *oem_id,
-                      const char *oem_table_id);
+void build_pptt(GArray *table_data, BIOSLinker *linker, MachineState *ms,
+                VTopoPpttLayout layout, const char *oem_id,
+                const char *oem_table_id);
 
 #endif
