@@ -316,6 +316,8 @@ void build_pptt(GArray *table_data, BIOSLinker *linker, MachineState *ms,
     VTopoPptt p = { .table = table_data, .next_cache_id = 1 };
     uint32_t root = 0;
 
+    /* Every machine with a PPTT has a topology model */
+    assert(topo);
     for (VTopoLevel l = VTOPO_LEVEL_THREAD; l < VTOPO_LEVEL__MAX; l++) {
         p.node_level[l] = vtopo_pptt_has_node(ms, layout, l);
         p.open_domain[l] = -1;

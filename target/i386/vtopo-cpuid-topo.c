@@ -55,7 +55,13 @@ const VTopoX86Topology vtopo_x86_uniprocessor = {
         [VTOPO_X86_CORE] = true,
         [VTOPO_X86_PACKAGE] = true,
     },
-    .logical_processors = { 1, 1, 1, 1, 1 },
+    .logical_processors = {
+        [VTOPO_X86_THREAD] = 1,
+        [VTOPO_X86_CORE] = 1,
+        [VTOPO_X86_MODULE] = 1,
+        [VTOPO_X86_DIE] = 1,
+        [VTOPO_X86_PACKAGE] = 1,
+    },
 };
 
 uint32_t vtopo_x86_domain_ids(const VTopoX86Topology *topo,
@@ -222,9 +228,10 @@ static uint32_t vtopo_x86_id_within(const VTopoX86Topology *topo,
                                     uint32_t apic_id, VTopoX86Level level,
                                     VTopoX86Level parent)
 {
-    return vtopo_x86_domain_id(topo, apic_id, level) -
-           (vtopo_x86_domain_id(topo, apic_id, parent) <<
-            (topo->id_shift[parent] - topo->id_shift[level]));
+    uint32_t id = vtopo_x86_domain_id(topo, apic_id, level);
+    uint32_t width = topo->id_shift[parent] - topo->id_shift[level];
+
+    return width >= 32 ? id : id & ((UINT32_C(1) << width) - 1);
 }
 
 uint32_t vtopo_cpuid8000001e_core_id(const VTopoX86Topology *topo,

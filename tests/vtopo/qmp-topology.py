@@ -191,6 +191,38 @@ def check_hotplug_older():
           "present %s findings %s stderr %r" % (present, findings, stderr))
 
 
+def check_hotplug_refused_at_realize():
+    # A vCPU refused while it is realized (here AMD threads without
+    # topoext, which only realize sees) is not left in QEMU's CPU list,
+    # its finding is kept, and the slot takes a vCPU with -cpu's options.
+    args = ["-smp", "2,maxcpus=4,sockets=2,cores=1,threads=2"]
+    slot = {"socket-id": 1, "core-id": 0, "thread-id": 0}
+    want = ("-smp threads=2 needs topoext on AMD CPU models, which -cpu "
+            "turns off; use threads=1, or a CPU model and accelerator with "
+            "topoext")
+    with vg.Vm("qmp-hotplug-realize", args, kernel=False) as vm:
+        try:
+            vm.qmp.cmd("device_add", driver="qemu64-x86_64-cpu", id="cpu2",
+                       topoext=False, **slot)
+            error = None
+        except vg.QemuError as e:
+            error = str(e)
+        listed = [c["cpu-index"] for c in vm.qmp.cmd("query-cpus-fast")]
+        findings = vm.qmp.cmd("query-topology-checks")["findings"]
+        vm.qmp.cmd("device_add", driver="qemu64-x86_64-cpu", id="cpu2",
+                   **slot)
+        after = [c["props"] for c in vm.qmp.cmd("query-cpus-fast")]
+    point("hotplug: a vCPU refused at realize (threads without topoext) is "
+          "not left in QEMU's CPU list; its cpuid-amd-smt finding is kept",
+          error == want and listed == [0, 1] and findings == [
+              {"rule": "cpuid-amd-smt", "severity": "error",
+               "message": want[:-len("; use threads=1, or a CPU model and "
+                                     "accelerator with topoext")]}],
+          "error %r listed %s findings %s" % (error, listed, findings))
+    point("hotplug: the slot then takes a vCPU with -cpu's options",
+          len(after) == 3 and after[2].get("socket-id") == 1, str(after))
+
+
 def check_numa():
     # NUMA with distances.
     args = ["-smp", "4,sockets=2,cores=2,threads=1", "-m", "512M",
@@ -948,6 +980,7 @@ def main():
     check_plain()
     check_hotplug()
     check_hotplug_older()
+    check_hotplug_refused_at_realize()
     check_numa()
     check_numa_without_distances()
     check_machine_none()

@@ -15,7 +15,8 @@
 /* What build_pptt() describes */
 typedef enum VTopoPpttLayout {
     /*
-     * QEMU's PPTT before 11.0, revision 2 (ACPI 6.3): a root node above
+     * The PPTT of QEMU 10.2's build_pptt(), which Arm virt before 11.0
+     * and LoongArch virt keep, revision 2 (ACPI 6.3): a root node above
      * the sockets, a node for each socket, for each cluster where -smp
      * has clusters, for each core where cores have threads, and the
      * leaves; no caches.

@@ -61,11 +61,10 @@ bool machine_vtopo_check_cpu_caches(MachineState *ms, CPUState *cpu,
  * What a check of a vCPU (at its realize or plug) found: a finding of
  * @rule in @ms's model (query-topology-checks) with the message @fmt,
  * and its report.  If @refuse (the machine types that refuse what the
- * guest cannot see), an error in @errp, the message followed by
- * "; " and @advice (if not NULL), and false; otherwise a warning, and
- * true.  A finding
- * the model has already (the same one of another vCPU) is not added nor
- * warned about again; an error is always set.
+ * guest cannot see), an error in @errp, the message followed by "; "
+ * and @advice (if not NULL), and false; otherwise a warning, and true.
+ * A finding the model has already (the same one of another vCPU) is
+ * not added nor warned about again; an error is always set.
  */
 bool machine_vtopo_cpu_finding(MachineState *ms, const char *rule,
                                bool refuse, const char *advice, Error **errp,
