@@ -657,6 +657,21 @@ START_TEST(test_checks_and_tables)
 }
 END_TEST
 
+/* A finding is known by its rule and its whole message. */
+START_TEST(test_has_finding)
+{
+    g_autoptr(GArray) findings = vtopo_findings_new();
+
+    ck_assert(!vtopo_has_finding(findings, "cpu-caches", "CPU a"));
+    vtopo_add_finding(findings, "cpu-caches", VTOPO_SEVERITY_ERROR,
+                      "CPU %s", "a");
+    ck_assert(vtopo_has_finding(findings, "cpu-caches", "CPU a"));
+    ck_assert(!vtopo_has_finding(findings, "cpu-caches", "CPU ab"));
+    ck_assert(!vtopo_has_finding(findings, "cpu-caches", "CPU"));
+    ck_assert(!vtopo_has_finding(findings, "cpuid-amd-smt", "CPU a"));
+}
+END_TEST
+
 static Suite *vtopo_suite(void)
 {
     Suite *s = suite_create("vtopo");
@@ -680,6 +695,7 @@ static Suite *vtopo_suite(void)
     tcase_add_test(tc, test_validate_distances);
     tcase_add_test(tc, test_format_cpulist);
     tcase_add_test(tc, test_checks_and_tables);
+    tcase_add_test(tc, test_has_finding);
     suite_add_tcase(s, tc);
     return s;
 }
