@@ -74,6 +74,11 @@ CONFIGS = {
     "amd-smt": {
         "args": ["-smp", "4,sockets=1,cores=2,threads=2"],
     },
+    # Dies on the default model (AMD family 0Fh, no SMT): Linux reads
+    # leaf 0x1F on AMD only with TopologyExtensions, which 11.0 turns on.
+    "amd-0fh-dies": {
+        "args": ["-smp", "8,sockets=1,dies=2,cores=4,threads=1"],
+    },
     # Non-power-of-two cores, 3 sockets, 3 nodes, no SMT.
     "cores3-numa3": {
         "args": ["-cpu", INTEL, "-smp", "9,sockets=3,cores=3,threads=1", "-m", "384M"] +
@@ -294,7 +299,7 @@ CONFIGS.update({
 # Debian 12's 6.1 predates Linux's 2023 topology rework and takes leaf
 # 0x1F modules for dies; 6.12 decodes every level (its debugfs
 # x86/topo/domains is checked too).
-for _name in ("intel-dies", "intel-modules", "epyc-genoa-dies"):
+for _name in ("intel-dies", "intel-modules", "epyc-genoa-dies", "amd-0fh-dies"):
     CONFIGS[_name + "-trixie"] = dict(CONFIGS[_name], kernel="trixie")
 
 # The demo: 2 sockets x 2 dies x 2 cores x 2 threads on an Intel model,

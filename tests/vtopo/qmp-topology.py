@@ -213,9 +213,9 @@ def check_hotplug_refused_at_realize():
                    **slot)
         after = [c["props"] for c in vm.qmp.cmd("query-cpus-fast")]
     point("hotplug: a vCPU refused at realize (threads without topoext) is "
-          "not left in QEMU's CPU list; its cpuid-amd-smt finding is kept",
+          "not left in QEMU's CPU list; its cpuid-amd-levels finding is kept",
           error == want and listed == [0, 1] and findings == [
-              {"rule": "cpuid-amd-smt", "severity": "error",
+              {"rule": "cpuid-amd-levels", "severity": "error",
                "message": want[:-len("; use threads=1, or a CPU model and "
                                      "accelerator with topoext")]}],
           "error %r listed %s findings %s" % (error, listed, findings))

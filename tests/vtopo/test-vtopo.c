@@ -668,7 +668,7 @@ START_TEST(test_has_finding)
     ck_assert(vtopo_has_finding(findings, "cpu-caches", "CPU a"));
     ck_assert(!vtopo_has_finding(findings, "cpu-caches", "CPU ab"));
     ck_assert(!vtopo_has_finding(findings, "cpu-caches", "CPU"));
-    ck_assert(!vtopo_has_finding(findings, "cpuid-amd-smt", "CPU a"));
+    ck_assert(!vtopo_has_finding(findings, "cpuid-amd-levels", "CPU a"));
 }
 END_TEST
 
