@@ -268,12 +268,6 @@ static const Refusal x86_refusals[] = {
       Q35 " -smp 8,dies=2 -cpu qemu64,topoext=off",
       "-smp dies=2 needs topoext on AMD CPU models, which -cpu turns off; "
       "use dies=1, or a CPU model and accelerator with topoext" },
-    { "amd-0fh-dies-sockets",
-      Q35 " -smp 8,sockets=2,dies=2",
-      "-smp dies=2: Linux before 6.9 takes the L3 of an AMD processor of "
-      "family 0Fh per die of its package, one for that die of all 2 "
-      "sockets; use one socket, or a model of family 17h or later, such "
-      "as EPYC" },
     { "amd-0fh-smt-x2apic",
       Q35 " -smp 4,cores=2,threads=2 -cpu qemu64,x2apic=off",
       "-smp threads=2 on an AMD CPU model of family 0Fh needs x2apic, which "

@@ -457,6 +457,26 @@ def check_host_cache_info_vendor():
               "stderr %r findings %s" % (stderr, findings))
 
 
+def check_amd_0fh_dies():
+    # qemu64 (AMD family 0Fh) with dies, which Linux 5.11 to 6.8 numbers
+    # per socket: a warning and its finding, the VM starts.
+    want = ("-smp sockets=2,dies=2: Linux 5.11 to 6.8 numbers the dies of "
+            "an AMD processor of family 0Fh within each socket and takes one "
+            "L3 for the same die of every socket")
+    with vg.Vm("qmp-amd-dies", ["-M", "q35", "-smp", "8,sockets=2,dies=2"],
+               kernel=False) as vm:
+        findings = vm.qmp.cmd("query-topology-checks")["findings"]
+        vm.qmp.cmd("quit")
+        vm.proc.wait(timeout=60)
+        stderr = vm.stderr()
+    point("qemu64 with dies in 2 sockets on q35: starts with one warning "
+          "(for 8 vCPUs) and its cpuid-amd-node-l3 finding",
+          stderr.count("warning: " + want) == 1 and
+          findings == [{"rule": "cpuid-amd-node-l3", "severity": "warning",
+                        "message": want}],
+          "stderr %r findings %s" % (stderr, findings))
+
+
 def check_arm_numa():
     # Arm virt: virt-11.0 refuses a node that splits a core, virt-10.2
     # warns and query-topology reports the model with its clusters.
@@ -563,6 +583,14 @@ def check_x2apic():
                   "requires x2APIC" in str(e), str(e))
         point("QEMU still answers after the refused device_add",
               vm.qmp.cmd("query-status")["status"] == "prelaunch")
+        findings = vm.qmp.cmd("query-topology-checks")["findings"]
+        cpus = [c["cpu-index"] for c in vm.qmp.cmd("query-cpus-fast")]
+        point("the refused vCPU is not in query-cpus-fast, its cpu-x2apic "
+              "finding is in query-topology-checks",
+              cpus == [0] and findings ==
+              [{"rule": "cpu-x2apic", "severity": "error",
+                "message": "APIC ID 255 requires x2APIC feature in CPU"}],
+              "cpus %s findings %s" % (cpus, findings))
 
 
 def check_amd_smt_topoext():
@@ -988,6 +1016,7 @@ def main():
     check_llc_follows_nodes()
     check_numa_acpi_off()
     check_host_cache_info_vendor()
+    check_amd_0fh_dies()
     check_arm_numa()
     check_arm_caches()
     check_arm_bad_cache()
