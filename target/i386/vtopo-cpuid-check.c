@@ -366,9 +366,10 @@ static void vtopo_cpuid_check_package(const VTopoCpuidCheck *chk)
  * cores of the whole processor, older ones those of each module); the
  * NodeId groups the vCPUs by socket with one node per processor
  * (NodesPerProcessor 0), by die with a node per die (machine types
- * before 9.1, whose NodesPerProcessor spills past its 3 bits with more
- * than 8 dies: the wider field tells the node level).  8-bit IDs that
- * more than 256 domains would wrap are not checked.
+ * before 9.1, and AMD models before family 17h on 11.0;
+ * NodesPerProcessor spills past its 3 bits with more than 8 dies: the
+ * wider field tells the node level).  8-bit IDs that more than 256
+ * domains would wrap are not checked.
  */
 static void vtopo_cpuid_check_amd_topo(const VTopoCpuidCheck *chk)
 {

@@ -108,8 +108,9 @@ typedef struct VTopoX86Topology {
  *     processor (false: the cores of their module, the ABI of QEMU 10.2
  *     and older machine types).
  * @node_per_die: Fn8000_001E NodeId numbers the dies and
- *     NodesPerProcessor counts them (machine types before 9.1); otherwise
- *     a processor is one node.
+ *     NodesPerProcessor counts them (machine types before 9.1, and AMD
+ *     models before family 17h on 11.0); otherwise a processor is one
+ *     node.
  */
 typedef struct VTopoX86Conventions {
     bool addressable_ids;
