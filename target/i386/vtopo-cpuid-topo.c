@@ -243,6 +243,15 @@ uint32_t vtopo_cpuid8000001e_core_id(const VTopoX86Topology *topo,
                                                      : VTOPO_X86_MODULE);
 }
 
+uint32_t vtopo_cpuid8000001e_node_id(const VTopoX86Topology *topo,
+                                     const VTopoX86Conventions *conv,
+                                     uint32_t apic_id)
+{
+    return vtopo_x86_domain_id(topo, apic_id, conv->node_per_die
+                                              ? VTOPO_X86_DIE
+                                              : VTOPO_X86_PACKAGE);
+}
+
 VTopoCpuidRegs vtopo_cpuid8000001e_encode(const VTopoX86Topology *topo,
                                           const VTopoX86Conventions *conv,
                                           uint32_t apic_id)
@@ -260,7 +269,8 @@ VTopoCpuidRegs vtopo_cpuid8000001e_encode(const VTopoX86Topology *topo,
                              vtopo_cpuid8000001e_core_id(topo, conv,
                                                          apic_id));
     r.ecx = VTOPO_FIELD_DP32(r.ecx, CPUID8000001E_ECX, NODE_ID,
-                             vtopo_x86_domain_id(topo, apic_id, node));
+                             vtopo_cpuid8000001e_node_id(topo, conv,
+                                                         apic_id));
     if (conv->unbounded_counts) {
         r.ebx = VTOPO_FIELD_DP32(r.ebx, CPUID8000001E_EBX,
                                  THREADS_PER_CORE_UNBOUNDED,

@@ -194,6 +194,15 @@ uint32_t vtopo_cpuid8000001e_core_id(const VTopoX86Topology *topo,
                                      uint32_t apic_id);
 
 /*
+ * Fn8000_001E ECX[7:0] NodeId of the logical processor with x2APIC ID
+ * @apic_id: the x2APIC ID bits of its die with @conv's node_per_die,
+ * else of its package.  Not cut to the field's 8 bits.
+ */
+uint32_t vtopo_cpuid8000001e_node_id(const VTopoX86Topology *topo,
+                                     const VTopoX86Conventions *conv,
+                                     uint32_t apic_id);
+
+/*
  * Fn8000_001E of the logical processor with x2APIC ID @apic_id: its
  * CoreId, ThreadsPerCore, and the NodeId of its processor (its die with
  * @conv's node_per_die) and NodesPerProcessor.  IDs keep the low bits

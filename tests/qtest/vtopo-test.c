@@ -268,6 +268,10 @@ static const Refusal x86_refusals[] = {
       Q35 " -smp 8,dies=2 -cpu qemu64,topoext=off",
       "-smp dies=2 needs topoext on AMD CPU models, which -cpu turns off; "
       "use dies=1, or a CPU model and accelerator with topoext" },
+    { "amd-node-id",
+      Q35 " -smp 516,sockets=129,dies=2,cores=2 -cpu qemu64,x2apic=on",
+      "-smp: the last die needs NodeId 257 in CPUID 0x8000001E, which "
+      "holds 0-255 on AMD models; use fewer sockets or dies" },
     { "amd-0fh-smt-x2apic",
       Q35 " -smp 4,cores=2,threads=2 -cpu qemu64,x2apic=off",
       "-smp threads=2 on an AMD CPU model of family 0Fh needs x2apic, which "
