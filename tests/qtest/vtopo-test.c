@@ -261,6 +261,11 @@ static const Refusal x86_refusals[] = {
       "smp-cache l3: an AMD processor of family 0Fh has an L3 per node "
       "(socket) for Linux, not per core; use a model of family 17h or "
       "later, such as EPYC, or share it per socket" },
+    { "amd-levels-topoext-off",
+      Q35 " -smp 8,dies=2,threads=2 -cpu qemu64,topoext=off",
+      "-smp dies=2,threads=2 needs topoext on AMD CPU models, which -cpu "
+      "turns off; use dies=1, threads=1, or a CPU model and accelerator "
+      "with topoext" },
     { "amd-dies-topoext-off",
       Q35 " -smp 8,dies=2 -cpu qemu64,topoext=off",
       "-smp dies=2 needs topoext on AMD CPU models, which -cpu turns off; "
