@@ -243,13 +243,19 @@ uint32_t vtopo_cpuid8000001e_core_id(const VTopoX86Topology *topo,
                                                      : VTOPO_X86_MODULE);
 }
 
+/* The level of a Fn8000_001E node: a die with @conv's node_per_die */
+static VTopoX86Level vtopo_cpuid8000001e_node_level(
+    const VTopoX86Conventions *conv)
+{
+    return conv->node_per_die ? VTOPO_X86_DIE : VTOPO_X86_PACKAGE;
+}
+
 uint32_t vtopo_cpuid8000001e_node_id(const VTopoX86Topology *topo,
                                      const VTopoX86Conventions *conv,
                                      uint32_t apic_id)
 {
-    return vtopo_x86_domain_id(topo, apic_id, conv->node_per_die
-                                              ? VTOPO_X86_DIE
-                                              : VTOPO_X86_PACKAGE);
+    return vtopo_x86_domain_id(topo, apic_id,
+                               vtopo_cpuid8000001e_node_level(conv));
 }
 
 VTopoCpuidRegs vtopo_cpuid8000001e_encode(const VTopoX86Topology *topo,
@@ -257,8 +263,7 @@ VTopoCpuidRegs vtopo_cpuid8000001e_encode(const VTopoX86Topology *topo,
                                           uint32_t apic_id)
 {
     uint32_t threads_per_core = topo->logical_processors[VTOPO_X86_CORE];
-    VTopoX86Level node = conv->node_per_die ? VTOPO_X86_DIE
-                                            : VTOPO_X86_PACKAGE;
+    VTopoX86Level node = vtopo_cpuid8000001e_node_level(conv);
     uint32_t nodes_per_processor = topo->logical_processors[VTOPO_X86_PACKAGE] /
                                    topo->logical_processors[node];
     VTopoCpuidRegs r = { 0 };
