@@ -11,7 +11,7 @@
 #define ACCEL_VTOPO_MIRROR_INTERNAL_H
 
 #include "qapi/qapi-types-machine.h"
-#include "accel/vtopo-mirror.h"
+#include "accel/vtopo/mirror.h"
 #include "accel/vtopo-mirror-machine.h"
 
 /*

@@ -13,8 +13,8 @@
 #include "qapi/qapi-types-machine.h"
 #include "qapi/qapi-types-vtopo.h"
 #include "accel/vtopo-pin.h"
-#include "accel/vtopo-plan.h"
-#include "accel/vtopo-placement.h"
+#include "accel/vtopo/plan.h"
+#include "accel/vtopo/placement.h"
 
 /*
  * AccelPlacement: the placement in place, as last read.

@@ -11,9 +11,9 @@
  */
 
 #include "qemu/osdep.h"
-#include "accel/vtopo-mirror.h"
-#include "accel/vtopo-placement.h"
-#include "vtopo-cpuid.h"
+#include "accel/vtopo/mirror.h"
+#include "accel/vtopo/placement.h"
+#include "target/i386/vtopo/cpuid.h"
 
 static const char usage[] =
     "Usage: vtopo-plan --vcpus N [--maxcpus N] [--memory SIZE]\n"

@@ -7,7 +7,7 @@
  */
 
 #include "qemu/osdep.h"
-#include "hw/acpi/vtopo-acpi-check.h"
+#include "hw/acpi/vtopo/acpi-check.h"
 #include "hw/acpi/vtopo-acpi-machine.h"
 #include "hw/core/vtopo-machine.h"
 #include "trace.h"

@@ -8,7 +8,7 @@
 
 #include "qemu/osdep.h"
 #include <libfdt.h>
-#include "hw/core/vtopo-fdt-check.h"
+#include "hw/core/vtopo/fdt-check.h"
 #include "hw/core/vtopo-fdt-machine.h"
 #include "hw/core/vtopo-machine.h"
 #include "trace.h"

@@ -5,7 +5,7 @@
  * line.  On machine types with topology_in_migration, the stream's
  * configuration section, which the destination reads before any
  * other, carries the facts of the source's model
- * (hw/core/vtopo-facts.h; migration/savevm.c sends and loads them): a
+ * (hw/core/vtopo/facts.h; migration/savevm.c sends and loads them): a
  * destination whose facts differ fails the load there, naming the
  * first difference and the option that sets it, and closes the stream;
  * the source's migration then fails and its guest runs on.

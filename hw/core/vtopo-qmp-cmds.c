@@ -10,7 +10,7 @@
 #include "qapi/error.h"
 #include "qapi/qapi-commands-vtopo.h"
 #include "hw/boards.h"
-#include "hw/core/vtopo-facts.h"
+#include "hw/core/vtopo/facts.h"
 #include "hw/core/vtopo-machine.h"
 #include "hw/core/vtopo-migration.h"
 #include "hw/core/vtopo-qmp.h"

@@ -3,7 +3,7 @@
  * topology, caches and NUMA nodes of the host CPUs it is pinned to
  *
  * -machine mirror-host=on takes the vCPU count from -smp and the
- * memory from -m, plans the VM on the host (accel/vtopo-mirror.c) and
+ * memory from -m, plans the VM on the host (accel/vtopo/mirror.c) and
  * applies the plan as the options it stands for: -smp, -machine
  * smp-cache, memory backends bound to host nodes, -numa node and dist,
  * and the machine's vcpu-pin map.  query-topology reports them, so
@@ -17,7 +17,7 @@
 #ifndef ACCEL_VTOPO_MIRROR_MACHINE_H
 #define ACCEL_VTOPO_MIRROR_MACHINE_H
 
-#include "accel/vtopo-mirror.h"
+#include "accel/vtopo/mirror.h"
 
 /* The properties, on TYPE_MACHINE, and their state in each machine. */
 void vcpu_mirror_machine_class_init(ObjectClass *oc);

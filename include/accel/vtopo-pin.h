@@ -18,7 +18,7 @@
 #ifndef ACCEL_VTOPO_PIN_H
 #define ACCEL_VTOPO_PIN_H
 
-#include "hw/core/vtopo.h"
+#include "hw/core/vtopo/model.h"
 
 /* The properties, on TYPE_MACHINE, and their state in each machine. */
 void vcpu_pinning_machine_class_init(ObjectClass *oc);

@@ -10,7 +10,7 @@
 #define ACCEL_VTOPO_QMP_H
 
 #include "qapi/qapi-types-vtopo.h"
-#include "hw/core/vtopo.h"
+#include "hw/core/vtopo/model.h"
 
 /*
  * Where the vCPUs of @ms's @topo and their memory are placed on the

@@ -10,7 +10,7 @@
 #define TARGET_ARM_VTOPO_CACHE_H
 
 #include "hw/boards.h"
-#include "hw/core/vtopo.h"
+#include "hw/core/vtopo/model.h"
 #include "cpu.h"
 
 /*

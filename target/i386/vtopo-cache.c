@@ -10,7 +10,7 @@
 #include "qapi/error.h"
 #include "hw/core/vtopo-machine.h"
 #include "vtopo-cache.h"
-#include "vtopo-cpuid.h"
+#include "target/i386/vtopo/cpuid.h"
 #include "cpu-internal.h"
 
 static CPUCacheInfo **x86_cache_slot(CPUCaches *caches, CacheLevelAndType c)

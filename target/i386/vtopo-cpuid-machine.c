@@ -10,8 +10,8 @@
 #include "hw/core/cpu.h"
 #include "hw/core/vtopo-machine.h"
 #include "cpu.h"
-#include "vtopo-cpuid-check.h"
-#include "vtopo-cpuid-topo.h"
+#include "target/i386/vtopo/cpuid-check.h"
+#include "target/i386/vtopo/cpuid-topo.h"
 #include "vtopo-cpuid-machine.h"
 #include "trace.h"
 

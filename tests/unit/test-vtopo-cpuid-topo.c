@@ -13,7 +13,7 @@
 
 #include "qemu/osdep.h"
 #include "hw/i386/topology.h"
-#include "target/i386/vtopo-cpuid-topo.h"
+#include "target/i386/vtopo/cpuid-topo.h"
 
 static const uint32_t shapes[][VTOPO_X86_PACKAGE] = {
     /* threads, cores, modules, dies */

@@ -14,7 +14,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/units.h"
-#include "target/i386/vtopo-cpuid.h"
+#include "target/i386/vtopo/cpuid.h"
 
 static VTopoX86Cache x86_cache(unsigned int level, VTopoCacheType type,
                                uint64_t size, uint32_t ways, bool inclusive)

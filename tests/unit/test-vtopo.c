@@ -15,7 +15,7 @@
 #include "qemu/osdep.h"
 #include "qemu/units.h"
 #include "hw/i386/topology.h"
-#include "hw/core/vtopo.h"
+#include "hw/core/vtopo/model.h"
 
 /* @sockets x @dies x @modules x @cores x @threads, as x86 machines have. */
 static VTopoShape x86_shape(unsigned int sockets, unsigned int dies,

@@ -1,6 +1,6 @@
 /*
  * acpi-decode: MADT, SRAT, SLIT, PPTT and HMAT bytes to text records,
- * through QEMU's decoder (hw/acpi/vtopo-acpi-decode.c).
+ * through QEMU's decoder (hw/acpi/vtopo/acpi-decode.c).
  *
  * Usage of the tool: acpi-decode TABLE-FILE...
  *
@@ -8,7 +8,7 @@
  */
 
 #include "qemu/osdep.h"
-#include "hw/acpi/vtopo-acpi-decode.h"
+#include "hw/acpi/vtopo/acpi-decode.h"
 #include "acpi-decode.h"
 
 static void print_madt(GString *out, const VTopoAcpiTables *t)

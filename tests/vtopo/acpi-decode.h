@@ -1,6 +1,6 @@
 /*
  * acpi-decode: the ACPI tables that describe the topology (MADT, SRAT,
- * SLIT, PPTT, HMAT), decoded by hw/acpi/vtopo-acpi-decode.c, as one
+ * SLIT, PPTT, HMAT), decoded by hw/acpi/vtopo/acpi-decode.c, as one
  * text record per entry.  The input is untrusted (a guest's
  * /sys/firmware/acpi/tables, or any file): a malformed table is an
  * error with the reason, never a crash.

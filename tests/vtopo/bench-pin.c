@@ -10,8 +10,8 @@
  */
 
 #include "qemu/osdep.h"
-#include "accel/vtopo-plan.h"
-#include "accel/vtopo-mirror.h"
+#include "accel/vtopo/plan.h"
+#include "accel/vtopo/mirror.h"
 #include "vtopo-check.h"
 
 #define REPS 20

@@ -7,7 +7,7 @@
 #ifndef TESTS_VTOPO_CPUID_DECODE_H
 #define TESTS_VTOPO_CPUID_DECODE_H
 
-#include "vtopo-cpuid.h"
+#include "target/i386/vtopo/cpuid.h"
 
 #define VTOPO_CPUID_MAX_CPUS 65536
 

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the ACPI table checker (hw/acpi/vtopo-acpi-check.c):
+ * Unit tests for the ACPI table checker (hw/acpi/vtopo/acpi-check.c):
  * tables laid out here from the ACPI 6.5 structure tables for a model
  * of 1 socket x 2 cores x 2 threads in 2 NUMA nodes (a core each),
  * L1d and L2 per core and L3 per socket, or, as when the last-level
@@ -13,7 +13,7 @@
 
 #include "qemu/osdep.h"
 #include "vtopo-check.h"
-#include "hw/acpi/vtopo-acpi-check.h"
+#include "hw/acpi/vtopo/acpi-check.h"
 
 /* Faults a table builder can make */
 enum {

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the ACPI table decoder (hw/acpi/vtopo-acpi-decode.c,
+ * Unit tests for the ACPI table decoder (hw/acpi/vtopo/acpi-decode.c,
  * through the records of tests/vtopo/acpi-decode.c):
  * tables laid out by hand from the ACPI 6.5 structure tables, and
  * malformed ones, which must be refused with a reason and no crash

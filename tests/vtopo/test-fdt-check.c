@@ -1,6 +1,6 @@
 /*
  * Unit tests for the device-tree decoder and checker
- * (hw/core/vtopo-fdt-check.c): trees written here with libfdt's
+ * (hw/core/vtopo/fdt-check.c): trees written here with libfdt's
  * sequential-write API after the Devicetree Specification and Linux's
  * cpu-topology and numa bindings, for a model of 1 socket x 2 clusters
  * x 2 cores in 2 NUMA nodes (a cluster each), L1 per core and L2 per
@@ -14,7 +14,7 @@
 #include "qemu/osdep.h"
 #include "vtopo-check.h"
 #include <libfdt.h>
-#include "hw/core/vtopo-fdt-check.h"
+#include "hw/core/vtopo/fdt-check.h"
 
 enum {
     FAULT_NONE,

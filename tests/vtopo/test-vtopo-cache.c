@@ -1,5 +1,5 @@
 /*
- * Unit tests for the cache geometry model (hw/core/vtopo-cache.c)
+ * Unit tests for the cache geometry model (hw/core/vtopo/cache.c)
  *
  * Valid geometries are those of real processors as their CPUID leaf 4 /
  * Fn8000_001D reports them; the limits come from the field widths of
@@ -9,7 +9,7 @@
  */
 
 #include "qemu/osdep.h"
-#include "hw/core/vtopo-cache.h"
+#include "hw/core/vtopo/cache.h"
 #include "vtopo-check.h"
 
 #define KiB (UINT64_C(1) << 10)

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the CPUID check (target/i386/vtopo-cpuid-check.c)
+ * Unit tests for the CPUID check (target/i386/vtopo/cpuid-check.c)
  *
  * The leaves are what an Intel Core i7-6700K (Skylake: 1 package of 4
  * cores of 2 threads, x2APIC ID = core << 1 | thread) returns for leaf
@@ -14,7 +14,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/units.h"
-#include "vtopo-cpuid-check.h"
+#include "target/i386/vtopo/cpuid-check.h"
 #include "vtopo-check.h"
 
 #define NR_CPUS 8

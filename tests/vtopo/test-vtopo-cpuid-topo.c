@@ -1,6 +1,6 @@
 /*
  * Unit tests for the x86 CPUID topology leaf encoder
- * (target/i386/vtopo-cpuid-topo.c)
+ * (target/i386/vtopo/cpuid-topo.c)
  *
  * The i7-6700K rows are what that CPU (4 cores, 8 threads, x2APIC IDs
  * with 4 package bits) returns.  The other expectations are worked out
@@ -13,7 +13,7 @@
  */
 
 #include "qemu/osdep.h"
-#include "vtopo-cpuid-topo.h"
+#include "target/i386/vtopo/cpuid-topo.h"
 #include "vtopo-check.h"
 
 /*

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the x86 CPUID cache leaf encoder (target/i386/vtopo-cpuid.c)
+ * Unit tests for the x86 CPUID cache leaf encoder (target/i386/vtopo/cpuid.c)
  *
  * Leaf 4 expectations are what an Intel Core i7-6700K (Skylake, 4 cores,
  * 8 threads) returns; the AMD legacy leaf expectations are computed by
@@ -11,7 +11,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/units.h"
-#include "vtopo-cpuid.h"
+#include "target/i386/vtopo/cpuid.h"
 #include "vtopo-check.h"
 
 static VTopoX86Cache cache(unsigned int level, VTopoCacheType type,

@@ -1,6 +1,6 @@
 /*
  * Unit tests for the facts a migration stream carries
- * (hw/core/vtopo-facts.c)
+ * (hw/core/vtopo/facts.c)
  *
  * The expected texts are written by hand from the format the header
  * documents; the malformed inputs are what a stream cut short or
@@ -11,7 +11,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/units.h"
-#include "hw/core/vtopo-facts.h"
+#include "hw/core/vtopo/facts.h"
 #include "vtopo-check.h"
 
 /* A cache of 64-byte lines in one partition. */

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the host topology reader (accel/vtopo-host.c)
+ * Unit tests for the host topology reader (accel/vtopo/host.c)
  *
  * The fixture trees are the sysfs captures in tests/data/vtopo-host
  * (this machine as read here, and hosts described from public facts by
@@ -12,7 +12,7 @@
 
 #include "qemu/osdep.h"
 #include <unistd.h>
-#include "accel/vtopo-host.h"
+#include "accel/vtopo/host.h"
 #include "vtopo-check.h"
 
 #define KiB 1024ULL

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the host mirror planner (accel/vtopo-mirror.c), on the
+ * Unit tests for the host mirror planner (accel/vtopo/mirror.c), on the
  * fixture hosts of tests/data/vtopo-host.
  *
  * The expected VMs are written by hand from the fixture hosts' public
@@ -18,8 +18,8 @@
  */
 
 #include "qemu/osdep.h"
-#include "accel/vtopo-mirror.h"
-#include "vtopo-cpuid.h"
+#include "accel/vtopo/mirror.h"
+#include "target/i386/vtopo/cpuid.h"
 #include "vtopo-check.h"
 
 #define MiB (UINT64_C(1) << 20)

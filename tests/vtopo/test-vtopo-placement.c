@@ -1,7 +1,7 @@
 /*
  * Unit tests for the reader of the vCPU threads' placement in place
- * (accel/vtopo-placement.c) and for the placement checker on what it
- * reads (vtopo_placement_check(), accel/vtopo-plan.c).
+ * (accel/vtopo/placement.c) and for the placement checker on what it
+ * reads (vtopo_placement_check(), accel/vtopo/plan.c).
  *
  * The /proc and cgroup trees are written here in the kernel's formats
  * (Documentation/filesystems/proc.rst: status, mountinfo, cgroup;
@@ -16,7 +16,7 @@
  */
 
 #include "qemu/osdep.h"
-#include "accel/vtopo-placement.h"
+#include "accel/vtopo/placement.h"
 #include "vtopo-check.h"
 
 /* A file of a tree: path under the root, and its text. */

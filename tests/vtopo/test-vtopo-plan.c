@@ -1,6 +1,6 @@
 /*
  * Unit tests for the vCPU placement planner and checker
- * (accel/vtopo-plan.c), on the fixture hosts of tests/data/vtopo-host.
+ * (accel/vtopo/plan.c), on the fixture hosts of tests/data/vtopo-host.
  *
  * Expected placements are written by hand from the fixture hosts'
  * facts (Linux numbers x86 CPUs first thread of every core, package by
@@ -13,7 +13,7 @@
  */
 
 #include "qemu/osdep.h"
-#include "accel/vtopo-plan.h"
+#include "accel/vtopo/plan.h"
 #include "vtopo-check.h"
 
 #define MiB (1024ULL * 1024)

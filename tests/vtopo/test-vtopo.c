@@ -1,5 +1,5 @@
 /*
- * Unit tests for the vtopo topology model (hw/core/vtopo.c)
+ * Unit tests for the vtopo topology model (hw/core/vtopo/model.c)
  *
  * Expected ids are written by hand from the enumeration order QEMU's
  * machines use for possible CPUs (x86_topo_ids_from_idx() for pc/q35,
@@ -9,7 +9,7 @@
  */
 
 #include "qemu/osdep.h"
-#include "hw/core/vtopo.h"
+#include "hw/core/vtopo/model.h"
 #include "vtopo-check.h"
 
 START_TEST(test_level_names)

@@ -8,8 +8,8 @@
 #define TESTS_VTOPO_CHECK_H
 
 #include <check.h>
-#include "hw/core/vtopo.h"
-#include "accel/vtopo-host.h"
+#include "hw/core/vtopo/model.h"
+#include "accel/vtopo/host.h"
 
 /*
  * Fixture host @name of tests/data/vtopo-host, expanded into the

@@ -10,7 +10,7 @@
 #define HW_ACPI_VTOPO_PPTT_H
 
 #include "hw/acpi/bios-linker-loader.h"
-#include "hw/core/vtopo.h"
+#include "hw/core/vtopo/model.h"
 
 /* What build_pptt() describes */
 typedef enum VTopoPpttLayout {

@@ -9,7 +9,7 @@
 #ifndef HW_CORE_VTOPO_FDT_H
 #define HW_CORE_VTOPO_FDT_H
 
-#include "hw/core/vtopo.h"
+#include "hw/core/vtopo/model.h"
 
 /*
  * fdt_add_vtopo_caches: describe the caches of the topology model @topo

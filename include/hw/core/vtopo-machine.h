@@ -10,7 +10,7 @@
 #define HW_CORE_VTOPO_MACHINE_H
 
 #include "hw/boards.h"
-#include "hw/core/vtopo.h"
+#include "hw/core/vtopo/model.h"
 #include "qapi/qapi-types-machine-common.h"
 
 /*

@@ -10,11 +10,11 @@
 #define HW_CORE_VTOPO_MIGRATION_H
 
 #include "hw/boards.h"
-#include "hw/core/vtopo-facts.h"
+#include "hw/core/vtopo/facts.h"
 
 /*
  * Whether the migration stream of @ms carries the facts of its topology
- * (hw/core/vtopo-facts.h), in the "configuration/topology" subsection
+ * (hw/core/vtopo/facts.h), in the "configuration/topology" subsection
  * of the stream's configuration section: on machine types with
  * topology_in_migration.
  */

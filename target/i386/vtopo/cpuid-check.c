@@ -8,8 +8,8 @@
 
 #include "qemu/osdep.h"
 #include "qemu/units.h"
-#include "vtopo-cpuid-check.h"
-#include "vtopo-cpuid-topo.h"
+#include "target/i386/vtopo/cpuid-check.h"
+#include "target/i386/vtopo/cpuid-topo.h"
 
 static const char *const vtopo_ext_topo_leaf[] = { "0xB", "0x1F" };
 

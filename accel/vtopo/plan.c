@@ -7,8 +7,8 @@
  */
 
 #include "qemu/osdep.h"
-#include "hw/core/vtopo.h"
-#include "accel/vtopo-plan.h"
+#include "hw/core/vtopo/model.h"
+#include "accel/vtopo/plan.h"
 
 /*
  * The units of a placement.  A virtual core needs a host core with at

@@ -18,8 +18,8 @@
 #ifndef TARGET_I386_VTOPO_CPUID_CHECK_H
 #define TARGET_I386_VTOPO_CPUID_CHECK_H
 
-#include "hw/core/vtopo.h"
-#include "vtopo-cpuid.h"
+#include "hw/core/vtopo/model.h"
+#include "target/i386/vtopo/cpuid.h"
 
 /* More subleaves than any topology or cache leaf QEMU builds has */
 #define VTOPO_CPUID_MAX_SUBLEAVES 8

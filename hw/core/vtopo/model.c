@@ -7,7 +7,7 @@
  */
 
 #include "qemu/osdep.h"
-#include "hw/core/vtopo.h"
+#include "hw/core/vtopo/model.h"
 
 static const char *const vtopo_level_names[VTOPO_LEVEL__MAX] = {
     [VTOPO_LEVEL_THREAD] = "thread",

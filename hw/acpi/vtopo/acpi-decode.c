@@ -11,7 +11,7 @@
  */
 
 #include "qemu/osdep.h"
-#include "hw/acpi/vtopo-acpi-decode.h"
+#include "hw/acpi/vtopo/acpi-decode.h"
 
 /* A field of an ACPI structure: its byte offset and size. */
 #define ACPI_FIELD(s, f, offset, size) \

@@ -17,7 +17,7 @@
 #ifndef HW_CORE_VTOPO_FDT_CHECK_H
 #define HW_CORE_VTOPO_FDT_CHECK_H
 
-#include "hw/core/vtopo.h"
+#include "hw/core/vtopo/model.h"
 
 /* The cpu-map levels, outermost first */
 typedef enum VTopoFdtMapLevel {

@@ -8,7 +8,7 @@
  */
 
 #include "qemu/osdep.h"
-#include "accel/vtopo-placement.h"
+#include "accel/vtopo/placement.h"
 
 /* Read @root/@path whole; NULL with *@error naming the file and why. */
 static char *vtopo_proc_file(const char *root, const char *path,

@@ -16,7 +16,7 @@
 #ifndef ACCEL_VTOPO_HOST_H
 #define ACCEL_VTOPO_HOST_H
 
-#include "hw/core/vtopo.h"
+#include "hw/core/vtopo/model.h"
 
 /* Most CPUs and nodes a host may have (Linux's NR_CPUS upper bound). */
 #define VTOPO_HOST_MAX_CPUS  8192

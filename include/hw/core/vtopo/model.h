@@ -10,10 +10,10 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
-#ifndef HW_CORE_VTOPO_H
-#define HW_CORE_VTOPO_H
+#ifndef HW_CORE_VTOPO_MODEL_H
+#define HW_CORE_VTOPO_MODEL_H
 
-#include "hw/core/vtopo-cache.h"
+#include "hw/core/vtopo/cache.h"
 
 /*
  * Topology levels, innermost first.  The order is the nesting order of

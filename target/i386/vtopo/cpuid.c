@@ -8,7 +8,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/units.h"
-#include "vtopo-cpuid.h"
+#include "target/i386/vtopo/cpuid.h"
 
 /* @count - 1 in a field that holds at most @max, saturating. */
 static uint32_t vtopo_cpuid_minus_one(uint64_t count, uint32_t max)

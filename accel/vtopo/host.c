@@ -13,7 +13,7 @@
 #include <sched.h>
 #include <sys/prctl.h>
 #endif
-#include "accel/vtopo-host.h"
+#include "accel/vtopo/host.h"
 
 /* Longest sysfs file read: a distance row of VTOPO_HOST_MAX_NODES. */
 #define VTOPO_HOST_MAX_FILE (64 * 1024)

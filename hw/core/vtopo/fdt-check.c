@@ -13,7 +13,7 @@
 
 #include "qemu/osdep.h"
 #include <libfdt.h>
-#include "hw/core/vtopo-fdt-check.h"
+#include "hw/core/vtopo/fdt-check.h"
 
 /* cpu-map nodes are named <level><N>; clusters may nest, so allow some */
 static const char *const vtopo_fdt_map_names[VTOPO_FDT_MAP__MAX] = {

@@ -11,8 +11,8 @@
 #ifndef HW_ACPI_VTOPO_ACPI_CHECK_H
 #define HW_ACPI_VTOPO_ACPI_CHECK_H
 
-#include "hw/core/vtopo.h"
-#include "hw/acpi/vtopo-acpi-decode.h"
+#include "hw/core/vtopo/model.h"
+#include "hw/acpi/vtopo/acpi-decode.h"
 
 /*
  * vtopo_acpi_check: compare the tables in @t with each other and with

@@ -7,7 +7,7 @@
  */
 
 #include "qemu/osdep.h"
-#include "hw/core/vtopo-facts.h"
+#include "hw/core/vtopo/facts.h"
 
 /* The longest value a message quotes. */
 #define VTOPO_FACTS_QUOTE 48

@@ -7,7 +7,7 @@
  */
 
 #include "qemu/osdep.h"
-#include "hw/acpi/vtopo-acpi-check.h"
+#include "hw/acpi/vtopo/acpi-check.h"
 
 /*
  * One rule's disagreements: the first is reported, with the number of

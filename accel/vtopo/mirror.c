@@ -7,8 +7,8 @@
  */
 
 #include "qemu/osdep.h"
-#include "hw/core/vtopo.h"
-#include "accel/vtopo-mirror.h"
+#include "hw/core/vtopo/model.h"
+#include "accel/vtopo/mirror.h"
 
 /*
  * A host core: its online threads, ascending, and where it is.  A core

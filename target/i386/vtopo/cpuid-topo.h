@@ -20,8 +20,8 @@
 #ifndef TARGET_I386_VTOPO_CPUID_TOPO_H
 #define TARGET_I386_VTOPO_CPUID_TOPO_H
 
-#include "hw/core/vtopo.h"
-#include "vtopo-cpuid.h"
+#include "hw/core/vtopo/model.h"
+#include "target/i386/vtopo/cpuid.h"
 
 /* Leaf 01H EBX */
 VTOPO_FIELD(CPUID1_EBX, BRAND_INDEX, 0, 8)

@@ -7,7 +7,7 @@
  */
 
 #include "qemu/osdep.h"
-#include "hw/core/vtopo-cache.h"
+#include "hw/core/vtopo/cache.h"
 
 const char *vtopo_cache_type_name(VTopoCacheType type)
 {

@@ -29,7 +29,7 @@
 #ifndef ACCEL_VTOPO_PLACEMENT_H
 #define ACCEL_VTOPO_PLACEMENT_H
 
-#include "accel/vtopo-plan.h"
+#include "accel/vtopo/plan.h"
 
 /*
  * VTopoCgroupMounts: where the cgroup hierarchies that can hold a

@@ -17,8 +17,8 @@
 #ifndef ACCEL_VTOPO_PLAN_H
 #define ACCEL_VTOPO_PLAN_H
 
-#include "hw/core/vtopo.h"
-#include "accel/vtopo-host.h"
+#include "hw/core/vtopo/model.h"
+#include "accel/vtopo/host.h"
 
 /* A vCPU that is not pinned. */
 #define VTOPO_PIN_NONE (-1)
@@ -95,7 +95,7 @@ int *vtopo_pin_plan_manual(const VTopoPinInput *in,
 
 /*
  * VTopoPlacement: where each possible vCPU may run, as QEMU planned it
- * or as the kernel has it (accel/vtopo-placement.h).
+ * or as the kernel has it (accel/vtopo/placement.h).
  * @cpus: per cpu-index, the host CPUs its thread may run on (unsigned
  *     int, ascending); NULL for a vCPU that is not pinned, or whose
  *     thread is not known.

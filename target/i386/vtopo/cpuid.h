@@ -15,7 +15,7 @@
 #ifndef TARGET_I386_VTOPO_CPUID_H
 #define TARGET_I386_VTOPO_CPUID_H
 
-#include "hw/core/vtopo-cache.h"
+#include "hw/core/vtopo/cache.h"
 
 /*
  * A register field, as QEMU's hw/registerfields.h FIELD(): defines

@@ -7,7 +7,7 @@
  */
 
 #include "qemu/osdep.h"
-#include "vtopo-cpuid-topo.h"
+#include "target/i386/vtopo/cpuid-topo.h"
 
 /* @count in a field that holds at most @max, saturating. */
 static uint32_t vtopo_cpuid_count(uint32_t count, uint32_t max)

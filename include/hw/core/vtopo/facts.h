@@ -18,7 +18,7 @@
 #ifndef HW_CORE_VTOPO_FACTS_H
 #define HW_CORE_VTOPO_FACTS_H
 
-#include "hw/core/vtopo.h"
+#include "hw/core/vtopo/model.h"
 
 /* The version of the text, its first line: "vtopo-facts 1". */
 #define VTOPO_FACTS_VERSION 1

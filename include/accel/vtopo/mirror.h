@@ -19,9 +19,9 @@
 #ifndef ACCEL_VTOPO_MIRROR_H
 #define ACCEL_VTOPO_MIRROR_H
 
-#include "hw/core/vtopo.h"
-#include "accel/vtopo-host.h"
-#include "accel/vtopo-plan.h"
+#include "hw/core/vtopo/model.h"
+#include "accel/vtopo/host.h"
+#include "accel/vtopo/plan.h"
 
 /* Guest memory is split between nodes in units of this size. */
 #define VTOPO_MIRROR_MEM_UNIT (UINT64_C(2) << 20)
