@@ -17,13 +17,13 @@
 
 static bool x86_ext_topo_subleaf_valid(const VTopoCpuidRegs *r)
 {
-    return VTOPO_FIELD_EX32(r->ecx, CPUID_EXT_TOPO_ECX, LEVEL_TYPE) !=
+    return FIELD_EX32(r->ecx, CPUID_EXT_TOPO_ECX, LEVEL_TYPE) !=
            CPUID_EXT_TOPO_LEVEL_INVALID;
 }
 
 static bool x86_cache_subleaf_valid(const VTopoCpuidRegs *r)
 {
-    return VTOPO_FIELD_EX32(r->eax, CPUID4_EAX, CACHE_TYPE) !=
+    return FIELD_EX32(r->eax, CPUID4_EAX, CACHE_TYPE) !=
            CPUID4_CACHE_TYPE_NULL;
 }
 

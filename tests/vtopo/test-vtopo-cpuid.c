@@ -71,17 +71,17 @@ START_TEST(test_cpuid4_saturation)
     VTopoCpuidRegs r;
 
     r = vtopo_cpuid4_encode(&c, 4096, 64);
-    ck_assert_uint_eq(VTOPO_FIELD_EX32(r.eax, CPUID4_EAX, MAX_SHARING_IDS), 4095);
-    ck_assert_uint_eq(VTOPO_FIELD_EX32(r.eax, CPUID4_EAX, MAX_CORE_IDS), 63);
+    ck_assert_uint_eq(FIELD_EX32(r.eax, CPUID4_EAX, MAX_SHARING_IDS), 4095);
+    ck_assert_uint_eq(FIELD_EX32(r.eax, CPUID4_EAX, MAX_CORE_IDS), 63);
     r = vtopo_cpuid4_encode(&c, 1 << 20, 1024);
-    ck_assert_uint_eq(VTOPO_FIELD_EX32(r.eax, CPUID4_EAX, MAX_SHARING_IDS), 4095);
-    ck_assert_uint_eq(VTOPO_FIELD_EX32(r.eax, CPUID4_EAX, MAX_CORE_IDS), 63);
+    ck_assert_uint_eq(FIELD_EX32(r.eax, CPUID4_EAX, MAX_SHARING_IDS), 4095);
+    ck_assert_uint_eq(FIELD_EX32(r.eax, CPUID4_EAX, MAX_CORE_IDS), 63);
     /* the saturated fields do not spill into their neighbours */
-    ck_assert_uint_eq(VTOPO_FIELD_EX32(r.eax, CPUID4_EAX, CACHE_LEVEL), 3);
-    ck_assert_uint_eq(VTOPO_FIELD_EX32(r.eax, CPUID4_EAX, FULLY_ASSOCIATIVE), 0);
+    ck_assert_uint_eq(FIELD_EX32(r.eax, CPUID4_EAX, CACHE_LEVEL), 3);
+    ck_assert_uint_eq(FIELD_EX32(r.eax, CPUID4_EAX, FULLY_ASSOCIATIVE), 0);
     /* Fn8000_001D has no core ID field: 0 leaves it clear */
     r = vtopo_cpuid4_encode(&c, 8, 0);
-    ck_assert_uint_eq(VTOPO_FIELD_EX32(r.eax, CPUID4_EAX, MAX_CORE_IDS), 0);
+    ck_assert_uint_eq(FIELD_EX32(r.eax, CPUID4_EAX, MAX_CORE_IDS), 0);
     ck_assert_uint_eq(r.eax, 0x0001c163);
 }
 END_TEST
@@ -243,8 +243,8 @@ START_TEST(test_x86_cache_fit)
     ck_assert_uint_eq(l3.geometry.size, 300 * MiB);
     ck_assert_uint_eq(vtopo_cache_sets(&l3.geometry), 307200);
     /* ... which both vendors' Fn8000_0006 EDX now encode: L3Assoc 8h */
-    ck_assert_uint_eq(VTOPO_FIELD_EX32(vtopo_cpuid80000006_encode(&l2, &l3).edx,
-                                       CPUID80000006_EDX, ASSOC), 0x8);
+    ck_assert_uint_eq(FIELD_EX32(vtopo_cpuid80000006_encode(&l2, &l3).edx,
+                                 CPUID80000006_EDX, ASSOC), 0x8);
     ck_assert(vtopo_x86_cache_fit(&l2.geometry, &reason));
     ck_assert_uint_eq(l2.geometry.ways, 8);
     ck_assert_uint_eq(vtopo_cache_sets(&l2.geometry), 2560);

@@ -11,9 +11,15 @@
  */
 
 #include "qemu/osdep.h"
+#include "hw/registerfields.h"
 #include "hw/acpi/vtopo/acpi-decode.h"
 
-/* A field of an ACPI structure: its byte offset and size. */
+/*
+ * A field of an ACPI structure: its byte offset and length, as the
+ * specification's tables give them (fields of 3 and 36 bytes included,
+ * which hw/registerfields.h's REGn() cannot describe).  The bits within
+ * a field are FIELD()s.
+ */
 #define ACPI_FIELD(s, f, offset, size) \
     enum { A_ ## s ## _ ## f = (offset), L_ ## s ## _ ## f = (size) };
 /* Field @f of structure @s that starts at @p (little endian). */
@@ -21,12 +27,6 @@
     vtopo_acpi_le((p) + A_ ## s ## _ ## f, L_ ## s ## _ ## f)
 /* The bytes a structure @s needs to hold field @f. */
 #define ACPI_END(s, f) (A_ ## s ## _ ## f + L_ ## s ## _ ## f)
-
-/* A bit field of a structure field: its shift and width. */
-#define ACPI_BITS(f, b, shift, width) \
-    enum { S_ ## f ## _ ## b = (shift), W_ ## f ## _ ## b = (width) };
-#define ACPI_BITS_GET(v, f, b) \
-    (((v) >> S_ ## f ## _ ## b) & ((1ull << W_ ## f ## _ ## b) - 1))
 
 /* Table 5.4: System Description Table Header */
 ACPI_FIELD(HEADER, SIGNATURE, 0, 4)
@@ -49,7 +49,7 @@ ACPI_FIELD(MADT_X2APIC, UID, 12, 4)
 ACPI_FIELD(MADT_GICC, UID, 8, 4)
 ACPI_FIELD(MADT_GICC, FLAGS, 12, 4)
 ACPI_FIELD(MADT_GICC, MPIDR, 68, 8)
-ACPI_BITS(MADT_CPU_FLAGS, ENABLED, 0, 1)
+FIELD(MADT_CPU_FLAGS, ENABLED, 0, 1)
 #define MADT_TYPE_LAPIC     0
 #define MADT_TYPE_X2APIC    9
 #define MADT_TYPE_GICC      0xb
@@ -72,7 +72,7 @@ ACPI_FIELD(SRAT_GICC, UID, 6, 4)
 ACPI_FIELD(SRAT_GICC, FLAGS, 10, 4)
 ACPI_FIELD(SRAT_GENERIC_INITIATOR, DOMAIN, 4, 4)
 ACPI_FIELD(SRAT_GENERIC_INITIATOR, FLAGS, 24, 4)
-ACPI_BITS(SRAT_FLAGS, ENABLED, 0, 1)
+FIELD(SRAT_FLAGS, ENABLED, 0, 1)
 #define SRAT_TYPE_APIC      0
 #define SRAT_TYPE_MEMORY    1
 #define SRAT_TYPE_X2APIC    2
@@ -95,7 +95,7 @@ ACPI_FIELD(HMAT_DOMAIN, MEMORY, 16, 4)
 ACPI_FIELD(HMAT_LOCALITY, INITIATORS, 12, 4)
 ACPI_FIELD(HMAT_LOCALITY, TARGETS, 16, 4)
 ACPI_FIELD(HMAT_LOCALITY, ENTRY_BASE_UNIT, 24, 8)
-ACPI_BITS(HMAT_DOMAIN_FLAGS, INITIATOR_VALID, 0, 1)
+FIELD(HMAT_DOMAIN_FLAGS, INITIATOR_VALID, 0, 1)
 #define HMAT_TYPE_DOMAIN    0
 #define HMAT_TYPE_LOCALITY  1
 
@@ -113,7 +113,7 @@ ACPI_FIELD(PPTT_CACHE, WAYS, 20, 1)
 ACPI_FIELD(PPTT_CACHE, ATTRIBUTES, 21, 1)
 ACPI_FIELD(PPTT_CACHE, LINE_SIZE, 22, 2)
 ACPI_FIELD(PPTT_CACHE, CACHE_ID, 24, 4)
-ACPI_BITS(PPTT_CACHE_ATTRIBUTES, CACHE_TYPE, 2, 2)
+FIELD(PPTT_CACHE_ATTRIBUTES, CACHE_TYPE, 2, 2)
 #define PPTT_TYPE_NODE      0
 #define PPTT_TYPE_CACHE     1
 
@@ -231,7 +231,7 @@ static bool vtopo_acpi_decode_madt(VTopoAcpiTable *t)
         default:
             continue;
         }
-        p.enabled = ACPI_BITS_GET(flags, MADT_CPU_FLAGS, ENABLED);
+        p.enabled = FIELD_EX32(flags, MADT_CPU_FLAGS, ENABLED);
         g_array_append_val(t->out->processors, p);
     }
     return true;
@@ -285,7 +285,7 @@ static bool vtopo_acpi_srat_cpu(VTopoAcpiTable *t, uint32_t offset,
         flags = ACPI_GET(s, SRAT_GICC, FLAGS);
         break;
     }
-    cpu.enabled = ACPI_BITS_GET(flags, SRAT_FLAGS, ENABLED);
+    cpu.enabled = FIELD_EX32(flags, SRAT_FLAGS, ENABLED);
     g_array_append_val(t->out->cpu_affinity, cpu);
     return true;
 }
@@ -321,8 +321,8 @@ static bool vtopo_acpi_srat_initiator(VTopoAcpiTable *t, uint32_t offset,
                          ACPI_END(SRAT_GENERIC_INITIATOR, FLAGS))) {
         return false;
     }
-    if (ACPI_BITS_GET(ACPI_GET(s, SRAT_GENERIC_INITIATOR, FLAGS),
-                      SRAT_FLAGS, ENABLED)) {
+    if (FIELD_EX32(ACPI_GET(s, SRAT_GENERIC_INITIATOR, FLAGS),
+                   SRAT_FLAGS, ENABLED)) {
         uint32_t domain = ACPI_GET(s, SRAT_GENERIC_INITIATOR, DOMAIN);
 
         g_array_append_val(t->out->initiator_domains, domain);
@@ -420,8 +420,8 @@ static bool vtopo_acpi_decode_hmat(VTopoAcpiTable *t)
                                  ACPI_END(HMAT_DOMAIN, MEMORY))) {
                 return false;
             }
-            d.initiator = ACPI_BITS_GET(ACPI_GET(s, HMAT_DOMAIN, FLAGS),
-                                        HMAT_DOMAIN_FLAGS, INITIATOR_VALID) ?
+            d.initiator = FIELD_EX32(ACPI_GET(s, HMAT_DOMAIN, FLAGS),
+                                     HMAT_DOMAIN_FLAGS, INITIATOR_VALID) ?
                           (int64_t)ACPI_GET(s, HMAT_DOMAIN, INITIATOR) : -1;
             d.memory = ACPI_GET(s, HMAT_DOMAIN, MEMORY);
             g_array_append_val(t->out->hmat_domains, d);
@@ -610,8 +610,8 @@ static bool vtopo_acpi_decode_pptt(VTopoAcpiTable *t)
                 .cache_id = len >= ACPI_END(PPTT_CACHE, CACHE_ID) ?
                             (int64_t)ACPI_GET(s, PPTT_CACHE, CACHE_ID) : -1,
             };
-            c.cache_type = ACPI_BITS_GET(c.attributes, PPTT_CACHE_ATTRIBUTES,
-                                         CACHE_TYPE);
+            c.cache_type = FIELD_EX32(c.attributes, PPTT_CACHE_ATTRIBUTES,
+                                      CACHE_TYPE);
             g_array_append_val(t->out->pptt_caches, c);
         }
     }

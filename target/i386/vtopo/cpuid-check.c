@@ -64,8 +64,8 @@ static VTopoLevel vtopo_cpuid_next_level(const VTopoCpuidLeaf *leaf,
     if (sub + 1 >= leaf->nr) {
         return VTOPO_LEVEL_SOCKET;
     }
-    switch (VTOPO_FIELD_EX32(leaf->sub[sub + 1].ecx, CPUID_EXT_TOPO_ECX,
-                             LEVEL_TYPE)) {
+    switch (FIELD_EX32(leaf->sub[sub + 1].ecx, CPUID_EXT_TOPO_ECX,
+                       LEVEL_TYPE)) {
     case CPUID_EXT_TOPO_LEVEL_CORE:
         return VTOPO_LEVEL_CORE;
     case CPUID_EXT_TOPO_LEVEL_MODULE:
@@ -156,8 +156,8 @@ static void vtopo_cpuid_check_ext_topo(const VTopoCpuidCheck *chk, int which)
             return;
         }
         for (unsigned int s = 0; s < leaf->nr; s++) {
-            uint32_t id = VTOPO_FIELD_EX32(leaf->sub[s].edx,
-                                           CPUID_EXT_TOPO_EDX, X2APIC_ID);
+            uint32_t id = FIELD_EX32(leaf->sub[s].edx,
+                                     CPUID_EXT_TOPO_EDX, X2APIC_ID);
 
             if (id != chk->cpus[i]->arch_id) {
                 vtopo_add_finding(chk->findings, "cpuid-x2apic-id",
@@ -172,15 +172,15 @@ static void vtopo_cpuid_check_ext_topo(const VTopoCpuidCheck *chk, int which)
     }
     for (unsigned int s = 0; s < first->nr; s++) {
         VTopoLevel level = vtopo_cpuid_next_level(first, s);
-        uint32_t type = VTOPO_FIELD_EX32(first->sub[s].ecx,
-                                         CPUID_EXT_TOPO_ECX, LEVEL_TYPE);
+        uint32_t type = FIELD_EX32(first->sub[s].ecx,
+                                   CPUID_EXT_TOPO_ECX, LEVEL_TYPE);
 
         for (unsigned int i = 0; i < chk->n; i++) {
             const VTopoCpuidLeaf *leaf =
             &vtopo_cpuid_view_of(chk, i)->ext_topo[which];
-            uint32_t shift = VTOPO_FIELD_EX32(leaf->sub[s].eax,
-                                              CPUID_EXT_TOPO_EAX,
-                                              X2APIC_ID_SHIFT);
+            uint32_t shift = FIELD_EX32(leaf->sub[s].eax,
+                                        CPUID_EXT_TOPO_EAX,
+                                        X2APIC_ID_SHIFT);
 
             chk->key[i] = chk->cpus[i]->arch_id >> shift;
         }
@@ -228,11 +228,11 @@ static bool vtopo_cpuid_check_apic_id(const VTopoCpuidCheck *chk)
 {
     for (unsigned int i = 0; i < chk->n; i++) {
         const VTopoCpuidView *v = vtopo_cpuid_view_of(chk, i);
-        uint32_t initial = VTOPO_FIELD_EX32(v->leaf1.ebx, CPUID1_EBX,
-                                            INITIAL_APIC_ID);
-        uint32_t extended = VTOPO_FIELD_EX32(v->amd_topo.eax,
-                                             CPUID8000001E_EAX,
-                                             EXTENDED_APIC_ID);
+        uint32_t initial = FIELD_EX32(v->leaf1.ebx, CPUID1_EBX,
+                                      INITIAL_APIC_ID);
+        uint32_t extended = FIELD_EX32(v->amd_topo.eax,
+                                       CPUID8000001E_EAX,
+                                       EXTENDED_APIC_ID);
         const char *leaf = NULL;
         uint32_t id = 0;
 
@@ -270,16 +270,16 @@ static void vtopo_cpuid_check_package(const VTopoCpuidCheck *chk)
     unsigned int threads = vtopo_cpuid_cpus_per(chk, VTOPO_LEVEL_SOCKET);
     unsigned int cores = threads / vtopo_cpuid_cpus_per(chk, VTOPO_LEVEL_CORE);
     const VTopoCpuidView *first = vtopo_cpuid_view_of(chk, 0);
-    uint32_t count = VTOPO_FIELD_EX32(first->leaf1.ebx, CPUID1_EBX,
-                                      LOGICAL_PROCESSORS);
+    uint32_t count = FIELD_EX32(first->leaf1.ebx, CPUID1_EBX,
+                                LOGICAL_PROCESSORS);
     uint32_t max = VTOPO_FIELD_MAX(CPUID1_EBX, LOGICAL_PROCESSORS);
 
     for (unsigned int i = 0; first->has_leaf1 && threads > 1 && i < chk->n;
          i++) {
         const VTopoCpuidView *v = vtopo_cpuid_view_of(chk, i);
-        uint32_t c = VTOPO_FIELD_EX32(v->leaf1.ebx, CPUID1_EBX,
-                                      LOGICAL_PROCESSORS);
-        bool ok = VTOPO_FIELD_EX32(v->leaf1.edx, CPUID1_EDX, HTT) &&
+        uint32_t c = FIELD_EX32(v->leaf1.ebx, CPUID1_EBX,
+                                LOGICAL_PROCESSORS);
+        bool ok = FIELD_EX32(v->leaf1.edx, CPUID1_EDX, HTT) &&
                   c == count;
 
         if (ok && !v->addressable_ids) {
@@ -293,8 +293,8 @@ static void vtopo_cpuid_check_package(const VTopoCpuidCheck *chk)
                               "gives HTT %u and %u logical processors (%s) "
                               "per package, the model %u logical "
                               "processors", chk->cpus[i]->index,
-                              VTOPO_FIELD_EX32(v->leaf1.edx, CPUID1_EDX,
-                                               HTT), c,
+                              FIELD_EX32(v->leaf1.edx, CPUID1_EDX,
+                                         HTT), c,
                               v->addressable_ids ? "addressable IDs"
                                                  : "a count", threads);
             return;
@@ -313,8 +313,8 @@ static void vtopo_cpuid_check_package(const VTopoCpuidCheck *chk)
         const VTopoCpuidLeaf *leaf = &vtopo_cpuid_view_of(chk, i)->caches;
 
         for (unsigned int s = 0; s < leaf->nr; s++) {
-            uint32_t ids = VTOPO_FIELD_EX32(leaf->sub[s].eax, CPUID4_EAX,
-                                            MAX_CORE_IDS) + 1;
+            uint32_t ids = FIELD_EX32(leaf->sub[s].eax, CPUID4_EAX,
+                                      MAX_CORE_IDS) + 1;
 
             if (ids < MIN(cores, VTOPO_FIELD_MAX(CPUID4_EAX,
                                                  MAX_CORE_IDS) + 1)) {
@@ -333,9 +333,9 @@ static void vtopo_cpuid_check_package(const VTopoCpuidCheck *chk)
     }
     for (unsigned int i = 0; i < chk->n; i++) {
         uint32_t ecx = vtopo_cpuid_view_of(chk, i)->size_ids;
-        uint32_t nc = VTOPO_FIELD_EX32(ecx, CPUID80000008_ECX, NC) + 1;
-        uint32_t size = VTOPO_FIELD_EX32(ecx, CPUID80000008_ECX,
-                                         APIC_ID_SIZE);
+        uint32_t nc = FIELD_EX32(ecx, CPUID80000008_ECX, NC) + 1;
+        uint32_t size = FIELD_EX32(ecx, CPUID80000008_ECX,
+                                   APIC_ID_SIZE);
 
         if (!vtopo_cpuid_count_ok(nc, threads,
                                   VTOPO_FIELD_MAX(CPUID80000008_ECX, NC) +
@@ -377,18 +377,18 @@ static void vtopo_cpuid_check_amd_topo(const VTopoCpuidCheck *chk)
     unsigned int dies = vtopo_cpuid_cpus_per(chk, VTOPO_LEVEL_SOCKET) /
                         vtopo_cpuid_cpus_per(chk, VTOPO_LEVEL_DIE);
     uint32_t ecx = vtopo_cpuid_view_of(chk, 0)->amd_topo.ecx;
-    uint32_t nodes = VTOPO_FIELD_EX32(ecx, CPUID8000001E_ECX,
-                                      NODES_PER_PROCESSOR) + 1;
+    uint32_t nodes = FIELD_EX32(ecx, CPUID8000001E_ECX,
+                                NODES_PER_PROCESSOR) + 1;
     VTopoLevel node_level =
-        VTOPO_FIELD_EX32(ecx, CPUID8000001E_ECX,
-                         NODES_PER_PROCESSOR_UNBOUNDED) == 0
+        FIELD_EX32(ecx, CPUID8000001E_ECX,
+                   NODES_PER_PROCESSOR_UNBOUNDED) == 0
         ? VTOPO_LEVEL_SOCKET : VTOPO_LEVEL_DIE;
     uint32_t id_max = VTOPO_FIELD_MAX(CPUID8000001E_EBX, CORE_ID) + 1;
 
     for (unsigned int i = 0; i < chk->n; i++) {
         const VTopoCpuidRegs *r = &vtopo_cpuid_view_of(chk, i)->amd_topo;
-        uint32_t t = VTOPO_FIELD_EX32(r->ebx, CPUID8000001E_EBX,
-                                      THREADS_PER_CORE) + 1;
+        uint32_t t = FIELD_EX32(r->ebx, CPUID8000001E_EBX,
+                                THREADS_PER_CORE) + 1;
 
         if (!vtopo_cpuid_count_ok(t, threads,
                                   VTOPO_FIELD_MAX(CPUID8000001E_EBX,
@@ -401,7 +401,7 @@ static void vtopo_cpuid_check_amd_topo(const VTopoCpuidCheck *chk)
         }
         chk->key[i] = (uint64_t)chk->cpus[i]->id[VTOPO_LEVEL_SOCKET] << 40 |
                       (uint64_t)chk->cpus[i]->id[VTOPO_LEVEL_DIE] << 20 |
-                      VTOPO_FIELD_EX32(r->ebx, CPUID8000001E_EBX, CORE_ID);
+                      FIELD_EX32(r->ebx, CPUID8000001E_EBX, CORE_ID);
     }
     if (vtopo_cpuid_cpus_per(chk, VTOPO_LEVEL_SOCKET) /
         threads <= id_max &&
@@ -423,7 +423,7 @@ static void vtopo_cpuid_check_amd_topo(const VTopoCpuidCheck *chk)
     for (unsigned int i = 0; i < chk->n; i++) {
         const VTopoCpuidRegs *r = &vtopo_cpuid_view_of(chk, i)->amd_topo;
 
-        chk->key[i] = VTOPO_FIELD_EX32(r->ecx, CPUID8000001E_ECX, NODE_ID);
+        chk->key[i] = FIELD_EX32(r->ecx, CPUID8000001E_ECX, NODE_ID);
     }
     if (vtopo_cpuid_cpus_per(chk, VTOPO_LEVEL__MAX) /
         vtopo_cpuid_cpus_per(chk, node_level) <= id_max &&
@@ -437,7 +437,7 @@ static void vtopo_cpuid_check_amd_topo(const VTopoCpuidCheck *chk)
 
 static VTopoCacheType vtopo_cpuid_cache_type(uint32_t eax)
 {
-    switch (VTOPO_FIELD_EX32(eax, CPUID4_EAX, CACHE_TYPE)) {
+    switch (FIELD_EX32(eax, CPUID4_EAX, CACHE_TYPE)) {
     case CPUID4_CACHE_TYPE_DATA:
         return VTOPO_CACHE_DATA;
     case CPUID4_CACHE_TYPE_INSTRUCTION:
@@ -454,7 +454,7 @@ static const VTopoCpuidRegs *vtopo_cpuid_find_cache(const VTopoCpuidLeaf *leaf,
     for (unsigned int s = 0; s < leaf->nr; s++) {
         const VTopoCpuidRegs *r = &leaf->sub[s];
 
-        if (VTOPO_FIELD_EX32(r->eax, CPUID4_EAX, CACHE_LEVEL) ==
+        if (FIELD_EX32(r->eax, CPUID4_EAX, CACHE_LEVEL) ==
             want->level && vtopo_cpuid_cache_type(r->eax) == want->type) {
             return r;
         }
@@ -481,10 +481,10 @@ static void vtopo_cpuid_check_cache(const VTopoCpuidCheck *chk,
                               chk->cpus[i]->index, want->level, type);
             return;
         }
-        ways = VTOPO_FIELD_EX32(r->ebx, CPUID4_EBX, WAYS) + UINT64_C(1);
-        partitions = VTOPO_FIELD_EX32(r->ebx, CPUID4_EBX, PARTITIONS) + 1;
-        line = VTOPO_FIELD_EX32(r->ebx, CPUID4_EBX, LINE_SIZE) + 1;
-        sets = VTOPO_FIELD_EX32(r->ecx, CPUID4_ECX, SETS) + UINT64_C(1);
+        ways = FIELD_EX32(r->ebx, CPUID4_EBX, WAYS) + UINT64_C(1);
+        partitions = FIELD_EX32(r->ebx, CPUID4_EBX, PARTITIONS) + 1;
+        line = FIELD_EX32(r->ebx, CPUID4_EBX, LINE_SIZE) + 1;
+        sets = FIELD_EX32(r->ecx, CPUID4_ECX, SETS) + UINT64_C(1);
         if (ways != want->ways || partitions != want->partitions ||
             line != want->line_size || sets != vtopo_cache_sets(want)) {
             vtopo_add_finding(chk->findings, "cpuid-cache",
@@ -498,7 +498,7 @@ static void vtopo_cpuid_check_cache(const VTopoCpuidCheck *chk,
                               vtopo_cache_sets(want));
             return;
         }
-        sharing = VTOPO_FIELD_EX32(r->eax, CPUID4_EAX, MAX_SHARING_IDS) + 1;
+        sharing = FIELD_EX32(r->eax, CPUID4_EAX, MAX_SHARING_IDS) + 1;
         chk->key[i] = chk->cpus[i]->arch_id >> vtopo_cpuid_id_bits(sharing);
     }
     if (!vtopo_cache_groups_match(chk->topo, chk->cpus, chk->key, chk->n,
@@ -530,24 +530,24 @@ static VTopoCpuidLegacyCache vtopo_cpuid_legacy_decode(
     if (kind->level == 1) {
         r = kind->type == VTOPO_CACHE_DATA ? legacy[0].ecx : legacy[0].edx;
         return (VTopoCpuidLegacyCache) {
-            VTOPO_FIELD_EX32(r, CPUID80000005_CACHE, SIZE_KB) * KiB,
-            VTOPO_FIELD_EX32(r, CPUID80000005_CACHE, ASSOC),
-            VTOPO_FIELD_EX32(r, CPUID80000005_CACHE, LINE_SIZE),
+            FIELD_EX32(r, CPUID80000005_CACHE, SIZE_KB) * KiB,
+            FIELD_EX32(r, CPUID80000005_CACHE, ASSOC),
+            FIELD_EX32(r, CPUID80000005_CACHE, LINE_SIZE),
         };
     }
     if (kind->level == 2) {
         r = legacy[1].ecx;
         return (VTopoCpuidLegacyCache) {
-            VTOPO_FIELD_EX32(r, CPUID80000006_ECX, SIZE_KB) * KiB,
-            VTOPO_FIELD_EX32(r, CPUID80000006_ECX, ASSOC),
-            VTOPO_FIELD_EX32(r, CPUID80000006_ECX, LINE_SIZE),
+            FIELD_EX32(r, CPUID80000006_ECX, SIZE_KB) * KiB,
+            FIELD_EX32(r, CPUID80000006_ECX, ASSOC),
+            FIELD_EX32(r, CPUID80000006_ECX, LINE_SIZE),
         };
     }
     r = legacy[1].edx;
     return (VTopoCpuidLegacyCache) {
-        VTOPO_FIELD_EX32(r, CPUID80000006_EDX, SIZE_512KB) * 512 * KiB,
-        VTOPO_FIELD_EX32(r, CPUID80000006_EDX, ASSOC),
-        VTOPO_FIELD_EX32(r, CPUID80000006_EDX, LINE_SIZE),
+        FIELD_EX32(r, CPUID80000006_EDX, SIZE_512KB) * 512 * KiB,
+        FIELD_EX32(r, CPUID80000006_EDX, ASSOC),
+        FIELD_EX32(r, CPUID80000006_EDX, LINE_SIZE),
     };
 }
 

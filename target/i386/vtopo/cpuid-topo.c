@@ -93,13 +93,13 @@ uint32_t vtopo_cpuid1_ebx(const VTopoX86Topology *topo,
                 1u << topo->id_shift[VTOPO_X86_PACKAGE] :
                 vtopo_cpuid_package_threads(topo);
     }
-    ebx = VTOPO_FIELD_DP32(ebx, CPUID1_EBX, CLFLUSH_LINE_SIZE,
-                           clflush_bytes / 8);
-    ebx = VTOPO_FIELD_DP32(ebx, CPUID1_EBX, LOGICAL_PROCESSORS,
-                           vtopo_cpuid_count(count,
+    ebx = FIELD_DP32(ebx, CPUID1_EBX, CLFLUSH_LINE_SIZE,
+                     clflush_bytes / 8);
+    ebx = FIELD_DP32(ebx, CPUID1_EBX, LOGICAL_PROCESSORS,
+                     vtopo_cpuid_count(count,
                                VTOPO_FIELD_MAX(CPUID1_EBX,
                                                LOGICAL_PROCESSORS)));
-    ebx = VTOPO_FIELD_DP32(ebx, CPUID1_EBX, INITIAL_APIC_ID, apic_id);
+    ebx = FIELD_DP32(ebx, CPUID1_EBX, INITIAL_APIC_ID, apic_id);
     return ebx;
 }
 
@@ -132,19 +132,19 @@ static VTopoCpuidRegs vtopo_cpuid_ext_topo(const VTopoX86Topology *topo,
     VTopoCpuidRegs r = { 0 };
 
     if (next < VTOPO_X86_LEVELS) {
-        r.eax = VTOPO_FIELD_DP32(r.eax, CPUID_EXT_TOPO_EAX, X2APIC_ID_SHIFT,
-                                 topo->id_shift[next]);
+        r.eax = FIELD_DP32(r.eax, CPUID_EXT_TOPO_EAX, X2APIC_ID_SHIFT,
+                           topo->id_shift[next]);
         /* SDM: "software must not use EBX[15:0] to enumerate" - saturate */
-        r.ebx = VTOPO_FIELD_DP32(r.ebx, CPUID_EXT_TOPO_EBX, LOGICAL_PROCESSORS,
-                                 vtopo_cpuid_count(
+        r.ebx = FIELD_DP32(r.ebx, CPUID_EXT_TOPO_EBX, LOGICAL_PROCESSORS,
+                           vtopo_cpuid_count(
                                      topo->logical_processors[next],
                                      VTOPO_FIELD_MAX(CPUID_EXT_TOPO_EBX,
                                                      LOGICAL_PROCESSORS)));
-        r.ecx = VTOPO_FIELD_DP32(r.ecx, CPUID_EXT_TOPO_ECX, LEVEL_TYPE,
-                                 vtopo_cpuid_level_type(level));
+        r.ecx = FIELD_DP32(r.ecx, CPUID_EXT_TOPO_ECX, LEVEL_TYPE,
+                           vtopo_cpuid_level_type(level));
     }
-    r.ecx = VTOPO_FIELD_DP32(r.ecx, CPUID_EXT_TOPO_ECX, LEVEL_NUMBER, subleaf);
-    r.edx = VTOPO_FIELD_DP32(r.edx, CPUID_EXT_TOPO_EDX, X2APIC_ID, apic_id);
+    r.ecx = FIELD_DP32(r.ecx, CPUID_EXT_TOPO_ECX, LEVEL_NUMBER, subleaf);
+    r.edx = FIELD_DP32(r.edx, CPUID_EXT_TOPO_EDX, X2APIC_ID, apic_id);
     return r;
 }
 
@@ -203,15 +203,15 @@ uint32_t vtopo_cpuid80000008_ecx(const VTopoX86Topology *topo,
         return 0;
     }
     if (conv->unbounded_counts) {
-        ecx = VTOPO_FIELD_DP32(ecx, CPUID80000008_ECX, NC_UNBOUNDED,
-                               threads - 1);
+        ecx = FIELD_DP32(ecx, CPUID80000008_ECX, NC_UNBOUNDED,
+                         threads - 1);
     } else {
-        ecx = VTOPO_FIELD_DP32(ecx, CPUID80000008_ECX, NC,
-                               vtopo_cpuid_count(threads - 1,
+        ecx = FIELD_DP32(ecx, CPUID80000008_ECX, NC,
+                         vtopo_cpuid_count(threads - 1,
                                    VTOPO_FIELD_MAX(CPUID80000008_ECX, NC)));
     }
-    ecx = VTOPO_FIELD_DP32(ecx, CPUID80000008_ECX, APIC_ID_SIZE,
-                           topo->id_shift[VTOPO_X86_PACKAGE]);
+    ecx = FIELD_DP32(ecx, CPUID80000008_ECX, APIC_ID_SIZE,
+                     topo->id_shift[VTOPO_X86_PACKAGE]);
     return ecx;
 }
 
@@ -268,29 +268,29 @@ VTopoCpuidRegs vtopo_cpuid8000001e_encode(const VTopoX86Topology *topo,
                                    topo->logical_processors[node];
     VTopoCpuidRegs r = { 0 };
 
-    r.eax = VTOPO_FIELD_DP32(r.eax, CPUID8000001E_EAX, EXTENDED_APIC_ID,
-                             apic_id);
-    r.ebx = VTOPO_FIELD_DP32(r.ebx, CPUID8000001E_EBX, CORE_ID,
-                             vtopo_cpuid8000001e_core_id(topo, conv,
-                                                         apic_id));
-    r.ecx = VTOPO_FIELD_DP32(r.ecx, CPUID8000001E_ECX, NODE_ID,
-                             vtopo_cpuid8000001e_node_id(topo, conv,
-                                                         apic_id));
+    r.eax = FIELD_DP32(r.eax, CPUID8000001E_EAX, EXTENDED_APIC_ID,
+                       apic_id);
+    r.ebx = FIELD_DP32(r.ebx, CPUID8000001E_EBX, CORE_ID,
+                       vtopo_cpuid8000001e_core_id(topo, conv,
+                                                   apic_id));
+    r.ecx = FIELD_DP32(r.ecx, CPUID8000001E_ECX, NODE_ID,
+                       vtopo_cpuid8000001e_node_id(topo, conv,
+                                                   apic_id));
     if (conv->unbounded_counts) {
-        r.ebx = VTOPO_FIELD_DP32(r.ebx, CPUID8000001E_EBX,
-                                 THREADS_PER_CORE_UNBOUNDED,
-                                 threads_per_core - 1);
-        r.ecx = VTOPO_FIELD_DP32(r.ecx, CPUID8000001E_ECX,
-                                 NODES_PER_PROCESSOR_UNBOUNDED,
-                                 nodes_per_processor - 1);
+        r.ebx = FIELD_DP32(r.ebx, CPUID8000001E_EBX,
+                           THREADS_PER_CORE_UNBOUNDED,
+                           threads_per_core - 1);
+        r.ecx = FIELD_DP32(r.ecx, CPUID8000001E_ECX,
+                           NODES_PER_PROCESSOR_UNBOUNDED,
+                           nodes_per_processor - 1);
     } else {
-        r.ebx = VTOPO_FIELD_DP32(r.ebx, CPUID8000001E_EBX, THREADS_PER_CORE,
-                                 vtopo_cpuid_count(threads_per_core - 1,
+        r.ebx = FIELD_DP32(r.ebx, CPUID8000001E_EBX, THREADS_PER_CORE,
+                           vtopo_cpuid_count(threads_per_core - 1,
                                      VTOPO_FIELD_MAX(CPUID8000001E_EBX,
                                                      THREADS_PER_CORE)));
-        r.ecx = VTOPO_FIELD_DP32(r.ecx, CPUID8000001E_ECX,
-                                 NODES_PER_PROCESSOR,
-                                 vtopo_cpuid_count(nodes_per_processor - 1,
+        r.ecx = FIELD_DP32(r.ecx, CPUID8000001E_ECX,
+                           NODES_PER_PROCESSOR,
+                           vtopo_cpuid_count(nodes_per_processor - 1,
                                      VTOPO_FIELD_MAX(CPUID8000001E_ECX,
                                                      NODES_PER_PROCESSOR)));
     }

@@ -35,30 +35,30 @@ VTopoCpuidRegs vtopo_cpuid4_encode(const VTopoX86Cache *cache,
     const VTopoCache *c = &cache->geometry;
     VTopoCpuidRegs r = { 0 };
 
-    r.eax = VTOPO_FIELD_DP32(r.eax, CPUID4_EAX, CACHE_TYPE,
-                             vtopo_cpuid4_cache_type(c->type));
-    r.eax = VTOPO_FIELD_DP32(r.eax, CPUID4_EAX, CACHE_LEVEL, c->level);
-    r.eax = VTOPO_FIELD_DP32(r.eax, CPUID4_EAX, SELF_INITIALIZING,
-                             cache->self_init);
-    r.eax = VTOPO_FIELD_DP32(r.eax, CPUID4_EAX, MAX_SHARING_IDS,
-                             vtopo_cpuid_minus_one(sharing_ids,
+    r.eax = FIELD_DP32(r.eax, CPUID4_EAX, CACHE_TYPE,
+                       vtopo_cpuid4_cache_type(c->type));
+    r.eax = FIELD_DP32(r.eax, CPUID4_EAX, CACHE_LEVEL, c->level);
+    r.eax = FIELD_DP32(r.eax, CPUID4_EAX, SELF_INITIALIZING,
+                       cache->self_init);
+    r.eax = FIELD_DP32(r.eax, CPUID4_EAX, MAX_SHARING_IDS,
+                       vtopo_cpuid_minus_one(sharing_ids,
                                  VTOPO_FIELD_MAX(CPUID4_EAX, MAX_SHARING_IDS)));
-    r.eax = VTOPO_FIELD_DP32(r.eax, CPUID4_EAX, MAX_CORE_IDS,
-                             vtopo_cpuid_minus_one(core_ids,
+    r.eax = FIELD_DP32(r.eax, CPUID4_EAX, MAX_CORE_IDS,
+                       vtopo_cpuid_minus_one(core_ids,
                                  VTOPO_FIELD_MAX(CPUID4_EAX, MAX_CORE_IDS)));
 
-    r.ebx = VTOPO_FIELD_DP32(r.ebx, CPUID4_EBX, LINE_SIZE, c->line_size - 1);
-    r.ebx = VTOPO_FIELD_DP32(r.ebx, CPUID4_EBX, PARTITIONS, c->partitions - 1);
-    r.ebx = VTOPO_FIELD_DP32(r.ebx, CPUID4_EBX, WAYS, c->ways - 1);
+    r.ebx = FIELD_DP32(r.ebx, CPUID4_EBX, LINE_SIZE, c->line_size - 1);
+    r.ebx = FIELD_DP32(r.ebx, CPUID4_EBX, PARTITIONS, c->partitions - 1);
+    r.ebx = FIELD_DP32(r.ebx, CPUID4_EBX, WAYS, c->ways - 1);
 
-    r.ecx = VTOPO_FIELD_DP32(r.ecx, CPUID4_ECX, SETS,
-                             vtopo_cache_sets(c) - 1);
+    r.ecx = FIELD_DP32(r.ecx, CPUID4_ECX, SETS,
+                       vtopo_cache_sets(c) - 1);
 
-    r.edx = VTOPO_FIELD_DP32(r.edx, CPUID4_EDX, WBINVD_NOT_SHARED,
-                             cache->no_invd_sharing);
-    r.edx = VTOPO_FIELD_DP32(r.edx, CPUID4_EDX, INCLUSIVE, c->inclusive);
-    r.edx = VTOPO_FIELD_DP32(r.edx, CPUID4_EDX, COMPLEX_INDEXING,
-                             cache->complex_indexing);
+    r.edx = FIELD_DP32(r.edx, CPUID4_EDX, WBINVD_NOT_SHARED,
+                       cache->no_invd_sharing);
+    r.edx = FIELD_DP32(r.edx, CPUID4_EDX, INCLUSIVE, c->inclusive);
+    r.edx = FIELD_DP32(r.edx, CPUID4_EDX, COMPLEX_INDEXING,
+                       cache->complex_indexing);
     return r;
 }
 
@@ -67,11 +67,11 @@ uint32_t vtopo_cpuid80000005_encode(const VTopoX86Cache *l1)
     const VTopoCache *c = &l1->geometry;
     uint32_t reg = 0;
 
-    reg = VTOPO_FIELD_DP32(reg, CPUID80000005_CACHE, SIZE_KB, c->size / KiB);
-    reg = VTOPO_FIELD_DP32(reg, CPUID80000005_CACHE, ASSOC, c->ways);
-    reg = VTOPO_FIELD_DP32(reg, CPUID80000005_CACHE, LINES_PER_TAG,
-                           l1->lines_per_tag);
-    reg = VTOPO_FIELD_DP32(reg, CPUID80000005_CACHE, LINE_SIZE, c->line_size);
+    reg = FIELD_DP32(reg, CPUID80000005_CACHE, SIZE_KB, c->size / KiB);
+    reg = FIELD_DP32(reg, CPUID80000005_CACHE, ASSOC, c->ways);
+    reg = FIELD_DP32(reg, CPUID80000005_CACHE, LINES_PER_TAG,
+                     l1->lines_per_tag);
+    reg = FIELD_DP32(reg, CPUID80000005_CACHE, LINE_SIZE, c->line_size);
     return reg;
 }
 
@@ -130,23 +130,23 @@ VTopoCpuidRegs vtopo_cpuid80000006_encode(const VTopoX86Cache *l2,
 {
     VTopoCpuidRegs r = { 0 };
 
-    r.ecx = VTOPO_FIELD_DP32(r.ecx, CPUID80000006_ECX, SIZE_KB,
-                             l2->geometry.size / KiB);
-    r.ecx = VTOPO_FIELD_DP32(r.ecx, CPUID80000006_ECX, ASSOC,
-                             vtopo_cpuid80000006_assoc(l2->geometry.ways));
-    r.ecx = VTOPO_FIELD_DP32(r.ecx, CPUID80000006_ECX, LINES_PER_TAG,
-                             l2->lines_per_tag);
-    r.ecx = VTOPO_FIELD_DP32(r.ecx, CPUID80000006_ECX, LINE_SIZE,
-                             l2->geometry.line_size);
+    r.ecx = FIELD_DP32(r.ecx, CPUID80000006_ECX, SIZE_KB,
+                       l2->geometry.size / KiB);
+    r.ecx = FIELD_DP32(r.ecx, CPUID80000006_ECX, ASSOC,
+                       vtopo_cpuid80000006_assoc(l2->geometry.ways));
+    r.ecx = FIELD_DP32(r.ecx, CPUID80000006_ECX, LINES_PER_TAG,
+                       l2->lines_per_tag);
+    r.ecx = FIELD_DP32(r.ecx, CPUID80000006_ECX, LINE_SIZE,
+                       l2->geometry.line_size);
     if (l3) {
-        r.edx = VTOPO_FIELD_DP32(r.edx, CPUID80000006_EDX, SIZE_512KB,
-                                 l3->geometry.size / (512 * KiB));
-        r.edx = VTOPO_FIELD_DP32(r.edx, CPUID80000006_EDX, ASSOC,
-                                 vtopo_cpuid80000006_assoc(l3->geometry.ways));
-        r.edx = VTOPO_FIELD_DP32(r.edx, CPUID80000006_EDX, LINES_PER_TAG,
-                                 l3->lines_per_tag);
-        r.edx = VTOPO_FIELD_DP32(r.edx, CPUID80000006_EDX, LINE_SIZE,
-                                 l3->geometry.line_size);
+        r.edx = FIELD_DP32(r.edx, CPUID80000006_EDX, SIZE_512KB,
+                           l3->geometry.size / (512 * KiB));
+        r.edx = FIELD_DP32(r.edx, CPUID80000006_EDX, ASSOC,
+                           vtopo_cpuid80000006_assoc(l3->geometry.ways));
+        r.edx = FIELD_DP32(r.edx, CPUID80000006_EDX, LINES_PER_TAG,
+                           l3->lines_per_tag);
+        r.edx = FIELD_DP32(r.edx, CPUID80000006_EDX, LINE_SIZE,
+                           l3->geometry.line_size);
     }
     return r;
 }

@@ -17,56 +17,32 @@
 
 #include "hw/core/vtopo/cache.h"
 
+#include "hw/registerfields.h"
+
 /*
- * A register field, as QEMU's hw/registerfields.h FIELD(): defines
- * R_<reg>_<field>_SHIFT and R_<reg>_<field>_LENGTH.
+ * The largest value @field of @reg holds.  hw/registerfields.h has no
+ * such macro: the field's mask, shifted down.
  */
-#define VTOPO_FIELD(reg, field, shift, length)                          \
-    enum { R_ ## reg ## _ ## field ## _SHIFT = (shift),                 \
-           R_ ## reg ## _ ## field ## _LENGTH = (length) };
-
-/* @storage with @field of @reg set to @val (which must fit). */
-#define VTOPO_FIELD_DP32(storage, reg, field, val)                      \
-    vtopo_deposit32((storage), R_ ## reg ## _ ## field ## _SHIFT,       \
-                    R_ ## reg ## _ ## field ## _LENGTH, (val))
-/* @field of @reg in @storage. */
-#define VTOPO_FIELD_EX32(storage, reg, field)                           \
-    vtopo_extract32((storage), R_ ## reg ## _ ## field ## _SHIFT,       \
-                    R_ ## reg ## _ ## field ## _LENGTH)
-/* The largest value @field of @reg holds. */
 #define VTOPO_FIELD_MAX(reg, field)                                     \
-    ((uint32_t)((UINT64_C(1) << R_ ## reg ## _ ## field ## _LENGTH) - 1))
-
-static inline uint32_t vtopo_deposit32(uint32_t value, unsigned int shift,
-                                       unsigned int length, uint32_t field)
-{
-    uint32_t mask = (uint32_t)(((UINT64_C(1) << length) - 1) << shift);
-
-    return (value & ~mask) | ((field << shift) & mask);
-}
-
-static inline uint32_t vtopo_extract32(uint32_t value, unsigned int shift,
-                                       unsigned int length)
-{
-    return (value >> shift) & (uint32_t)((UINT64_C(1) << length) - 1);
-}
+    ((uint32_t)(R_ ## reg ## _ ## field ## _MASK >>                     \
+                R_ ## reg ## _ ## field ## _SHIFT))
 
 /* Leaf 04H and Fn8000_001D */
-VTOPO_FIELD(CPUID4_EAX, CACHE_TYPE, 0, 5)
-VTOPO_FIELD(CPUID4_EAX, CACHE_LEVEL, 5, 3)
-VTOPO_FIELD(CPUID4_EAX, SELF_INITIALIZING, 8, 1)
-VTOPO_FIELD(CPUID4_EAX, FULLY_ASSOCIATIVE, 9, 1)
+FIELD(CPUID4_EAX, CACHE_TYPE, 0, 5)
+FIELD(CPUID4_EAX, CACHE_LEVEL, 5, 3)
+FIELD(CPUID4_EAX, SELF_INITIALIZING, 8, 1)
+FIELD(CPUID4_EAX, FULLY_ASSOCIATIVE, 9, 1)
 /* Maximum number of addressable IDs for logical processors sharing it - 1 */
-VTOPO_FIELD(CPUID4_EAX, MAX_SHARING_IDS, 14, 12)
+FIELD(CPUID4_EAX, MAX_SHARING_IDS, 14, 12)
 /* Maximum number of addressable IDs for processor cores in the package - 1 */
-VTOPO_FIELD(CPUID4_EAX, MAX_CORE_IDS, 26, 6)
-VTOPO_FIELD(CPUID4_EBX, LINE_SIZE, 0, 12)           /* L - 1 */
-VTOPO_FIELD(CPUID4_EBX, PARTITIONS, 12, 10)         /* P - 1 */
-VTOPO_FIELD(CPUID4_EBX, WAYS, 22, 10)               /* W - 1 */
-VTOPO_FIELD(CPUID4_ECX, SETS, 0, 32)                /* S - 1 */
-VTOPO_FIELD(CPUID4_EDX, WBINVD_NOT_SHARED, 0, 1)
-VTOPO_FIELD(CPUID4_EDX, INCLUSIVE, 1, 1)
-VTOPO_FIELD(CPUID4_EDX, COMPLEX_INDEXING, 2, 1)
+FIELD(CPUID4_EAX, MAX_CORE_IDS, 26, 6)
+FIELD(CPUID4_EBX, LINE_SIZE, 0, 12)           /* L - 1 */
+FIELD(CPUID4_EBX, PARTITIONS, 12, 10)         /* P - 1 */
+FIELD(CPUID4_EBX, WAYS, 22, 10)               /* W - 1 */
+FIELD(CPUID4_ECX, SETS, 0, 32)                /* S - 1 */
+FIELD(CPUID4_EDX, WBINVD_NOT_SHARED, 0, 1)
+FIELD(CPUID4_EDX, INCLUSIVE, 1, 1)
+FIELD(CPUID4_EDX, COMPLEX_INDEXING, 2, 1)
 
 /* Cache Type field of leaf 04H */
 #define CPUID4_CACHE_TYPE_NULL          0
@@ -75,21 +51,21 @@ VTOPO_FIELD(CPUID4_EDX, COMPLEX_INDEXING, 2, 1)
 #define CPUID4_CACHE_TYPE_UNIFIED       3
 
 /* Fn8000_0005 ECX (L1 data) and EDX (L1 instruction) */
-VTOPO_FIELD(CPUID80000005_CACHE, LINE_SIZE, 0, 8)
-VTOPO_FIELD(CPUID80000005_CACHE, LINES_PER_TAG, 8, 8)
-VTOPO_FIELD(CPUID80000005_CACHE, ASSOC, 16, 8)
-VTOPO_FIELD(CPUID80000005_CACHE, SIZE_KB, 24, 8)
+FIELD(CPUID80000005_CACHE, LINE_SIZE, 0, 8)
+FIELD(CPUID80000005_CACHE, LINES_PER_TAG, 8, 8)
+FIELD(CPUID80000005_CACHE, ASSOC, 16, 8)
+FIELD(CPUID80000005_CACHE, SIZE_KB, 24, 8)
 
 /* Fn8000_0006 ECX (L2) */
-VTOPO_FIELD(CPUID80000006_ECX, LINE_SIZE, 0, 8)
-VTOPO_FIELD(CPUID80000006_ECX, LINES_PER_TAG, 8, 4)
-VTOPO_FIELD(CPUID80000006_ECX, ASSOC, 12, 4)
-VTOPO_FIELD(CPUID80000006_ECX, SIZE_KB, 16, 16)
+FIELD(CPUID80000006_ECX, LINE_SIZE, 0, 8)
+FIELD(CPUID80000006_ECX, LINES_PER_TAG, 8, 4)
+FIELD(CPUID80000006_ECX, ASSOC, 12, 4)
+FIELD(CPUID80000006_ECX, SIZE_KB, 16, 16)
 /* Fn8000_0006 EDX (L3) */
-VTOPO_FIELD(CPUID80000006_EDX, LINE_SIZE, 0, 8)
-VTOPO_FIELD(CPUID80000006_EDX, LINES_PER_TAG, 8, 4)
-VTOPO_FIELD(CPUID80000006_EDX, ASSOC, 12, 4)
-VTOPO_FIELD(CPUID80000006_EDX, SIZE_512KB, 18, 14)
+FIELD(CPUID80000006_EDX, LINE_SIZE, 0, 8)
+FIELD(CPUID80000006_EDX, LINES_PER_TAG, 8, 4)
+FIELD(CPUID80000006_EDX, ASSOC, 12, 4)
+FIELD(CPUID80000006_EDX, SIZE_512KB, 18, 14)
 
 /*
  * VTopoX86Cache: a cache with what x86 CPUID says beyond its geometry.
