@@ -323,9 +323,10 @@ const GArray *accel_vcpu_mirror_plan(MachineState *ms, bool keep_topology,
         .core_sched_mode = (VTopoCoreSched)p->core_sched,
         .cache_fit = mc->vtopo_cache_fit,
     };
-    req.supported[VTOPO_LEVEL_DIE] = mc->smp_props.dies_supported;
-    req.supported[VTOPO_LEVEL_CLUSTER] = mc->smp_props.clusters_supported;
-    req.supported[VTOPO_LEVEL_MODULE] = mc->smp_props.modules_supported;
+    req.supported[CPU_TOPOLOGY_LEVEL_DIE] = mc->smp_props.dies_supported;
+    req.supported[CPU_TOPOLOGY_LEVEL_CLUSTER] =
+        mc->smp_props.clusters_supported;
+    req.supported[CPU_TOPOLOGY_LEVEL_MODULE] = mc->smp_props.modules_supported;
     plan = vtopo_mirror_plan(host, &req, &error);
     if (!plan) {
         error_setg(errp, "mirror-host: %s%s%s", error, taken_text ? "; " : "",

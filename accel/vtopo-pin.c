@@ -1016,7 +1016,7 @@ bool accel_vcpu_pinning_setup(MachineState *ms, const VTopo *topo,
         p->vcore = g_new(int, topo->nr_cpus);
         for (unsigned int i = 0; i < topo->nr_cpus; i++) {
             p->vcore[i] = vtopo_cpu_domain(topo, &topo->cpus[i],
-                                           VTOPO_LEVEL_CORE);
+                                           CPU_TOPOLOGY_LEVEL_CORE);
         }
         accel_node_memory(p, ms);
     }

@@ -237,10 +237,10 @@ int main(int argc, char **argv)
         .core_sched_mode = a.core_sched,
     };
     if (g_str_equal(a.arch, "aarch64")) {
-        req.supported[VTOPO_LEVEL_CLUSTER] = true;
+        req.supported[CPU_TOPOLOGY_LEVEL_CLUSTER] = true;
     } else {
-        req.supported[VTOPO_LEVEL_DIE] = true;
-        req.supported[VTOPO_LEVEL_MODULE] = true;
+        req.supported[CPU_TOPOLOGY_LEVEL_DIE] = true;
+        req.supported[CPU_TOPOLOGY_LEVEL_MODULE] = true;
         req.cache_fit = vtopo_x86_cache_fit;
     }
     m = vtopo_mirror_plan(host, &req, &error);

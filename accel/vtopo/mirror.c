@@ -424,10 +424,11 @@ static bool mirror_best_fit(const MirrorPlanner *p, unsigned int nr_vcores,
 }
 
 /* The level that groups the cores of a domain below a socket. */
-static VTopoLevel mirror_domain_level(const VTopoMirrorRequest *req)
+static CpuTopologyLevel mirror_domain_level(const VTopoMirrorRequest *req)
 {
-    static const VTopoLevel levels[] = {
-        VTOPO_LEVEL_DIE, VTOPO_LEVEL_CLUSTER, VTOPO_LEVEL_MODULE,
+    static const CpuTopologyLevel levels[] = {
+        CPU_TOPOLOGY_LEVEL_DIE, CPU_TOPOLOGY_LEVEL_CLUSTER,
+        CPU_TOPOLOGY_LEVEL_MODULE,
     };
 
     for (unsigned int i = 0; i < G_N_ELEMENTS(levels); i++) {
@@ -435,7 +436,7 @@ static VTopoLevel mirror_domain_level(const VTopoMirrorRequest *req)
             return levels[i];
         }
     }
-    return VTOPO_LEVEL__MAX;
+    return CPU_TOPOLOGY_LEVEL_DEFAULT;
 }
 
 /* Usable whole cores with at least @threads online threads. */
@@ -830,7 +831,7 @@ static void mirror_caches(const MirrorPlanner *p, VTopoMirror *m)
             continue;
         }
         if (!mirror_cache_spans_cores(host, cpu->caches[i])) {
-            sc.sharing = VTOPO_LEVEL_CORE;
+            sc.sharing = CPU_TOPOLOGY_LEVEL_CORE;
         } else if ((int)cpu->caches[i] == cpu->llc) {
             sc.sharing = m->llc_level;
             mirror_llc_node_share(host, cpu->caches[i], cpu->node, m,
@@ -924,7 +925,7 @@ VTopoMirror *vtopo_mirror_plan(const VTopoHost *host,
 {
     g_auto(MirrorPlanner) p = { 0 };
     g_autoptr(VTopoMirror) m = g_new0(VTopoMirror, 1);
-    VTopoLevel below_socket = mirror_domain_level(req);
+    CpuTopologyLevel below_socket = mirror_domain_level(req);
     MirrorFit fit;
     unsigned int nr_vcores;
 
@@ -948,25 +949,26 @@ VTopoMirror *vtopo_mirror_plan(const VTopoHost *host,
     }
     mirror_count_free(&p);
     nr_vcores = req->max_vcpus / p.threads;
-    if (!mirror_best_fit(&p, nr_vcores, below_socket < VTOPO_LEVEL__MAX,
+    if (!mirror_best_fit(&p, nr_vcores,
+                         below_socket < CPU_TOPOLOGY_LEVEL_DEFAULT,
                          &fit)) {
         *error = mirror_no_fit(&p, nr_vcores,
-                               below_socket < VTOPO_LEVEL__MAX);
+                               below_socket < CPU_TOPOLOGY_LEVEL_DEFAULT);
         return NULL;
     }
 
-    for (int l = 0; l < VTOPO_LEVEL__MAX; l++) {
+    for (int l = 0; l < VTOPO_LEVELS; l++) {
         m->shape.count[l] = 1;
         m->shape.supported[l] = req->supported[l];
     }
-    m->shape.supported[VTOPO_LEVEL_SOCKET] = true;
-    m->shape.supported[VTOPO_LEVEL_CORE] = true;
-    m->shape.supported[VTOPO_LEVEL_THREAD] = true;
-    m->shape.count[VTOPO_LEVEL_SOCKET] = fit.sockets;
-    m->shape.count[VTOPO_LEVEL_CORE] = fit.cores;
-    m->shape.count[VTOPO_LEVEL_THREAD] = p.threads;
+    m->shape.supported[CPU_TOPOLOGY_LEVEL_SOCKET] = true;
+    m->shape.supported[CPU_TOPOLOGY_LEVEL_CORE] = true;
+    m->shape.supported[CPU_TOPOLOGY_LEVEL_THREAD] = true;
+    m->shape.count[CPU_TOPOLOGY_LEVEL_SOCKET] = fit.sockets;
+    m->shape.count[CPU_TOPOLOGY_LEVEL_CORE] = fit.cores;
+    m->shape.count[CPU_TOPOLOGY_LEVEL_THREAD] = p.threads;
     m->shape.cpus = req->vcpus;
-    m->llc_level = VTOPO_LEVEL_SOCKET;
+    m->llc_level = CPU_TOPOLOGY_LEVEL_SOCKET;
     if (fit.per_socket > 1) {
         m->shape.count[below_socket] = fit.per_socket;
         m->llc_level = below_socket;
@@ -1051,16 +1053,18 @@ static char *mirror_smp_option(const VTopoShape *s)
     GString *smp = g_string_new(NULL);
 
     g_string_printf(smp, "cpus=%u,maxcpus=%u,sockets=%u", s->cpus,
-                    vtopo_shape_max_cpus(s), s->count[VTOPO_LEVEL_SOCKET]);
-    for (VTopoLevel l = VTOPO_LEVEL_DIE; l > VTOPO_LEVEL_CORE; l--) {
+                    vtopo_shape_max_cpus(s),
+                    s->count[CPU_TOPOLOGY_LEVEL_SOCKET]);
+    for (CpuTopologyLevel l = CPU_TOPOLOGY_LEVEL_DIE;
+         l > CPU_TOPOLOGY_LEVEL_CORE; l--) {
         if (s->count[l] > 1) {
             g_string_append_printf(smp, ",%ss=%u", vtopo_level_name(l),
                                    s->count[l]);
         }
     }
     g_string_append_printf(smp, ",cores=%u,threads=%u",
-                           s->count[VTOPO_LEVEL_CORE],
-                           s->count[VTOPO_LEVEL_THREAD]);
+                           s->count[CPU_TOPOLOGY_LEVEL_CORE],
+                           s->count[CPU_TOPOLOGY_LEVEL_THREAD]);
     return g_string_free(smp, false);
 }
 
@@ -1170,12 +1174,12 @@ void vtopo_mirror_options_free(GArray *options)
 }
 
 /* libvirt's name of a topology level attribute of <topology>. */
-static const char *mirror_libvirt_level(VTopoLevel level)
+static const char *mirror_libvirt_level(CpuTopologyLevel level)
 {
     switch (level) {
-    case VTOPO_LEVEL_DIE:
+    case CPU_TOPOLOGY_LEVEL_DIE:
         return "dies";
-    case VTOPO_LEVEL_CLUSTER:
+    case CPU_TOPOLOGY_LEVEL_CLUSTER:
         return "clusters";
     default:
         return NULL;
@@ -1208,8 +1212,9 @@ static void mirror_xml_numatune(GString *x, const VTopoMirror *m)
 static void mirror_xml_topology(GString *x, const VTopoShape *s)
 {
     g_string_append_printf(x, "    <topology sockets='%u'",
-                           s->count[VTOPO_LEVEL_SOCKET]);
-    for (VTopoLevel l = VTOPO_LEVEL_DIE; l > VTOPO_LEVEL_CORE; l--) {
+                           s->count[CPU_TOPOLOGY_LEVEL_SOCKET]);
+    for (CpuTopologyLevel l = CPU_TOPOLOGY_LEVEL_DIE;
+         l > CPU_TOPOLOGY_LEVEL_CORE; l--) {
         const char *name = mirror_libvirt_level(l);
 
         if (name && s->supported[l]) {
@@ -1217,8 +1222,8 @@ static void mirror_xml_topology(GString *x, const VTopoShape *s)
         }
     }
     g_string_append_printf(x, " cores='%u' threads='%u'/>\n",
-                           s->count[VTOPO_LEVEL_CORE],
-                           s->count[VTOPO_LEVEL_THREAD]);
+                           s->count[CPU_TOPOLOGY_LEVEL_CORE],
+                           s->count[CPU_TOPOLOGY_LEVEL_THREAD]);
 }
 
 /* <numa> of <cpu>: the cells, their vCPUs, memory and distances. */
@@ -1356,15 +1361,16 @@ char *vtopo_mirror_json(const VTopoMirror *m)
     unsigned int max = vtopo_shape_max_cpus(s);
 
     g_string_append_printf(j, "\"cpus\": %u, \"maxcpus\": %u", s->cpus, max);
-    for (VTopoLevel l = VTOPO_LEVEL_SOCKET; l > VTOPO_LEVEL_THREAD; l--) {
-        if (s->supported[l] || l == VTOPO_LEVEL_SOCKET) {
+    for (CpuTopologyLevel l = CPU_TOPOLOGY_LEVEL_SOCKET;
+         l > CPU_TOPOLOGY_LEVEL_THREAD; l--) {
+        if (s->supported[l] || l == CPU_TOPOLOGY_LEVEL_SOCKET) {
             g_string_append_printf(j, ", \"%ss\": %u", vtopo_level_name(l),
                                    s->count[l]);
         }
     }
     g_string_append_printf(j, ", \"threads\": %u, \"llc-level\": \"%s\"},\n"
                            "  \"memory\": %" PRIu64 ",\n  \"caches\": [",
-                           s->count[VTOPO_LEVEL_THREAD],
+                           s->count[CPU_TOPOLOGY_LEVEL_THREAD],
                            vtopo_level_name(m->llc_level), m->mem_size);
     for (unsigned int i = 0; i < m->nr_caches; i++) {
         const VTopoCache *c = &m->caches[i].geometry;

@@ -58,15 +58,15 @@ static bool vtopo_planner_init(VTopoPlanner *p, const VTopoPinInput *in)
     unsigned int nr_allowed = 0;
 
     p->in = in;
-    p->threads = topo->shape.count[VTOPO_LEVEL_THREAD];
+    p->threads = topo->shape.count[CPU_TOPOLOGY_LEVEL_THREAD];
     p->nr_vcores = topo->nr_cpus / p->threads;
     p->vcores = g_new0(VTopoVirtCore, p->nr_vcores);
     p->vcore_cpus = g_new0(unsigned int, topo->nr_cpus);
     p->plan = g_new(int, topo->nr_cpus);
     for (unsigned int i = 0; i < topo->nr_cpus; i++) {
         const VTopoCpu *cpu = &topo->cpus[i];
-        int core = vtopo_cpu_domain(topo, cpu, VTOPO_LEVEL_CORE);
-        int thread = vtopo_cpu_domain(topo, cpu, VTOPO_LEVEL_THREAD) -
+        int core = vtopo_cpu_domain(topo, cpu, CPU_TOPOLOGY_LEVEL_CORE);
+        int thread = vtopo_cpu_domain(topo, cpu, CPU_TOPOLOGY_LEVEL_THREAD) -
                      core * (int)p->threads;
         VTopoVirtCore *vc;
 
@@ -254,8 +254,8 @@ static bool vtopo_place_node(VTopoPlanner *p, int vnode,
                              bool *host_node_used, char **error)
 {
     const VTopoHost *host = p->in->host;
-    VTopoLevel llc_level = vtopo_llc_level(p->in->topo);
-    const char *llc_name = llc_level < VTOPO_LEVEL__MAX
+    CpuTopologyLevel llc_level = vtopo_llc_level(p->in->topo);
+    const char *llc_name = llc_level < CPU_TOPOLOGY_LEVEL_DEFAULT
         ? vtopo_level_name(llc_level) : "core";
     GArray *bound = vnode >= 0 && p->in->node_memory
                     ? p->in->node_memory[vnode] : NULL;
@@ -839,7 +839,7 @@ static void vtopo_check_cores(const VTopoPinInput *in,
 {
     const VTopo *topo = in->topo;
     const VTopoHost *host = in->host;
-    unsigned int threads = topo->shape.count[VTOPO_LEVEL_THREAD];
+    unsigned int threads = topo->shape.count[CPU_TOPOLOGY_LEVEL_THREAD];
     VTopoPinRule no_smt = { "pin-host-no-smt", VTOPO_SEVERITY_WARNING };
     VTopoPinRule siblings = { "pin-smt-siblings", VTOPO_SEVERITY_WARNING };
     VTopoPinRule core_shared = {
@@ -865,7 +865,8 @@ static void vtopo_check_cores(const VTopoPinInput *in,
         host_core_vcore[c] = -1;
     }
     for (unsigned int v = 0; v < pl->nr_cpus && v < topo->nr_cpus; v++) {
-        int vcore = vtopo_cpu_domain(topo, &topo->cpus[v], VTOPO_LEVEL_CORE);
+        int vcore = vtopo_cpu_domain(topo, &topo->cpus[v],
+                                     CPU_TOPOLOGY_LEVEL_CORE);
         const GArray *cpus = pl->cpus[v];
         int hcore;
 

@@ -56,19 +56,19 @@ FIELD(PPTT_CACHE_ATTRIBUTES, WRITE_POLICY, 4, 1)
  * nodes (VTopoSharedCache.per_node).  It sits just below the node of
  * the cache's level and holds the cache.
  */
-#define VTOPO_PPTT_NODE_GROUP           VTOPO_LEVEL__MAX
+#define VTOPO_PPTT_NODE_GROUP           CPU_TOPOLOGY_LEVEL_DEFAULT
 
 typedef struct VTopoPptt {
     GArray *table;
     uint32_t start;
     /* Levels with a hierarchy node */
-    bool node_level[VTOPO_LEVEL__MAX];
+    bool node_level[VTOPO_LEVELS];
     /*
      * The cache that follows the NUMA nodes, if any, and the level of the
      * node its groups hang from
      */
     const VTopoSharedCache *per_node;
-    VTopoLevel per_node_parent;
+    CpuTopologyLevel per_node_parent;
     /*
      * The caches, outermost first (the order their structures are built
      * in), and the position (level, or VTOPO_PPTT_NODE_GROUP) of the node
@@ -94,36 +94,37 @@ typedef struct VTopoPptt {
  * -smp has them and the threads where there are more than one.
  */
 static bool vtopo_pptt_has_node(MachineState *ms, VTopoPpttLayout layout,
-                                VTopoLevel level)
+                                CpuTopologyLevel level)
 {
     MachineClass *mc = MACHINE_GET_CLASS(ms);
     const VTopoShape *shape = &ms->topology->shape;
 
-    if (level == VTOPO_LEVEL_SOCKET || level == VTOPO_LEVEL_CORE) {
+    if (level == CPU_TOPOLOGY_LEVEL_SOCKET ||
+        level == CPU_TOPOLOGY_LEVEL_CORE) {
         return true;
     }
     if (layout == VTOPO_PPTT_SOCKETS) {
         switch (level) {
-        case VTOPO_LEVEL_CLUSTER:
+        case CPU_TOPOLOGY_LEVEL_CLUSTER:
             return mc->smp_props.clusters_supported &&
                    mc->smp_props.has_clusters;
-        case VTOPO_LEVEL_THREAD:
+        case CPU_TOPOLOGY_LEVEL_THREAD:
             return shape->count[level] > 1;
         default:
             return false;
         }
     }
-    return level < VTOPO_LEVEL_SOCKET && shape->supported[level] &&
+    return level < CPU_TOPOLOGY_LEVEL_SOCKET && shape->supported[level] &&
            shape->count[level] > 1;
 }
 
 /* The innermost level with a node that holds a whole domain of @level. */
-static VTopoLevel vtopo_pptt_node_level_for(const VTopoPptt *p,
-                                            VTopoLevel level)
+static CpuTopologyLevel vtopo_pptt_node_level_for(const VTopoPptt *p,
+                                                  CpuTopologyLevel level)
 {
-    VTopoLevel l = level;
+    CpuTopologyLevel l = level;
 
-    while (l < VTOPO_LEVEL_SOCKET && !p->node_level[l]) {
+    while (l < CPU_TOPOLOGY_LEVEL_SOCKET && !p->node_level[l]) {
         l++;
     }
     return l;
@@ -260,9 +261,9 @@ static void vtopo_pptt_build_node(VTopoPptt *p, uint32_t uid,
                                   const VTopoCpu *cpu, unsigned int level,
                                   uint32_t parent)
 {
-    bool leaf = level == VTOPO_LEVEL_THREAD ||
-                (level == VTOPO_LEVEL_CORE &&
-                 !p->node_level[VTOPO_LEVEL_THREAD]);
+    bool leaf = level == CPU_TOPOLOGY_LEVEL_THREAD ||
+                (level == CPU_TOPOLOGY_LEVEL_CORE &&
+                 !p->node_level[CPU_TOPOLOGY_LEVEL_THREAD]);
     uint32_t id;
     uint32_t resources[VTOPO_MAX_CACHES];
     uint32_t nr_resources = 0, flags = 0;
@@ -278,11 +279,11 @@ static void vtopo_pptt_build_node(VTopoPptt *p, uint32_t uid,
     }
 
     flags = FIELD_DP32(flags, PPTT_PROCESSOR_FLAGS, PHYSICAL_PACKAGE,
-                       level == VTOPO_LEVEL_SOCKET);
+                       level == CPU_TOPOLOGY_LEVEL_SOCKET);
     flags = FIELD_DP32(flags, PPTT_PROCESSOR_FLAGS, ACPI_PROCESSOR_ID_VALID,
                        leaf);
     flags = FIELD_DP32(flags, PPTT_PROCESSOR_FLAGS, PROCESSOR_IS_A_THREAD,
-                       level == VTOPO_LEVEL_THREAD);
+                       level == CPU_TOPOLOGY_LEVEL_THREAD);
     flags = FIELD_DP32(flags, PPTT_PROCESSOR_FLAGS, NODE_IS_A_LEAF, leaf);
     /* Every vCPU has the same CPU model */
     flags = FIELD_DP32(flags, PPTT_PROCESSOR_FLAGS, IDENTICAL_IMPLEMENTATION,
@@ -318,7 +319,8 @@ void build_pptt(GArray *table_data, BIOSLinker *linker, MachineState *ms,
 
     /* Every machine with a PPTT has a topology model */
     assert(topo);
-    for (VTopoLevel l = VTOPO_LEVEL_THREAD; l < VTOPO_LEVEL__MAX; l++) {
+    for (CpuTopologyLevel l = CPU_TOPOLOGY_LEVEL_THREAD; l < VTOPO_LEVELS;
+         l++) {
         p.node_level[l] = vtopo_pptt_has_node(ms, layout, l);
         p.open_domain[l] = -1;
     }
@@ -360,7 +362,8 @@ void build_pptt(GArray *table_data, BIOSLinker *linker, MachineState *ms,
         const VTopoCpu *cpu = &topo->cpus[i];
         uint32_t parent = root;
 
-        for (int l = VTOPO_LEVEL_SOCKET; l >= VTOPO_LEVEL_THREAD; l--) {
+        for (int l = CPU_TOPOLOGY_LEVEL_SOCKET; l >= CPU_TOPOLOGY_LEVEL_THREAD;
+             l--) {
             int domain;
 
             if (!p.node_level[l]) {
@@ -380,7 +383,7 @@ void build_pptt(GArray *table_data, BIOSLinker *linker, MachineState *ms,
                     vtopo_pptt_build_node(&p, i, cpu, VTOPO_PPTT_NODE_GROUP,
                                           parent);
                     /* The levels inside open anew in the group */
-                    for (int inner = l - 1; inner >= VTOPO_LEVEL_THREAD;
+                    for (int inner = l - 1; inner >= CPU_TOPOLOGY_LEVEL_THREAD;
                          inner--) {
                         p.open_domain[inner] = -1;
                     }

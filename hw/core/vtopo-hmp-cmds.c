@@ -16,11 +16,11 @@
 
 /* The levels of @topo into @levels, outermost first; returns how many. */
 static unsigned int hmp_topology_levels(const VTopo *topo,
-                                        VTopoLevel levels[VTOPO_LEVEL__MAX])
+                                        CpuTopologyLevel levels[VTOPO_LEVELS])
 {
     unsigned int depth = 0;
 
-    for (VTopoLevel l = VTOPO_LEVEL__MAX; l-- > VTOPO_LEVEL_THREAD;) {
+    for (CpuTopologyLevel l = VTOPO_LEVELS; l-- > CPU_TOPOLOGY_LEVEL_THREAD;) {
         if (topo->shape.supported[l]) {
             levels[depth++] = l;
         }
@@ -30,17 +30,16 @@ static unsigned int hmp_topology_levels(const VTopo *topo,
 
 static void hmp_topology_tree(Monitor *mon, const VTopo *topo)
 {
-    VTopoLevel levels[VTOPO_LEVEL__MAX];
+    CpuTopologyLevel levels[VTOPO_LEVELS];
     unsigned int depth = hmp_topology_levels(topo, levels);
-    int last[VTOPO_LEVEL__MAX] = { 0 };
+    int last[VTOPO_LEVELS] = { 0 };
 
     for (unsigned int i = 0; i < topo->nr_cpus; i++) {
         const VTopoCpu *cpu = &topo->cpus[i];
         bool changed = i == 0;
 
         for (unsigned int d = 0; d < depth; d++) {
-            const char *name = CpuTopologyLevel_str(
-                vtopo_level_to_qapi(levels[d]));
+            const char *name = CpuTopologyLevel_str(levels[d]);
             int id = cpu->id[levels[d]];
 
             changed |= id != last[d];
@@ -187,7 +186,7 @@ void hmp_info_topology(Monitor *mon, const QDict *qdict)
     Error *err = NULL;
     g_autoptr(TopologyInfo) info = qmp_query_topology(&err);
     g_autoptr(TopologyChecks) checks = NULL;
-    VTopoLevel levels[VTOPO_LEVEL__MAX];
+    CpuTopologyLevel levels[VTOPO_LEVELS];
     unsigned int depth, present = 0;
 
     if (hmp_handle_error(mon, err)) {
@@ -204,7 +203,7 @@ void hmp_info_topology(Monitor *mon, const QDict *qdict)
         unsigned int count = ms->topology->shape.count[levels[d]];
 
         monitor_printf(mon, " %u %s%s%s", count,
-                       CpuTopologyLevel_str(vtopo_level_to_qapi(levels[d])),
+                       CpuTopologyLevel_str(levels[d]),
                        count == 1 ? "" : "s", d + 1 < depth ? " x" : "");
     }
     for (unsigned int i = 0; i < ms->topology->nr_cpus; i++) {

@@ -21,24 +21,24 @@ static VTopoShape machine_vtopo_shape(MachineState *ms)
     const CpuTopology *smp = &ms->smp;
     VTopoShape shape = {
         .count = {
-            [VTOPO_LEVEL_THREAD] = smp->threads,
-            [VTOPO_LEVEL_CORE] = smp->cores,
-            [VTOPO_LEVEL_MODULE] = smp->modules,
-            [VTOPO_LEVEL_CLUSTER] = smp->clusters,
-            [VTOPO_LEVEL_DIE] = smp->dies,
-            [VTOPO_LEVEL_SOCKET] = smp->sockets,
-            [VTOPO_LEVEL_BOOK] = smp->books,
-            [VTOPO_LEVEL_DRAWER] = smp->drawers,
+            [CPU_TOPOLOGY_LEVEL_THREAD] = smp->threads,
+            [CPU_TOPOLOGY_LEVEL_CORE] = smp->cores,
+            [CPU_TOPOLOGY_LEVEL_MODULE] = smp->modules,
+            [CPU_TOPOLOGY_LEVEL_CLUSTER] = smp->clusters,
+            [CPU_TOPOLOGY_LEVEL_DIE] = smp->dies,
+            [CPU_TOPOLOGY_LEVEL_SOCKET] = smp->sockets,
+            [CPU_TOPOLOGY_LEVEL_BOOK] = smp->books,
+            [CPU_TOPOLOGY_LEVEL_DRAWER] = smp->drawers,
         },
         .supported = {
-            [VTOPO_LEVEL_THREAD] = true,
-            [VTOPO_LEVEL_CORE] = true,
-            [VTOPO_LEVEL_MODULE] = mc->smp_props.modules_supported,
-            [VTOPO_LEVEL_CLUSTER] = mc->smp_props.clusters_supported,
-            [VTOPO_LEVEL_DIE] = mc->smp_props.dies_supported,
-            [VTOPO_LEVEL_SOCKET] = true,
-            [VTOPO_LEVEL_BOOK] = mc->smp_props.books_supported,
-            [VTOPO_LEVEL_DRAWER] = mc->smp_props.drawers_supported,
+            [CPU_TOPOLOGY_LEVEL_THREAD] = true,
+            [CPU_TOPOLOGY_LEVEL_CORE] = true,
+            [CPU_TOPOLOGY_LEVEL_MODULE] = mc->smp_props.modules_supported,
+            [CPU_TOPOLOGY_LEVEL_CLUSTER] = mc->smp_props.clusters_supported,
+            [CPU_TOPOLOGY_LEVEL_DIE] = mc->smp_props.dies_supported,
+            [CPU_TOPOLOGY_LEVEL_SOCKET] = true,
+            [CPU_TOPOLOGY_LEVEL_BOOK] = mc->smp_props.books_supported,
+            [CPU_TOPOLOGY_LEVEL_DRAWER] = mc->smp_props.drawers_supported,
         },
         .cpus = smp->cpus,
     };
@@ -47,48 +47,31 @@ static VTopoShape machine_vtopo_shape(MachineState *ms)
 }
 
 /*
- * Each level's QAPI name and its id in CpuInstanceProperties, the form in
- * which machines describe their possible CPUs.
+ * Each level's id in CpuInstanceProperties, the form in which machines
+ * describe their possible CPUs.
  */
-#define VTOPO_LEVEL_PROPS(LEVEL, field) {                           \
-    .qapi = CPU_TOPOLOGY_LEVEL_##LEVEL,                             \
+#define VTOPO_LEVEL_PROPS(field) {                                  \
     .has_id = offsetof(CpuInstanceProperties, has_##field),         \
     .id = offsetof(CpuInstanceProperties, field),                   \
 }
 
 static const struct {
-    CpuTopologyLevel qapi;
     size_t has_id;
     size_t id;
-} vtopo_level_props[VTOPO_LEVEL__MAX] = {
-    [VTOPO_LEVEL_THREAD] = VTOPO_LEVEL_PROPS(THREAD, thread_id),
-    [VTOPO_LEVEL_CORE] = VTOPO_LEVEL_PROPS(CORE, core_id),
-    [VTOPO_LEVEL_MODULE] = VTOPO_LEVEL_PROPS(MODULE, module_id),
-    [VTOPO_LEVEL_CLUSTER] = VTOPO_LEVEL_PROPS(CLUSTER, cluster_id),
-    [VTOPO_LEVEL_DIE] = VTOPO_LEVEL_PROPS(DIE, die_id),
-    [VTOPO_LEVEL_SOCKET] = VTOPO_LEVEL_PROPS(SOCKET, socket_id),
-    [VTOPO_LEVEL_BOOK] = VTOPO_LEVEL_PROPS(BOOK, book_id),
-    [VTOPO_LEVEL_DRAWER] = VTOPO_LEVEL_PROPS(DRAWER, drawer_id),
+} vtopo_level_props[VTOPO_LEVELS] = {
+    [CPU_TOPOLOGY_LEVEL_THREAD] = VTOPO_LEVEL_PROPS(thread_id),
+    [CPU_TOPOLOGY_LEVEL_CORE] = VTOPO_LEVEL_PROPS(core_id),
+    [CPU_TOPOLOGY_LEVEL_MODULE] = VTOPO_LEVEL_PROPS(module_id),
+    [CPU_TOPOLOGY_LEVEL_CLUSTER] = VTOPO_LEVEL_PROPS(cluster_id),
+    [CPU_TOPOLOGY_LEVEL_DIE] = VTOPO_LEVEL_PROPS(die_id),
+    [CPU_TOPOLOGY_LEVEL_SOCKET] = VTOPO_LEVEL_PROPS(socket_id),
+    [CPU_TOPOLOGY_LEVEL_BOOK] = VTOPO_LEVEL_PROPS(book_id),
+    [CPU_TOPOLOGY_LEVEL_DRAWER] = VTOPO_LEVEL_PROPS(drawer_id),
 };
-
-CpuTopologyLevel vtopo_level_to_qapi(VTopoLevel level)
-{
-    return vtopo_level_props[level].qapi;
-}
-
-VTopoLevel vtopo_level_from_qapi(CpuTopologyLevel level)
-{
-    for (VTopoLevel l = VTOPO_LEVEL_THREAD; l < VTOPO_LEVEL__MAX; l++) {
-        if (vtopo_level_props[l].qapi == level) {
-            return l;
-        }
-    }
-    g_assert_not_reached();
-}
 
 /* The id of @props at @level: returns false if @props has none. */
 static bool vtopo_props_get_id(const CpuInstanceProperties *props,
-                               VTopoLevel level, int64_t *id)
+                               CpuTopologyLevel level, int64_t *id)
 {
     const char *base = (const char *)props;
 
@@ -111,7 +94,8 @@ static void machine_vtopo_cpu(VTopo *topo, VTopoCpu *vcpu,
 
     vcpu->arch_id = arch->arch_id;
     vcpu->present = false;
-    for (VTopoLevel l = VTOPO_LEVEL_THREAD; l < VTOPO_LEVEL__MAX; l++) {
+    for (CpuTopologyLevel l = CPU_TOPOLOGY_LEVEL_THREAD; l < VTOPO_LEVELS;
+         l++) {
         int64_t id;
 
         if (!s->supported[l]) {
@@ -169,8 +153,7 @@ static VTopoCacheRequest vtopo_cache_request(CacheLevelAndType cache,
 {
     VTopoCacheRequest req = {
         .geometry = vtopo_cache_from_qapi(cache),
-        .sharing = p->topology == CPU_TOPOLOGY_LEVEL_DEFAULT
-                   ? VTOPO_LEVEL__MAX : vtopo_level_from_qapi(p->topology),
+        .sharing = p->topology,
     };
 
     req.geometry.size = p->size;
@@ -220,13 +203,11 @@ static int machine_vtopo_cpu_caches(MachineState *ms, CPUState *cpu,
                        reason);
             return -1;
         case 1:
-            sharing[i] = vtopo_level_to_qapi(caches[n++].sharing);
+            sharing[i] = caches[n++].sharing;
             break;
         default:
             /* A cache the vCPUs lack: only a level smp-cache gives */
-            sharing[i] = req.sharing != VTOPO_LEVEL__MAX
-                         ? vtopo_level_to_qapi(req.sharing)
-                         : CPU_TOPOLOGY_LEVEL_DEFAULT;
+            sharing[i] = req.sharing;
             break;
         }
     }

@@ -45,7 +45,7 @@ static TopologyCacheList *topology_caches(const VTopo *topo)
 
     for (unsigned int i = 0; i < topo->nr_caches; i++) {
         const VTopoCache *g = &topo->caches[i].geometry;
-        VTopoLevel sharing = topo->caches[i].sharing;
+        CpuTopologyLevel sharing = topo->caches[i].sharing;
         TopologyCache *c = g_new0(TopologyCache, 1);
 
         c->cache = vtopo_cache_to_qapi(g);
@@ -55,7 +55,7 @@ static TopologyCacheList *topology_caches(const VTopo *topo)
         c->partitions = g->partitions;
         c->sets = vtopo_cache_sets(g);
         c->inclusive = g->inclusive;
-        c->topology = vtopo_level_to_qapi(sharing);
+        c->topology = sharing;
         c->per_node = topo->caches[i].per_node;
         c->instances = vtopo_cache_instances(topo, &topo->caches[i]);
         QAPI_LIST_APPEND(tail, c);

@@ -170,8 +170,7 @@ bool arm_cpu_vtopo_cpu_caches(CPUState *cs, VTopoCpuCaches *caches,
     for (int i = 0; i < ARRAY_SIZE(arm_vtopo_caches); i++) {
         CacheLevelAndType kind = arm_vtopo_caches[i].cache;
 
-        caches->cache[kind].sharing =
-            vtopo_level_from_qapi(arm_vtopo_caches[i].sharing);
+        caches->cache[kind].sharing = arm_vtopo_caches[i].sharing;
         if (arm_cpu_has_cache(cpu, i)) {
             caches->present[kind] = true;
             caches->cache[kind].geometry = arm_ccsidr_decode(cpu,

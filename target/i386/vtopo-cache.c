@@ -79,7 +79,8 @@ bool x86_cpu_vtopo_cpu_caches(CPUState *cs, VTopoCpuCaches *caches,
         bool l3 = i == CACHE_LEVEL_AND_TYPE_L3;
 
         /* x86 CPUs share their L1 and L2 per core and their L3 per die */
-        caches->cache[i].sharing = l3 ? VTOPO_LEVEL_DIE : VTOPO_LEVEL_CORE;
+        caches->cache[i].sharing = l3 ? CPU_TOPOLOGY_LEVEL_DIE
+                                      : CPU_TOPOLOGY_LEVEL_CORE;
         if (cpu->cache_info_passthrough) {
             /* With host-cache-info=on the guest reads the host's caches */
             caches->fixed[i] = "cache geometry cannot be set with "
@@ -90,8 +91,7 @@ bool x86_cpu_vtopo_cpu_caches(CPUState *cs, VTopoCpuCaches *caches,
         } else if (info && info->share_level != CPU_TOPOLOGY_LEVEL_DEFAULT) {
             caches->present[i] = true;
             caches->cache[i].geometry = x86_cpu_cache_describe(info).geometry;
-            caches->cache[i].sharing =
-                vtopo_level_from_qapi(info->share_level);
+            caches->cache[i].sharing = info->share_level;
         }
     }
     caches->encodable = x86_cache_encodable;
@@ -111,7 +111,7 @@ void x86_cpu_apply_vtopo_caches(MachineState *ms, X86CPU *cpu)
         CPUCacheInfo *copy = &cpu->vtopo_cache_info[i];
 
         *copy = **slot;
-        copy->share_level = vtopo_level_to_qapi(c->sharing);
+        copy->share_level = c->sharing;
         copy->share_ids = c->per_node && c->node_block_order < 32
                           ? 1u << c->node_block_order : 0;
         if (c->given & VTOPO_CACHE_FIELDS_GEOMETRY) {

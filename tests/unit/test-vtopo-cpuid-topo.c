@@ -250,14 +250,14 @@ static void test_from_shape(void)
         VTopoX86Topology want = vtopo_x86_topology(shapes[i]);
         VTopoX86Topology got;
 
-        for (VTopoLevel l = 0; l < VTOPO_LEVEL__MAX; l++) {
+        for (CpuTopologyLevel l = 0; l < VTOPO_LEVELS; l++) {
             shape.count[l] = 1;
         }
-        shape.count[VTOPO_LEVEL_THREAD] = shapes[i][VTOPO_X86_THREAD];
-        shape.count[VTOPO_LEVEL_CORE] = shapes[i][VTOPO_X86_CORE];
-        shape.count[VTOPO_LEVEL_MODULE] = shapes[i][VTOPO_X86_MODULE];
-        shape.count[VTOPO_LEVEL_DIE] = shapes[i][VTOPO_X86_DIE];
-        shape.count[VTOPO_LEVEL_SOCKET] = 2;
+        shape.count[CPU_TOPOLOGY_LEVEL_THREAD] = shapes[i][VTOPO_X86_THREAD];
+        shape.count[CPU_TOPOLOGY_LEVEL_CORE] = shapes[i][VTOPO_X86_CORE];
+        shape.count[CPU_TOPOLOGY_LEVEL_MODULE] = shapes[i][VTOPO_X86_MODULE];
+        shape.count[CPU_TOPOLOGY_LEVEL_DIE] = shapes[i][VTOPO_X86_DIE];
+        shape.count[CPU_TOPOLOGY_LEVEL_SOCKET] = 2;
         got = vtopo_x86_topology_of(&shape);
         assert_same_topology(&got, &want);
     }

@@ -24,19 +24,19 @@ static VTopoShape x86_shape(unsigned int sockets, unsigned int dies,
 {
     VTopoShape s = { 0 };
 
-    for (int l = 0; l < VTOPO_LEVEL__MAX; l++) {
+    for (int l = 0; l < VTOPO_LEVELS; l++) {
         s.count[l] = 1;
     }
-    s.supported[VTOPO_LEVEL_SOCKET] = true;
-    s.supported[VTOPO_LEVEL_DIE] = true;
-    s.supported[VTOPO_LEVEL_MODULE] = true;
-    s.supported[VTOPO_LEVEL_CORE] = true;
-    s.supported[VTOPO_LEVEL_THREAD] = true;
-    s.count[VTOPO_LEVEL_SOCKET] = sockets;
-    s.count[VTOPO_LEVEL_DIE] = dies;
-    s.count[VTOPO_LEVEL_MODULE] = modules;
-    s.count[VTOPO_LEVEL_CORE] = cores;
-    s.count[VTOPO_LEVEL_THREAD] = threads;
+    s.supported[CPU_TOPOLOGY_LEVEL_SOCKET] = true;
+    s.supported[CPU_TOPOLOGY_LEVEL_DIE] = true;
+    s.supported[CPU_TOPOLOGY_LEVEL_MODULE] = true;
+    s.supported[CPU_TOPOLOGY_LEVEL_CORE] = true;
+    s.supported[CPU_TOPOLOGY_LEVEL_THREAD] = true;
+    s.count[CPU_TOPOLOGY_LEVEL_SOCKET] = sockets;
+    s.count[CPU_TOPOLOGY_LEVEL_DIE] = dies;
+    s.count[CPU_TOPOLOGY_LEVEL_MODULE] = modules;
+    s.count[CPU_TOPOLOGY_LEVEL_CORE] = cores;
+    s.count[CPU_TOPOLOGY_LEVEL_THREAD] = threads;
     s.cpus = sockets * dies * modules * cores * threads;
     return s;
 }
@@ -68,19 +68,19 @@ static void test_ids_follow_x86(void)
         for (unsigned int index = 0; index < vtopo_shape_max_cpus(&s);
              index++) {
             X86CPUTopoIDs want;
-            int id[VTOPO_LEVEL__MAX];
+            int id[VTOPO_LEVELS];
 
             x86_topo_ids_from_idx(&info, index, &want);
             vtopo_shape_ids_from_index(&s, index, id);
-            g_assert_cmpint(id[VTOPO_LEVEL_SOCKET], ==, want.pkg_id);
-            g_assert_cmpint(id[VTOPO_LEVEL_DIE], ==, want.die_id);
-            g_assert_cmpint(id[VTOPO_LEVEL_MODULE], ==, want.module_id);
-            g_assert_cmpint(id[VTOPO_LEVEL_CORE], ==, want.core_id);
-            g_assert_cmpint(id[VTOPO_LEVEL_THREAD], ==, want.smt_id);
+            g_assert_cmpint(id[CPU_TOPOLOGY_LEVEL_SOCKET], ==, want.pkg_id);
+            g_assert_cmpint(id[CPU_TOPOLOGY_LEVEL_DIE], ==, want.die_id);
+            g_assert_cmpint(id[CPU_TOPOLOGY_LEVEL_MODULE], ==, want.module_id);
+            g_assert_cmpint(id[CPU_TOPOLOGY_LEVEL_CORE], ==, want.core_id);
+            g_assert_cmpint(id[CPU_TOPOLOGY_LEVEL_THREAD], ==, want.smt_id);
             /* Levels x86 does not have. */
-            g_assert_cmpint(id[VTOPO_LEVEL_CLUSTER], ==, VTOPO_ID_NONE);
-            g_assert_cmpint(id[VTOPO_LEVEL_BOOK], ==, VTOPO_ID_NONE);
-            g_assert_cmpint(id[VTOPO_LEVEL_DRAWER], ==, VTOPO_ID_NONE);
+            g_assert_cmpint(id[CPU_TOPOLOGY_LEVEL_CLUSTER], ==, VTOPO_ID_NONE);
+            g_assert_cmpint(id[CPU_TOPOLOGY_LEVEL_BOOK], ==, VTOPO_ID_NONE);
+            g_assert_cmpint(id[CPU_TOPOLOGY_LEVEL_DRAWER], ==, VTOPO_ID_NONE);
         }
     }
 }
@@ -97,24 +97,30 @@ static void test_domains(void)
     s.cpus = 10;
     topo = vtopo_new(&s, 0);
     g_assert_cmpuint(topo->nr_cpus, ==, 24);
-    g_assert_cmpuint(vtopo_shape_cpus_per(&s, VTOPO_LEVEL_THREAD), ==, 1);
-    g_assert_cmpuint(vtopo_shape_cpus_per(&s, VTOPO_LEVEL_CORE), ==, 2);
-    g_assert_cmpuint(vtopo_shape_cpus_per(&s, VTOPO_LEVEL_DIE), ==, 6);
-    g_assert_cmpuint(vtopo_shape_cpus_per(&s, VTOPO_LEVEL_SOCKET), ==, 12);
-    g_assert_cmpuint(vtopo_shape_cpus_per(&s, VTOPO_LEVEL__MAX), ==, 24);
+    g_assert_cmpuint(vtopo_shape_cpus_per(&s, CPU_TOPOLOGY_LEVEL_THREAD), ==,
+                     1);
+    g_assert_cmpuint(vtopo_shape_cpus_per(&s, CPU_TOPOLOGY_LEVEL_CORE), ==, 2);
+    g_assert_cmpuint(vtopo_shape_cpus_per(&s, CPU_TOPOLOGY_LEVEL_DIE), ==, 6);
+    g_assert_cmpuint(vtopo_shape_cpus_per(&s, CPU_TOPOLOGY_LEVEL_SOCKET), ==,
+                     12);
+    g_assert_cmpuint(vtopo_shape_cpus_per(&s, CPU_TOPOLOGY_LEVEL_DEFAULT), ==,
+                     24);
     for (unsigned int i = 0; i < topo->nr_cpus; i++) {
         const VTopoCpu *cpu = &topo->cpus[i];
 
         g_assert_cmpuint(cpu->index, ==, i);
         g_assert_cmpint(cpu->present, ==, i < 10);
         g_assert_cmpint(cpu->node, ==, VTOPO_NODE_NONE);
-        g_assert_cmpint(vtopo_cpu_domain(topo, cpu, VTOPO_LEVEL_THREAD), ==,
+        g_assert_cmpint(vtopo_cpu_domain(topo, cpu, CPU_TOPOLOGY_LEVEL_THREAD),
+                        ==,
                         i);
-        g_assert_cmpint(vtopo_cpu_domain(topo, cpu, VTOPO_LEVEL_CORE), ==,
+        g_assert_cmpint(vtopo_cpu_domain(topo, cpu, CPU_TOPOLOGY_LEVEL_CORE),
+                        ==,
                         i / 2);
-        g_assert_cmpint(vtopo_cpu_domain(topo, cpu, VTOPO_LEVEL_DIE), ==,
+        g_assert_cmpint(vtopo_cpu_domain(topo, cpu, CPU_TOPOLOGY_LEVEL_DIE), ==,
                         i / 6);
-        g_assert_cmpint(vtopo_cpu_domain(topo, cpu, VTOPO_LEVEL_SOCKET), ==,
+        g_assert_cmpint(vtopo_cpu_domain(topo, cpu, CPU_TOPOLOGY_LEVEL_SOCKET),
+                        ==,
                         i / 12);
     }
 }
@@ -125,8 +131,9 @@ static void test_domain_out_of_range(void)
     VTopoShape s = x86_shape(1, 1, 1, 2, 2);
     g_autoptr(VTopo) topo = vtopo_new(&s, 0);
 
-    topo->cpus[3].id[VTOPO_LEVEL_CORE] = 2;
-    g_assert_cmpint(vtopo_cpu_domain(topo, &topo->cpus[3], VTOPO_LEVEL_CORE),
+    topo->cpus[3].id[CPU_TOPOLOGY_LEVEL_CORE] = 2;
+    g_assert_cmpint(vtopo_cpu_domain(topo, &topo->cpus[3],
+                                     CPU_TOPOLOGY_LEVEL_CORE),
                     ==, -1);
 }
 
@@ -139,10 +146,10 @@ static void test_nodes_split(void)
     for (unsigned int i = 0; i < topo->nr_cpus; i++) {
         topo->cpus[i].node = i / 4;             /* a node per socket */
     }
-    g_assert_false(vtopo_nodes_split(topo, VTOPO_LEVEL_CORE));
-    g_assert_false(vtopo_nodes_split(topo, VTOPO_LEVEL_SOCKET));
+    g_assert_false(vtopo_nodes_split(topo, CPU_TOPOLOGY_LEVEL_CORE));
+    g_assert_false(vtopo_nodes_split(topo, CPU_TOPOLOGY_LEVEL_SOCKET));
     topo->cpus[1].node = 1;                     /* core 0's second thread */
-    g_assert_true(vtopo_nodes_split(topo, VTOPO_LEVEL_CORE));
+    g_assert_true(vtopo_nodes_split(topo, CPU_TOPOLOGY_LEVEL_CORE));
 }
 
 static const struct {
@@ -231,12 +238,12 @@ static VTopoCpuCaches cpu_without_l3(void)
     VTopoCpuCaches cpu = {
         .present = { true, true, true, false },
         .cache = {
-            { .geometry = l1, .sharing = VTOPO_LEVEL_CORE },
-            { .geometry = l1, .sharing = VTOPO_LEVEL_CORE },
+            { .geometry = l1, .sharing = CPU_TOPOLOGY_LEVEL_CORE },
+            { .geometry = l1, .sharing = CPU_TOPOLOGY_LEVEL_CORE },
             { .geometry = { 2, VTOPO_CACHE_UNIFIED, 1 * MiB, 16, 64, 1,
                             false },
-              .sharing = VTOPO_LEVEL_CORE },
-            { .sharing = VTOPO_LEVEL_DIE },
+              .sharing = CPU_TOPOLOGY_LEVEL_CORE },
+            { .sharing = CPU_TOPOLOGY_LEVEL_DIE },
         },
         .encodable = encodable_16_ways,
         .opaque = &target_limits,
@@ -256,7 +263,7 @@ static void test_cache_resolve(void)
     VTopoCpuCaches cpu = cpu_without_l3();
     VTopoCacheRequest req = {
         .geometry = { .level = 2, .type = VTOPO_CACHE_UNIFIED },
-        .sharing = VTOPO_LEVEL__MAX,
+        .sharing = CPU_TOPOLOGY_LEVEL_DEFAULT,
     };
     VTopoSharedCache out;
     char *reason = NULL;
@@ -265,19 +272,19 @@ static void test_cache_resolve(void)
     g_assert_cmpint(vtopo_cache_resolve(&cpu, 2, &req, &out, &reason), ==, 1);
     g_assert_cmpuint(out.geometry.size, ==, 1 * MiB);
     g_assert_cmpuint(out.geometry.ways, ==, 16);
-    g_assert_cmpint(out.sharing, ==, VTOPO_LEVEL_CORE);
+    g_assert_cmpint(out.sharing, ==, CPU_TOPOLOGY_LEVEL_CORE);
     g_assert_cmpuint(out.given, ==, 0);
 
     /* The ways and the sharing level asked, the rest the model's. */
     req.given = VTOPO_CACHE_FIELD_WAYS;
     req.geometry.ways = 8;
-    req.sharing = VTOPO_LEVEL_DIE;
+    req.sharing = CPU_TOPOLOGY_LEVEL_DIE;
     g_assert_cmpint(vtopo_cache_resolve(&cpu, 2, &req, &out, &reason), ==, 1);
     g_assert_cmpuint(out.geometry.size, ==, 1 * MiB);
     g_assert_cmpuint(out.geometry.ways, ==, 8);
     g_assert_cmpuint(out.geometry.line_size, ==, 64);
     g_assert_cmpuint(vtopo_cache_sets(&out.geometry), ==, 2048);
-    g_assert_cmpint(out.sharing, ==, VTOPO_LEVEL_DIE);
+    g_assert_cmpint(out.sharing, ==, CPU_TOPOLOGY_LEVEL_DIE);
     g_assert_cmpuint(out.given, ==,
                      VTOPO_CACHE_FIELD_WAYS | VTOPO_CACHE_FIELD_SHARING);
 
@@ -298,7 +305,7 @@ static void test_cache_resolve(void)
     /* A cache the model lacks: nothing unless the geometry is given. */
     req.geometry = (VTopoCache) { .level = 3, .type = VTOPO_CACHE_UNIFIED,
                                   .ways = 8 };
-    req.sharing = VTOPO_LEVEL__MAX;
+    req.sharing = CPU_TOPOLOGY_LEVEL_DEFAULT;
     g_assert_cmpint(vtopo_cache_resolve(&cpu, 3, &req, &out, &reason), ==,
                     -1);
     g_assert_cmpstr(reason, ==, "the CPU has no such cache; give its size, "
@@ -307,9 +314,9 @@ static void test_cache_resolve(void)
     req.given = 0;
     g_assert_cmpint(vtopo_cache_resolve(&cpu, 3, &req, &out, &reason), ==, 0);
     /* ... a sharing alone is not described, and not refused */
-    req.sharing = VTOPO_LEVEL_SOCKET;
+    req.sharing = CPU_TOPOLOGY_LEVEL_SOCKET;
     g_assert_cmpint(vtopo_cache_resolve(&cpu, 3, &req, &out, &reason), ==, 0);
-    req.sharing = VTOPO_LEVEL__MAX;
+    req.sharing = CPU_TOPOLOGY_LEVEL_DEFAULT;
     req.given = VTOPO_CACHE_FIELD_SIZE | VTOPO_CACHE_FIELD_WAYS |
                 VTOPO_CACHE_FIELD_LINE_SIZE;
     req.geometry.size = 8 * MiB;
@@ -319,7 +326,7 @@ static void test_cache_resolve(void)
     g_assert_cmpuint(out.geometry.partitions, ==, 1);
     g_assert_cmpuint(vtopo_cache_sets(&out.geometry), ==, 16384);
     /* ... shared as the model would share such a cache */
-    g_assert_cmpint(out.sharing, ==, VTOPO_LEVEL_DIE);
+    g_assert_cmpint(out.sharing, ==, CPU_TOPOLOGY_LEVEL_DIE);
 }
 
 /*
@@ -332,7 +339,7 @@ static void test_cache_resolve_fixed(void)
     VTopoCacheRequest req = {
         .geometry = { .level = 2, .type = VTOPO_CACHE_UNIFIED, .ways = 8 },
         .given = VTOPO_CACHE_FIELD_WAYS,
-        .sharing = VTOPO_LEVEL__MAX,
+        .sharing = CPU_TOPOLOGY_LEVEL_DEFAULT,
     };
     VTopoSharedCache out;
     char *reason = NULL;
@@ -344,9 +351,9 @@ static void test_cache_resolve_fixed(void)
     g_clear_pointer(&reason, g_free);
     /* ... the sharing alone can still be given */
     req.given = 0;
-    req.sharing = VTOPO_LEVEL_SOCKET;
+    req.sharing = CPU_TOPOLOGY_LEVEL_SOCKET;
     g_assert_cmpint(vtopo_cache_resolve(&cpu, 2, &req, &out, &reason), ==, 1);
-    g_assert_cmpint(out.sharing, ==, VTOPO_LEVEL_SOCKET);
+    g_assert_cmpint(out.sharing, ==, CPU_TOPOLOGY_LEVEL_SOCKET);
     g_assert_cmpuint(out.given, ==, VTOPO_CACHE_FIELD_SHARING);
 
     cpu.inclusive_fixed = "no inclusive bit";
@@ -371,7 +378,7 @@ static void test_cache_resolve_fixed(void)
                     -1);
     g_assert_cmpstr(reason, ==, "the CPU describes no such cache");
     g_clear_pointer(&reason, g_free);
-    req.sharing = VTOPO_LEVEL__MAX;
+    req.sharing = CPU_TOPOLOGY_LEVEL_DEFAULT;
     g_assert_cmpint(vtopo_cache_resolve(&cpu, 3, &req, &out, &reason), ==, 0);
 }
 
@@ -383,10 +390,10 @@ static void test_cache_instances(void)
     const VTopoSharedCache caches[] = {
         {
             .geometry = { 2, VTOPO_CACHE_UNIFIED, 1 * MiB, 16, 64, 1 },
-            .sharing = VTOPO_LEVEL_CORE,
+            .sharing = CPU_TOPOLOGY_LEVEL_CORE,
         }, {
             .geometry = { 3, VTOPO_CACHE_UNIFIED, 16 * MiB, 16, 64, 1 },
-            .sharing = VTOPO_LEVEL_DIE,
+            .sharing = CPU_TOPOLOGY_LEVEL_DIE,
         },
     };
     const VTopoSharedCache *l2, *l3;
@@ -395,7 +402,7 @@ static void test_cache_instances(void)
     l2 = &topo->caches[0];
     l3 = vtopo_llc(topo);
     g_assert_true(l3 == &topo->caches[1]);
-    g_assert_cmpint(vtopo_llc_level(topo), ==, VTOPO_LEVEL_DIE);
+    g_assert_cmpint(vtopo_llc_level(topo), ==, CPU_TOPOLOGY_LEVEL_DIE);
     g_assert_cmpuint(vtopo_cache_instances(topo, l2), ==, 12);
     g_assert_cmpuint(vtopo_cache_instances(topo, l3), ==, 4);
     for (unsigned int i = 0; i < topo->nr_cpus; i++) {

@@ -26,7 +26,7 @@ static VTopo *topo_new(unsigned int sockets, unsigned int dies,
     for (unsigned int i = 0; i < topo->nr_cpus; i++) {
         topo->cpus[i].node = i / (topo->nr_cpus / nodes);
     }
-    vtopo_test_set_llc(topo, VTOPO_LEVEL_DIE);
+    vtopo_test_set_llc(topo, CPU_TOPOLOGY_LEVEL_DIE);
     return topo;
 }
 
@@ -116,7 +116,7 @@ int main(int argc, char **argv)
         };
         bool fits = true;
 
-        req.supported[VTOPO_LEVEL_DIE] = true;
+        req.supported[CPU_TOPOLOGY_LEVEL_DIE] = true;
         t = now();
         for (int r = 0; r < REPS; r++) {
             g_autofree char *why = NULL;

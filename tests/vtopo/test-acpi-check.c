@@ -251,15 +251,16 @@ static VTopo *model(void)
     VTopoShape shape = { .cpus = 4 };
     VTopo *topo;
 
-    for (VTopoLevel l = VTOPO_LEVEL_THREAD; l < VTOPO_LEVEL__MAX; l++) {
+    for (CpuTopologyLevel l = CPU_TOPOLOGY_LEVEL_THREAD; l < VTOPO_LEVELS;
+         l++) {
         shape.count[l] = 1;
     }
-    shape.count[VTOPO_LEVEL_THREAD] = 2;
-    shape.count[VTOPO_LEVEL_CORE] = 2;
-    shape.supported[VTOPO_LEVEL_THREAD] = true;
-    shape.supported[VTOPO_LEVEL_CORE] = true;
-    shape.supported[VTOPO_LEVEL_DIE] = true;
-    shape.supported[VTOPO_LEVEL_SOCKET] = true;
+    shape.count[CPU_TOPOLOGY_LEVEL_THREAD] = 2;
+    shape.count[CPU_TOPOLOGY_LEVEL_CORE] = 2;
+    shape.supported[CPU_TOPOLOGY_LEVEL_THREAD] = true;
+    shape.supported[CPU_TOPOLOGY_LEVEL_CORE] = true;
+    shape.supported[CPU_TOPOLOGY_LEVEL_DIE] = true;
+    shape.supported[CPU_TOPOLOGY_LEVEL_SOCKET] = true;
     topo = vtopo_new(&shape, 2);
     for (unsigned int i = 0; i < 4; i++) {
         topo->cpus[i].arch_id = i;
@@ -275,11 +276,13 @@ static VTopo *model(void)
 
 static const VTopoSharedCache caches[] = {
     { { .level = 1, .type = VTOPO_CACHE_DATA, .size = 32 << 10, .ways = 8,
-        .line_size = 64, .partitions = 1 }, VTOPO_LEVEL_CORE },
+        .line_size = 64, .partitions = 1 }, CPU_TOPOLOGY_LEVEL_CORE },
     { { .level = 2, .type = VTOPO_CACHE_UNIFIED, .size = 1 << 20,
-        .ways = 16, .line_size = 64, .partitions = 1 }, VTOPO_LEVEL_CORE },
+        .ways = 16, .line_size = 64, .partitions = 1 },
+      CPU_TOPOLOGY_LEVEL_CORE },
     { { .level = 3, .type = VTOPO_CACHE_UNIFIED, .size = 8 << 20,
-        .ways = 16, .line_size = 64, .partitions = 1 }, VTOPO_LEVEL_SOCKET },
+        .ways = 16, .line_size = 64, .partitions = 1 },
+      CPU_TOPOLOGY_LEVEL_SOCKET },
 };
 
 /*
@@ -379,14 +382,15 @@ static char *check_packages(int packages)
     GByteArray *t;
     uint32_t root;
 
-    for (VTopoLevel l = VTOPO_LEVEL_THREAD; l < VTOPO_LEVEL__MAX; l++) {
+    for (CpuTopologyLevel l = CPU_TOPOLOGY_LEVEL_THREAD; l < VTOPO_LEVELS;
+         l++) {
         shape.count[l] = 1;
     }
-    shape.count[VTOPO_LEVEL_CORE] = 2;
-    shape.count[VTOPO_LEVEL_SOCKET] = 2;
-    shape.supported[VTOPO_LEVEL_THREAD] = true;
-    shape.supported[VTOPO_LEVEL_CORE] = true;
-    shape.supported[VTOPO_LEVEL_SOCKET] = true;
+    shape.count[CPU_TOPOLOGY_LEVEL_CORE] = 2;
+    shape.count[CPU_TOPOLOGY_LEVEL_SOCKET] = 2;
+    shape.supported[CPU_TOPOLOGY_LEVEL_THREAD] = true;
+    shape.supported[CPU_TOPOLOGY_LEVEL_CORE] = true;
+    shape.supported[CPU_TOPOLOGY_LEVEL_SOCKET] = true;
     topo = vtopo_new(&shape, 0);
     for (unsigned int i = 0; i < 4; i++) {
         topo->cpus[i].arch_id = i;

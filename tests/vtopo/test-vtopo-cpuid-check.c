@@ -29,13 +29,16 @@ static const VTopoCpuidRegs skylake_leaf4[] = {
 
 static const VTopoSharedCache skylake_caches[] = {
     { { .level = 1, .type = VTOPO_CACHE_DATA, .size = 32 * KiB, .ways = 8,
-        .line_size = 64, .partitions = 1 }, VTOPO_LEVEL_CORE },
+        .line_size = 64, .partitions = 1 }, CPU_TOPOLOGY_LEVEL_CORE },
     { { .level = 1, .type = VTOPO_CACHE_INSTRUCTION, .size = 32 * KiB,
-        .ways = 8, .line_size = 64, .partitions = 1 }, VTOPO_LEVEL_CORE },
+        .ways = 8, .line_size = 64, .partitions = 1 },
+      CPU_TOPOLOGY_LEVEL_CORE },
     { { .level = 2, .type = VTOPO_CACHE_UNIFIED, .size = 256 * KiB,
-        .ways = 4, .line_size = 64, .partitions = 1 }, VTOPO_LEVEL_CORE },
+        .ways = 4, .line_size = 64, .partitions = 1 },
+      CPU_TOPOLOGY_LEVEL_CORE },
     { { .level = 3, .type = VTOPO_CACHE_UNIFIED, .size = 8 * MiB,
-        .ways = 16, .line_size = 64, .partitions = 1 }, VTOPO_LEVEL_SOCKET },
+        .ways = 16, .line_size = 64, .partitions = 1 },
+      CPU_TOPOLOGY_LEVEL_SOCKET },
 };
 
 static VTopo *skylake_model(void)
@@ -43,16 +46,17 @@ static VTopo *skylake_model(void)
     VTopoShape shape = { .cpus = NR_CPUS };
     VTopo *topo;
 
-    for (VTopoLevel l = VTOPO_LEVEL_THREAD; l < VTOPO_LEVEL__MAX; l++) {
+    for (CpuTopologyLevel l = CPU_TOPOLOGY_LEVEL_THREAD; l < VTOPO_LEVELS;
+         l++) {
         shape.count[l] = 1;
     }
-    shape.count[VTOPO_LEVEL_THREAD] = 2;
-    shape.count[VTOPO_LEVEL_CORE] = 4;
-    shape.supported[VTOPO_LEVEL_THREAD] = true;
-    shape.supported[VTOPO_LEVEL_CORE] = true;
-    shape.supported[VTOPO_LEVEL_MODULE] = true;
-    shape.supported[VTOPO_LEVEL_DIE] = true;
-    shape.supported[VTOPO_LEVEL_SOCKET] = true;
+    shape.count[CPU_TOPOLOGY_LEVEL_THREAD] = 2;
+    shape.count[CPU_TOPOLOGY_LEVEL_CORE] = 4;
+    shape.supported[CPU_TOPOLOGY_LEVEL_THREAD] = true;
+    shape.supported[CPU_TOPOLOGY_LEVEL_CORE] = true;
+    shape.supported[CPU_TOPOLOGY_LEVEL_MODULE] = true;
+    shape.supported[CPU_TOPOLOGY_LEVEL_DIE] = true;
+    shape.supported[CPU_TOPOLOGY_LEVEL_SOCKET] = true;
     topo = vtopo_new(&shape, 0);
     for (unsigned int i = 0; i < NR_CPUS; i++) {
         /* vtopo_new() numbers threads first: index = core * 2 + thread */
@@ -192,7 +196,7 @@ START_TEST(test_skylake_broken)
         want = "cpuid-cache";
         break;
     case 5:     /* the model's L3 is per core */
-        caches[3].sharing = VTOPO_LEVEL_CORE;
+        caches[3].sharing = CPU_TOPOLOGY_LEVEL_CORE;
         want = "cpuid-cache";
         break;
     case 6:     /* vCPU 3 describes no L3 */
@@ -492,14 +496,16 @@ START_TEST(test_amd_legacy_dies)
     g_autofree VTopoCpuidView *views = g_new0(VTopoCpuidView, 36);
     g_autofree char *rules = NULL;
 
-    for (VTopoLevel l = VTOPO_LEVEL_THREAD; l < VTOPO_LEVEL__MAX; l++) {
+    for (CpuTopologyLevel l = CPU_TOPOLOGY_LEVEL_THREAD; l < VTOPO_LEVELS;
+         l++) {
         shape.count[l] = 1;
-        shape.supported[l] = l <= VTOPO_LEVEL_MODULE ||
-                             l == VTOPO_LEVEL_DIE || l == VTOPO_LEVEL_SOCKET;
+        shape.supported[l] = l <= CPU_TOPOLOGY_LEVEL_MODULE ||
+                             l == CPU_TOPOLOGY_LEVEL_DIE ||
+                             l == CPU_TOPOLOGY_LEVEL_SOCKET;
     }
-    shape.count[VTOPO_LEVEL_THREAD] = 2;
-    shape.count[VTOPO_LEVEL_CORE] = 2;
-    shape.count[VTOPO_LEVEL_DIE] = 9;
+    shape.count[CPU_TOPOLOGY_LEVEL_THREAD] = 2;
+    shape.count[CPU_TOPOLOGY_LEVEL_CORE] = 2;
+    shape.count[CPU_TOPOLOGY_LEVEL_DIE] = 9;
     topo = vtopo_new(&shape, 0);
     for (unsigned int i = 0; i < 36; i++) {
         topo->cpus[i].arch_id = i;

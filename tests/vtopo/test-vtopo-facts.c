@@ -17,7 +17,7 @@
 /* A cache of 64-byte lines in one partition. */
 static VTopoSharedCache shared_cache(unsigned int level, VTopoCacheType type,
                                      uint64_t size, uint32_t ways,
-                                     bool inclusive, VTopoLevel sharing)
+                                     bool inclusive, CpuTopologyLevel sharing)
 {
     return (VTopoSharedCache) {
         .geometry = { .level = level, .type = type, .size = size,
@@ -41,9 +41,9 @@ static VTopo *two_node_topo(void)
     VTopo *topo = vtopo_new(&s, 2);
     VTopoSharedCache caches[2] = {
         shared_cache(2, VTOPO_CACHE_UNIFIED, 2 * MiB, 16, false,
-                     VTOPO_LEVEL_CORE),
+                     CPU_TOPOLOGY_LEVEL_CORE),
         shared_cache(3, VTOPO_CACHE_UNIFIED, 16 * MiB, 16, true,
-                     VTOPO_LEVEL_SOCKET),
+                     CPU_TOPOLOGY_LEVEL_SOCKET),
     };
 
     for (unsigned int i = 0; i < topo->nr_cpus; i++) {
@@ -107,8 +107,8 @@ START_TEST(test_facts_text_plain)
     g_autoptr(VTopo) topo = NULL;
     g_autofree char *facts = NULL;
 
-    s.supported[VTOPO_LEVEL_DIE] = false;
-    s.supported[VTOPO_LEVEL_MODULE] = false;
+    s.supported[CPU_TOPOLOGY_LEVEL_DIE] = false;
+    s.supported[CPU_TOPOLOGY_LEVEL_MODULE] = false;
     topo = vtopo_new(&s, 1);
     topo->cpus[0].arch_id = 0;
     topo->cpus[1].arch_id = 2;
@@ -141,13 +141,13 @@ START_TEST(test_facts_size)
     g_autofree char *facts = NULL;
     VTopoSharedCache caches[4] = {
         shared_cache(1, VTOPO_CACHE_DATA, 48 * KiB, 12, false,
-                     VTOPO_LEVEL_CORE),
+                     CPU_TOPOLOGY_LEVEL_CORE),
         shared_cache(1, VTOPO_CACHE_INSTRUCTION, 32 * KiB, 8, false,
-                     VTOPO_LEVEL_CORE),
+                     CPU_TOPOLOGY_LEVEL_CORE),
         shared_cache(2, VTOPO_CACHE_UNIFIED, 2 * MiB, 16, false,
-                     VTOPO_LEVEL_CORE),
+                     CPU_TOPOLOGY_LEVEL_CORE),
         shared_cache(3, VTOPO_CACHE_UNIFIED, 320 * MiB, 20, false,
-                     VTOPO_LEVEL_SOCKET),
+                     CPU_TOPOLOGY_LEVEL_SOCKET),
     };
 
     for (unsigned int i = 0; i < topo->nr_cpus; i++) {

@@ -48,8 +48,8 @@ static void mirror_case_init(MirrorCase *c, const char *host,
         .core_sched = c->host->smt,
         .cache_fit = vtopo_x86_cache_fit,
     };
-    c->req.supported[VTOPO_LEVEL_DIE] = true;
-    c->req.supported[VTOPO_LEVEL_MODULE] = true;
+    c->req.supported[CPU_TOPOLOGY_LEVEL_DIE] = true;
+    c->req.supported[CPU_TOPOLOGY_LEVEL_MODULE] = true;
 }
 
 static void mirror_case_free(MirrorCase *c)
@@ -127,13 +127,13 @@ static void assert_fails(const MirrorCase *c, const char *message)
 /* sockets x dies x cores x threads, and the level holding the LLC. */
 static void assert_shape(const VTopoMirror *m, unsigned int sockets,
                          unsigned int dies, unsigned int cores,
-                         unsigned int threads, VTopoLevel llc)
+                         unsigned int threads, CpuTopologyLevel llc)
 {
-    ck_assert_uint_eq(m->shape.count[VTOPO_LEVEL_SOCKET], sockets);
-    ck_assert_uint_eq(m->shape.count[VTOPO_LEVEL_DIE], dies);
-    ck_assert_uint_eq(m->shape.count[VTOPO_LEVEL_MODULE], 1);
-    ck_assert_uint_eq(m->shape.count[VTOPO_LEVEL_CORE], cores);
-    ck_assert_uint_eq(m->shape.count[VTOPO_LEVEL_THREAD], threads);
+    ck_assert_uint_eq(m->shape.count[CPU_TOPOLOGY_LEVEL_SOCKET], sockets);
+    ck_assert_uint_eq(m->shape.count[CPU_TOPOLOGY_LEVEL_DIE], dies);
+    ck_assert_uint_eq(m->shape.count[CPU_TOPOLOGY_LEVEL_MODULE], 1);
+    ck_assert_uint_eq(m->shape.count[CPU_TOPOLOGY_LEVEL_CORE], cores);
+    ck_assert_uint_eq(m->shape.count[CPU_TOPOLOGY_LEVEL_THREAD], threads);
     ck_assert_int_eq(m->llc_level, llc);
 }
 
@@ -150,7 +150,7 @@ static void assert_host_cpus(const VTopoMirror *m, const int *expected,
 /* Cache @i: smp-cache name, size, ways, line, sharing level. */
 static void assert_cache(const VTopoMirror *m, unsigned int i,
                          const char *name, uint64_t size, unsigned int ways,
-                         VTopoLevel sharing)
+                         CpuTopologyLevel sharing)
 {
     const VTopoCache *c = &m->caches[i].geometry;
 
@@ -187,17 +187,17 @@ START_TEST(test_intel_8)
 
     mirror_case_init(&c, "intel-2s-smt", 8, 2 * GiB);
     m = assert_plan(&c);
-    assert_shape(m, 1, 1, 4, 2, VTOPO_LEVEL_SOCKET);
+    assert_shape(m, 1, 1, 4, 2, CPU_TOPOLOGY_LEVEL_SOCKET);
     assert_host_cpus(m, expected, 8);
     ck_assert_uint_eq(m->nr_caches, 4);
-    assert_cache(m, 0, "l1d", 32 * 1024, 8, VTOPO_LEVEL_CORE);
-    assert_cache(m, 1, "l1i", 32 * 1024, 8, VTOPO_LEVEL_CORE);
-    assert_cache(m, 2, "l2", 1024 * 1024, 16, VTOPO_LEVEL_CORE);
+    assert_cache(m, 0, "l1d", 32 * 1024, 8, CPU_TOPOLOGY_LEVEL_CORE);
+    assert_cache(m, 1, "l1i", 32 * 1024, 8, CPU_TOPOLOGY_LEVEL_CORE);
+    assert_cache(m, 2, "l2", 1024 * 1024, 16, CPU_TOPOLOGY_LEVEL_CORE);
     /*
      * The 11-way L3 keeps its size with 8 ways, which AMD's L3Assoc
      * (CPUID Fn8000_0006 EDX) lists: the CPU model is not known yet.
      */
-    assert_cache(m, 3, "l3", 11 * MiB, 8, VTOPO_LEVEL_SOCKET);
+    assert_cache(m, 3, "l3", 11 * MiB, 8, CPU_TOPOLOGY_LEVEL_SOCKET);
     ck_assert_str_eq(g_ptr_array_index(m->notes, 0),
                      "the host's L3 unified cache has 11 ways, which the "
                      "guest's CPUID cannot list; it is described with 8 "
@@ -224,7 +224,7 @@ START_TEST(test_intel_32)
     }
     mirror_case_init(&c, "intel-2s-smt", 32, 4 * GiB);
     m = assert_plan(&c);
-    assert_shape(m, 2, 1, 8, 2, VTOPO_LEVEL_SOCKET);
+    assert_shape(m, 2, 1, 8, 2, CPU_TOPOLOGY_LEVEL_SOCKET);
     assert_host_cpus(m, expected, 32);
     ck_assert_uint_eq(m->nr_nodes, 2);
     assert_node(m, 0, 0, 2 * GiB, 0, 16);
@@ -250,10 +250,10 @@ START_TEST(test_amd_16)
     }
     mirror_case_init(&c, "amd-nps4-smt", 16, 1 * GiB);
     m = assert_plan(&c);
-    assert_shape(m, 1, 4, 2, 2, VTOPO_LEVEL_DIE);
+    assert_shape(m, 1, 4, 2, 2, CPU_TOPOLOGY_LEVEL_DIE);
     assert_host_cpus(m, expected, 16);
-    assert_cache(m, 2, "l2", 512 * 1024, 8, VTOPO_LEVEL_CORE);
-    assert_cache(m, 3, "l3", 16 * MiB, 16, VTOPO_LEVEL_DIE);
+    assert_cache(m, 2, "l2", 512 * 1024, 8, CPU_TOPOLOGY_LEVEL_CORE);
+    assert_cache(m, 3, "l3", 16 * MiB, 16, CPU_TOPOLOGY_LEVEL_DIE);
     ck_assert_uint_eq(m->nr_nodes, 2);
     assert_node(m, 0, 0, 512 * MiB, 0, 8);
     assert_node(m, 1, 1, 512 * MiB, 8, 8);
@@ -274,9 +274,9 @@ START_TEST(test_intel_snc2)
 
     mirror_case_init(&c, "intel-snc2", 48, 4 * GiB);
     m = assert_plan(&c);
-    assert_shape(m, 1, 2, 12, 2, VTOPO_LEVEL_DIE);
+    assert_shape(m, 1, 2, 12, 2, CPU_TOPOLOGY_LEVEL_DIE);
     /* 12-way: 8 ways, as AMD's L3Assoc lists */
-    assert_cache(m, 3, "l3", 24 * MiB, 8, VTOPO_LEVEL_DIE);
+    assert_cache(m, 3, "l3", 24 * MiB, 8, CPU_TOPOLOGY_LEVEL_DIE);
     ck_assert_uint_eq(m->nr_nodes, 2);
     assert_node(m, 0, 0, 2 * GiB, 0, 24);
     assert_node(m, 1, 1, 2 * GiB, 24, 24);
@@ -290,8 +290,8 @@ START_TEST(test_intel_snc2)
     g_clear_pointer(&m, vtopo_mirror_free);
     c.req.vcpus = c.req.max_vcpus = 16;
     m = assert_plan(&c);
-    assert_shape(m, 1, 1, 8, 2, VTOPO_LEVEL_SOCKET);
-    assert_cache(m, 3, "l3", 24 * MiB, 8, VTOPO_LEVEL_SOCKET);
+    assert_shape(m, 1, 1, 8, 2, CPU_TOPOLOGY_LEVEL_SOCKET);
+    assert_cache(m, 3, "l3", 24 * MiB, 8, CPU_TOPOLOGY_LEVEL_SOCKET);
 }
 END_TEST
 
@@ -316,7 +316,7 @@ START_TEST(test_hybrid_caches)
         }
     }
     m = assert_plan(&c);
-    assert_cache(m, 2, "l2", 1 * MiB, 8, VTOPO_LEVEL_CORE);
+    assert_cache(m, 2, "l2", 1 * MiB, 8, CPU_TOPOLOGY_LEVEL_CORE);
     ck_assert_str_eq(g_ptr_array_index(m->notes, 0),
                      "host CPU 2 has caches other than host CPU 0's, which "
                      "the guest describes for every vCPU");
@@ -353,9 +353,9 @@ START_TEST(test_amd_4)
 
     mirror_case_init(&c, "amd-nps4-smt", 4, 1 * GiB);
     m = assert_plan(&c);
-    assert_shape(m, 1, 1, 2, 2, VTOPO_LEVEL_SOCKET);
+    assert_shape(m, 1, 1, 2, 2, CPU_TOPOLOGY_LEVEL_SOCKET);
     assert_host_cpus(m, expected, 4);
-    assert_cache(m, 3, "l3", 16 * MiB, 16, VTOPO_LEVEL_SOCKET);
+    assert_cache(m, 3, "l3", 16 * MiB, 16, CPU_TOPOLOGY_LEVEL_SOCKET);
     assert_node(m, 0, 0, 1 * GiB, 0, 4);
 }
 END_TEST
@@ -372,7 +372,7 @@ START_TEST(test_amd_3)
 
     mirror_case_init(&c, "amd-nps4-smt", 3, 6 * MiB);
     m = assert_plan(&c);
-    assert_shape(m, 1, 3, 1, 1, VTOPO_LEVEL_DIE);
+    assert_shape(m, 1, 3, 1, 1, CPU_TOPOLOGY_LEVEL_DIE);
     assert_host_cpus(m, expected, 3);
     /* 3 units of 2 MiB: 2 for node 0's 2 vCPUs, 1 for node 1's. */
     assert_node(m, 0, 0, 4 * MiB, 0, 2);
@@ -391,17 +391,17 @@ START_TEST(test_no_smt_arm)
     static const int expected[] = { 0, 1, 2, 3 };
 
     mirror_case_init(&c, "no-smt", 4, 1 * GiB);
-    c.req.supported[VTOPO_LEVEL_DIE] = false;
-    c.req.supported[VTOPO_LEVEL_MODULE] = false;
-    c.req.supported[VTOPO_LEVEL_CLUSTER] = true;
+    c.req.supported[CPU_TOPOLOGY_LEVEL_DIE] = false;
+    c.req.supported[CPU_TOPOLOGY_LEVEL_MODULE] = false;
+    c.req.supported[CPU_TOPOLOGY_LEVEL_CLUSTER] = true;
     c.req.cache_fit = NULL;
     m = assert_plan(&c);
-    ck_assert_uint_eq(m->shape.count[VTOPO_LEVEL_CLUSTER], 1);
-    ck_assert_uint_eq(m->shape.count[VTOPO_LEVEL_CORE], 4);
-    ck_assert_uint_eq(m->shape.count[VTOPO_LEVEL_THREAD], 1);
+    ck_assert_uint_eq(m->shape.count[CPU_TOPOLOGY_LEVEL_CLUSTER], 1);
+    ck_assert_uint_eq(m->shape.count[CPU_TOPOLOGY_LEVEL_CORE], 4);
+    ck_assert_uint_eq(m->shape.count[CPU_TOPOLOGY_LEVEL_THREAD], 1);
     assert_host_cpus(m, expected, 4);
-    assert_cache(m, 0, "l1d", 64 * 1024, 4, VTOPO_LEVEL_CORE);
-    assert_cache(m, 3, "l3", 8 * MiB, 16, VTOPO_LEVEL_SOCKET);
+    assert_cache(m, 0, "l1d", 64 * 1024, 4, CPU_TOPOLOGY_LEVEL_CORE);
+    assert_cache(m, 3, "l3", 8 * MiB, 16, CPU_TOPOLOGY_LEVEL_SOCKET);
     ck_assert_uint_eq(m->nr_nodes, 0);
     ck_assert_int_eq(m->core_sched, VTOPO_CORE_SCHED_OFF);
 }
@@ -429,8 +429,8 @@ START_TEST(test_no_host_caches)
         c.host->cpus[cpu].llc = -1;
     }
     m = assert_plan(&c);
-    ck_assert_uint_eq(m->shape.count[VTOPO_LEVEL_CORE], 2);
-    ck_assert_uint_eq(m->shape.count[VTOPO_LEVEL_THREAD], 1);
+    ck_assert_uint_eq(m->shape.count[CPU_TOPOLOGY_LEVEL_CORE], 2);
+    ck_assert_uint_eq(m->shape.count[CPU_TOPOLOGY_LEVEL_THREAD], 1);
     assert_host_cpus(m, expected, 2);
     ck_assert_uint_eq(m->nr_caches, 0);
     for (guint i = 0; i < m->notes->len; i++) {
@@ -454,9 +454,9 @@ START_TEST(test_amd_256)
     }
     mirror_case_init(&c, "amd-2s-256", 32, 8 * GiB);
     m = assert_plan(&c);
-    assert_shape(m, 1, 2, 8, 2, VTOPO_LEVEL_DIE);
+    assert_shape(m, 1, 2, 8, 2, CPU_TOPOLOGY_LEVEL_DIE);
     assert_host_cpus(m, expected, 32);
-    assert_cache(m, 3, "l3", 32 * MiB, 16, VTOPO_LEVEL_DIE);
+    assert_cache(m, 3, "l3", 32 * MiB, 16, CPU_TOPOLOGY_LEVEL_DIE);
     assert_node(m, 0, 0, 8 * GiB, 0, 32);
 }
 END_TEST
@@ -473,7 +473,7 @@ START_TEST(test_offline_memonly)
     }
     mirror_case_init(&c, "offline-memonly", 14, 2 * GiB);
     m = assert_plan(&c);
-    assert_shape(m, 1, 1, 7, 2, VTOPO_LEVEL_SOCKET);
+    assert_shape(m, 1, 1, 7, 2, CPU_TOPOLOGY_LEVEL_SOCKET);
     assert_host_cpus(m, expected, 14);
     ck_assert_uint_eq(m->nr_nodes, 1);
     assert_node(m, 0, 0, 2 * GiB, 0, 14);
@@ -502,7 +502,7 @@ START_TEST(test_exclude_maxcpus)
     c.req.exclude = c.exclude;
     m = assert_plan(&c);
     ck_assert_uint_eq(m->shape.cpus, 4);
-    assert_shape(m, 1, 1, 4, 2, VTOPO_LEVEL_SOCKET);
+    assert_shape(m, 1, 1, 4, 2, CPU_TOPOLOGY_LEVEL_SOCKET);
     assert_host_cpus(m, expected, 8);
 }
 END_TEST
@@ -532,7 +532,7 @@ START_TEST(test_preferences)
     mirror_case_init(&c, "intel-2s-smt", 4, 1 * GiB);
     c.req.smt = VTOPO_MIRROR_SMT_OFF;
     m = assert_plan(&c);
-    assert_shape(m, 1, 1, 4, 1, VTOPO_LEVEL_SOCKET);
+    assert_shape(m, 1, 1, 4, 1, CPU_TOPOLOGY_LEVEL_SOCKET);
     assert_host_cpus(m, expected, 4);
     mirror_case_free(&c);
 

@@ -378,7 +378,7 @@ static VTopo *topo_2c2t(void)
     VTopoShape shape = x86_shape(1, 1, 1, 2, 2);
     VTopo *topo = vtopo_new(&shape, 0);
 
-    vtopo_test_set_llc(topo, VTOPO_LEVEL_SOCKET);
+    vtopo_test_set_llc(topo, CPU_TOPOLOGY_LEVEL_SOCKET);
     return topo;
 }
 

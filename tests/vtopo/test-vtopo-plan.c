@@ -25,7 +25,7 @@
  */
 static VTopo *topo_new(unsigned int sockets, unsigned int dies,
                        unsigned int cores, unsigned int threads,
-                       unsigned int nodes, VTopoLevel llc)
+                       unsigned int nodes, CpuTopologyLevel llc)
 {
     VTopoShape shape = x86_shape(sockets, dies, 1, cores, threads);
     VTopo *topo = vtopo_new(&shape, nodes);
@@ -170,8 +170,8 @@ START_TEST(test_auto_this_machine)
     g_autofree char *error = NULL;
     g_autofree int *plan = NULL;
 
-    pin_case_init(&c, "this-machine", topo_new(1, 1, 2, 1, 0,
-                                               VTOPO_LEVEL_SOCKET), NULL);
+    pin_case_init(&c, "this-machine",
+                  topo_new(1, 1, 2, 1, 0, CPU_TOPOLOGY_LEVEL_SOCKET), NULL);
     assert_auto(&c, expected);
     plan = vtopo_pin_plan_auto(&c.in, &error);
     assert_findings(&c, plan, "", NULL);
@@ -189,8 +189,8 @@ START_TEST(test_auto_intel_two_nodes)
     g_autofree char *error = NULL;
     g_autofree int *plan = NULL;
 
-    pin_case_init(&c, "intel-2s-smt", topo_new(2, 1, 4, 2, 2,
-                                               VTOPO_LEVEL_SOCKET), NULL);
+    pin_case_init(&c, "intel-2s-smt",
+                  topo_new(2, 1, 4, 2, 2, CPU_TOPOLOGY_LEVEL_SOCKET), NULL);
     assert_auto(&c, expected);
     plan = vtopo_pin_plan_auto(&c.in, &error);
     /* Each virtual node on one host node, but memory unbound. */
@@ -214,8 +214,8 @@ START_TEST(test_auto_follows_memory)
         0, 16, 1, 17, 2, 18, 3, 19,
     };
 
-    pin_case_init(&c, "intel-2s-smt", topo_new(2, 1, 4, 2, 2,
-                                               VTOPO_LEVEL_SOCKET), NULL);
+    pin_case_init(&c, "intel-2s-smt",
+                  topo_new(2, 1, 4, 2, 2, CPU_TOPOLOGY_LEVEL_SOCKET), NULL);
     pin_case_bind(&c, 0, "1");
     assert_auto(&c, expected);
 }
@@ -227,8 +227,8 @@ START_TEST(test_auto_amd_ccx)
     g_auto(PinCase) c;
     static const int expected[] = { 0, 16, 1, 17, 2, 18, 3, 19 };
 
-    pin_case_init(&c, "amd-nps4-smt", topo_new(1, 2, 2, 2, 0,
-                                               VTOPO_LEVEL_DIE), NULL);
+    pin_case_init(&c, "amd-nps4-smt",
+                  topo_new(1, 2, 2, 2, 0, CPU_TOPOLOGY_LEVEL_DIE), NULL);
     assert_auto(&c, expected);
 }
 END_TEST
@@ -240,8 +240,8 @@ START_TEST(test_auto_amd_four_nodes)
         0, 16, 1, 17, 4, 20, 5, 21, 8, 24, 9, 25, 12, 28, 13, 29,
     };
 
-    pin_case_init(&c, "amd-nps4-smt", topo_new(4, 1, 2, 2, 4,
-                                               VTOPO_LEVEL_SOCKET), NULL);
+    pin_case_init(&c, "amd-nps4-smt",
+                  topo_new(4, 1, 2, 2, 4, CPU_TOPOLOGY_LEVEL_SOCKET), NULL);
     assert_auto(&c, expected);
 }
 END_TEST
@@ -250,8 +250,8 @@ START_TEST(test_auto_amd_llc_too_big)
 {
     g_auto(PinCase) c;
 
-    pin_case_init(&c, "amd-nps4-smt", topo_new(1, 1, 4, 2, 0,
-                                               VTOPO_LEVEL_SOCKET), NULL);
+    pin_case_init(&c, "amd-nps4-smt",
+                  topo_new(1, 1, 4, 2, 0, CPU_TOPOLOGY_LEVEL_SOCKET), NULL);
     assert_auto_fails(&c, "a virtual socket (4 cores "
                       "sharing a last-level cache) does not fit in one host "
                       "last-level cache: the most free cores with 2 threads "
@@ -264,16 +264,17 @@ START_TEST(test_auto_no_smt)
     g_auto(PinCase) c, wide, smt;
     static const int expected[] = { 0, 1, 2, 3 };
 
-    pin_case_init(&c, "no-smt", topo_new(1, 1, 4, 1, 0, VTOPO_LEVEL_SOCKET),
+    pin_case_init(&c, "no-smt", topo_new(1, 1, 4, 1, 0,
+                                         CPU_TOPOLOGY_LEVEL_SOCKET),
                   NULL);
     assert_auto(&c, expected);
-    pin_case_init(&wide, "no-smt", topo_new(1, 1, 5, 1, 0,
-                                            VTOPO_LEVEL_SOCKET), NULL);
+    pin_case_init(&wide, "no-smt",
+                  topo_new(1, 1, 5, 1, 0, CPU_TOPOLOGY_LEVEL_SOCKET), NULL);
     assert_auto_fails(&wide, "5 virtual cores (-smp "
                       "maxcpus=5) need as many host cores with 1 usable "
                       "thread, but QEMU may run on 4; use at most 4 cores");
-    pin_case_init(&smt, "no-smt", topo_new(1, 1, 2, 2, 0,
-                                           VTOPO_LEVEL_SOCKET), NULL);
+    pin_case_init(&smt, "no-smt",
+                  topo_new(1, 1, 2, 2, 0, CPU_TOPOLOGY_LEVEL_SOCKET), NULL);
     assert_auto_fails(&smt, "a virtual core has 2 "
                       "threads, but the host cores QEMU may run on have at "
                       "most 1 usable thread; use -smp threads=1");
@@ -289,20 +290,20 @@ START_TEST(test_auto_offline_and_allowed)
     };
     static const int expected_cgroup[] = { 1, 9, 3, 11 };
 
-    pin_case_init(&c, "offline-memonly", topo_new(1, 1, 7, 2, 0,
-                                                  VTOPO_LEVEL_SOCKET), NULL);
+    pin_case_init(&c, "offline-memonly",
+                  topo_new(1, 1, 7, 2, 0, CPU_TOPOLOGY_LEVEL_SOCKET), NULL);
     assert_auto(&c, expected);
     pin_case_init(&cgroup, "offline-memonly",
-                  topo_new(1, 1, 2, 2, 0, VTOPO_LEVEL_SOCKET),
+                  topo_new(1, 1, 2, 2, 0, CPU_TOPOLOGY_LEVEL_SOCKET),
                   "1,3,9,11");
     assert_auto(&cgroup, expected_cgroup);
     pin_case_init(&halves, "offline-memonly",
-                  topo_new(1, 1, 2, 2, 0, VTOPO_LEVEL_SOCKET), "0-3");
+                  topo_new(1, 1, 2, 2, 0, CPU_TOPOLOGY_LEVEL_SOCKET), "0-3");
     assert_auto_fails(&halves, "a virtual core has 2 "
                       "threads, but the host cores QEMU may run on have at "
                       "most 1 usable thread; use -smp threads=1");
     pin_case_init(&memonly, "offline-memonly",
-                  topo_new(1, 1, 2, 2, 1, VTOPO_LEVEL_SOCKET), NULL);
+                  topo_new(1, 1, 2, 2, 1, CPU_TOPOLOGY_LEVEL_SOCKET), NULL);
     pin_case_bind(&memonly, 0, "1");
     assert_auto_fails(&memonly, "virtual node 0 has 2 "
                       "cores of 2 threads, but the host node its memory is "
@@ -318,8 +319,8 @@ START_TEST(test_auto_node_too_big)
      * Two virtual nodes of 5 cores; QEMU may use 8 cores of host node 0
      * and 4 of host node 1.
      */
-    pin_case_init(&c, "intel-2s-smt", topo_new(2, 1, 5, 1, 2,
-                                               VTOPO_LEVEL__MAX), "0-11");
+    pin_case_init(&c, "intel-2s-smt",
+                  topo_new(2, 1, 5, 1, 2, CPU_TOPOLOGY_LEVEL_DEFAULT), "0-11");
     assert_auto_fails(&c, "virtual node 1 has 5 cores "
                       "of 1 thread, but no host node has that many free "
                       "cores (host node 1 has 4, host node 0 has 3); use at "
@@ -375,8 +376,8 @@ START_TEST(test_rule_allowed_and_shared)
     };
     g_autofree int *plan = NULL;
 
-    pin_case_init(&c, "intel-2s-smt", topo_new(1, 1, 4, 1, 0,
-                                               VTOPO_LEVEL_SOCKET), "0-15");
+    pin_case_init(&c, "intel-2s-smt",
+                  topo_new(1, 1, 4, 1, 0, CPU_TOPOLOGY_LEVEL_SOCKET), "0-15");
     plan = manual(&c, entries, G_N_ELEMENTS(entries));
     assert_findings(&c, plan, "pin-allowed,pin-shared-cpu,pin-core-shared,"
                     "pin-smt-exposed", "pin-allowed");
@@ -393,16 +394,16 @@ START_TEST(test_rule_siblings)
     static const PinLists on_no_smt[] = { { "0-3", "0-3" } };
     g_autofree int *plan = NULL, *plan2 = NULL;
 
-    pin_case_init(&c, "intel-2s-smt", topo_new(1, 1, 2, 2, 0,
-                                               VTOPO_LEVEL_SOCKET), NULL);
+    pin_case_init(&c, "intel-2s-smt",
+                  topo_new(1, 1, 2, 2, 0, CPU_TOPOLOGY_LEVEL_SOCKET), NULL);
     plan = manual(&c, split, 1);
     assert_findings(&c, plan, "pin-smt-siblings,pin-core-shared", NULL);
     ck_assert_str_eq(first_message(&c, plan),
                      "vCPUs 0 and 1 are threads of one virtual core, but "
                      "their host CPUs 0 and 1 are not SMT siblings (and 1 "
                      "more)");
-    pin_case_init(&no_smt, "no-smt", topo_new(1, 1, 2, 2, 0,
-                                              VTOPO_LEVEL_SOCKET), NULL);
+    pin_case_init(&no_smt, "no-smt",
+                  topo_new(1, 1, 2, 2, 0, CPU_TOPOLOGY_LEVEL_SOCKET), NULL);
     plan2 = manual(&no_smt, on_no_smt, 1);
     assert_findings(&no_smt, plan2, "pin-host-no-smt", NULL);
 }
@@ -414,8 +415,8 @@ START_TEST(test_rule_core_shared)
     static const PinLists entries[] = { { "0-1", "0,16" } };
     g_autofree int *plan = NULL;
 
-    pin_case_init(&c, "intel-2s-smt", topo_new(1, 1, 2, 1, 0,
-                                               VTOPO_LEVEL_SOCKET), NULL);
+    pin_case_init(&c, "intel-2s-smt",
+                  topo_new(1, 1, 2, 1, 0, CPU_TOPOLOGY_LEVEL_SOCKET), NULL);
     plan = manual(&c, entries, 1);
     assert_findings(&c, plan, "pin-core-shared", NULL);
     c.in.core_sched = VTOPO_CORE_SCHED_CORE;
@@ -436,8 +437,8 @@ START_TEST(test_rule_nodes)
                                            { "2-3", "1,17" } };
     g_autofree int *plan = NULL, *plan2 = NULL;
 
-    pin_case_init(&c, "intel-2s-smt", topo_new(1, 1, 2, 2, 1,
-                                               VTOPO_LEVEL__MAX), NULL);
+    pin_case_init(&c, "intel-2s-smt",
+                  topo_new(1, 1, 2, 2, 1, CPU_TOPOLOGY_LEVEL_DEFAULT), NULL);
     pin_case_bind(&c, 0, "1");
     plan = manual(&c, span, G_N_ELEMENTS(span));
     assert_findings(&c, plan, "pin-node-span,pin-node-memory", NULL);
@@ -461,12 +462,12 @@ START_TEST(test_rule_caches)
         .geometry = { .level = 3, .type = VTOPO_CACHE_UNIFIED,
                       .size = 32 * MiB, .ways = 16, .line_size = 64,
                       .partitions = 1 },
-        .sharing = VTOPO_LEVEL_SOCKET,
+        .sharing = CPU_TOPOLOGY_LEVEL_SOCKET,
     };
     g_autofree int *plan = NULL;
 
-    pin_case_init(&c, "amd-nps4-smt", topo_new(1, 1, 2, 2, 0,
-                                               VTOPO_LEVEL_SOCKET), NULL);
+    pin_case_init(&c, "amd-nps4-smt",
+                  topo_new(1, 1, 2, 2, 0, CPU_TOPOLOGY_LEVEL_SOCKET), NULL);
     vtopo_set_caches(c.topo, &l3, 1);
     plan = manual(&c, entries, G_N_ELEMENTS(entries));
     assert_findings(&c, plan, "pin-llc-span,pin-cache-size", NULL);
@@ -484,8 +485,8 @@ START_TEST(test_rule_smt_exposed)
     g_autofree int *plan = NULL;
     int floating[2] = { VTOPO_PIN_NONE, VTOPO_PIN_NONE };
 
-    pin_case_init(&c, "intel-2s-smt", topo_new(1, 1, 2, 1, 0,
-                                               VTOPO_LEVEL_SOCKET), NULL);
+    pin_case_init(&c, "intel-2s-smt",
+                  topo_new(1, 1, 2, 1, 0, CPU_TOPOLOGY_LEVEL_SOCKET), NULL);
     plan = manual(&c, entries, 1);
     assert_findings(&c, plan, "pin-smt-exposed", NULL);
     ck_assert_str_eq(first_message(&c, plan),
@@ -524,8 +525,8 @@ START_TEST(test_bad_manual)
     g_autofree char *error = NULL;
     g_autofree int *plan = NULL;
 
-    pin_case_init(&c, "intel-2s-smt", topo_new(1, 1, 4, 1, 0,
-                                               VTOPO_LEVEL_SOCKET), NULL);
+    pin_case_init(&c, "intel-2s-smt",
+                  topo_new(1, 1, 4, 1, 0, CPU_TOPOLOGY_LEVEL_SOCKET), NULL);
     plan = vtopo_pin_plan_manual(&c.in, bad_manual[_i].entries,
                                  bad_manual[_i].n, &error);
     ck_assert_msg(!plan, "accepted: %s", bad_manual[_i].error);

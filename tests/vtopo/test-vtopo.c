@@ -14,10 +14,10 @@
 
 START_TEST(test_level_names)
 {
-    ck_assert_str_eq(vtopo_level_name(VTOPO_LEVEL_THREAD), "thread");
-    ck_assert_str_eq(vtopo_level_name(VTOPO_LEVEL_MODULE), "module");
-    ck_assert_str_eq(vtopo_level_name(VTOPO_LEVEL_CLUSTER), "cluster");
-    ck_assert_str_eq(vtopo_level_name(VTOPO_LEVEL_DRAWER), "drawer");
+    ck_assert_str_eq(vtopo_level_name(CPU_TOPOLOGY_LEVEL_THREAD), "thread");
+    ck_assert_str_eq(vtopo_level_name(CPU_TOPOLOGY_LEVEL_MODULE), "module");
+    ck_assert_str_eq(vtopo_level_name(CPU_TOPOLOGY_LEVEL_CLUSTER), "cluster");
+    ck_assert_str_eq(vtopo_level_name(CPU_TOPOLOGY_LEVEL_DRAWER), "drawer");
 }
 END_TEST
 
@@ -26,11 +26,11 @@ START_TEST(test_cpus_per_level)
     VTopoShape s = x86_shape(2, 2, 1, 3, 2);
 
     ck_assert_uint_eq(vtopo_shape_max_cpus(&s), 24);
-    ck_assert_uint_eq(vtopo_shape_cpus_per(&s, VTOPO_LEVEL_THREAD), 1);
-    ck_assert_uint_eq(vtopo_shape_cpus_per(&s, VTOPO_LEVEL_CORE), 2);
-    ck_assert_uint_eq(vtopo_shape_cpus_per(&s, VTOPO_LEVEL_MODULE), 6);
-    ck_assert_uint_eq(vtopo_shape_cpus_per(&s, VTOPO_LEVEL_DIE), 6);
-    ck_assert_uint_eq(vtopo_shape_cpus_per(&s, VTOPO_LEVEL_SOCKET), 12);
+    ck_assert_uint_eq(vtopo_shape_cpus_per(&s, CPU_TOPOLOGY_LEVEL_THREAD), 1);
+    ck_assert_uint_eq(vtopo_shape_cpus_per(&s, CPU_TOPOLOGY_LEVEL_CORE), 2);
+    ck_assert_uint_eq(vtopo_shape_cpus_per(&s, CPU_TOPOLOGY_LEVEL_MODULE), 6);
+    ck_assert_uint_eq(vtopo_shape_cpus_per(&s, CPU_TOPOLOGY_LEVEL_DIE), 6);
+    ck_assert_uint_eq(vtopo_shape_cpus_per(&s, CPU_TOPOLOGY_LEVEL_SOCKET), 12);
 }
 END_TEST
 
@@ -54,16 +54,16 @@ START_TEST(test_ids_from_index_x86)
     VTopoShape s = x86_shape(2, 2, 1, 3, 2);
 
     for (size_t i = 0; i < G_N_ELEMENTS(expect); i++) {
-        int id[VTOPO_LEVEL__MAX];
+        int id[VTOPO_LEVELS];
 
         vtopo_shape_ids_from_index(&s, expect[i].index, id);
-        ck_assert_int_eq(id[VTOPO_LEVEL_SOCKET], expect[i].socket);
-        ck_assert_int_eq(id[VTOPO_LEVEL_DIE], expect[i].die);
-        ck_assert_int_eq(id[VTOPO_LEVEL_MODULE], expect[i].module);
-        ck_assert_int_eq(id[VTOPO_LEVEL_CORE], expect[i].core);
-        ck_assert_int_eq(id[VTOPO_LEVEL_THREAD], expect[i].thread);
-        ck_assert_int_eq(id[VTOPO_LEVEL_CLUSTER], VTOPO_ID_NONE);
-        ck_assert_int_eq(id[VTOPO_LEVEL_BOOK], VTOPO_ID_NONE);
+        ck_assert_int_eq(id[CPU_TOPOLOGY_LEVEL_SOCKET], expect[i].socket);
+        ck_assert_int_eq(id[CPU_TOPOLOGY_LEVEL_DIE], expect[i].die);
+        ck_assert_int_eq(id[CPU_TOPOLOGY_LEVEL_MODULE], expect[i].module);
+        ck_assert_int_eq(id[CPU_TOPOLOGY_LEVEL_CORE], expect[i].core);
+        ck_assert_int_eq(id[CPU_TOPOLOGY_LEVEL_THREAD], expect[i].thread);
+        ck_assert_int_eq(id[CPU_TOPOLOGY_LEVEL_CLUSTER], VTOPO_ID_NONE);
+        ck_assert_int_eq(id[CPU_TOPOLOGY_LEVEL_BOOK], VTOPO_ID_NONE);
     }
 }
 END_TEST
@@ -72,31 +72,31 @@ END_TEST
 START_TEST(test_ids_from_index_arm)
 {
     VTopoShape s = { 0 };
-    int id[VTOPO_LEVEL__MAX];
+    int id[VTOPO_LEVELS];
 
-    for (int l = 0; l < VTOPO_LEVEL__MAX; l++) {
+    for (int l = 0; l < VTOPO_LEVELS; l++) {
         s.count[l] = 1;
     }
-    s.count[VTOPO_LEVEL_SOCKET] = 2;
-    s.count[VTOPO_LEVEL_CLUSTER] = 2;
-    s.count[VTOPO_LEVEL_CORE] = 2;
-    s.supported[VTOPO_LEVEL_SOCKET] = true;
-    s.supported[VTOPO_LEVEL_CLUSTER] = true;
-    s.supported[VTOPO_LEVEL_CORE] = true;
-    s.supported[VTOPO_LEVEL_THREAD] = true;
+    s.count[CPU_TOPOLOGY_LEVEL_SOCKET] = 2;
+    s.count[CPU_TOPOLOGY_LEVEL_CLUSTER] = 2;
+    s.count[CPU_TOPOLOGY_LEVEL_CORE] = 2;
+    s.supported[CPU_TOPOLOGY_LEVEL_SOCKET] = true;
+    s.supported[CPU_TOPOLOGY_LEVEL_CLUSTER] = true;
+    s.supported[CPU_TOPOLOGY_LEVEL_CORE] = true;
+    s.supported[CPU_TOPOLOGY_LEVEL_THREAD] = true;
 
     vtopo_shape_ids_from_index(&s, 7, id);
-    ck_assert_int_eq(id[VTOPO_LEVEL_SOCKET], 1);
-    ck_assert_int_eq(id[VTOPO_LEVEL_CLUSTER], 1);
-    ck_assert_int_eq(id[VTOPO_LEVEL_CORE], 1);
-    ck_assert_int_eq(id[VTOPO_LEVEL_THREAD], 0);
-    ck_assert_int_eq(id[VTOPO_LEVEL_DIE], VTOPO_ID_NONE);
-    ck_assert_int_eq(id[VTOPO_LEVEL_MODULE], VTOPO_ID_NONE);
+    ck_assert_int_eq(id[CPU_TOPOLOGY_LEVEL_SOCKET], 1);
+    ck_assert_int_eq(id[CPU_TOPOLOGY_LEVEL_CLUSTER], 1);
+    ck_assert_int_eq(id[CPU_TOPOLOGY_LEVEL_CORE], 1);
+    ck_assert_int_eq(id[CPU_TOPOLOGY_LEVEL_THREAD], 0);
+    ck_assert_int_eq(id[CPU_TOPOLOGY_LEVEL_DIE], VTOPO_ID_NONE);
+    ck_assert_int_eq(id[CPU_TOPOLOGY_LEVEL_MODULE], VTOPO_ID_NONE);
 
     vtopo_shape_ids_from_index(&s, 5, id);
-    ck_assert_int_eq(id[VTOPO_LEVEL_SOCKET], 1);
-    ck_assert_int_eq(id[VTOPO_LEVEL_CLUSTER], 0);
-    ck_assert_int_eq(id[VTOPO_LEVEL_CORE], 1);
+    ck_assert_int_eq(id[CPU_TOPOLOGY_LEVEL_SOCKET], 1);
+    ck_assert_int_eq(id[CPU_TOPOLOGY_LEVEL_CLUSTER], 0);
+    ck_assert_int_eq(id[CPU_TOPOLOGY_LEVEL_CORE], 1);
 }
 END_TEST
 
@@ -123,15 +123,16 @@ START_TEST(test_cpu_domain)
     g_autoptr(VTopo) topo = vtopo_new(&s, 0);
     const VTopoCpu *cpu = &topo->cpus[13];   /* socket 1 die 0 core 0 t 1 */
 
-    ck_assert_int_eq(vtopo_cpu_domain(topo, cpu, VTOPO_LEVEL_THREAD), 13);
-    ck_assert_int_eq(vtopo_cpu_domain(topo, cpu, VTOPO_LEVEL_CORE), 6);
-    ck_assert_int_eq(vtopo_cpu_domain(topo, cpu, VTOPO_LEVEL_DIE), 2);
-    ck_assert_int_eq(vtopo_cpu_domain(topo, cpu, VTOPO_LEVEL_SOCKET), 1);
-    ck_assert_int_eq(vtopo_cpu_domain(topo, cpu, VTOPO_LEVEL_DRAWER), 0);
+    ck_assert_int_eq(vtopo_cpu_domain(topo, cpu, CPU_TOPOLOGY_LEVEL_THREAD),
+                     13);
+    ck_assert_int_eq(vtopo_cpu_domain(topo, cpu, CPU_TOPOLOGY_LEVEL_CORE), 6);
+    ck_assert_int_eq(vtopo_cpu_domain(topo, cpu, CPU_TOPOLOGY_LEVEL_DIE), 2);
+    ck_assert_int_eq(vtopo_cpu_domain(topo, cpu, CPU_TOPOLOGY_LEVEL_SOCKET), 1);
+    ck_assert_int_eq(vtopo_cpu_domain(topo, cpu, CPU_TOPOLOGY_LEVEL_DRAWER), 0);
 
-    topo->cpus[0].id[VTOPO_LEVEL_CORE] = 3;
+    topo->cpus[0].id[CPU_TOPOLOGY_LEVEL_CORE] = 3;
     ck_assert_int_eq(vtopo_cpu_domain(topo, &topo->cpus[0],
-                                      VTOPO_LEVEL_CORE), -1);
+                                      CPU_TOPOLOGY_LEVEL_CORE), -1);
 }
 END_TEST
 
@@ -181,11 +182,11 @@ START_TEST(test_cache_resolve)
         .geometry = { .level = 2, .type = VTOPO_CACHE_UNIFIED,
                       .size = 1 << 20, .ways = 16, .line_size = 64,
                       .partitions = 1 },
-        .sharing = VTOPO_LEVEL_CORE,
+        .sharing = CPU_TOPOLOGY_LEVEL_CORE,
     };
     VTopoCacheRequest req = {
         .geometry = { .level = 2, .type = VTOPO_CACHE_UNIFIED },
-        .sharing = VTOPO_LEVEL__MAX,
+        .sharing = CPU_TOPOLOGY_LEVEL_DEFAULT,
     };
     VTopoSharedCache out;
     g_autofree char *why = NULL;
@@ -197,12 +198,12 @@ START_TEST(test_cache_resolve)
     /* A size and a sharing level: the rest is the model's. */
     req.given = VTOPO_CACHE_FIELD_SIZE;
     req.geometry.size = 2 << 20;
-    req.sharing = VTOPO_LEVEL_DIE;
+    req.sharing = CPU_TOPOLOGY_LEVEL_DIE;
     ck_assert_int_eq(resolve(&l2, true, &req, &out, &why), 1);
     ck_assert_uint_eq(out.geometry.size, 2 << 20);
     ck_assert_uint_eq(out.geometry.ways, 16);
     ck_assert_uint_eq(out.geometry.line_size, 64);
-    ck_assert_int_eq(out.sharing, VTOPO_LEVEL_DIE);
+    ck_assert_int_eq(out.sharing, CPU_TOPOLOGY_LEVEL_DIE);
     ck_assert_uint_eq(out.given,
                       VTOPO_CACHE_FIELD_SIZE | VTOPO_CACHE_FIELD_SHARING);
 
@@ -221,7 +222,7 @@ START_TEST(test_cache_resolve)
     /* A cache the model lacks: none, or one given whole. */
     req = (VTopoCacheRequest) {
         .geometry = { .level = 3, .type = VTOPO_CACHE_UNIFIED },
-        .sharing = VTOPO_LEVEL__MAX,
+        .sharing = CPU_TOPOLOGY_LEVEL_DEFAULT,
     };
     ck_assert_int_eq(resolve(&l2, false, &req, &out, &why), 0);
     req.given = VTOPO_CACHE_FIELD_SIZE | VTOPO_CACHE_FIELD_WAYS;
@@ -237,7 +238,7 @@ START_TEST(test_cache_resolve)
     ck_assert_uint_eq(out.geometry.partitions, 1);
     ck_assert_uint_eq(out.geometry.size, 8 << 20);
     /* ... shared as the model shares that level by default */
-    ck_assert_int_eq(out.sharing, VTOPO_LEVEL_CORE);
+    ck_assert_int_eq(out.sharing, CPU_TOPOLOGY_LEVEL_CORE);
 }
 END_TEST
 
@@ -251,23 +252,24 @@ START_TEST(test_caches_llc)
     VTopoShape s = x86_shape(1, 1, 1, 4, 2);
     g_autoptr(VTopo) topo = vtopo_new(&s, 0);
     static const VTopoSharedCache skylake[] = {
-        { { 1, VTOPO_CACHE_DATA, 32 * 1024, 8, 64, 1 }, VTOPO_LEVEL_CORE },
+        { { 1, VTOPO_CACHE_DATA, 32 * 1024, 8, 64, 1 },
+          CPU_TOPOLOGY_LEVEL_CORE },
         { { 1, VTOPO_CACHE_INSTRUCTION, 32 * 1024, 8, 64, 1 },
-          VTOPO_LEVEL_CORE },
+          CPU_TOPOLOGY_LEVEL_CORE },
         { { 2, VTOPO_CACHE_UNIFIED, 256 * 1024, 4, 64, 1 },
-          VTOPO_LEVEL_CORE },
+          CPU_TOPOLOGY_LEVEL_CORE },
         { { 3, VTOPO_CACHE_UNIFIED, 8 << 20, 16, 64, 1 },
-          VTOPO_LEVEL_SOCKET },
+          CPU_TOPOLOGY_LEVEL_SOCKET },
     };
     unsigned int order[VTOPO_MAX_CACHES];
 
     ck_assert_uint_eq(topo->nr_caches, 0);
     ck_assert_uint_eq(topo->findings->len, 0);
-    ck_assert_int_eq(vtopo_llc_level(topo), VTOPO_LEVEL__MAX);
+    ck_assert_int_eq(vtopo_llc_level(topo), CPU_TOPOLOGY_LEVEL_DEFAULT);
     ck_assert_uint_eq(vtopo_caches_outermost_first(topo, order), 0);
 
     vtopo_set_caches(topo, skylake, G_N_ELEMENTS(skylake));
-    ck_assert_int_eq(vtopo_llc_level(topo), VTOPO_LEVEL_SOCKET);
+    ck_assert_int_eq(vtopo_llc_level(topo), CPU_TOPOLOGY_LEVEL_SOCKET);
     ck_assert_uint_eq(vtopo_caches_outermost_first(topo, order), 4);
     ck_assert_uint_eq(order[0], 3);
     ck_assert_uint_eq(order[1], 2);
@@ -276,7 +278,7 @@ START_TEST(test_caches_llc)
 
     /* Without its L3 (l3-cache=off), the L2 is the last level */
     vtopo_set_caches(topo, skylake, 3);
-    ck_assert_int_eq(vtopo_llc_level(topo), VTOPO_LEVEL_CORE);
+    ck_assert_int_eq(vtopo_llc_level(topo), CPU_TOPOLOGY_LEVEL_CORE);
     ck_assert_uint_eq(vtopo_caches_outermost_first(topo, order), 3);
     ck_assert_uint_eq(order[0], 2);
 }
@@ -307,8 +309,8 @@ START_TEST(test_validate_findings)
     topo->cpus[1].node = 0;
     topo->cpus[2].node = 3;                      /* no such node */
     /* CPU 3: no node */
-    topo->cpus[1].id[VTOPO_LEVEL_CORE] = 2;      /* out of range */
-    topo->cpus[2].id[VTOPO_LEVEL_THREAD] = 1;    /* same as CPU 3 */
+    topo->cpus[1].id[CPU_TOPOLOGY_LEVEL_CORE] = 2;      /* out of range */
+    topo->cpus[2].id[CPU_TOPOLOGY_LEVEL_THREAD] = 1;    /* same as CPU 3 */
 
     findings = vtopo_test_validate(topo);
     ck_assert(has_rule(findings, "cpu-id-range",
@@ -332,17 +334,17 @@ START_TEST(test_validate_numa)
         const char *name;
         unsigned int sockets, dies, cores, threads, nodes;
         int node[8];
-        VTopoLevel llc;
+        CpuTopologyLevel llc;
         const char *rule[2], *message[2];
     } rows[] = {
         { "threads of a core in two nodes", 1, 1, 2, 2, 2,
-          { 0, 1, 0, 0 }, VTOPO_LEVEL__MAX,
+          { 0, 1, 0, 0 }, CPU_TOPOLOGY_LEVEL_DEFAULT,
           { "numa-core-split" },
           { "-numa node,nodeid=1: splits the threads of a core (CPUs 0-1) "
             "across nodes 0, 1; give each node whole cores (-numa "
             "node,cpus=, libvirt <cell cpus=...>)" } },
         { "sub-NUMA clusters cut the socket's L3", 2, 1, 4, 1, 4,
-          { 0, 0, 1, 1, 2, 2, 3, 3 }, VTOPO_LEVEL_SOCKET,
+          { 0, 0, 1, 1, 2, 2, 3, 3 }, CPU_TOPOLOGY_LEVEL_SOCKET,
           { "numa-llc-split", "numa-llc-split" },
           { "-numa node,nodeid=1: splits the last-level cache shared per "
             "socket (CPUs 0-3) across nodes 0, 1; give each node whole "
@@ -355,18 +357,18 @@ START_TEST(test_validate_numa)
             "sockets=...>) or node CPUs that hold whole ones (-numa "
             "node,cpus=, libvirt <cell cpus=...>)" } },
         { "sub-NUMA clusters, an L3 per die", 2, 2, 2, 1, 4,
-          { 0, 0, 1, 1, 2, 2, 3, 3 }, VTOPO_LEVEL_DIE },
+          { 0, 0, 1, 1, 2, 2, 3, 3 }, CPU_TOPOLOGY_LEVEL_DIE },
         { "sub-NUMA clusters, L3 unknown", 2, 1, 4, 1, 4,
-          { 0, 0, 1, 1, 2, 2, 3, 3 }, VTOPO_LEVEL__MAX },
+          { 0, 0, 1, 1, 2, 2, 3, 3 }, CPU_TOPOLOGY_LEVEL_DEFAULT },
         { "a node with one socket and half of another", 2, 1, 4, 1, 2,
-          { 0, 0, 0, 0, 0, 0, 1, 1 }, VTOPO_LEVEL__MAX,
+          { 0, 0, 0, 0, 0, 0, 1, 1 }, CPU_TOPOLOGY_LEVEL_DEFAULT,
           { "numa-socket-partial" },
           { "-numa node,nodeid=0: holds CPUs of 2 sockets but only part of "
             "socket 1 (CPUs 4-7, nodes 0, 1)" } },
         { "a node with two whole sockets", 4, 1, 2, 1, 2,
-          { 0, 0, 0, 0, 1, 1, 1, 1 }, VTOPO_LEVEL_SOCKET },
+          { 0, 0, 0, 0, 1, 1, 1, 1 }, CPU_TOPOLOGY_LEVEL_SOCKET },
         { "a node with memory only", 2, 1, 2, 1, 3,
-          { 0, 0, 1, 1 }, VTOPO_LEVEL_SOCKET },
+          { 0, 0, 1, 1 }, CPU_TOPOLOGY_LEVEL_SOCKET },
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
@@ -428,18 +430,18 @@ START_TEST(test_node_groups)
         VTopoShape s = x86_shape(rows[i].sockets, 1, 1, rows[i].cores,
                                  rows[i].threads);
         g_autoptr(VTopo) topo = vtopo_new(&s, rows[i].nodes);
-        VTopoSharedCache llc = { .sharing = VTOPO_LEVEL_SOCKET,
+        VTopoSharedCache llc = { .sharing = CPU_TOPOLOGY_LEVEL_SOCKET,
                                  .per_node = true };
 
         for (unsigned int c = 0; c < topo->nr_cpus; c++) {
             topo->cpus[c].node = rows[i].node[c];
             topo->cpus[c].arch_id = c;
         }
-        ck_assert_msg(vtopo_nodes_split(topo, VTOPO_LEVEL_SOCKET) ==
+        ck_assert_msg(vtopo_nodes_split(topo, CPU_TOPOLOGY_LEVEL_SOCKET) ==
                       rows[i].split, "%s: split", rows[i].name);
-        ck_assert_msg(vtopo_node_group_order(topo, VTOPO_LEVEL_SOCKET) ==
+        ck_assert_msg(vtopo_node_group_order(topo, CPU_TOPOLOGY_LEVEL_SOCKET) ==
                       rows[i].order, "%s: order %d, want %d", rows[i].name,
-                      vtopo_node_group_order(topo, VTOPO_LEVEL_SOCKET),
+                      vtopo_node_group_order(topo, CPU_TOPOLOGY_LEVEL_SOCKET),
                       rows[i].order);
         /* Instances: one per socket and node */
         for (unsigned int a = 0; a < topo->nr_cpus; a++) {
@@ -496,7 +498,7 @@ START_TEST(test_llc_follow_nodes)
             topo->cpus[c].arch_id = c;
             cpus[c] = &topo->cpus[c];
         }
-        vtopo_test_set_llc(topo, VTOPO_LEVEL_SOCKET);
+        vtopo_test_set_llc(topo, CPU_TOPOLOGY_LEVEL_SOCKET);
         ck_assert_msg(vtopo_llc_follow_nodes(topo) == rows[i].follows,
                       "%s", rows[i].name);
         llc = vtopo_llc(topo);
@@ -538,7 +540,7 @@ START_TEST(test_llc_follow_nodes_split_module)
         topo->cpus[c].node = c;
         topo->cpus[c].arch_id = c;
     }
-    vtopo_test_set_llc(topo, VTOPO_LEVEL_SOCKET);
+    vtopo_test_set_llc(topo, CPU_TOPOLOGY_LEVEL_SOCKET);
     ck_assert(!vtopo_llc_follow_nodes(topo));
     ck_assert(!vtopo_llc(topo)->per_node);
     findings = vtopo_test_validate(topo);
@@ -555,7 +557,7 @@ START_TEST(test_same_caches)
     VTopoSharedCache other;
     g_autofree char *ways = NULL, *missing = NULL;
 
-    vtopo_test_set_llc(topo, VTOPO_LEVEL_SOCKET);
+    vtopo_test_set_llc(topo, CPU_TOPOLOGY_LEVEL_SOCKET);
     other = topo->caches[0];
     ck_assert(vtopo_same_caches(topo, &other, 1, NULL));
     other.geometry.ways = 8;
@@ -571,7 +573,7 @@ START_TEST(test_same_caches)
                      "64-byte lines, 1 partitions, non-inclusive, per "
                      "socket)");
     other = topo->caches[0];
-    other.sharing = VTOPO_LEVEL_CORE;
+    other.sharing = CPU_TOPOLOGY_LEVEL_CORE;
     ck_assert(!vtopo_same_caches(topo, &other, 1, NULL));
 }
 END_TEST

@@ -33,28 +33,28 @@ static inline VTopoShape x86_shape(unsigned int sockets, unsigned int dies,
 {
     VTopoShape s = { 0 };
 
-    for (int l = 0; l < VTOPO_LEVEL__MAX; l++) {
+    for (int l = 0; l < VTOPO_LEVELS; l++) {
         s.count[l] = 1;
     }
-    s.count[VTOPO_LEVEL_SOCKET] = sockets;
-    s.count[VTOPO_LEVEL_DIE] = dies;
-    s.count[VTOPO_LEVEL_MODULE] = modules;
-    s.count[VTOPO_LEVEL_CORE] = cores;
-    s.count[VTOPO_LEVEL_THREAD] = threads;
-    s.supported[VTOPO_LEVEL_SOCKET] = true;
-    s.supported[VTOPO_LEVEL_DIE] = true;
-    s.supported[VTOPO_LEVEL_MODULE] = true;
-    s.supported[VTOPO_LEVEL_CORE] = true;
-    s.supported[VTOPO_LEVEL_THREAD] = true;
+    s.count[CPU_TOPOLOGY_LEVEL_SOCKET] = sockets;
+    s.count[CPU_TOPOLOGY_LEVEL_DIE] = dies;
+    s.count[CPU_TOPOLOGY_LEVEL_MODULE] = modules;
+    s.count[CPU_TOPOLOGY_LEVEL_CORE] = cores;
+    s.count[CPU_TOPOLOGY_LEVEL_THREAD] = threads;
+    s.supported[CPU_TOPOLOGY_LEVEL_SOCKET] = true;
+    s.supported[CPU_TOPOLOGY_LEVEL_DIE] = true;
+    s.supported[CPU_TOPOLOGY_LEVEL_MODULE] = true;
+    s.supported[CPU_TOPOLOGY_LEVEL_CORE] = true;
+    s.supported[CPU_TOPOLOGY_LEVEL_THREAD] = true;
     s.cpus = sockets * dies * modules * cores * threads;
     return s;
 }
 
 /*
  * Give @topo a last-level cache (an L3, 1 MiB per vCPU that shares it)
- * shared per @level; none for VTOPO_LEVEL__MAX.
+ * shared per @level; none for CPU_TOPOLOGY_LEVEL_DEFAULT.
  */
-static inline void vtopo_test_set_llc(VTopo *topo, VTopoLevel level)
+static inline void vtopo_test_set_llc(VTopo *topo, CpuTopologyLevel level)
 {
     VTopoSharedCache l3 = {
         .geometry = { .level = 3, .type = VTOPO_CACHE_UNIFIED, .ways = 16,
@@ -62,7 +62,7 @@ static inline void vtopo_test_set_llc(VTopo *topo, VTopoLevel level)
         .sharing = level,
     };
 
-    if (level == VTOPO_LEVEL__MAX) {
+    if (level == CPU_TOPOLOGY_LEVEL_DEFAULT) {
         vtopo_set_caches(topo, NULL, 0);
         return;
     }

@@ -201,7 +201,7 @@ static const VTopoCpu **vtopo_acpi_all_cpus(const VTopo *topo)
 }
 
 static bool vtopo_acpi_groups_match(const VTopo *topo, const uint64_t *key,
-                                    VTopoLevel level)
+                                    CpuTopologyLevel level)
 {
     g_autofree const VTopoCpu **cpus = vtopo_acpi_all_cpus(topo);
 
@@ -225,12 +225,13 @@ static bool vtopo_acpi_cache_groups_match(const VTopo *topo,
  * holds, where a last-level cache follows the nodes.
  */
 static bool vtopo_acpi_levels_of(const VTopo *topo, const uint64_t *key,
-                                 bool seen[VTOPO_LEVEL__MAX])
+                                 bool seen[VTOPO_LEVELS])
 {
     const VTopoSharedCache *llc = vtopo_llc(topo);
     bool any = false;
 
-    for (VTopoLevel l = VTOPO_LEVEL_THREAD; l < VTOPO_LEVEL__MAX; l++) {
+    for (CpuTopologyLevel l = CPU_TOPOLOGY_LEVEL_THREAD; l < VTOPO_LEVELS;
+         l++) {
         if (topo->shape.supported[l] &&
             vtopo_acpi_groups_match(topo, key, l)) {
             seen[l] = any = true;
@@ -271,7 +272,7 @@ static void vtopo_acpi_check_packages(const VTopo *topo,
         }
         key[i] = n->offset;
     }
-    if (!vtopo_acpi_groups_match(topo, key, VTOPO_LEVEL_SOCKET)) {
+    if (!vtopo_acpi_groups_match(topo, key, CPU_TOPOLOGY_LEVEL_SOCKET)) {
         vtopo_acpi_disagree(r, "the PPTT nodes the guest takes for packages "
                             "(the first flagged physical package above "
                             "each leaf) are not the sockets");
@@ -294,7 +295,7 @@ static const VTopoAcpiPpttNode **vtopo_acpi_check_pptt_nodes(
         g_new0(const VTopoAcpiPpttNode *, topo->nr_cpus);
     g_autofree uint64_t *key = g_new(uint64_t, topo->nr_cpus);
     g_autofree const VTopoAcpiPpttNode **at = NULL;
-    bool level_seen[VTOPO_LEVEL__MAX] = { false };
+    bool level_seen[VTOPO_LEVELS] = { false };
     unsigned int depth = 0;
 
     for (guint i = 0; i < t->pptt_nodes->len; i++) {
@@ -354,7 +355,8 @@ static const VTopoAcpiPpttNode **vtopo_acpi_check_pptt_nodes(
         }
     }
     vtopo_acpi_check_packages(topo, t, leaf, r);
-    for (VTopoLevel l = VTOPO_LEVEL_THREAD; l <= VTOPO_LEVEL_SOCKET; l++) {
+    for (CpuTopologyLevel l = CPU_TOPOLOGY_LEVEL_THREAD;
+         l <= CPU_TOPOLOGY_LEVEL_SOCKET; l++) {
         if (topo->shape.supported[l] && topo->shape.count[l] > 1 &&
             !level_seen[l]) {
             vtopo_acpi_disagree(r, "PPTT has no level that groups the vCPUs "

@@ -112,7 +112,7 @@ char *vtopo_facts(const VTopo *topo)
     g_autoptr(GString) ids = g_string_new(NULL);
 
     g_string_append_printf(out, "vtopo-facts %d\n", VTOPO_FACTS_VERSION);
-    for (int l = VTOPO_LEVEL__MAX - 1; l >= 0; l--) {
+    for (int l = VTOPO_LEVELS - 1; l >= 0; l--) {
         if (topo->shape.supported[l]) {
             /* -smp's option: the level's name, plural. */
             g_string_append_printf(out, "smp.%ss %u\n", vtopo_level_name(l),
@@ -135,7 +135,7 @@ char *vtopo_facts_digest(const char *facts)
 /* Whether @name is an option of -smp that the facts hold. */
 static bool vtopo_facts_smp_option(const char *name)
 {
-    for (VTopoLevel l = 0; l < VTOPO_LEVEL__MAX; l++) {
+    for (CpuTopologyLevel l = 0; l < VTOPO_LEVELS; l++) {
         g_autofree char *option = g_strdup_printf("%ss",
                                                   vtopo_level_name(l));
 

@@ -15,12 +15,13 @@
 #include <libfdt.h>
 #include "hw/core/vtopo/fdt-check.h"
 
-/* cpu-map nodes are named <level><N>; clusters may nest, so allow some */
-static const char *const vtopo_fdt_map_names[VTOPO_FDT_MAP__MAX] = {
-    [VTOPO_FDT_MAP_SOCKET] = "socket",
-    [VTOPO_FDT_MAP_CLUSTER] = "cluster",
-    [VTOPO_FDT_MAP_CORE] = "core",
-    [VTOPO_FDT_MAP_THREAD] = "thread",
+/*
+ * The levels of cpu-map, outermost first; its nodes are named after
+ * them (<level><N>).  Clusters may nest, so allow some depth.
+ */
+static const CpuTopologyLevel vtopo_fdt_map_levels[] = {
+    CPU_TOPOLOGY_LEVEL_SOCKET, CPU_TOPOLOGY_LEVEL_CLUSTER,
+    CPU_TOPOLOGY_LEVEL_CORE, CPU_TOPOLOGY_LEVEL_THREAD,
 };
 #define VTOPO_FDT_MAP_DEPTH 8
 
@@ -190,7 +191,7 @@ static bool vtopo_fdt_decode_cpu(VTopoFdtBlob *b, int offset,
     if (vtopo_fdt_u32(b, offset, "numa-node-id", &node, &ok)) {
         cpu.node = node;
     }
-    for (int l = 0; l < VTOPO_FDT_MAP__MAX; l++) {
+    for (int l = 0; l < VTOPO_LEVELS; l++) {
         cpu.map[l] = -1;
     }
     if (!ok || !vtopo_fdt_l1(b, offset, "d-cache", &cpu.l1d) ||
@@ -206,7 +207,7 @@ static bool vtopo_fdt_decode_cpu(VTopoFdtBlob *b, int offset,
 
 /* The cpu-map node at @offset, @depth below /cpus/cpu-map, in @map */
 static bool vtopo_fdt_decode_map(VTopoFdtBlob *b, int offset, int depth,
-                                 int map[VTOPO_FDT_MAP__MAX])
+                                 int map[VTOPO_LEVELS])
 {
     int child;
 
@@ -216,22 +217,23 @@ static bool vtopo_fdt_decode_map(VTopoFdtBlob *b, int offset, int depth,
     }
     fdt_for_each_subnode(child, b->fdt, offset) {
         const char *name = fdt_get_name(b->fdt, child, NULL);
-        int sub[VTOPO_FDT_MAP__MAX];
+        int sub[VTOPO_LEVELS];
         uint32_t phandle;
         bool ok = true;
-        int l;
+        size_t m;
 
         memcpy(sub, map, sizeof(sub));
-        for (l = 0; l < VTOPO_FDT_MAP__MAX; l++) {
-            size_t n = strlen(vtopo_fdt_map_names[l]);
+        for (m = 0; m < G_N_ELEMENTS(vtopo_fdt_map_levels); m++) {
+            CpuTopologyLevel l = vtopo_fdt_map_levels[m];
+            size_t n = strlen(vtopo_level_name(l));
 
-            if (!strncmp(name, vtopo_fdt_map_names[l], n) &&
+            if (!strncmp(name, vtopo_level_name(l), n) &&
                 g_ascii_isdigit(name[n])) {
                 sub[l] = MIN(g_ascii_strtoull(name + n, NULL, 10), INT_MAX);
                 break;
             }
         }
-        if (l == VTOPO_FDT_MAP__MAX) {
+        if (m == G_N_ELEMENTS(vtopo_fdt_map_levels)) {
             return vtopo_fdt_fail(b, "cpu-map node %s is no socket, "
                                   "cluster, core or thread", name);
         }
@@ -289,7 +291,7 @@ bool vtopo_fdt_decode(VTopoFdtTopology *t, const void *fdt, size_t size,
     uint32_t addr_cells = 1;
     int cpus, node, len, rc;
     bool ok = true;
-    int map[VTOPO_FDT_MAP__MAX] = { -1, -1, -1, -1 };
+    int map[VTOPO_LEVELS];
 
     if (size > INT_MAX) {
         return vtopo_fdt_fail(&b, "%zu bytes is too large", size);
@@ -324,6 +326,9 @@ bool vtopo_fdt_decode(VTopoFdtTopology *t, const void *fdt, size_t size,
             !vtopo_fdt_decode_cpu(&b, node, addr_cells)) {
             return false;
         }
+    }
+    for (int l = 0; l < VTOPO_LEVELS; l++) {
+        map[l] = -1;
     }
     node = fdt_subnode_offset(fdt, cpus, "cpu-map");
     if (node >= 0 && !vtopo_fdt_decode_map(&b, node, 0, map)) {
@@ -392,13 +397,10 @@ static void vtopo_fdt_check_cpu_map(const VTopo *topo,
                                     const VTopoCpu **cpu_of, uint64_t *key,
                                     GArray *findings)
 {
-    static const VTopoLevel map_level[VTOPO_FDT_MAP__MAX] = {
-        VTOPO_LEVEL_SOCKET, VTOPO_LEVEL_CLUSTER, VTOPO_LEVEL_CORE,
-        VTOPO_LEVEL_THREAD,
-    };
     unsigned int n = t->cpus->len;
 
-    for (int l = 0; l < VTOPO_FDT_MAP__MAX; l++) {
+    for (size_t m = 0; m < G_N_ELEMENTS(vtopo_fdt_map_levels); m++) {
+        CpuTopologyLevel l = vtopo_fdt_map_levels[m];
         bool described = false;
 
         for (unsigned int i = 0; i < n; i++) {
@@ -406,16 +408,16 @@ static void vtopo_fdt_check_cpu_map(const VTopo *topo,
 
             /* The path down to this level identifies the domain */
             key[i] = 0;
-            for (int k = 0; k <= l; k++) {
-                key[i] = key[i] * 4096 + c->map[k] + 1;
+            for (size_t k = 0; k <= m; k++) {
+                key[i] = key[i] * 4096 + c->map[vtopo_fdt_map_levels[k]] + 1;
             }
             described |= c->map[l] >= 0;
         }
-        if (described && topo->shape.supported[map_level[l]] &&
-            !vtopo_groups_match(topo, cpu_of, key, n, map_level[l])) {
+        if (described && topo->shape.supported[l] &&
+            !vtopo_groups_match(topo, cpu_of, key, n, l)) {
             vtopo_add_finding(findings, "fdt-cpu-map", VTOPO_SEVERITY_ERROR,
                               "cpu-map does not group the vCPUs by %s",
-                              vtopo_level_name(map_level[l]));
+                              vtopo_level_name(l));
         }
     }
 }

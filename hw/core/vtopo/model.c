@@ -9,28 +9,40 @@
 #include "qemu/osdep.h"
 #include "hw/core/vtopo/model.h"
 
-static const char *const vtopo_level_names[VTOPO_LEVEL__MAX] = {
-    [VTOPO_LEVEL_THREAD] = "thread",
-    [VTOPO_LEVEL_CORE] = "core",
-    [VTOPO_LEVEL_MODULE] = "module",
-    [VTOPO_LEVEL_CLUSTER] = "cluster",
-    [VTOPO_LEVEL_DIE] = "die",
-    [VTOPO_LEVEL_SOCKET] = "socket",
-    [VTOPO_LEVEL_BOOK] = "book",
-    [VTOPO_LEVEL_DRAWER] = "drawer",
+/* The model relies on CpuTopologyLevel's order (see VTOPO_LEVELS). */
+G_STATIC_ASSERT(CPU_TOPOLOGY_LEVEL_THREAD == 0 &&
+                CPU_TOPOLOGY_LEVEL_CORE == CPU_TOPOLOGY_LEVEL_THREAD + 1 &&
+                CPU_TOPOLOGY_LEVEL_MODULE == CPU_TOPOLOGY_LEVEL_CORE + 1 &&
+                CPU_TOPOLOGY_LEVEL_CLUSTER == CPU_TOPOLOGY_LEVEL_MODULE + 1 &&
+                CPU_TOPOLOGY_LEVEL_DIE == CPU_TOPOLOGY_LEVEL_CLUSTER + 1 &&
+                CPU_TOPOLOGY_LEVEL_SOCKET == CPU_TOPOLOGY_LEVEL_DIE + 1 &&
+                CPU_TOPOLOGY_LEVEL_BOOK == CPU_TOPOLOGY_LEVEL_SOCKET + 1 &&
+                CPU_TOPOLOGY_LEVEL_DRAWER == CPU_TOPOLOGY_LEVEL_BOOK + 1 &&
+                CPU_TOPOLOGY_LEVEL_DEFAULT == CPU_TOPOLOGY_LEVEL_DRAWER + 1);
+
+static const char *const vtopo_level_names[VTOPO_LEVELS] = {
+    [CPU_TOPOLOGY_LEVEL_THREAD] = "thread",
+    [CPU_TOPOLOGY_LEVEL_CORE] = "core",
+    [CPU_TOPOLOGY_LEVEL_MODULE] = "module",
+    [CPU_TOPOLOGY_LEVEL_CLUSTER] = "cluster",
+    [CPU_TOPOLOGY_LEVEL_DIE] = "die",
+    [CPU_TOPOLOGY_LEVEL_SOCKET] = "socket",
+    [CPU_TOPOLOGY_LEVEL_BOOK] = "book",
+    [CPU_TOPOLOGY_LEVEL_DRAWER] = "drawer",
 };
 
-const char *vtopo_level_name(VTopoLevel level)
+const char *vtopo_level_name(CpuTopologyLevel level)
 {
-    g_assert(level < VTOPO_LEVEL__MAX);
+    g_assert(level < CPU_TOPOLOGY_LEVEL_DEFAULT);
     return vtopo_level_names[level];
 }
 
-unsigned int vtopo_shape_cpus_per(const VTopoShape *shape, VTopoLevel level)
+unsigned int vtopo_shape_cpus_per(const VTopoShape *shape,
+                                  CpuTopologyLevel level)
 {
     unsigned int n = 1;
 
-    for (VTopoLevel l = VTOPO_LEVEL_THREAD; l < level; l++) {
+    for (CpuTopologyLevel l = CPU_TOPOLOGY_LEVEL_THREAD; l < level; l++) {
         n *= shape->count[l];
     }
     return n;
@@ -38,13 +50,14 @@ unsigned int vtopo_shape_cpus_per(const VTopoShape *shape, VTopoLevel level)
 
 unsigned int vtopo_shape_max_cpus(const VTopoShape *shape)
 {
-    return vtopo_shape_cpus_per(shape, VTOPO_LEVEL__MAX);
+    return vtopo_shape_cpus_per(shape, CPU_TOPOLOGY_LEVEL_DEFAULT);
 }
 
 void vtopo_shape_ids_from_index(const VTopoShape *shape, unsigned int index,
-                                int id[VTOPO_LEVEL__MAX])
+                                int id[VTOPO_LEVELS])
 {
-    for (VTopoLevel l = VTOPO_LEVEL_THREAD; l < VTOPO_LEVEL__MAX; l++) {
+    for (CpuTopologyLevel l = CPU_TOPOLOGY_LEVEL_THREAD; l < VTOPO_LEVELS;
+         l++) {
         if (shape->supported[l]) {
             id[l] = index % shape->count[l];
         } else {
@@ -207,7 +220,7 @@ static void vtopo_cache_apply_request(VTopoSharedCache *c,
         c->geometry.inclusive = g->inclusive;
     }
     c->given = req->given;
-    if (req->sharing != VTOPO_LEVEL__MAX) {
+    if (req->sharing != CPU_TOPOLOGY_LEVEL_DEFAULT) {
         c->sharing = req->sharing;
         c->given |= VTOPO_CACHE_FIELD_SHARING;
     }
@@ -236,7 +249,7 @@ int vtopo_cache_resolve(const VTopoCpuCaches *cpu, unsigned int kind,
     }
     if (cpu->present[kind]) {
         c = cpu->cache[kind];
-    } else if (!req->given && (req->sharing == VTOPO_LEVEL__MAX ||
+    } else if (!req->given && (req->sharing == CPU_TOPOLOGY_LEVEL_DEFAULT ||
                                !cpu->sharing_needs_cache)) {
         return 0;
     } else if (!req->given && cpu->fixed[kind]) {
@@ -284,24 +297,25 @@ const VTopoSharedCache *vtopo_llc(const VTopo *topo)
     return llc;
 }
 
-VTopoLevel vtopo_llc_level(const VTopo *topo)
+CpuTopologyLevel vtopo_llc_level(const VTopo *topo)
 {
     const VTopoSharedCache *llc = vtopo_llc(topo);
 
-    return llc ? llc->sharing : VTOPO_LEVEL__MAX;
+    return llc ? llc->sharing : CPU_TOPOLOGY_LEVEL_DEFAULT;
 }
 
 /* The id of @cpu at @level, with a level the machine lacks counting as 0. */
-static int vtopo_cpu_level_id(const VTopoCpu *cpu, VTopoLevel level)
+static int vtopo_cpu_level_id(const VTopoCpu *cpu, CpuTopologyLevel level)
 {
     return cpu->id[level] == VTOPO_ID_NONE ? 0 : cpu->id[level];
 }
 
-int vtopo_cpu_domain(const VTopo *topo, const VTopoCpu *cpu, VTopoLevel level)
+int vtopo_cpu_domain(const VTopo *topo, const VTopoCpu *cpu,
+                     CpuTopologyLevel level)
 {
     int domain = 0;
 
-    for (int l = VTOPO_LEVEL__MAX - 1; l >= (int)level; l--) {
+    for (int l = VTOPO_LEVELS - 1; l >= (int)level; l--) {
         int id = vtopo_cpu_level_id(cpu, l);
 
         if (id < 0 || id >= (int)topo->shape.count[l]) {
@@ -346,7 +360,7 @@ static bool vtopo_partitions_equal(const int *group, const uint64_t *key,
 
 bool vtopo_groups_match(const VTopo *topo, const VTopoCpu **cpus,
                         const uint64_t *key, unsigned int n,
-                        VTopoLevel level)
+                        CpuTopologyLevel level)
 {
     g_autofree int *group = g_new(int, n);
 
@@ -412,14 +426,14 @@ GArray *vtopo_findings_new(void)
 static bool vtopo_cpu_in_numa(const VTopo *topo, const VTopoCpu *cpu)
 {
     return cpu->node >= 0 && cpu->node < (int)topo->nr_nodes &&
-           vtopo_cpu_domain(topo, cpu, VTOPO_LEVEL_THREAD) >= 0;
+           vtopo_cpu_domain(topo, cpu, CPU_TOPOLOGY_LEVEL_THREAD) >= 0;
 }
 
 /*
  * The CPUs of domain @domain of @level, as a cpulist, and their nodes.
  * Returns the highest of those nodes.
  */
-static int vtopo_describe_domain(const VTopo *topo, VTopoLevel level,
+static int vtopo_describe_domain(const VTopo *topo, CpuTopologyLevel level,
                                  int domain, GString *cpus, GString *nodes)
 {
     g_autofree unsigned int *list = g_new(unsigned int, topo->nr_cpus);
@@ -446,7 +460,7 @@ static int vtopo_describe_domain(const VTopo *topo, VTopoLevel level,
     return last;
 }
 
-static unsigned int vtopo_nr_domains(const VTopo *topo, VTopoLevel level)
+static unsigned int vtopo_nr_domains(const VTopo *topo, CpuTopologyLevel level)
 {
     return vtopo_shape_max_cpus(&topo->shape) /
            vtopo_shape_cpus_per(&topo->shape, level);
@@ -456,7 +470,8 @@ static unsigned int vtopo_nr_domains(const VTopo *topo, VTopoLevel level)
  * For each domain of @level, whether its CPUs are in more than one node
  * (vtopo_nr_domains() entries).
  */
-static bool *vtopo_domains_across_nodes(const VTopo *topo, VTopoLevel level)
+static bool *vtopo_domains_across_nodes(const VTopo *topo,
+                                        CpuTopologyLevel level)
 {
     unsigned int nr_domains = vtopo_nr_domains(topo, level);
     g_autofree int *node_of = g_new(int, nr_domains);
@@ -486,17 +501,17 @@ static bool *vtopo_domains_across_nodes(const VTopo *topo, VTopoLevel level)
  * What to change so that nodes hold whole domains of @level, in QEMU's
  * options and in libvirt's domain XML, which most users write instead.
  */
-static char *vtopo_whole_domains_advice(VTopoLevel level)
+static char *vtopo_whole_domains_advice(CpuTopologyLevel level)
 {
     const char *name = vtopo_level_name(level);
 
     switch (level) {
-    case VTOPO_LEVEL_CORE:
+    case CPU_TOPOLOGY_LEVEL_CORE:
         return g_strdup("give each node whole cores (-numa node,cpus=, "
                         "libvirt <cell cpus=...>)");
-    case VTOPO_LEVEL_SOCKET:
-    case VTOPO_LEVEL_DIE:
-    case VTOPO_LEVEL_CLUSTER:
+    case CPU_TOPOLOGY_LEVEL_SOCKET:
+    case CPU_TOPOLOGY_LEVEL_DIE:
+    case CPU_TOPOLOGY_LEVEL_CLUSTER:
         return g_strdup_printf("give each node whole %ss: more of them "
                                "(-smp %ss=, libvirt <topology %ss=...>) or "
                                "node CPUs that hold whole ones (-numa "
@@ -510,7 +525,7 @@ static char *vtopo_whole_domains_advice(VTopoLevel level)
     }
 }
 
-bool vtopo_nodes_split(const VTopo *topo, VTopoLevel level)
+bool vtopo_nodes_split(const VTopo *topo, CpuTopologyLevel level)
 {
     g_autofree bool *split = vtopo_domains_across_nodes(topo, level);
 
@@ -575,7 +590,7 @@ static int vtopo_arch_id_span_order(uint64_t lo, uint64_t hi)
     return order;
 }
 
-int vtopo_node_group_order(const VTopo *topo, VTopoLevel level)
+int vtopo_node_group_order(const VTopo *topo, CpuTopologyLevel level)
 {
     VTopoSharedCache per_node = { .sharing = level, .per_node = true };
     g_autofree int *group = g_new(int, topo->nr_cpus);
@@ -637,12 +652,13 @@ bool vtopo_llc_follow_nodes(VTopo *topo)
     VTopoSharedCache *llc = (VTopoSharedCache *)vtopo_llc(topo);
     int order;
 
-    if (!llc || llc->sharing <= VTOPO_LEVEL_CORE ||
+    if (!llc || llc->sharing <= CPU_TOPOLOGY_LEVEL_CORE ||
         !vtopo_nodes_split(topo, llc->sharing)) {
         return false;
     }
     /* Each node's part must hold whole domains of the levels inside */
-    for (VTopoLevel l = VTOPO_LEVEL_CORE + 1; l < llc->sharing; l++) {
+    for (CpuTopologyLevel l = CPU_TOPOLOGY_LEVEL_CORE + 1; l < llc->sharing;
+         l++) {
         if (topo->shape.supported[l] && topo->shape.count[l] > 1 &&
             vtopo_nodes_split(topo, l)) {
             return false;
@@ -662,7 +678,7 @@ bool vtopo_llc_follow_nodes(VTopo *topo)
  * saying that @what (a domain of @level) must not be split.
  */
 static void vtopo_check_domains_in_one_node(const VTopo *topo,
-                                            VTopoLevel level,
+                                            CpuTopologyLevel level,
                                             const char *rule,
                                             const char *what,
                                             GArray *findings)
@@ -692,7 +708,7 @@ static void vtopo_check_domains_in_one_node(const VTopo *topo,
  * is not what a domain of @level shares: say so once, with the first
  * domain the nodes divide.
  */
-static void vtopo_report_llc_per_node(const VTopo *topo, VTopoLevel level,
+static void vtopo_report_llc_per_node(const VTopo *topo, CpuTopologyLevel level,
                                       GArray *findings)
 {
     g_autofree bool *split = vtopo_domains_across_nodes(topo, level);
@@ -725,9 +741,9 @@ static void vtopo_report_llc_per_node(const VTopo *topo, VTopoLevel level,
 static void vtopo_check_nodes_hold_whole_sockets(const VTopo *topo,
                                                  GArray *findings)
 {
-    unsigned int nr_sockets = vtopo_nr_domains(topo, VTOPO_LEVEL_SOCKET);
+    unsigned int nr_sockets = vtopo_nr_domains(topo, CPU_TOPOLOGY_LEVEL_SOCKET);
     g_autofree bool *socket_split =
-        vtopo_domains_across_nodes(topo, VTOPO_LEVEL_SOCKET);
+        vtopo_domains_across_nodes(topo, CPU_TOPOLOGY_LEVEL_SOCKET);
 
     for (unsigned int n = 0; n < topo->nr_nodes; n++) {
         g_autofree bool *held = g_new0(bool, nr_sockets);
@@ -740,7 +756,7 @@ static void vtopo_check_nodes_hold_whole_sockets(const VTopo *topo,
             if (!vtopo_cpu_in_numa(topo, cpu) || cpu->node != (int)n) {
                 continue;
             }
-            s = vtopo_cpu_domain(topo, cpu, VTOPO_LEVEL_SOCKET);
+            s = vtopo_cpu_domain(topo, cpu, CPU_TOPOLOGY_LEVEL_SOCKET);
             if (!held[s]) {
                 held[s] = true;
                 sockets++;
@@ -753,7 +769,8 @@ static void vtopo_check_nodes_hold_whole_sockets(const VTopo *topo,
             if (!held[s] || !socket_split[s]) {
                 continue;
             }
-            vtopo_describe_domain(topo, VTOPO_LEVEL_SOCKET, s, cpus, nodes);
+            vtopo_describe_domain(topo, CPU_TOPOLOGY_LEVEL_SOCKET, s, cpus,
+                                  nodes);
             vtopo_add_finding(findings, "numa-socket-partial",
                               VTOPO_SEVERITY_ERROR,
                               "-numa node,nodeid=%u: holds CPUs of %u "
@@ -793,18 +810,19 @@ static void vtopo_check_distances(const VTopo *topo, GArray *findings)
 
 static void vtopo_validate_numa(const VTopo *topo, GArray *findings)
 {
-    VTopoLevel llc_level = vtopo_llc_level(topo);
+    CpuTopologyLevel llc_level = vtopo_llc_level(topo);
     g_autofree char *llc = NULL;
 
     if (!topo->nr_nodes) {
         return;
     }
-    vtopo_check_domains_in_one_node(topo, VTOPO_LEVEL_CORE,
+    vtopo_check_domains_in_one_node(topo, CPU_TOPOLOGY_LEVEL_CORE,
                                     "numa-core-split", "the threads of a core",
                                     findings);
-    if (llc_level < VTOPO_LEVEL__MAX && vtopo_llc(topo)->per_node) {
+    if (llc_level < CPU_TOPOLOGY_LEVEL_DEFAULT && vtopo_llc(topo)->per_node) {
         vtopo_report_llc_per_node(topo, llc_level, findings);
-    } else if (llc_level < VTOPO_LEVEL__MAX && llc_level > VTOPO_LEVEL_CORE) {
+    } else if (llc_level < CPU_TOPOLOGY_LEVEL_DEFAULT &&
+               llc_level > CPU_TOPOLOGY_LEVEL_CORE) {
         llc = g_strdup_printf("the last-level cache shared per %s",
                               vtopo_level_name(llc_level));
         vtopo_check_domains_in_one_node(topo, llc_level,
@@ -828,7 +846,8 @@ void vtopo_validate(const VTopo *topo, GArray *findings)
         bool in_range = true;
         int thread;
 
-        for (VTopoLevel l = VTOPO_LEVEL_THREAD; l < VTOPO_LEVEL__MAX; l++) {
+        for (CpuTopologyLevel l = CPU_TOPOLOGY_LEVEL_THREAD; l < VTOPO_LEVELS;
+             l++) {
             int id = cpu->id[l];
 
             if (!topo->shape.supported[l]) {
@@ -858,7 +877,7 @@ void vtopo_validate(const VTopo *topo, GArray *findings)
         if (!in_range) {
             continue;
         }
-        thread = vtopo_cpu_domain(topo, cpu, VTOPO_LEVEL_THREAD);
+        thread = vtopo_cpu_domain(topo, cpu, CPU_TOPOLOGY_LEVEL_THREAD);
         if (owner[thread] >= 0) {
             vtopo_add_finding(findings, "cpu-id-unique", VTOPO_SEVERITY_ERROR,
                               "CPUs %d and %u have the same topology ids",

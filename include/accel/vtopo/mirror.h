@@ -63,7 +63,7 @@ typedef struct VTopoMirrorRequest {
     VTopoMirrorSmt smt;
     unsigned int max_nodes;
     bool llc_first;
-    bool supported[VTOPO_LEVEL__MAX];
+    bool supported[VTOPO_LEVELS];
     bool core_sched;
     bool has_core_sched_mode;
     VTopoCoreSched core_sched_mode;
@@ -97,7 +97,7 @@ typedef struct VTopoMirrorNode {
  */
 typedef struct VTopoMirror {
     VTopoShape shape;
-    VTopoLevel llc_level;
+    CpuTopologyLevel llc_level;
     uint64_t mem_size;
     unsigned int nr_caches;
     VTopoSharedCache caches[4];

@@ -80,8 +80,4 @@ void machine_vtopo_warn_findings(MachineState *ms, guint first);
 VTopoCache vtopo_cache_from_qapi(CacheLevelAndType cache);
 CacheLevelAndType vtopo_cache_to_qapi(const VTopoCache *cache);
 
-/* QAPI's CpuTopologyLevel for @level, and back. */
-CpuTopologyLevel vtopo_level_to_qapi(VTopoLevel level);
-VTopoLevel vtopo_level_from_qapi(CpuTopologyLevel level);
-
 #endif

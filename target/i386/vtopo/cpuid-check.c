@@ -39,14 +39,14 @@ static const VTopoCpuidView *vtopo_cpuid_view_of(const VTopoCpuidCheck *chk,
 
 /* Logical processors in one domain of @level. */
 static unsigned int vtopo_cpuid_cpus_per(const VTopoCpuidCheck *chk,
-                                         VTopoLevel level)
+                                         CpuTopologyLevel level)
 {
     return vtopo_shape_cpus_per(&chk->topo->shape, level);
 }
 
 /* Whether @chk's keys group the present vCPUs by the domains of @level. */
 static bool vtopo_cpuid_keys_group_by(const VTopoCpuidCheck *chk,
-                                      VTopoLevel level)
+                                      CpuTopologyLevel level)
 {
     return vtopo_groups_match(chk->topo, chk->cpus, chk->key, chk->n, level);
 }
@@ -56,24 +56,24 @@ static bool vtopo_cpuid_keys_group_by(const VTopoCpuidCheck *chk,
  * shift of a subleaf identifies: that of the next subleaf's level type,
  * the package after the last (SDM vol. 2A, CPUID leaf 1FH: "the number
  * of bits to shift right on x2APIC ID to get a unique topology ID of the
- * next level type").  VTOPO_LEVEL__MAX for a type the model lacks.
+ * next level type").  CPU_TOPOLOGY_LEVEL_DEFAULT for a type the model lacks.
  */
-static VTopoLevel vtopo_cpuid_next_level(const VTopoCpuidLeaf *leaf,
-                                         unsigned int sub)
+static CpuTopologyLevel vtopo_cpuid_next_level(const VTopoCpuidLeaf *leaf,
+                                               unsigned int sub)
 {
     if (sub + 1 >= leaf->nr) {
-        return VTOPO_LEVEL_SOCKET;
+        return CPU_TOPOLOGY_LEVEL_SOCKET;
     }
     switch (FIELD_EX32(leaf->sub[sub + 1].ecx, CPUID_EXT_TOPO_ECX,
                        LEVEL_TYPE)) {
     case CPUID_EXT_TOPO_LEVEL_CORE:
-        return VTOPO_LEVEL_CORE;
+        return CPU_TOPOLOGY_LEVEL_CORE;
     case CPUID_EXT_TOPO_LEVEL_MODULE:
-        return VTOPO_LEVEL_MODULE;
+        return CPU_TOPOLOGY_LEVEL_MODULE;
     case CPUID_EXT_TOPO_LEVEL_DIE:
-        return VTOPO_LEVEL_DIE;
+        return CPU_TOPOLOGY_LEVEL_DIE;
     default:
-        return VTOPO_LEVEL__MAX;
+        return CPU_TOPOLOGY_LEVEL_DEFAULT;
     }
 }
 
@@ -171,7 +171,7 @@ static void vtopo_cpuid_check_ext_topo(const VTopoCpuidCheck *chk, int which)
         }
     }
     for (unsigned int s = 0; s < first->nr; s++) {
-        VTopoLevel level = vtopo_cpuid_next_level(first, s);
+        CpuTopologyLevel level = vtopo_cpuid_next_level(first, s);
         uint32_t type = FIELD_EX32(first->sub[s].ecx,
                                    CPUID_EXT_TOPO_ECX, LEVEL_TYPE);
 
@@ -184,13 +184,13 @@ static void vtopo_cpuid_check_ext_topo(const VTopoCpuidCheck *chk, int which)
 
             chk->key[i] = chk->cpus[i]->arch_id >> shift;
         }
-        if (level == VTOPO_LEVEL__MAX ||
+        if (level == CPU_TOPOLOGY_LEVEL_DEFAULT ||
             !vtopo_cpuid_keys_group_by(chk, level)) {
             vtopo_add_finding(chk->findings, "cpuid-topology",
                               VTOPO_SEVERITY_ERROR, "CPUID %s subleaf %u "
                               "(level type %u): its x2APIC ID shift does not "
                               "group the vCPUs by %s", name, s, type,
-                              level == VTOPO_LEVEL__MAX
+                              level == CPU_TOPOLOGY_LEVEL_DEFAULT
                               ? "a level of the topology"
                               : vtopo_level_name(level));
         }
@@ -267,8 +267,9 @@ static bool vtopo_cpuid_check_apic_id(const VTopoCpuidCheck *chk)
  */
 static void vtopo_cpuid_check_package(const VTopoCpuidCheck *chk)
 {
-    unsigned int threads = vtopo_cpuid_cpus_per(chk, VTOPO_LEVEL_SOCKET);
-    unsigned int cores = threads / vtopo_cpuid_cpus_per(chk, VTOPO_LEVEL_CORE);
+    unsigned int threads = vtopo_cpuid_cpus_per(chk, CPU_TOPOLOGY_LEVEL_SOCKET);
+    unsigned int cores = threads /
+                         vtopo_cpuid_cpus_per(chk, CPU_TOPOLOGY_LEVEL_CORE);
     const VTopoCpuidView *first = vtopo_cpuid_view_of(chk, 0);
     uint32_t count = FIELD_EX32(first->leaf1.ebx, CPUID1_EBX,
                                 LOGICAL_PROCESSORS);
@@ -303,7 +304,7 @@ static void vtopo_cpuid_check_package(const VTopoCpuidCheck *chk)
     }
     if (first->has_leaf1 && threads > 1 && first->addressable_ids &&
         count < max &&
-        !vtopo_cpuid_keys_group_by(chk, VTOPO_LEVEL_SOCKET)) {
+        !vtopo_cpuid_keys_group_by(chk, CPU_TOPOLOGY_LEVEL_SOCKET)) {
         vtopo_add_finding(chk->findings, "cpuid-package",
                           VTOPO_SEVERITY_ERROR, "CPUID 0x1 EBX[23:16] (%u "
                           "addressable IDs) does not group the vCPUs by "
@@ -352,7 +353,7 @@ static void vtopo_cpuid_check_package(const VTopoCpuidCheck *chk)
         }
         chk->key[i] = chk->cpus[i]->arch_id >> size;
     }
-    if (!vtopo_cpuid_keys_group_by(chk, VTOPO_LEVEL_SOCKET)) {
+    if (!vtopo_cpuid_keys_group_by(chk, CPU_TOPOLOGY_LEVEL_SOCKET)) {
         vtopo_add_finding(chk->findings, "cpuid-package",
                           VTOPO_SEVERITY_ERROR, "CPUID 0x80000008 ECX "
                           "ApicIdSize does not group the vCPUs by socket");
@@ -373,20 +374,21 @@ static void vtopo_cpuid_check_package(const VTopoCpuidCheck *chk)
  */
 static void vtopo_cpuid_check_amd_topo(const VTopoCpuidCheck *chk)
 {
-    unsigned int threads = vtopo_cpuid_cpus_per(chk, VTOPO_LEVEL_CORE);
-    unsigned int dies = vtopo_cpuid_cpus_per(chk, VTOPO_LEVEL_SOCKET) /
-                        vtopo_cpuid_cpus_per(chk, VTOPO_LEVEL_DIE);
+    unsigned int threads = vtopo_cpuid_cpus_per(chk, CPU_TOPOLOGY_LEVEL_CORE);
+    unsigned int dies = vtopo_cpuid_cpus_per(chk, CPU_TOPOLOGY_LEVEL_SOCKET) /
+                        vtopo_cpuid_cpus_per(chk, CPU_TOPOLOGY_LEVEL_DIE);
     uint32_t ecx = vtopo_cpuid_view_of(chk, 0)->amd_topo.ecx;
     uint32_t nodes = FIELD_EX32(ecx, CPUID8000001E_ECX,
                                 NODES_PER_PROCESSOR) + 1;
-    VTopoLevel node_level =
+    CpuTopologyLevel node_level =
         FIELD_EX32(ecx, CPUID8000001E_ECX,
                    NODES_PER_PROCESSOR_UNBOUNDED) == 0
-        ? VTOPO_LEVEL_SOCKET : VTOPO_LEVEL_DIE;
+        ? CPU_TOPOLOGY_LEVEL_SOCKET : CPU_TOPOLOGY_LEVEL_DIE;
     uint32_t id_max = VTOPO_FIELD_MAX(CPUID8000001E_EBX, CORE_ID) + 1;
 
     for (unsigned int i = 0; i < chk->n; i++) {
         const VTopoCpuidRegs *r = &vtopo_cpuid_view_of(chk, i)->amd_topo;
+        const int *id = chk->cpus[i]->id;
         uint32_t t = FIELD_EX32(r->ebx, CPUID8000001E_EBX,
                                 THREADS_PER_CORE) + 1;
 
@@ -399,13 +401,13 @@ static void vtopo_cpuid_check_amd_topo(const VTopoCpuidCheck *chk)
                               "model %u", chk->cpus[i]->index, t, threads);
             return;
         }
-        chk->key[i] = (uint64_t)chk->cpus[i]->id[VTOPO_LEVEL_SOCKET] << 40 |
-                      (uint64_t)chk->cpus[i]->id[VTOPO_LEVEL_DIE] << 20 |
+        chk->key[i] = (uint64_t)id[CPU_TOPOLOGY_LEVEL_SOCKET] << 40 |
+                      (uint64_t)id[CPU_TOPOLOGY_LEVEL_DIE] << 20 |
                       FIELD_EX32(r->ebx, CPUID8000001E_EBX, CORE_ID);
     }
-    if (vtopo_cpuid_cpus_per(chk, VTOPO_LEVEL_SOCKET) /
+    if (vtopo_cpuid_cpus_per(chk, CPU_TOPOLOGY_LEVEL_SOCKET) /
         threads <= id_max &&
-        !vtopo_cpuid_keys_group_by(chk, VTOPO_LEVEL_CORE)) {
+        !vtopo_cpuid_keys_group_by(chk, CPU_TOPOLOGY_LEVEL_CORE)) {
         vtopo_add_finding(chk->findings, "cpuid-amd-topology",
                           VTOPO_SEVERITY_ERROR, "CPUID 0x8000001E CoreId "
                           "does not tell the cores of a die apart");
@@ -425,7 +427,7 @@ static void vtopo_cpuid_check_amd_topo(const VTopoCpuidCheck *chk)
 
         chk->key[i] = FIELD_EX32(r->ecx, CPUID8000001E_ECX, NODE_ID);
     }
-    if (vtopo_cpuid_cpus_per(chk, VTOPO_LEVEL__MAX) /
+    if (vtopo_cpuid_cpus_per(chk, CPU_TOPOLOGY_LEVEL_DEFAULT) /
         vtopo_cpuid_cpus_per(chk, node_level) <= id_max &&
         !vtopo_cpuid_keys_group_by(chk, node_level)) {
         vtopo_add_finding(chk->findings, "cpuid-amd-topology",

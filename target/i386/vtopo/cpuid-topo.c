@@ -40,10 +40,10 @@ VTopoX86Topology vtopo_x86_topology(const uint32_t count[VTOPO_X86_PACKAGE])
 VTopoX86Topology vtopo_x86_topology_of(const VTopoShape *shape)
 {
     const uint32_t count[VTOPO_X86_PACKAGE] = {
-        [VTOPO_X86_THREAD] = shape->count[VTOPO_LEVEL_THREAD],
-        [VTOPO_X86_CORE] = shape->count[VTOPO_LEVEL_CORE],
-        [VTOPO_X86_MODULE] = shape->count[VTOPO_LEVEL_MODULE],
-        [VTOPO_X86_DIE] = shape->count[VTOPO_LEVEL_DIE],
+        [VTOPO_X86_THREAD] = shape->count[CPU_TOPOLOGY_LEVEL_THREAD],
+        [VTOPO_X86_CORE] = shape->count[CPU_TOPOLOGY_LEVEL_CORE],
+        [VTOPO_X86_MODULE] = shape->count[CPU_TOPOLOGY_LEVEL_MODULE],
+        [VTOPO_X86_DIE] = shape->count[CPU_TOPOLOGY_LEVEL_DIE],
     };
 
     return vtopo_x86_topology(count);

@@ -19,15 +19,6 @@
 
 #include "hw/core/vtopo/model.h"
 
-/* The cpu-map levels, outermost first */
-typedef enum VTopoFdtMapLevel {
-    VTOPO_FDT_MAP_SOCKET,
-    VTOPO_FDT_MAP_CLUSTER,
-    VTOPO_FDT_MAP_CORE,
-    VTOPO_FDT_MAP_THREAD,
-    VTOPO_FDT_MAP__MAX,
-} VTopoFdtMapLevel;
-
 /* A cache: an L1 of a CPU node (@node_offset is the CPU's), or a node */
 typedef struct VTopoFdtCache {
     int node_offset;
@@ -48,7 +39,7 @@ typedef struct VTopoFdtCpu {
     int node_offset;
     uint64_t reg;
     int64_t node;
-    int map[VTOPO_FDT_MAP__MAX];
+    int map[VTOPO_LEVELS];
     VTopoFdtCache l1d, l1i;
     unsigned int nr_caches;
     unsigned int caches[8];

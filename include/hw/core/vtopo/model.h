@@ -13,24 +13,18 @@
 #ifndef HW_CORE_VTOPO_MODEL_H
 #define HW_CORE_VTOPO_MODEL_H
 
+#include "qapi/qapi-types-machine-common.h"
 #include "hw/core/vtopo/cache.h"
 
 /*
- * Topology levels, innermost first.  The order is the nesting order of
- * QEMU's -smp (drawers > books > sockets > dies > clusters > modules >
- * cores > threads) and matches QAPI's CpuTopologyLevel.
+ * The levels are QAPI's CpuTopologyLevel, innermost first in the nesting
+ * order of -smp (drawers > books > sockets > dies > clusters > modules >
+ * cores > threads).  Its value after the outermost level,
+ * CPU_TOPOLOGY_LEVEL_DEFAULT, stands for "no level": the whole machine
+ * as a domain, the CPU model's choice as a cache's sharing level (as in
+ * -machine smp-cache).  VTOPO_LEVELS counts the levels.
  */
-typedef enum VTopoLevel {
-    VTOPO_LEVEL_THREAD,
-    VTOPO_LEVEL_CORE,
-    VTOPO_LEVEL_MODULE,
-    VTOPO_LEVEL_CLUSTER,
-    VTOPO_LEVEL_DIE,
-    VTOPO_LEVEL_SOCKET,
-    VTOPO_LEVEL_BOOK,
-    VTOPO_LEVEL_DRAWER,
-    VTOPO_LEVEL__MAX,
-} VTopoLevel;
+#define VTOPO_LEVELS CPU_TOPOLOGY_LEVEL_DEFAULT
 
 /* A topology id that the machine does not define. */
 #define VTOPO_ID_NONE (-1)
@@ -46,8 +40,8 @@ typedef enum VTopoLevel {
  * @cpus: vCPUs present at startup (-smp cpus=).
  */
 typedef struct VTopoShape {
-    unsigned int count[VTOPO_LEVEL__MAX];
-    bool supported[VTOPO_LEVEL__MAX];
+    unsigned int count[VTOPO_LEVELS];
+    bool supported[VTOPO_LEVELS];
     unsigned int cpus;
 } VTopoShape;
 
@@ -63,7 +57,7 @@ typedef struct VTopoShape {
 typedef struct VTopoCpu {
     unsigned int index;
     uint64_t arch_id;
-    int id[VTOPO_LEVEL__MAX];
+    int id[VTOPO_LEVELS];
     int node;
     bool present;
 } VTopoCpu;
@@ -110,7 +104,7 @@ typedef enum VTopoCacheField {
  */
 typedef struct VTopoSharedCache {
     VTopoCache geometry;
-    VTopoLevel sharing;
+    CpuTopologyLevel sharing;
     bool per_node;
     unsigned int node_block_order;
     unsigned int given;
@@ -126,12 +120,12 @@ typedef struct VTopoSharedCache {
  * VTopoCacheRequest: what -machine smp-cache asks of the cache of
  * @geometry's level and type: the members of @geometry in @given
  * (VTOPO_CACHE_FIELDS_GEOMETRY bits), and the level whose domains
- * share it (@sharing, VTOPO_LEVEL__MAX to keep the CPU model's).
+ * share it (@sharing, CPU_TOPOLOGY_LEVEL_DEFAULT to keep the CPU model's).
  */
 typedef struct VTopoCacheRequest {
     VTopoCache geometry;
     unsigned int given;
-    VTopoLevel sharing;
+    CpuTopologyLevel sharing;
 } VTopoCacheRequest;
 
 /*
@@ -247,16 +241,17 @@ typedef struct VTopoFinding {
     char *message;
 } VTopoFinding;
 
-const char *vtopo_level_name(VTopoLevel level);
+const char *vtopo_level_name(CpuTopologyLevel level);
 
 /* Number of possible vCPUs: the product of all counts. */
 unsigned int vtopo_shape_max_cpus(const VTopoShape *shape);
 
 /*
  * Number of vCPUs in one domain of @level (1 for a thread);
- * VTOPO_LEVEL__MAX gives the whole machine.
+ * CPU_TOPOLOGY_LEVEL_DEFAULT gives the whole machine.
  */
-unsigned int vtopo_shape_cpus_per(const VTopoShape *shape, VTopoLevel level);
+unsigned int vtopo_shape_cpus_per(const VTopoShape *shape,
+                                  CpuTopologyLevel level);
 
 /*
  * Topology ids of the vCPU with linear index @index: threads vary
@@ -266,7 +261,7 @@ unsigned int vtopo_shape_cpus_per(const VTopoShape *shape, VTopoLevel level);
  * machine does not support get VTOPO_ID_NONE.
  */
 void vtopo_shape_ids_from_index(const VTopoShape *shape, unsigned int index,
-                                int id[VTOPO_LEVEL__MAX]);
+                                int id[VTOPO_LEVELS]);
 
 /*
  * A topology for @shape: every possible vCPU with the ids of
@@ -305,17 +300,18 @@ const VTopoSharedCache *vtopo_llc(const VTopo *topo);
 
 /*
  * The level whose domains each share one last-level cache (the sharing
- * of the outermost cache), VTOPO_LEVEL__MAX when the vCPUs describe no
- * cache.
+ * of the outermost cache), CPU_TOPOLOGY_LEVEL_DEFAULT when the vCPUs
+ * describe no cache.
  */
-VTopoLevel vtopo_llc_level(const VTopo *topo);
+CpuTopologyLevel vtopo_llc_level(const VTopo *topo);
 
 /*
  * Index of the domain of @level that holds @cpu, counted across the
  * whole machine (e.g. the global core number), or -1 if @cpu's ids do
  * not fit the shape.
  */
-int vtopo_cpu_domain(const VTopo *topo, const VTopoCpu *cpu, VTopoLevel level);
+int vtopo_cpu_domain(const VTopo *topo, const VTopoCpu *cpu,
+                     CpuTopologyLevel level);
 
 /*
  * The instance of @cache that @cpu uses, numbered across the machine:
@@ -340,7 +336,7 @@ unsigned int vtopo_cache_instances(const VTopo *topo,
                                    const VTopoSharedCache *cache);
 
 /* Whether a NUMA node splits a domain of @level. */
-bool vtopo_nodes_split(const VTopo *topo, VTopoLevel level);
+bool vtopo_nodes_split(const VTopo *topo, CpuTopologyLevel level);
 
 /*
  * The groups of vCPUs that one NUMA node holds in one domain of @level,
@@ -350,7 +346,7 @@ bool vtopo_nodes_split(const VTopo *topo, VTopoLevel level);
  * and Fn8000_001D EAX[25:14]: software takes arch id >> k as the cache's
  * id); -1 otherwise.
  */
-int vtopo_node_group_order(const VTopo *topo, VTopoLevel level);
+int vtopo_node_group_order(const VTopo *topo, CpuTopologyLevel level);
 
 /*
  * Where NUMA nodes split the domains of the level that shares the
@@ -374,7 +370,7 @@ bool vtopo_llc_follow_nodes(VTopo *topo);
  */
 bool vtopo_groups_match(const VTopo *topo, const VTopoCpu **cpus,
                         const uint64_t *key, unsigned int n,
-                        VTopoLevel level);
+                        CpuTopologyLevel level);
 
 /*
  * Whether grouping the vCPUs @cpus[0..@n-1] by @key is grouping them by
