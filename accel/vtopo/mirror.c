@@ -46,10 +46,31 @@ typedef struct MirrorFit {
     GArray *domains;            /* MirrorDomain indexes, socket by socket */
 } MirrorFit;
 
+/*
+ * A virtual node being planned: the host node it mirrors, its memory,
+ * its vCPUs (unsigned int, ascending) and its distance to every virtual
+ * node.
+ */
+typedef struct MirrorNode {
+    unsigned int host_node;
+    uint64_t mem_size;
+    GArray *vcpus;
+    unsigned int *distance;
+} MirrorNode;
+
+/*
+ * The planner's state; @shape, @caches and @nodes become the plan's
+ * model (mirror_model()).
+ */
 typedef struct MirrorPlanner {
     const VTopoHost *host;
     const VTopoMirrorRequest *req;
     unsigned int threads;
+    VTopoShape shape;
+    unsigned int nr_caches;
+    VTopoSharedCache caches[VTOPO_MAX_CACHES];
+    unsigned int nr_nodes;
+    MirrorNode *nodes;
     GArray *cores;              /* MirrorCore */
     GArray *domains;            /* MirrorDomain */
     unsigned int nr_packages;
@@ -83,6 +104,11 @@ static void mirror_planner_destroy(MirrorPlanner *p)
     if (p->domains) {
         g_array_unref(p->domains);
     }
+    for (unsigned int i = 0; i < p->nr_nodes; i++) {
+        g_array_unref(p->nodes[i].vcpus);
+        g_free(p->nodes[i].distance);
+    }
+    g_free(p->nodes);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(MirrorPlanner, mirror_planner_destroy)
@@ -567,7 +593,7 @@ static bool mirror_memory_fits(const VTopoHost *host, uint64_t mem_size,
 }
 
 /* A virtual node per host node the vCPUs run on, in vCPU order. */
-static bool mirror_group_vcpus(const MirrorPlanner *p, VTopoMirror *m,
+static bool mirror_group_vcpus(MirrorPlanner *p, const VTopoMirror *m,
                                unsigned int memory_nodes, char **error)
 {
     g_autofree int *vnode_of = g_new(int, VTOPO_HOST_MAX_NODES + 1);
@@ -575,10 +601,10 @@ static bool mirror_group_vcpus(const MirrorPlanner *p, VTopoMirror *m,
     for (unsigned int i = 0; i <= VTOPO_HOST_MAX_NODES; i++) {
         vnode_of[i] = -1;
     }
-    m->nodes = g_new0(VTopoMirrorNode, p->req->max_vcpus);
+    p->nodes = g_new0(MirrorNode, p->req->max_vcpus);
     for (unsigned int v = 0; v < p->req->max_vcpus; v++) {
         int host_node = p->host->cpus[m->plan[v]].node;
-        VTopoMirrorNode *node;
+        MirrorNode *node;
 
         if (host_node < 0) {
             *error = g_strdup_printf("host CPU %d is in no NUMA node, on a "
@@ -587,13 +613,13 @@ static bool mirror_group_vcpus(const MirrorPlanner *p, VTopoMirror *m,
             return false;
         }
         if (vnode_of[host_node + 1] < 0) {
-            vnode_of[host_node + 1] = m->nr_nodes;
-            m->nodes[m->nr_nodes++] = (VTopoMirrorNode) {
+            vnode_of[host_node + 1] = p->nr_nodes;
+            p->nodes[p->nr_nodes++] = (MirrorNode) {
                 .host_node = host_node,
                 .vcpus = g_array_new(false, false, sizeof(unsigned int)),
             };
         }
-        node = &m->nodes[vnode_of[host_node + 1]];
+        node = &p->nodes[vnode_of[host_node + 1]];
         g_array_append_val(node->vcpus, v);
     }
     return true;
@@ -603,11 +629,11 @@ static bool mirror_group_vcpus(const MirrorPlanner *p, VTopoMirror *m,
  * Virtual node @i's memory, @share units that must fit its host node,
  * and its distances: its host node's to theirs.
  */
-static bool mirror_node_memory(const MirrorPlanner *p, VTopoMirror *m,
-                               unsigned int i, uint64_t share, char **error)
+static bool mirror_node_memory(MirrorPlanner *p, unsigned int i,
+                               uint64_t share, char **error)
 {
     const VTopoHost *host = p->host;
-    VTopoMirrorNode *node = &m->nodes[i];
+    MirrorNode *node = &p->nodes[i];
     int from = vtopo_host_node_index(host, node->host_node);
     const VTopoHostNode *hn = &g_array_index(host->nodes, VTopoHostNode,
                                              from);
@@ -617,7 +643,7 @@ static bool mirror_node_memory(const MirrorPlanner *p, VTopoMirror *m,
         *error = g_strdup_printf("%" PRIu64 " MiB of memory are too "
                                  "little for %u nodes: give each at "
                                  "least %" PRIu64 " MiB",
-                                 p->req->mem_size >> 20, m->nr_nodes,
+                                 p->req->mem_size >> 20, p->nr_nodes,
                                  VTOPO_MIRROR_MEM_UNIT >> 20);
         return false;
     }
@@ -630,9 +656,9 @@ static bool mirror_node_memory(const MirrorPlanner *p, VTopoMirror *m,
                                  hn->mem_size >> 20);
         return false;
     }
-    node->distance = g_new(unsigned int, m->nr_nodes);
-    for (unsigned int j = 0; j < m->nr_nodes; j++) {
-        int to = vtopo_host_node_index(host, m->nodes[j].host_node);
+    node->distance = g_new(unsigned int, p->nr_nodes);
+    for (unsigned int j = 0; j < p->nr_nodes; j++) {
+        int to = vtopo_host_node_index(host, p->nodes[j].host_node);
 
         node->distance[j] = g_array_index(hn->distance, unsigned int, to);
     }
@@ -643,7 +669,7 @@ static bool mirror_node_memory(const MirrorPlanner *p, VTopoMirror *m,
  * One virtual node per host node the vCPUs run on, when the host has
  * more than one node with memory; memory split by vCPU share.
  */
-static bool mirror_nodes(const MirrorPlanner *p, VTopoMirror *m,
+static bool mirror_nodes(MirrorPlanner *p, VTopoMirror *m,
                          char **error)
 {
     const VTopoHost *host = p->host;
@@ -661,21 +687,21 @@ static bool mirror_nodes(const MirrorPlanner *p, VTopoMirror *m,
     if (!mirror_group_vcpus(p, m, memory_nodes, error)) {
         return false;
     }
-    for (unsigned int i = 0; i < m->nr_nodes; i++) {
-        uint64_t share = i == m->nr_nodes - 1 ? units - given :
-            units * m->nodes[i].vcpus->len / req->max_vcpus;
+    for (unsigned int i = 0; i < p->nr_nodes; i++) {
+        uint64_t share = i == p->nr_nodes - 1 ? units - given :
+            units * p->nodes[i].vcpus->len / req->max_vcpus;
 
         given += share;
-        if (!mirror_node_memory(p, m, i, share, error)) {
+        if (!mirror_node_memory(p, i, share, error)) {
             return false;
         }
     }
-    if (memory_nodes > m->nr_nodes) {
+    if (memory_nodes > p->nr_nodes) {
         g_ptr_array_add(m->notes, g_strdup_printf("the host has %u nodes "
                                                   "with memory; the VM "
                                                   "mirrors the %u its vCPUs "
                                                   "run on", memory_nodes,
-                                                  m->nr_nodes));
+                                                  p->nr_nodes));
     }
     return true;
 }
@@ -755,9 +781,10 @@ static bool mirror_same_caches(const VTopoHost *host, const VTopoHostCpu *a,
  * The guest describes one geometry per cache: say so if the host CPUs
  * of the plan differ (a hybrid host's performance and efficient cores).
  */
-static void mirror_note_other_caches(const VTopoHost *host, VTopoMirror *m)
+static void mirror_note_other_caches(const MirrorPlanner *p, VTopoMirror *m)
 {
-    unsigned int nr = vtopo_shape_max_cpus(&m->shape);
+    const VTopoHost *host = p->host;
+    unsigned int nr = p->req->max_vcpus;
     const VTopoHostCpu *first = &host->cpus[m->plan[0]];
     g_autofree bool *differs = g_new0(bool, host->nr_cpus);
     g_autofree unsigned int *other = g_new(unsigned int, nr);
@@ -787,7 +814,7 @@ static void mirror_note_other_caches(const VTopoHost *host, VTopoMirror *m)
  * The host caches of vCPU 0's host CPU, shared as on the host: by the
  * threads of a core, or by a last-level cache domain.
  */
-static void mirror_caches(const MirrorPlanner *p, VTopoMirror *m)
+static void mirror_caches(MirrorPlanner *p, VTopoMirror *m)
 {
     const VTopoHost *host = p->host;
     const VTopoHostCpu *cpu = &host->cpus[m->plan[0]];
@@ -805,7 +832,7 @@ static void mirror_caches(const MirrorPlanner *p, VTopoMirror *m)
             m->plan[0], m->plan[0]));
         return;
     }
-    mirror_note_other_caches(host, m);
+    mirror_note_other_caches(p, m);
     for (unsigned int i = 0; i < cpu->nr_caches; i++) {
         const VTopoHostCache *hc = &g_array_index(host->caches,
                                                   VTopoHostCache,
@@ -857,8 +884,8 @@ static void mirror_caches(const MirrorPlanner *p, VTopoMirror *m)
                 "same size", hc->level, vtopo_cache_type_name(hc->type),
                 hc->ways, sc.geometry.ways));
         }
-        if (m->nr_caches < G_N_ELEMENTS(m->caches)) {
-            m->caches[m->nr_caches++] = sc;
+        if (p->nr_caches < G_N_ELEMENTS(p->caches)) {
+            p->caches[p->nr_caches++] = sc;
         }
     }
 }
@@ -920,6 +947,32 @@ bool vtopo_mirror_core_sched(const VTopoHost *host, unsigned int threads,
     return true;
 }
 
+/*
+ * The plan's model: the shape, the caches, the nodes with their memory
+ * and distances, each vCPU's node; and the host node of each virtual
+ * node.
+ */
+static void mirror_model(const MirrorPlanner *p, VTopoMirror *m)
+{
+    VTopo *topo = vtopo_new(&p->shape, p->nr_nodes);
+
+    vtopo_set_caches(topo, p->caches, p->nr_caches);
+    m->host_node = g_new(unsigned int, p->nr_nodes);
+    for (unsigned int n = 0; n < p->nr_nodes; n++) {
+        const MirrorNode *node = &p->nodes[n];
+
+        m->host_node[n] = node->host_node;
+        topo->nodes[n].mem_size = node->mem_size;
+        for (unsigned int j = 0; j < p->nr_nodes; j++) {
+            topo->nodes[n].distance[j] = node->distance[j];
+        }
+        for (guint i = 0; i < node->vcpus->len; i++) {
+            topo->cpus[g_array_index(node->vcpus, unsigned int, i)].node = n;
+        }
+    }
+    m->topology = topo;
+}
+
 VTopoMirror *vtopo_mirror_plan(const VTopoHost *host,
                                const VTopoMirrorRequest *req, char **error)
 {
@@ -958,19 +1011,19 @@ VTopoMirror *vtopo_mirror_plan(const VTopoHost *host,
     }
 
     for (int l = 0; l < VTOPO_LEVELS; l++) {
-        m->shape.count[l] = 1;
-        m->shape.supported[l] = req->supported[l];
+        p.shape.count[l] = 1;
+        p.shape.supported[l] = req->supported[l];
     }
-    m->shape.supported[CPU_TOPOLOGY_LEVEL_SOCKET] = true;
-    m->shape.supported[CPU_TOPOLOGY_LEVEL_CORE] = true;
-    m->shape.supported[CPU_TOPOLOGY_LEVEL_THREAD] = true;
-    m->shape.count[CPU_TOPOLOGY_LEVEL_SOCKET] = fit.sockets;
-    m->shape.count[CPU_TOPOLOGY_LEVEL_CORE] = fit.cores;
-    m->shape.count[CPU_TOPOLOGY_LEVEL_THREAD] = p.threads;
-    m->shape.cpus = req->vcpus;
+    p.shape.supported[CPU_TOPOLOGY_LEVEL_SOCKET] = true;
+    p.shape.supported[CPU_TOPOLOGY_LEVEL_CORE] = true;
+    p.shape.supported[CPU_TOPOLOGY_LEVEL_THREAD] = true;
+    p.shape.count[CPU_TOPOLOGY_LEVEL_SOCKET] = fit.sockets;
+    p.shape.count[CPU_TOPOLOGY_LEVEL_CORE] = fit.cores;
+    p.shape.count[CPU_TOPOLOGY_LEVEL_THREAD] = p.threads;
+    p.shape.cpus = req->vcpus;
     m->llc_level = CPU_TOPOLOGY_LEVEL_SOCKET;
     if (fit.per_socket > 1) {
-        m->shape.count[below_socket] = fit.per_socket;
+        p.shape.count[below_socket] = fit.per_socket;
         m->llc_level = below_socket;
     }
     m->mem_size = req->mem_size;
@@ -984,40 +1037,35 @@ VTopoMirror *vtopo_mirror_plan(const VTopoHost *host,
                                  m->notes, error)) {
         return NULL;
     }
+    mirror_model(&p, m);
     return g_steal_pointer(&m);
 }
 
 void vtopo_mirror_free(VTopoMirror *m)
 {
-    for (unsigned int i = 0; i < m->nr_nodes; i++) {
-        g_array_unref(m->nodes[i].vcpus);
-        g_free(m->nodes[i].distance);
+    if (m->topology) {
+        vtopo_free(m->topology);
     }
-    g_free(m->nodes);
+    g_free(m->host_node);
     g_free(m->plan);
     g_ptr_array_unref(m->notes);
     g_free(m);
 }
 
-VTopo *vtopo_mirror_topology(const VTopoMirror *m)
-{
-    VTopo *topo = vtopo_new(&m->shape, m->nr_nodes);
+/* Formatting */
 
-    vtopo_set_caches(topo, m->caches, m->nr_caches);
-    for (unsigned int n = 0; n < m->nr_nodes; n++) {
-        topo->nodes[n].mem_size = m->nodes[n].mem_size;
-        for (unsigned int j = 0; j < m->nr_nodes; j++) {
-            topo->nodes[n].distance[j] = m->nodes[n].distance[j];
-        }
-        for (guint i = 0; i < m->nodes[n].vcpus->len; i++) {
-            topo->cpus[g_array_index(m->nodes[n].vcpus, unsigned int,
-                                     i)].node = n;
+/* The vCPUs of node @n of @topo (unsigned int, ascending). */
+static GArray *mirror_node_vcpus(const VTopo *topo, unsigned int n)
+{
+    GArray *vcpus = g_array_new(false, false, sizeof(unsigned int));
+
+    for (unsigned int v = 0; v < topo->nr_cpus; v++) {
+        if (topo->cpus[v].node == (int)n) {
+            g_array_append_val(vcpus, v);
         }
     }
-    return topo;
+    return vcpus;
 }
-
-/* Formatting */
 
 const char *vtopo_mirror_cache_name(const VTopoCache *cache)
 {
@@ -1073,8 +1121,9 @@ static char *mirror_cache_option(const VTopoMirror *m)
 {
     GString *caches = g_string_new(NULL);
 
-    for (unsigned int i = 0; i < m->nr_caches; i++) {
-        const VTopoCache *c = &m->caches[i].geometry;
+    for (unsigned int i = 0; i < m->topology->nr_caches; i++) {
+        const VTopoSharedCache *sc = &m->topology->caches[i];
+        const VTopoCache *c = &sc->geometry;
         g_autofree char *size = mirror_size(c->size);
 
         g_string_append_printf(caches, "%ssmp-cache.%u.cache=%s,"
@@ -1082,7 +1131,7 @@ static char *mirror_cache_option(const VTopoMirror *m)
                                "smp-cache.%u.size=%s,smp-cache.%u.ways=%u,"
                                "smp-cache.%u.line-size=%u",
                                i ? "," : "", i, vtopo_mirror_cache_name(c),
-                               i, vtopo_level_name(m->caches[i].sharing),
+                               i, vtopo_level_name(sc->sharing),
                                i, size, i, c->ways, i, c->line_size);
     }
     return g_string_free(caches, !caches->len);
@@ -1092,21 +1141,22 @@ static char *mirror_cache_option(const VTopoMirror *m)
 static void mirror_add_node_options(GArray *options, const VTopoMirror *m,
                                     unsigned int n)
 {
-    const VTopoMirrorNode *node = &m->nodes[n];
+    const VTopoNode *node = &m->topology->nodes[n];
+    g_autoptr(GArray) vcpus = mirror_node_vcpus(m->topology, n);
     g_autofree char *size = mirror_size(node->mem_size);
-    const unsigned int *v = (const unsigned int *)node->vcpus->data;
+    const unsigned int *v = (const unsigned int *)vcpus->data;
     GString *numa = g_string_new(NULL);
     guint i = 0;
 
     mirror_add_option(options, "object",
                       g_strdup_printf("memory-backend-ram,id=vtopo-node%u,"
                                       "size=%s,host-nodes=%u,policy=bind",
-                                      n, size, node->host_node));
+                                      n, size, m->host_node[n]));
     g_string_printf(numa, "node,nodeid=%u", n);
-    while (i < node->vcpus->len) {
+    while (i < vcpus->len) {
         guint j = i;
 
-        while (j + 1 < node->vcpus->len && v[j + 1] == v[j] + 1) {
+        while (j + 1 < vcpus->len && v[j + 1] == v[j] + 1) {
             j++;
         }
         g_string_append_printf(numa, ",cpus=%u", v[i]);
@@ -1123,7 +1173,7 @@ static void mirror_add_node_options(GArray *options, const VTopoMirror *m,
 static char *mirror_placement_option(const VTopoMirror *m)
 {
     GString *placement = g_string_new("vcpu-affinity=manual");
-    unsigned int nr = vtopo_shape_max_cpus(&m->shape);
+    unsigned int nr = vtopo_shape_max_cpus(&m->topology->shape);
 
     for (unsigned int v = 0; v < nr; v++) {
         g_string_append_printf(placement, ",vcpu-pin.%u.vcpu=%u"
@@ -1142,23 +1192,25 @@ GArray *vtopo_mirror_qemu_options(const VTopoMirror *m)
     GArray *options = g_array_new(false, false, sizeof(VTopoMirrorOption));
     char *caches = mirror_cache_option(m);
 
-    mirror_add_option(options, "smp", mirror_smp_option(&m->shape));
+    mirror_add_option(options, "smp", mirror_smp_option(&m->topology->shape));
     if (caches) {
         mirror_add_option(options, "machine", caches);
     }
     mirror_add_option(options, "m", mirror_size(m->mem_size));
-    for (unsigned int n = 0; n < m->nr_nodes; n++) {
+    for (unsigned int n = 0; n < m->topology->nr_nodes; n++) {
         mirror_add_node_options(options, m, n);
     }
-    for (unsigned int a = 0; a < m->nr_nodes; a++) {
-        for (unsigned int b = 0; b < m->nr_nodes; b++) {
-            if (a == b || (a > b && m->nodes[a].distance[b] ==
-                           m->nodes[b].distance[a])) {
+    for (unsigned int a = 0; a < m->topology->nr_nodes; a++) {
+        const VTopoNode *from = &m->topology->nodes[a];
+
+        for (unsigned int b = 0; b < m->topology->nr_nodes; b++) {
+            if (a == b || (a > b && from->distance[b] ==
+                           m->topology->nodes[b].distance[a])) {
                 continue;
             }
             mirror_add_option(options, "numa",
                               g_strdup_printf("dist,src=%u,dst=%u,val=%u",
-                                              a, b, m->nodes[a].distance[b]));
+                                              a, b, from->distance[b]));
         }
     }
     mirror_add_option(options, "machine", mirror_placement_option(m));
@@ -1189,21 +1241,21 @@ static const char *mirror_libvirt_level(CpuTopologyLevel level)
 /* <numatune>: each cell's memory on its host node. */
 static void mirror_xml_numatune(GString *x, const VTopoMirror *m)
 {
-    g_autofree unsigned int *hosts = g_new(unsigned int, m->nr_nodes);
+    g_autofree unsigned int *hosts = g_new(unsigned int, m->topology->nr_nodes);
     g_autofree char *all = NULL;
 
-    for (unsigned int n = 0; n < m->nr_nodes; n++) {
-        hosts[n] = m->nodes[n].host_node;
+    for (unsigned int n = 0; n < m->topology->nr_nodes; n++) {
+        hosts[n] = m->host_node[n];
     }
-    g_qsort_with_data(hosts, m->nr_nodes, sizeof(*hosts),
+    g_qsort_with_data(hosts, m->topology->nr_nodes, sizeof(*hosts),
                       mirror_uint_compare, NULL);
-    all = mirror_cpulist(hosts, m->nr_nodes);
+    all = mirror_cpulist(hosts, m->topology->nr_nodes);
     g_string_append_printf(x, "  <numatune>\n    <memory mode='strict' "
                            "nodeset='%s'/>\n", all);
-    for (unsigned int n = 0; n < m->nr_nodes; n++) {
+    for (unsigned int n = 0; n < m->topology->nr_nodes; n++) {
         g_string_append_printf(x, "    <memnode cellid='%u' "
                                "mode='strict' nodeset='%u'/>\n", n,
-                               m->nodes[n].host_node);
+                               m->host_node[n]);
     }
     g_string_append(x, "  </numatune>\n");
 }
@@ -1230,17 +1282,18 @@ static void mirror_xml_topology(GString *x, const VTopoShape *s)
 static void mirror_xml_numa(GString *x, const VTopoMirror *m)
 {
     g_string_append(x, "    <numa>\n");
-    for (unsigned int n = 0; n < m->nr_nodes; n++) {
-        const VTopoMirrorNode *node = &m->nodes[n];
+    for (unsigned int n = 0; n < m->topology->nr_nodes; n++) {
+        const VTopoNode *node = &m->topology->nodes[n];
+    g_autoptr(GArray) vcpus = mirror_node_vcpus(m->topology, n);
         g_autofree char *cpus =
-            mirror_cpulist((const unsigned int *)node->vcpus->data,
-                           node->vcpus->len);
+            mirror_cpulist((const unsigned int *)vcpus->data,
+                           vcpus->len);
 
         g_string_append_printf(x, "      <cell id='%u' cpus='%s' "
                                "memory='%" PRIu64 "' unit='MiB'>\n"
                                "        <distances>\n", n, cpus,
                                node->mem_size >> 20);
-        for (unsigned int j = 0; j < m->nr_nodes; j++) {
+        for (unsigned int j = 0; j < m->topology->nr_nodes; j++) {
             g_string_append_printf(x, "          <sibling id='%u' "
                                    "value='%u'/>\n", j, node->distance[j]);
         }
@@ -1280,7 +1333,7 @@ static void mirror_xml_extras(GString *x, const VTopoMirror *m)
  */
 static void mirror_xml_emulatorpin(GString *x, const VTopoMirror *m)
 {
-    unsigned int max = vtopo_shape_max_cpus(&m->shape);
+    unsigned int max = vtopo_shape_max_cpus(&m->topology->shape);
     g_autofree bool *used = g_new0(bool, VTOPO_HOST_MAX_CPUS);
     g_autofree unsigned int *cpus = g_new(unsigned int, max);
     g_autofree char *list = NULL;
@@ -1300,7 +1353,7 @@ static void mirror_xml_emulatorpin(GString *x, const VTopoMirror *m)
 
 char *vtopo_mirror_libvirt_xml(const VTopoMirror *m, const char *arch)
 {
-    const VTopoShape *s = &m->shape;
+    const VTopoShape *s = &m->topology->shape;
     GString *x = g_string_new(NULL);
     unsigned int max = vtopo_shape_max_cpus(s);
     bool arm = g_str_equal(arch, "aarch64");
@@ -1318,7 +1371,7 @@ char *vtopo_mirror_libvirt_xml(const VTopoMirror *m, const char *arch)
     }
     mirror_xml_emulatorpin(x, m);
     g_string_append(x, "  </cputune>\n");
-    if (m->nr_nodes) {
+    if (m->topology->nr_nodes) {
         mirror_xml_numatune(x, m);
     }
     g_string_append_printf(x, "  <os>\n    <type arch='%s' machine='%s'>hvm"
@@ -1328,7 +1381,7 @@ char *vtopo_mirror_libvirt_xml(const VTopoMirror *m, const char *arch)
     }
     g_string_append(x, "  <cpu mode='host-passthrough'>\n");
     mirror_xml_topology(x, s);
-    if (m->nr_nodes) {
+    if (m->topology->nr_nodes) {
         mirror_xml_numa(x, m);
     }
     g_string_append(x, "  </cpu>\n");
@@ -1355,7 +1408,7 @@ static void mirror_json_string(GString *out, const char *text)
 
 char *vtopo_mirror_json(const VTopoMirror *m)
 {
-    const VTopoShape *s = &m->shape;
+    const VTopoShape *s = &m->topology->shape;
     GString *j = g_string_new("{\n  \"topology\": {");
     GArray *options = vtopo_mirror_qemu_options(m);
     unsigned int max = vtopo_shape_max_cpus(s);
@@ -1372,8 +1425,9 @@ char *vtopo_mirror_json(const VTopoMirror *m)
                            "  \"memory\": %" PRIu64 ",\n  \"caches\": [",
                            s->count[CPU_TOPOLOGY_LEVEL_THREAD],
                            vtopo_level_name(m->llc_level), m->mem_size);
-    for (unsigned int i = 0; i < m->nr_caches; i++) {
-        const VTopoCache *c = &m->caches[i].geometry;
+    for (unsigned int i = 0; i < m->topology->nr_caches; i++) {
+        const VTopoSharedCache *sc = &m->topology->caches[i];
+        const VTopoCache *c = &sc->geometry;
 
         g_string_append_printf(j, "%s\n    {\"cache\": \"%s\", \"size\": %"
                                PRIu64 ", \"ways\": %u, \"line-size\": %u, "
@@ -1381,20 +1435,21 @@ char *vtopo_mirror_json(const VTopoMirror *m)
                                i ? "," : "", vtopo_mirror_cache_name(c),
                                c->size, c->ways, c->line_size,
                                vtopo_cache_sets(c),
-                               vtopo_level_name(m->caches[i].sharing));
+                               vtopo_level_name(sc->sharing));
     }
     g_string_append(j, "],\n  \"nodes\": [");
-    for (unsigned int n = 0; n < m->nr_nodes; n++) {
-        const VTopoMirrorNode *node = &m->nodes[n];
+    for (unsigned int n = 0; n < m->topology->nr_nodes; n++) {
+        const VTopoNode *node = &m->topology->nodes[n];
+    g_autoptr(GArray) vcpus = mirror_node_vcpus(m->topology, n);
         g_autofree char *cpus =
-            mirror_cpulist((const unsigned int *)node->vcpus->data,
-                           node->vcpus->len);
+            mirror_cpulist((const unsigned int *)vcpus->data,
+                           vcpus->len);
 
         g_string_append_printf(j, "%s\n    {\"node-id\": %u, \"host-node\": "
                                "%u, \"memory\": %" PRIu64 ", \"cpus\": \"%s\""
                                ", \"distances\": [", n ? "," : "", n,
-                               node->host_node, node->mem_size, cpus);
-        for (unsigned int k = 0; k < m->nr_nodes; k++) {
+                               m->host_node[n], node->mem_size, cpus);
+        for (unsigned int k = 0; k < m->topology->nr_nodes; k++) {
             g_string_append_printf(j, "%s%u", k ? ", " : "",
                                    node->distance[k]);
         }

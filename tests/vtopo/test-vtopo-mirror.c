@@ -69,22 +69,22 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(MirrorCase, mirror_case_free)
  */
 static char *mirror_findings(const MirrorCase *c, const VTopoMirror *m)
 {
-    g_autoptr(VTopo) topo = vtopo_mirror_topology(m);
+    const VTopo *topo = m->topology;
     g_autoptr(GString) rules = g_string_new(NULL);
-    g_autofree GArray **memory = g_new0(GArray *, m->nr_nodes + 1);
+    g_autofree GArray **memory = g_new0(GArray *, m->topology->nr_nodes + 1);
     GArray *findings = vtopo_test_validate(topo);
     VTopoPinInput in = {
         .topo = topo,
         .host = c->host,
         .allowed = c->allowed,
-        .node_memory = m->nr_nodes ? memory : NULL,
+        .node_memory = m->topology->nr_nodes ? memory : NULL,
         .core_sched = m->core_sched,
     };
     GArray *pin;
 
-    for (unsigned int n = 0; n < m->nr_nodes; n++) {
+    for (unsigned int n = 0; n < m->topology->nr_nodes; n++) {
         memory[n] = g_array_new(false, false, sizeof(unsigned int));
-        g_array_append_val(memory[n], m->nodes[n].host_node);
+        g_array_append_val(memory[n], m->host_node[n]);
     }
     pin = vtopo_pin_check(&in, m->plan);
     g_array_append_vals(findings, pin->data, pin->len);
@@ -97,7 +97,7 @@ static char *mirror_findings(const MirrorCase *c, const VTopoMirror *m)
                                f->rule, f->message);
     }
     vtopo_findings_free(findings);
-    for (unsigned int n = 0; n < m->nr_nodes; n++) {
+    for (unsigned int n = 0; n < m->topology->nr_nodes; n++) {
         g_array_unref(memory[n]);
     }
     return g_string_free(g_steal_pointer(&rules), false);
@@ -129,18 +129,20 @@ static void assert_shape(const VTopoMirror *m, unsigned int sockets,
                          unsigned int dies, unsigned int cores,
                          unsigned int threads, CpuTopologyLevel llc)
 {
-    ck_assert_uint_eq(m->shape.count[CPU_TOPOLOGY_LEVEL_SOCKET], sockets);
-    ck_assert_uint_eq(m->shape.count[CPU_TOPOLOGY_LEVEL_DIE], dies);
-    ck_assert_uint_eq(m->shape.count[CPU_TOPOLOGY_LEVEL_MODULE], 1);
-    ck_assert_uint_eq(m->shape.count[CPU_TOPOLOGY_LEVEL_CORE], cores);
-    ck_assert_uint_eq(m->shape.count[CPU_TOPOLOGY_LEVEL_THREAD], threads);
+    const VTopoShape *shape = &m->topology->shape;
+
+    ck_assert_uint_eq(shape->count[CPU_TOPOLOGY_LEVEL_SOCKET], sockets);
+    ck_assert_uint_eq(shape->count[CPU_TOPOLOGY_LEVEL_DIE], dies);
+    ck_assert_uint_eq(shape->count[CPU_TOPOLOGY_LEVEL_MODULE], 1);
+    ck_assert_uint_eq(shape->count[CPU_TOPOLOGY_LEVEL_CORE], cores);
+    ck_assert_uint_eq(shape->count[CPU_TOPOLOGY_LEVEL_THREAD], threads);
     ck_assert_int_eq(m->llc_level, llc);
 }
 
 static void assert_host_cpus(const VTopoMirror *m, const int *expected,
                              unsigned int n)
 {
-    ck_assert_uint_eq(vtopo_shape_max_cpus(&m->shape), n);
+    ck_assert_uint_eq(vtopo_shape_max_cpus(&m->topology->shape), n);
     for (unsigned int v = 0; v < n; v++) {
         ck_assert_msg(m->plan[v] == expected[v], "vCPU %u on host CPU %d, "
                       "expected %d", v, m->plan[v], expected[v]);
@@ -152,30 +154,33 @@ static void assert_cache(const VTopoMirror *m, unsigned int i,
                          const char *name, uint64_t size, unsigned int ways,
                          CpuTopologyLevel sharing)
 {
-    const VTopoCache *c = &m->caches[i].geometry;
+    const VTopoCache *c = &m->topology->caches[i].geometry;
 
-    ck_assert_uint_gt(m->nr_caches, i);
+    ck_assert_uint_gt(m->topology->nr_caches, i);
     ck_assert_str_eq(vtopo_mirror_cache_name(c), name);
     ck_assert_uint_eq(c->size, size);
     ck_assert_uint_eq(c->ways, ways);
     ck_assert_uint_eq(c->line_size, 64);
-    ck_assert_int_eq(m->caches[i].sharing, sharing);
+    ck_assert_int_eq(m->topology->caches[i].sharing, sharing);
 }
 
 static void assert_node(const VTopoMirror *m, unsigned int n,
                         unsigned int host_node, uint64_t mem_size,
                         unsigned int first_vcpu, unsigned int nr_vcpus)
 {
-    const VTopoMirrorNode *node = &m->nodes[n];
+    const VTopo *topo = m->topology;
+    unsigned int nr = 0;
 
-    ck_assert_uint_gt(m->nr_nodes, n);
-    ck_assert_uint_eq(node->host_node, host_node);
-    ck_assert_uint_eq(node->mem_size, mem_size);
-    ck_assert_uint_eq(node->vcpus->len, nr_vcpus);
-    for (unsigned int i = 0; i < nr_vcpus; i++) {
-        ck_assert_uint_eq(g_array_index(node->vcpus, unsigned int, i),
-                          first_vcpu + i);
+    ck_assert_uint_gt(topo->nr_nodes, n);
+    ck_assert_uint_eq(m->host_node[n], host_node);
+    ck_assert_uint_eq(topo->nodes[n].mem_size, mem_size);
+    for (unsigned int v = 0; v < topo->nr_cpus; v++) {
+        if (topo->cpus[v].node == (int)n) {
+            ck_assert_uint_eq(v, first_vcpu + nr);
+            nr++;
+        }
     }
+    ck_assert_uint_eq(nr, nr_vcpus);
 }
 
 /* 8 vCPUs on the Xeon: 4 SMT pairs of package 0, its L3, node 0. */
@@ -189,7 +194,7 @@ START_TEST(test_intel_8)
     m = assert_plan(&c);
     assert_shape(m, 1, 1, 4, 2, CPU_TOPOLOGY_LEVEL_SOCKET);
     assert_host_cpus(m, expected, 8);
-    ck_assert_uint_eq(m->nr_caches, 4);
+    ck_assert_uint_eq(m->topology->nr_caches, 4);
     assert_cache(m, 0, "l1d", 32 * 1024, 8, CPU_TOPOLOGY_LEVEL_CORE);
     assert_cache(m, 1, "l1i", 32 * 1024, 8, CPU_TOPOLOGY_LEVEL_CORE);
     assert_cache(m, 2, "l2", 1024 * 1024, 16, CPU_TOPOLOGY_LEVEL_CORE);
@@ -203,7 +208,7 @@ START_TEST(test_intel_8)
                      "guest's CPUID cannot list; it is described with 8 "
                      "ways and the same size");
     /* Two host nodes have memory: the one used is mirrored and bound. */
-    ck_assert_uint_eq(m->nr_nodes, 1);
+    ck_assert_uint_eq(m->topology->nr_nodes, 1);
     assert_node(m, 0, 0, 2 * GiB, 0, 8);
     /* SMT-vulnerable host (l1tf, mds): core scheduling for the VM. */
     ck_assert_int_eq(m->core_sched, VTOPO_CORE_SCHED_VM);
@@ -226,12 +231,12 @@ START_TEST(test_intel_32)
     m = assert_plan(&c);
     assert_shape(m, 2, 1, 8, 2, CPU_TOPOLOGY_LEVEL_SOCKET);
     assert_host_cpus(m, expected, 32);
-    ck_assert_uint_eq(m->nr_nodes, 2);
+    ck_assert_uint_eq(m->topology->nr_nodes, 2);
     assert_node(m, 0, 0, 2 * GiB, 0, 16);
     assert_node(m, 1, 1, 2 * GiB, 16, 16);
-    ck_assert_uint_eq(m->nodes[0].distance[0], 10);
-    ck_assert_uint_eq(m->nodes[0].distance[1], 21);
-    ck_assert_uint_eq(m->nodes[1].distance[0], 21);
+    ck_assert_uint_eq(m->topology->nodes[0].distance[0], 10);
+    ck_assert_uint_eq(m->topology->nodes[0].distance[1], 21);
+    ck_assert_uint_eq(m->topology->nodes[1].distance[0], 21);
 }
 END_TEST
 
@@ -254,10 +259,10 @@ START_TEST(test_amd_16)
     assert_host_cpus(m, expected, 16);
     assert_cache(m, 2, "l2", 512 * 1024, 8, CPU_TOPOLOGY_LEVEL_CORE);
     assert_cache(m, 3, "l3", 16 * MiB, 16, CPU_TOPOLOGY_LEVEL_DIE);
-    ck_assert_uint_eq(m->nr_nodes, 2);
+    ck_assert_uint_eq(m->topology->nr_nodes, 2);
     assert_node(m, 0, 0, 512 * MiB, 0, 8);
     assert_node(m, 1, 1, 512 * MiB, 8, 8);
-    ck_assert_uint_eq(m->nodes[0].distance[1], 12);
+    ck_assert_uint_eq(m->topology->nodes[0].distance[1], 12);
 }
 END_TEST
 
@@ -277,10 +282,10 @@ START_TEST(test_intel_snc2)
     assert_shape(m, 1, 2, 12, 2, CPU_TOPOLOGY_LEVEL_DIE);
     /* 12-way: 8 ways, as AMD's L3Assoc lists */
     assert_cache(m, 3, "l3", 24 * MiB, 8, CPU_TOPOLOGY_LEVEL_DIE);
-    ck_assert_uint_eq(m->nr_nodes, 2);
+    ck_assert_uint_eq(m->topology->nr_nodes, 2);
     assert_node(m, 0, 0, 2 * GiB, 0, 24);
     assert_node(m, 1, 1, 2 * GiB, 24, 24);
-    ck_assert_uint_eq(m->nodes[0].distance[1], 11);
+    ck_assert_uint_eq(m->topology->nodes[0].distance[1], 11);
     ck_assert_str_eq(g_ptr_array_index(m->notes, 1),
                      "the host's L3 cache spans NUMA nodes (Sub-NUMA "
                      "Clustering): each virtual one is its node's share, 16 "
@@ -396,13 +401,13 @@ START_TEST(test_no_smt_arm)
     c.req.supported[CPU_TOPOLOGY_LEVEL_CLUSTER] = true;
     c.req.cache_fit = NULL;
     m = assert_plan(&c);
-    ck_assert_uint_eq(m->shape.count[CPU_TOPOLOGY_LEVEL_CLUSTER], 1);
-    ck_assert_uint_eq(m->shape.count[CPU_TOPOLOGY_LEVEL_CORE], 4);
-    ck_assert_uint_eq(m->shape.count[CPU_TOPOLOGY_LEVEL_THREAD], 1);
+    ck_assert_uint_eq(m->topology->shape.count[CPU_TOPOLOGY_LEVEL_CLUSTER], 1);
+    ck_assert_uint_eq(m->topology->shape.count[CPU_TOPOLOGY_LEVEL_CORE], 4);
+    ck_assert_uint_eq(m->topology->shape.count[CPU_TOPOLOGY_LEVEL_THREAD], 1);
     assert_host_cpus(m, expected, 4);
     assert_cache(m, 0, "l1d", 64 * 1024, 4, CPU_TOPOLOGY_LEVEL_CORE);
     assert_cache(m, 3, "l3", 8 * MiB, 16, CPU_TOPOLOGY_LEVEL_SOCKET);
-    ck_assert_uint_eq(m->nr_nodes, 0);
+    ck_assert_uint_eq(m->topology->nr_nodes, 0);
     ck_assert_int_eq(m->core_sched, VTOPO_CORE_SCHED_OFF);
 }
 END_TEST
@@ -429,10 +434,10 @@ START_TEST(test_no_host_caches)
         c.host->cpus[cpu].llc = -1;
     }
     m = assert_plan(&c);
-    ck_assert_uint_eq(m->shape.count[CPU_TOPOLOGY_LEVEL_CORE], 2);
-    ck_assert_uint_eq(m->shape.count[CPU_TOPOLOGY_LEVEL_THREAD], 1);
+    ck_assert_uint_eq(m->topology->shape.count[CPU_TOPOLOGY_LEVEL_CORE], 2);
+    ck_assert_uint_eq(m->topology->shape.count[CPU_TOPOLOGY_LEVEL_THREAD], 1);
     assert_host_cpus(m, expected, 2);
-    ck_assert_uint_eq(m->nr_caches, 0);
+    ck_assert_uint_eq(m->topology->nr_caches, 0);
     for (guint i = 0; i < m->notes->len; i++) {
         noted |= g_str_equal(g_ptr_array_index(m->notes, i),
                              "the host describes no caches of CPU 0 "
@@ -475,7 +480,7 @@ START_TEST(test_offline_memonly)
     m = assert_plan(&c);
     assert_shape(m, 1, 1, 7, 2, CPU_TOPOLOGY_LEVEL_SOCKET);
     assert_host_cpus(m, expected, 14);
-    ck_assert_uint_eq(m->nr_nodes, 1);
+    ck_assert_uint_eq(m->topology->nr_nodes, 1);
     assert_node(m, 0, 0, 2 * GiB, 0, 14);
     ck_assert_str_eq(g_ptr_array_index(m->notes, 0),
                      "the host has 2 nodes with memory; the VM mirrors the "
@@ -501,7 +506,7 @@ START_TEST(test_exclude_maxcpus)
     c.exclude = vtopo_cpulist_parse("17", 32, false, &error);
     c.req.exclude = c.exclude;
     m = assert_plan(&c);
-    ck_assert_uint_eq(m->shape.cpus, 4);
+    ck_assert_uint_eq(m->topology->shape.cpus, 4);
     assert_shape(m, 1, 1, 4, 2, CPU_TOPOLOGY_LEVEL_SOCKET);
     assert_host_cpus(m, expected, 8);
 }

@@ -71,38 +71,26 @@ typedef struct VTopoMirrorRequest {
 } VTopoMirrorRequest;
 
 /*
- * VTopoMirrorNode: one virtual NUMA node.
- * @host_node: the host node id it mirrors and its memory is bound to.
- * @mem_size: its memory.
- * @vcpus: its vCPUs (unsigned int, ascending).
- * @distance: to every virtual node, the host's distance between them.
- */
-typedef struct VTopoMirrorNode {
-    unsigned int host_node;
-    uint64_t mem_size;
-    GArray *vcpus;
-    unsigned int *distance;
-} VTopoMirrorNode;
-
-/*
  * VTopoMirror: the plan.
- * @shape: the virtual topology (max vCPUs in the counts, @vcpus present).
+ * @topology: the virtual machine as the model describes it: the shape
+ *     (max vCPUs in the counts, the present ones in @shape.cpus), the
+ *     host's caches as the guest will describe them, the virtual NUMA
+ *     nodes (none when the host has one memory node) with their memory
+ *     and the host's distances, and each vCPU's node.
  * @llc_level: the level whose domains each mirror one host last-level
  *     cache domain.
- * @caches: the host's caches as the guest will describe them.
- * @nodes: virtual NUMA nodes; none when the host has one memory node.
+ * @mem_size: the guest's memory, @topology's nodes' in total.
+ * @host_node: for each virtual node, the host node it mirrors and its
+ *     memory is bound to.
  * @plan: the host CPU of every possible vCPU, by cpu-index.
  * @core_sched: the core scheduling the VM needs.
  * @notes: what the plan could not mirror exactly, and advice (char *).
  */
 typedef struct VTopoMirror {
-    VTopoShape shape;
+    VTopo *topology;
     CpuTopologyLevel llc_level;
     uint64_t mem_size;
-    unsigned int nr_caches;
-    VTopoSharedCache caches[4];
-    unsigned int nr_nodes;
-    VTopoMirrorNode *nodes;
+    unsigned int *host_node;
     int *plan;
     VTopoCoreSched core_sched;
     GPtrArray *notes;
@@ -131,13 +119,6 @@ bool vtopo_mirror_core_sched(const VTopoHost *host, unsigned int threads,
 
 void vtopo_mirror_free(VTopoMirror *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VTopoMirror, vtopo_mirror_free)
-
-/*
- * The model of the planned VM: topology, nodes with memory and
- * distances, the last-level cache level; for vtopo_validate() and
- * vtopo_pin_check().
- */
-VTopo *vtopo_mirror_topology(const VTopoMirror *m);
 
 /*
  * One QEMU command-line option of a plan: @option without its dash
