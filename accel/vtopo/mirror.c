@@ -46,31 +46,10 @@ typedef struct MirrorFit {
     GArray *domains;            /* MirrorDomain indexes, socket by socket */
 } MirrorFit;
 
-/*
- * A virtual node being planned: the host node it mirrors, its memory,
- * its vCPUs (unsigned int, ascending) and its distance to every virtual
- * node.
- */
-typedef struct MirrorNode {
-    unsigned int host_node;
-    uint64_t mem_size;
-    GArray *vcpus;
-    unsigned int *distance;
-} MirrorNode;
-
-/*
- * The planner's state; @shape, @caches and @nodes become the plan's
- * model (mirror_model()).
- */
 typedef struct MirrorPlanner {
     const VTopoHost *host;
     const VTopoMirrorRequest *req;
     unsigned int threads;
-    VTopoShape shape;
-    unsigned int nr_caches;
-    VTopoSharedCache caches[VTOPO_MAX_CACHES];
-    unsigned int nr_nodes;
-    MirrorNode *nodes;
     GArray *cores;              /* MirrorCore */
     GArray *domains;            /* MirrorDomain */
     unsigned int nr_packages;
@@ -104,11 +83,6 @@ static void mirror_planner_destroy(MirrorPlanner *p)
     if (p->domains) {
         g_array_unref(p->domains);
     }
-    for (unsigned int i = 0; i < p->nr_nodes; i++) {
-        g_array_unref(p->nodes[i].vcpus);
-        g_free(p->nodes[i].distance);
-    }
-    g_free(p->nodes);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(MirrorPlanner, mirror_planner_destroy)
@@ -592,49 +566,95 @@ static bool mirror_memory_fits(const VTopoHost *host, uint64_t mem_size,
     return true;
 }
 
-/* A virtual node per host node the vCPUs run on, in vCPU order. */
-static bool mirror_group_vcpus(MirrorPlanner *p, const VTopoMirror *m,
-                               unsigned int memory_nodes, char **error)
+/* The host nodes that hold memory. */
+static unsigned int mirror_memory_nodes(const VTopoHost *host)
+{
+    unsigned int memory_nodes = 0;
+
+    for (guint n = 0; n < host->nodes->len; n++) {
+        memory_nodes += g_array_index(host->nodes, VTopoHostNode,
+                                      n).mem_size != 0;
+    }
+    return memory_nodes;
+}
+
+/*
+ * A virtual node per host node the vCPUs run on, in vCPU order: each
+ * vCPU's in @vnode, each node's host node in @m->host_node; returns how
+ * many, 0 on error.
+ */
+static unsigned int mirror_group_vcpus(const MirrorPlanner *p,
+                                       VTopoMirror *m,
+                                       unsigned int memory_nodes, int *vnode,
+                                       char **error)
 {
     g_autofree int *vnode_of = g_new(int, VTOPO_HOST_MAX_NODES + 1);
+    unsigned int nr_nodes = 0;
 
     for (unsigned int i = 0; i <= VTOPO_HOST_MAX_NODES; i++) {
         vnode_of[i] = -1;
     }
-    p->nodes = g_new0(MirrorNode, p->req->max_vcpus);
+    m->host_node = g_new(unsigned int, p->req->max_vcpus);
     for (unsigned int v = 0; v < p->req->max_vcpus; v++) {
         int host_node = p->host->cpus[m->plan[v]].node;
-        MirrorNode *node;
 
         if (host_node < 0) {
             *error = g_strdup_printf("host CPU %d is in no NUMA node, on a "
                                      "host with %u memory nodes", m->plan[v],
                                      memory_nodes);
-            return false;
+            return 0;
         }
         if (vnode_of[host_node + 1] < 0) {
-            vnode_of[host_node + 1] = p->nr_nodes;
-            p->nodes[p->nr_nodes++] = (MirrorNode) {
-                .host_node = host_node,
-                .vcpus = g_array_new(false, false, sizeof(unsigned int)),
-            };
+            vnode_of[host_node + 1] = nr_nodes;
+            m->host_node[nr_nodes++] = host_node;
         }
-        node = &p->nodes[vnode_of[host_node + 1]];
-        g_array_append_val(node->vcpus, v);
+        vnode[v] = vnode_of[host_node + 1];
+    }
+    return nr_nodes;
+}
+
+/*
+ * The plan's model, once its vCPUs have their host CPUs: @shape, and one
+ * virtual node per host node the vCPUs run on when the host has more
+ * than one node with memory (without them, the memory must fit the
+ * host).  The caches and the nodes' memory come after.
+ */
+static bool mirror_model(const MirrorPlanner *p, VTopoMirror *m,
+                         const VTopoShape *shape, char **error)
+{
+    unsigned int memory_nodes = mirror_memory_nodes(p->host);
+    g_autofree int *vnode = g_new(int, p->req->max_vcpus);
+    unsigned int nr_nodes = 0;
+
+    if (memory_nodes <= 1) {
+        if (!mirror_memory_fits(p->host, p->req->mem_size, error)) {
+            return false;
+        }
+    } else {
+        nr_nodes = mirror_group_vcpus(p, m, memory_nodes, vnode, error);
+        if (!nr_nodes) {
+            return false;
+        }
+    }
+    m->topology = vtopo_new(shape, nr_nodes);
+    for (unsigned int v = 0; nr_nodes && v < p->req->max_vcpus; v++) {
+        m->topology->cpus[v].node = vnode[v];
     }
     return true;
 }
 
 /*
  * Virtual node @i's memory, @share units that must fit its host node,
- * and its distances: its host node's to theirs.
+ * and its distances: its host node's to theirs (at most 255,
+ * vtopo_host_read() checks).
  */
-static bool mirror_node_memory(MirrorPlanner *p, unsigned int i,
-                               uint64_t share, char **error)
+static bool mirror_node_memory(const MirrorPlanner *p, VTopoMirror *m,
+                               unsigned int i, uint64_t share, char **error)
 {
     const VTopoHost *host = p->host;
-    MirrorNode *node = &p->nodes[i];
-    int from = vtopo_host_node_index(host, node->host_node);
+    VTopo *topo = m->topology;
+    VTopoNode *node = &topo->nodes[i];
+    int from = vtopo_host_node_index(host, m->host_node[i]);
     const VTopoHostNode *hn = &g_array_index(host->nodes, VTopoHostNode,
                                              from);
 
@@ -643,7 +663,7 @@ static bool mirror_node_memory(MirrorPlanner *p, unsigned int i,
         *error = g_strdup_printf("%" PRIu64 " MiB of memory are too "
                                  "little for %u nodes: give each at "
                                  "least %" PRIu64 " MiB",
-                                 p->req->mem_size >> 20, p->nr_nodes,
+                                 p->req->mem_size >> 20, topo->nr_nodes,
                                  VTOPO_MIRROR_MEM_UNIT >> 20);
         return false;
     }
@@ -652,56 +672,47 @@ static bool mirror_node_memory(MirrorPlanner *p, unsigned int i,
                                  "virtual node %u gets %" PRIu64 " MiB, "
                                  "but host node %u holds %" PRIu64
                                  " MiB", p->req->mem_size >> 20, i,
-                                 node->mem_size >> 20, node->host_node,
+                                 node->mem_size >> 20, m->host_node[i],
                                  hn->mem_size >> 20);
         return false;
     }
-    node->distance = g_new(unsigned int, p->nr_nodes);
-    for (unsigned int j = 0; j < p->nr_nodes; j++) {
-        int to = vtopo_host_node_index(host, p->nodes[j].host_node);
+    for (unsigned int j = 0; j < topo->nr_nodes; j++) {
+        int to = vtopo_host_node_index(host, m->host_node[j]);
 
         node->distance[j] = g_array_index(hn->distance, unsigned int, to);
     }
     return true;
 }
 
-/*
- * One virtual node per host node the vCPUs run on, when the host has
- * more than one node with memory; memory split by vCPU share.
- */
-static bool mirror_nodes(MirrorPlanner *p, VTopoMirror *m,
+/* The memory of the virtual nodes, split by vCPU share. */
+static bool mirror_nodes(const MirrorPlanner *p, VTopoMirror *m,
                          char **error)
 {
-    const VTopoHost *host = p->host;
     const VTopoMirrorRequest *req = p->req;
+    const VTopo *topo = m->topology;
+    unsigned int memory_nodes = mirror_memory_nodes(p->host);
     uint64_t units = req->mem_size / VTOPO_MIRROR_MEM_UNIT, given = 0;
-    unsigned int memory_nodes = 0;
 
-    for (guint n = 0; n < host->nodes->len; n++) {
-        memory_nodes += g_array_index(host->nodes, VTopoHostNode,
-                                      n).mem_size != 0;
-    }
-    if (memory_nodes <= 1) {
-        return mirror_memory_fits(host, req->mem_size, error);
-    }
-    if (!mirror_group_vcpus(p, m, memory_nodes, error)) {
-        return false;
-    }
-    for (unsigned int i = 0; i < p->nr_nodes; i++) {
-        uint64_t share = i == p->nr_nodes - 1 ? units - given :
-            units * p->nodes[i].vcpus->len / req->max_vcpus;
+    for (unsigned int i = 0; i < topo->nr_nodes; i++) {
+        unsigned int vcpus = 0;
+        uint64_t share;
 
+        for (unsigned int v = 0; v < topo->nr_cpus; v++) {
+            vcpus += topo->cpus[v].node == (int)i;
+        }
+        share = i == topo->nr_nodes - 1 ? units - given :
+                units * vcpus / req->max_vcpus;
         given += share;
-        if (!mirror_node_memory(p, i, share, error)) {
+        if (!mirror_node_memory(p, m, i, share, error)) {
             return false;
         }
     }
-    if (memory_nodes > p->nr_nodes) {
+    if (topo->nr_nodes && memory_nodes > topo->nr_nodes) {
         g_ptr_array_add(m->notes, g_strdup_printf("the host has %u nodes "
                                                   "with memory; the VM "
                                                   "mirrors the %u its vCPUs "
                                                   "run on", memory_nodes,
-                                                  p->nr_nodes));
+                                                  topo->nr_nodes));
     }
     return true;
 }
@@ -814,7 +825,7 @@ static void mirror_note_other_caches(const MirrorPlanner *p, VTopoMirror *m)
  * The host caches of vCPU 0's host CPU, shared as on the host: by the
  * threads of a core, or by a last-level cache domain.
  */
-static void mirror_caches(MirrorPlanner *p, VTopoMirror *m)
+static void mirror_caches(const MirrorPlanner *p, VTopoMirror *m)
 {
     const VTopoHost *host = p->host;
     const VTopoHostCpu *cpu = &host->cpus[m->plan[0]];
@@ -884,8 +895,8 @@ static void mirror_caches(MirrorPlanner *p, VTopoMirror *m)
                 "same size", hc->level, vtopo_cache_type_name(hc->type),
                 hc->ways, sc.geometry.ways));
         }
-        if (p->nr_caches < G_N_ELEMENTS(p->caches)) {
-            p->caches[p->nr_caches++] = sc;
+        if (m->topology->nr_caches < VTOPO_MAX_CACHES) {
+            m->topology->caches[m->topology->nr_caches++] = sc;
         }
     }
 }
@@ -947,38 +958,13 @@ bool vtopo_mirror_core_sched(const VTopoHost *host, unsigned int threads,
     return true;
 }
 
-/*
- * The plan's model: the shape, the caches, the nodes with their memory
- * and distances, each vCPU's node; and the host node of each virtual
- * node.
- */
-static void mirror_model(const MirrorPlanner *p, VTopoMirror *m)
-{
-    VTopo *topo = vtopo_new(&p->shape, p->nr_nodes);
-
-    vtopo_set_caches(topo, p->caches, p->nr_caches);
-    m->host_node = g_new(unsigned int, p->nr_nodes);
-    for (unsigned int n = 0; n < p->nr_nodes; n++) {
-        const MirrorNode *node = &p->nodes[n];
-
-        m->host_node[n] = node->host_node;
-        topo->nodes[n].mem_size = node->mem_size;
-        for (unsigned int j = 0; j < p->nr_nodes; j++) {
-            topo->nodes[n].distance[j] = node->distance[j];
-        }
-        for (guint i = 0; i < node->vcpus->len; i++) {
-            topo->cpus[g_array_index(node->vcpus, unsigned int, i)].node = n;
-        }
-    }
-    m->topology = topo;
-}
-
 VTopoMirror *vtopo_mirror_plan(const VTopoHost *host,
                                const VTopoMirrorRequest *req, char **error)
 {
     g_auto(MirrorPlanner) p = { 0 };
     g_autoptr(VTopoMirror) m = g_new0(VTopoMirror, 1);
     CpuTopologyLevel below_socket = mirror_domain_level(req);
+    VTopoShape shape = { 0 };
     MirrorFit fit;
     unsigned int nr_vcores;
 
@@ -1011,24 +997,27 @@ VTopoMirror *vtopo_mirror_plan(const VTopoHost *host,
     }
 
     for (int l = 0; l < VTOPO_LEVELS; l++) {
-        p.shape.count[l] = 1;
-        p.shape.supported[l] = req->supported[l];
+        shape.count[l] = 1;
+        shape.supported[l] = req->supported[l];
     }
-    p.shape.supported[CPU_TOPOLOGY_LEVEL_SOCKET] = true;
-    p.shape.supported[CPU_TOPOLOGY_LEVEL_CORE] = true;
-    p.shape.supported[CPU_TOPOLOGY_LEVEL_THREAD] = true;
-    p.shape.count[CPU_TOPOLOGY_LEVEL_SOCKET] = fit.sockets;
-    p.shape.count[CPU_TOPOLOGY_LEVEL_CORE] = fit.cores;
-    p.shape.count[CPU_TOPOLOGY_LEVEL_THREAD] = p.threads;
-    p.shape.cpus = req->vcpus;
+    shape.supported[CPU_TOPOLOGY_LEVEL_SOCKET] = true;
+    shape.supported[CPU_TOPOLOGY_LEVEL_CORE] = true;
+    shape.supported[CPU_TOPOLOGY_LEVEL_THREAD] = true;
+    shape.count[CPU_TOPOLOGY_LEVEL_SOCKET] = fit.sockets;
+    shape.count[CPU_TOPOLOGY_LEVEL_CORE] = fit.cores;
+    shape.count[CPU_TOPOLOGY_LEVEL_THREAD] = p.threads;
+    shape.cpus = req->vcpus;
     m->llc_level = CPU_TOPOLOGY_LEVEL_SOCKET;
     if (fit.per_socket > 1) {
-        p.shape.count[below_socket] = fit.per_socket;
+        shape.count[below_socket] = fit.per_socket;
         m->llc_level = below_socket;
     }
     m->mem_size = req->mem_size;
     mirror_place(&p, &fit, m);
     mirror_fit_clear(&fit);
+    if (!mirror_model(&p, m, &shape, error)) {
+        return NULL;
+    }
     mirror_caches(&p, m);
     if (!mirror_nodes(&p, m, error) ||
         !vtopo_mirror_core_sched(host, p.threads, false, req->core_sched,
@@ -1037,15 +1026,12 @@ VTopoMirror *vtopo_mirror_plan(const VTopoHost *host,
                                  m->notes, error)) {
         return NULL;
     }
-    mirror_model(&p, m);
     return g_steal_pointer(&m);
 }
 
 void vtopo_mirror_free(VTopoMirror *m)
 {
-    if (m->topology) {
-        vtopo_free(m->topology);
-    }
+    vtopo_free(m->topology);
     g_free(m->host_node);
     g_free(m->plan);
     g_ptr_array_unref(m->notes);
@@ -1284,7 +1270,7 @@ static void mirror_xml_numa(GString *x, const VTopoMirror *m)
     g_string_append(x, "    <numa>\n");
     for (unsigned int n = 0; n < m->topology->nr_nodes; n++) {
         const VTopoNode *node = &m->topology->nodes[n];
-    g_autoptr(GArray) vcpus = mirror_node_vcpus(m->topology, n);
+        g_autoptr(GArray) vcpus = mirror_node_vcpus(m->topology, n);
         g_autofree char *cpus =
             mirror_cpulist((const unsigned int *)vcpus->data,
                            vcpus->len);
@@ -1440,7 +1426,7 @@ char *vtopo_mirror_json(const VTopoMirror *m)
     g_string_append(j, "],\n  \"nodes\": [");
     for (unsigned int n = 0; n < m->topology->nr_nodes; n++) {
         const VTopoNode *node = &m->topology->nodes[n];
-    g_autoptr(GArray) vcpus = mirror_node_vcpus(m->topology, n);
+        g_autoptr(GArray) vcpus = mirror_node_vcpus(m->topology, n);
         g_autofree char *cpus =
             mirror_cpulist((const unsigned int *)vcpus->data,
                            vcpus->len);

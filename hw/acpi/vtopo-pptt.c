@@ -56,7 +56,7 @@ FIELD(PPTT_CACHE_ATTRIBUTES, WRITE_POLICY, 4, 1)
  * nodes (VTopoSharedCache.per_node).  It sits just below the node of
  * the cache's level and holds the cache.
  */
-#define VTOPO_PPTT_NODE_GROUP           CPU_TOPOLOGY_LEVEL_DEFAULT
+#define VTOPO_PPTT_NODE_GROUP           VTOPO_LEVELS
 
 typedef struct VTopoPptt {
     GArray *table;

@@ -20,7 +20,7 @@ static unsigned int hmp_topology_levels(const VTopo *topo,
 {
     unsigned int depth = 0;
 
-    for (CpuTopologyLevel l = VTOPO_LEVELS; l-- > CPU_TOPOLOGY_LEVEL_THREAD;) {
+    for (int l = VTOPO_LEVELS - 1; l >= CPU_TOPOLOGY_LEVEL_THREAD; l--) {
         if (topo->shape.supported[l]) {
             levels[depth++] = l;
         }

@@ -250,7 +250,7 @@ static void test_from_shape(void)
         VTopoX86Topology want = vtopo_x86_topology(shapes[i]);
         VTopoX86Topology got;
 
-        for (CpuTopologyLevel l = 0; l < VTOPO_LEVELS; l++) {
+        for (int l = 0; l < VTOPO_LEVELS; l++) {
             shape.count[l] = 1;
         }
         shape.count[CPU_TOPOLOGY_LEVEL_THREAD] = shapes[i][VTOPO_X86_THREAD];

@@ -111,16 +111,14 @@ static void test_domains(void)
         g_assert_cmpuint(cpu->index, ==, i);
         g_assert_cmpint(cpu->present, ==, i < 10);
         g_assert_cmpint(cpu->node, ==, VTOPO_NODE_NONE);
-        g_assert_cmpint(vtopo_cpu_domain(topo, cpu, CPU_TOPOLOGY_LEVEL_THREAD),
-                        ==,
-                        i);
-        g_assert_cmpint(vtopo_cpu_domain(topo, cpu, CPU_TOPOLOGY_LEVEL_CORE),
-                        ==,
-                        i / 2);
+        g_assert_cmpint(vtopo_cpu_domain(topo, cpu,
+                                         CPU_TOPOLOGY_LEVEL_THREAD), ==, i);
+        g_assert_cmpint(vtopo_cpu_domain(topo, cpu,
+                                         CPU_TOPOLOGY_LEVEL_CORE), ==, i / 2);
         g_assert_cmpint(vtopo_cpu_domain(topo, cpu, CPU_TOPOLOGY_LEVEL_DIE), ==,
                         i / 6);
-        g_assert_cmpint(vtopo_cpu_domain(topo, cpu, CPU_TOPOLOGY_LEVEL_SOCKET),
-                        ==,
+        g_assert_cmpint(vtopo_cpu_domain(topo, cpu,
+                                         CPU_TOPOLOGY_LEVEL_SOCKET), ==,
                         i / 12);
     }
 }

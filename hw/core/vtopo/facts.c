@@ -135,7 +135,8 @@ char *vtopo_facts_digest(const char *facts)
 /* Whether @name is an option of -smp that the facts hold. */
 static bool vtopo_facts_smp_option(const char *name)
 {
-    for (CpuTopologyLevel l = 0; l < VTOPO_LEVELS; l++) {
+    for (CpuTopologyLevel l = CPU_TOPOLOGY_LEVEL_THREAD; l < VTOPO_LEVELS;
+         l++) {
         g_autofree char *option = g_strdup_printf("%ss",
                                                   vtopo_level_name(l));
 

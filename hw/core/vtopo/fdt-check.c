@@ -25,6 +25,14 @@ static const CpuTopologyLevel vtopo_fdt_map_levels[] = {
 };
 #define VTOPO_FDT_MAP_DEPTH 8
 
+/* A CPU's place in cpu-map before any node names it: no level. */
+static void vtopo_fdt_map_clear(int map[VTOPO_LEVELS])
+{
+    for (int l = 0; l < VTOPO_LEVELS; l++) {
+        map[l] = -1;
+    }
+}
+
 #define VTOPO_FDT_MAX_CACHES \
     ((unsigned int)G_N_ELEMENTS(((VTopoFdtCpu *)NULL)->caches))
 
@@ -191,9 +199,7 @@ static bool vtopo_fdt_decode_cpu(VTopoFdtBlob *b, int offset,
     if (vtopo_fdt_u32(b, offset, "numa-node-id", &node, &ok)) {
         cpu.node = node;
     }
-    for (int l = 0; l < VTOPO_LEVELS; l++) {
-        cpu.map[l] = -1;
-    }
+    vtopo_fdt_map_clear(cpu.map);
     if (!ok || !vtopo_fdt_l1(b, offset, "d-cache", &cpu.l1d) ||
         !vtopo_fdt_l1(b, offset, "i-cache", &cpu.l1i) ||
         !vtopo_fdt_cache_chain(b, offset, &cpu)) {
@@ -327,9 +333,7 @@ bool vtopo_fdt_decode(VTopoFdtTopology *t, const void *fdt, size_t size,
             return false;
         }
     }
-    for (int l = 0; l < VTOPO_LEVELS; l++) {
-        map[l] = -1;
-    }
+    vtopo_fdt_map_clear(map);
     node = fdt_subnode_offset(fdt, cpus, "cpu-map");
     if (node >= 0 && !vtopo_fdt_decode_map(&b, node, 0, map)) {
         return false;

@@ -33,7 +33,7 @@ static const char *const vtopo_level_names[VTOPO_LEVELS] = {
 
 const char *vtopo_level_name(CpuTopologyLevel level)
 {
-    g_assert(level < CPU_TOPOLOGY_LEVEL_DEFAULT);
+    g_assert(level < VTOPO_LEVELS);
     return vtopo_level_names[level];
 }
 

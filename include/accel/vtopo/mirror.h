@@ -73,13 +73,14 @@ typedef struct VTopoMirrorRequest {
 /*
  * VTopoMirror: the plan.
  * @topology: the virtual machine as the model describes it: the shape
- *     (max vCPUs in the counts, the present ones in @shape.cpus), the
- *     host's caches as the guest will describe them, the virtual NUMA
- *     nodes (none when the host has one memory node) with their memory
- *     and the host's distances, and each vCPU's node.
+ *     (max vCPUs in the counts, the present ones in
+ *     @topology->shape.cpus), the host's caches as the guest will
+ *     describe them, the virtual NUMA nodes (none when the host has one
+ *     memory node) with their memory and the host's distances, and each
+ *     vCPU's node.
  * @llc_level: the level whose domains each mirror one host last-level
  *     cache domain.
- * @mem_size: the guest's memory, @topology's nodes' in total.
+ * @mem_size: the guest's memory (with nodes, theirs in total).
  * @host_node: for each virtual node, the host node it mirrors and its
  *     memory is bound to.
  * @plan: the host CPU of every possible vCPU, by cpu-index.

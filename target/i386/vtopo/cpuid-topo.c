@@ -97,8 +97,8 @@ uint32_t vtopo_cpuid1_ebx(const VTopoX86Topology *topo,
                      clflush_bytes / 8);
     ebx = FIELD_DP32(ebx, CPUID1_EBX, LOGICAL_PROCESSORS,
                      vtopo_cpuid_count(count,
-                               VTOPO_FIELD_MAX(CPUID1_EBX,
-                                               LOGICAL_PROCESSORS)));
+                                       VTOPO_FIELD_MAX(CPUID1_EBX,
+                                                       LOGICAL_PROCESSORS)));
     ebx = FIELD_DP32(ebx, CPUID1_EBX, INITIAL_APIC_ID, apic_id);
     return ebx;
 }
@@ -132,14 +132,16 @@ static VTopoCpuidRegs vtopo_cpuid_ext_topo(const VTopoX86Topology *topo,
     VTopoCpuidRegs r = { 0 };
 
     if (next < VTOPO_X86_LEVELS) {
+        /* SDM: "software must not use EBX[15:0] to enumerate" - saturate */
+        uint32_t count =
+            vtopo_cpuid_count(topo->logical_processors[next],
+                              VTOPO_FIELD_MAX(CPUID_EXT_TOPO_EBX,
+                                              LOGICAL_PROCESSORS));
+
         r.eax = FIELD_DP32(r.eax, CPUID_EXT_TOPO_EAX, X2APIC_ID_SHIFT,
                            topo->id_shift[next]);
-        /* SDM: "software must not use EBX[15:0] to enumerate" - saturate */
         r.ebx = FIELD_DP32(r.ebx, CPUID_EXT_TOPO_EBX, LOGICAL_PROCESSORS,
-                           vtopo_cpuid_count(
-                                     topo->logical_processors[next],
-                                     VTOPO_FIELD_MAX(CPUID_EXT_TOPO_EBX,
-                                                     LOGICAL_PROCESSORS)));
+                           count);
         r.ecx = FIELD_DP32(r.ecx, CPUID_EXT_TOPO_ECX, LEVEL_TYPE,
                            vtopo_cpuid_level_type(level));
     }
@@ -208,7 +210,8 @@ uint32_t vtopo_cpuid80000008_ecx(const VTopoX86Topology *topo,
     } else {
         ecx = FIELD_DP32(ecx, CPUID80000008_ECX, NC,
                          vtopo_cpuid_count(threads - 1,
-                                   VTOPO_FIELD_MAX(CPUID80000008_ECX, NC)));
+                                           VTOPO_FIELD_MAX(CPUID80000008_ECX,
+                                                           NC)));
     }
     ecx = FIELD_DP32(ecx, CPUID80000008_ECX, APIC_ID_SIZE,
                      topo->id_shift[VTOPO_X86_PACKAGE]);
@@ -284,15 +287,19 @@ VTopoCpuidRegs vtopo_cpuid8000001e_encode(const VTopoX86Topology *topo,
                            NODES_PER_PROCESSOR_UNBOUNDED,
                            nodes_per_processor - 1);
     } else {
+        uint32_t threads =
+            vtopo_cpuid_count(threads_per_core - 1,
+                              VTOPO_FIELD_MAX(CPUID8000001E_EBX,
+                                              THREADS_PER_CORE));
+        uint32_t nodes =
+            vtopo_cpuid_count(nodes_per_processor - 1,
+                              VTOPO_FIELD_MAX(CPUID8000001E_ECX,
+                                              NODES_PER_PROCESSOR));
+
         r.ebx = FIELD_DP32(r.ebx, CPUID8000001E_EBX, THREADS_PER_CORE,
-                           vtopo_cpuid_count(threads_per_core - 1,
-                                     VTOPO_FIELD_MAX(CPUID8000001E_EBX,
-                                                     THREADS_PER_CORE)));
-        r.ecx = FIELD_DP32(r.ecx, CPUID8000001E_ECX,
-                           NODES_PER_PROCESSOR,
-                           vtopo_cpuid_count(nodes_per_processor - 1,
-                                     VTOPO_FIELD_MAX(CPUID8000001E_ECX,
-                                                     NODES_PER_PROCESSOR)));
+                           threads);
+        r.ecx = FIELD_DP32(r.ecx, CPUID8000001E_ECX, NODES_PER_PROCESSOR,
+                           nodes);
     }
     return r;
 }

@@ -42,10 +42,12 @@ VTopoCpuidRegs vtopo_cpuid4_encode(const VTopoX86Cache *cache,
                        cache->self_init);
     r.eax = FIELD_DP32(r.eax, CPUID4_EAX, MAX_SHARING_IDS,
                        vtopo_cpuid_minus_one(sharing_ids,
-                                 VTOPO_FIELD_MAX(CPUID4_EAX, MAX_SHARING_IDS)));
+                                             VTOPO_FIELD_MAX(CPUID4_EAX,
+                                                             MAX_SHARING_IDS)));
     r.eax = FIELD_DP32(r.eax, CPUID4_EAX, MAX_CORE_IDS,
                        vtopo_cpuid_minus_one(core_ids,
-                                 VTOPO_FIELD_MAX(CPUID4_EAX, MAX_CORE_IDS)));
+                                             VTOPO_FIELD_MAX(CPUID4_EAX,
+                                                             MAX_CORE_IDS)));
 
     r.ebx = FIELD_DP32(r.ebx, CPUID4_EBX, LINE_SIZE, c->line_size - 1);
     r.ebx = FIELD_DP32(r.ebx, CPUID4_EBX, PARTITIONS, c->partitions - 1);

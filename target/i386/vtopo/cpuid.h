@@ -15,17 +15,15 @@
 #ifndef TARGET_I386_VTOPO_CPUID_H
 #define TARGET_I386_VTOPO_CPUID_H
 
+#include "hw/registerfields.h"
 #include "hw/core/vtopo/cache.h"
 
-#include "hw/registerfields.h"
-
 /*
- * The largest value @field of @reg holds.  hw/registerfields.h has no
- * such macro: the field's mask, shifted down.
+ * The largest value @field of @reg holds (hw/registerfields.h has no
+ * such macro).
  */
 #define VTOPO_FIELD_MAX(reg, field)                                     \
-    ((uint32_t)(R_ ## reg ## _ ## field ## _MASK >>                     \
-                R_ ## reg ## _ ## field ## _SHIFT))
+    ((uint32_t)MAKE_64BIT_MASK(0, R_ ## reg ## _ ## field ## _LENGTH))
 
 /* Leaf 04H and Fn8000_001D */
 FIELD(CPUID4_EAX, CACHE_TYPE, 0, 5)

@@ -19,10 +19,11 @@
 /*
  * The levels are QAPI's CpuTopologyLevel, innermost first in the nesting
  * order of -smp (drawers > books > sockets > dies > clusters > modules >
- * cores > threads).  Its value after the outermost level,
- * CPU_TOPOLOGY_LEVEL_DEFAULT, stands for "no level": the whole machine
- * as a domain, the CPU model's choice as a cache's sharing level (as in
- * -machine smp-cache).  VTOPO_LEVELS counts the levels.
+ * cores > threads); VTOPO_LEVELS counts them.  CpuTopologyLevel's value
+ * after the outermost level, CPU_TOPOLOGY_LEVEL_DEFAULT, is "no level":
+ * for a cache's sharing, the CPU model's choice (as in -machine
+ * smp-cache); for a level the model lacks or a machine without caches,
+ * none; as the level of a domain, the whole machine.
  */
 #define VTOPO_LEVELS CPU_TOPOLOGY_LEVEL_DEFAULT
 

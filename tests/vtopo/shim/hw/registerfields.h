@@ -1,8 +1,10 @@
 /*
  * Stand-in for QEMU's hw/registerfields.h when vtopo's pure logic is
  * built on its own: FIELD() and the 32-bit accessors, with QEMU's
- * meaning (FIELD_DP32() keeps the low bits of a value that does not
- * fit).  Inside QEMU the real header is used.
+ * meaning: FIELD_DP32() goes through a bit-field of the field's width,
+ * so that it keeps the low bits of a value that does not fit, and the
+ * compiler warns (-Woverflow) about a constant that does not.  Inside
+ * QEMU the real header is used.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -21,8 +23,12 @@
     extract32((storage), R_ ## reg ## _ ## field ## _SHIFT,             \
               R_ ## reg ## _ ## field ## _LENGTH)
 
-#define FIELD_DP32(storage, reg, field, val)                            \
+#define FIELD_DP32(storage, reg, field, val) ({                         \
+    struct {                                                            \
+        unsigned int bits:R_ ## reg ## _ ## field ## _LENGTH;           \
+    } field_val_ = { .bits = (val) };                                   \
     deposit32((storage), R_ ## reg ## _ ## field ## _SHIFT,             \
-              R_ ## reg ## _ ## field ## _LENGTH, (val))
+              R_ ## reg ## _ ## field ## _LENGTH, field_val_.bits);     \
+})
 
 #endif
