@@ -248,19 +248,15 @@ static void build_hmat(VTopoAcpiTables *tables, int fault)
 
 static VTopo *model(void)
 {
-    VTopoShape shape = { .cpus = 4 };
+    VTopoShape shape = vtopo_test_shape(4,
+                                        VTOPO_TEST_LEVEL(THREAD) |
+                                        VTOPO_TEST_LEVEL(CORE) |
+                                        VTOPO_TEST_LEVEL(DIE) |
+                                        VTOPO_TEST_LEVEL(SOCKET));
     VTopo *topo;
 
-    for (CpuTopologyLevel l = CPU_TOPOLOGY_LEVEL_THREAD; l < VTOPO_LEVELS;
-         l++) {
-        shape.count[l] = 1;
-    }
     shape.count[CPU_TOPOLOGY_LEVEL_THREAD] = 2;
     shape.count[CPU_TOPOLOGY_LEVEL_CORE] = 2;
-    shape.supported[CPU_TOPOLOGY_LEVEL_THREAD] = true;
-    shape.supported[CPU_TOPOLOGY_LEVEL_CORE] = true;
-    shape.supported[CPU_TOPOLOGY_LEVEL_DIE] = true;
-    shape.supported[CPU_TOPOLOGY_LEVEL_SOCKET] = true;
     topo = vtopo_new(&shape, 2);
     for (unsigned int i = 0; i < 4; i++) {
         topo->cpus[i].arch_id = i;
@@ -374,7 +370,10 @@ enum {
  */
 static char *check_packages(int packages)
 {
-    VTopoShape shape = { .cpus = 4 };
+    VTopoShape shape = vtopo_test_shape(4,
+                                        VTOPO_TEST_LEVEL(THREAD) |
+                                        VTOPO_TEST_LEVEL(CORE) |
+                                        VTOPO_TEST_LEVEL(SOCKET));
     g_autoptr(VTopo) topo = NULL;
     g_autoptr(VTopoAcpiTables) tables = vtopo_acpi_tables_new();
     GArray *findings = vtopo_findings_new();
@@ -382,15 +381,8 @@ static char *check_packages(int packages)
     GByteArray *t;
     uint32_t root;
 
-    for (CpuTopologyLevel l = CPU_TOPOLOGY_LEVEL_THREAD; l < VTOPO_LEVELS;
-         l++) {
-        shape.count[l] = 1;
-    }
     shape.count[CPU_TOPOLOGY_LEVEL_CORE] = 2;
     shape.count[CPU_TOPOLOGY_LEVEL_SOCKET] = 2;
-    shape.supported[CPU_TOPOLOGY_LEVEL_THREAD] = true;
-    shape.supported[CPU_TOPOLOGY_LEVEL_CORE] = true;
-    shape.supported[CPU_TOPOLOGY_LEVEL_SOCKET] = true;
     topo = vtopo_new(&shape, 0);
     for (unsigned int i = 0; i < 4; i++) {
         topo->cpus[i].arch_id = i;

@@ -147,19 +147,15 @@ static void *build(int fault, size_t *size)
 
 static VTopo *model(void)
 {
-    VTopoShape shape = { .cpus = 4 };
+    VTopoShape shape = vtopo_test_shape(4,
+                                        VTOPO_TEST_LEVEL(THREAD) |
+                                        VTOPO_TEST_LEVEL(CORE) |
+                                        VTOPO_TEST_LEVEL(CLUSTER) |
+                                        VTOPO_TEST_LEVEL(SOCKET));
     VTopo *topo;
 
-    for (CpuTopologyLevel l = CPU_TOPOLOGY_LEVEL_THREAD; l < VTOPO_LEVELS;
-         l++) {
-        shape.count[l] = 1;
-    }
     shape.count[CPU_TOPOLOGY_LEVEL_CORE] = 2;
     shape.count[CPU_TOPOLOGY_LEVEL_CLUSTER] = 2;
-    shape.supported[CPU_TOPOLOGY_LEVEL_THREAD] = true;
-    shape.supported[CPU_TOPOLOGY_LEVEL_CORE] = true;
-    shape.supported[CPU_TOPOLOGY_LEVEL_CLUSTER] = true;
-    shape.supported[CPU_TOPOLOGY_LEVEL_SOCKET] = true;
     topo = vtopo_new(&shape, 2);
     for (unsigned int i = 0; i < 4; i++) {
         topo->cpus[i].arch_id = i;

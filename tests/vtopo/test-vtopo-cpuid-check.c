@@ -43,20 +43,16 @@ static const VTopoSharedCache skylake_caches[] = {
 
 static VTopo *skylake_model(void)
 {
-    VTopoShape shape = { .cpus = NR_CPUS };
+    VTopoShape shape = vtopo_test_shape(NR_CPUS,
+                                        VTOPO_TEST_LEVEL(THREAD) |
+                                        VTOPO_TEST_LEVEL(CORE) |
+                                        VTOPO_TEST_LEVEL(MODULE) |
+                                        VTOPO_TEST_LEVEL(DIE) |
+                                        VTOPO_TEST_LEVEL(SOCKET));
     VTopo *topo;
 
-    for (CpuTopologyLevel l = CPU_TOPOLOGY_LEVEL_THREAD; l < VTOPO_LEVELS;
-         l++) {
-        shape.count[l] = 1;
-    }
     shape.count[CPU_TOPOLOGY_LEVEL_THREAD] = 2;
     shape.count[CPU_TOPOLOGY_LEVEL_CORE] = 4;
-    shape.supported[CPU_TOPOLOGY_LEVEL_THREAD] = true;
-    shape.supported[CPU_TOPOLOGY_LEVEL_CORE] = true;
-    shape.supported[CPU_TOPOLOGY_LEVEL_MODULE] = true;
-    shape.supported[CPU_TOPOLOGY_LEVEL_DIE] = true;
-    shape.supported[CPU_TOPOLOGY_LEVEL_SOCKET] = true;
     topo = vtopo_new(&shape, 0);
     for (unsigned int i = 0; i < NR_CPUS; i++) {
         /* vtopo_new() numbers threads first: index = core * 2 + thread */
@@ -491,18 +487,16 @@ END_TEST
  */
 START_TEST(test_amd_legacy_dies)
 {
-    VTopoShape shape = { .cpus = 36 };
+    VTopoShape shape = vtopo_test_shape(36,
+                                        VTOPO_TEST_LEVEL(THREAD) |
+                                        VTOPO_TEST_LEVEL(CORE) |
+                                        VTOPO_TEST_LEVEL(MODULE) |
+                                        VTOPO_TEST_LEVEL(DIE) |
+                                        VTOPO_TEST_LEVEL(SOCKET));
     g_autoptr(VTopo) topo = NULL;
     g_autofree VTopoCpuidView *views = g_new0(VTopoCpuidView, 36);
     g_autofree char *rules = NULL;
 
-    for (CpuTopologyLevel l = CPU_TOPOLOGY_LEVEL_THREAD; l < VTOPO_LEVELS;
-         l++) {
-        shape.count[l] = 1;
-        shape.supported[l] = l <= CPU_TOPOLOGY_LEVEL_MODULE ||
-                             l == CPU_TOPOLOGY_LEVEL_DIE ||
-                             l == CPU_TOPOLOGY_LEVEL_SOCKET;
-    }
     shape.count[CPU_TOPOLOGY_LEVEL_THREAD] = 2;
     shape.count[CPU_TOPOLOGY_LEVEL_CORE] = 2;
     shape.count[CPU_TOPOLOGY_LEVEL_DIE] = 9;

@@ -71,19 +71,15 @@ END_TEST
 /* Arm virt: sockets, clusters, cores, threads; no dies or modules. */
 START_TEST(test_ids_from_index_arm)
 {
-    VTopoShape s = { 0 };
+    VTopoShape s = vtopo_test_shape(8, VTOPO_TEST_LEVEL(SOCKET) |
+                                    VTOPO_TEST_LEVEL(CLUSTER) |
+                                    VTOPO_TEST_LEVEL(CORE) |
+                                    VTOPO_TEST_LEVEL(THREAD));
     int id[VTOPO_LEVELS];
 
-    for (int l = 0; l < VTOPO_LEVELS; l++) {
-        s.count[l] = 1;
-    }
     s.count[CPU_TOPOLOGY_LEVEL_SOCKET] = 2;
     s.count[CPU_TOPOLOGY_LEVEL_CLUSTER] = 2;
     s.count[CPU_TOPOLOGY_LEVEL_CORE] = 2;
-    s.supported[CPU_TOPOLOGY_LEVEL_SOCKET] = true;
-    s.supported[CPU_TOPOLOGY_LEVEL_CLUSTER] = true;
-    s.supported[CPU_TOPOLOGY_LEVEL_CORE] = true;
-    s.supported[CPU_TOPOLOGY_LEVEL_THREAD] = true;
 
     vtopo_shape_ids_from_index(&s, 7, id);
     ck_assert_int_eq(id[CPU_TOPOLOGY_LEVEL_SOCKET], 1);

@@ -26,27 +26,44 @@ static inline VTopoHost *vtopo_test_host(const char *name)
     return host;
 }
 
+/* The bit of level @l in the @levels of vtopo_test_shape(). */
+#define VTOPO_TEST_LEVEL(l) (1u << CPU_TOPOLOGY_LEVEL_ ## l)
+
+/*
+ * A shape of @cpus vCPUs on a machine that has the levels in @levels
+ * (VTOPO_TEST_LEVEL() bits), each level one domain of the level above
+ * until the caller sets its count.
+ */
+static inline VTopoShape vtopo_test_shape(unsigned int cpus,
+                                          unsigned int levels)
+{
+    VTopoShape s = { .cpus = cpus };
+
+    for (int l = 0; l < VTOPO_LEVELS; l++) {
+        s.count[l] = 1;
+        s.supported[l] = levels & (1u << l);
+    }
+    return s;
+}
+
 /* An x86-style shape: sockets, dies, modules, cores, threads. */
 static inline VTopoShape x86_shape(unsigned int sockets, unsigned int dies,
                                    unsigned int modules, unsigned int cores,
                                    unsigned int threads)
 {
-    VTopoShape s = { 0 };
+    VTopoShape s = vtopo_test_shape(sockets * dies * modules * cores *
+                                    threads,
+                                    VTOPO_TEST_LEVEL(SOCKET) |
+                                    VTOPO_TEST_LEVEL(DIE) |
+                                    VTOPO_TEST_LEVEL(MODULE) |
+                                    VTOPO_TEST_LEVEL(CORE) |
+                                    VTOPO_TEST_LEVEL(THREAD));
 
-    for (int l = 0; l < VTOPO_LEVELS; l++) {
-        s.count[l] = 1;
-    }
     s.count[CPU_TOPOLOGY_LEVEL_SOCKET] = sockets;
     s.count[CPU_TOPOLOGY_LEVEL_DIE] = dies;
     s.count[CPU_TOPOLOGY_LEVEL_MODULE] = modules;
     s.count[CPU_TOPOLOGY_LEVEL_CORE] = cores;
     s.count[CPU_TOPOLOGY_LEVEL_THREAD] = threads;
-    s.supported[CPU_TOPOLOGY_LEVEL_SOCKET] = true;
-    s.supported[CPU_TOPOLOGY_LEVEL_DIE] = true;
-    s.supported[CPU_TOPOLOGY_LEVEL_MODULE] = true;
-    s.supported[CPU_TOPOLOGY_LEVEL_CORE] = true;
-    s.supported[CPU_TOPOLOGY_LEVEL_THREAD] = true;
-    s.cpus = sockets * dies * modules * cores * threads;
     return s;
 }
 
