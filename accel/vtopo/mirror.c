@@ -1053,6 +1053,14 @@ static GArray *mirror_node_vcpus(const VTopo *topo, unsigned int n)
     return vcpus;
 }
 
+/* The vCPUs of node @n of @topo in Linux cpulist form. */
+static char *mirror_node_cpulist(const VTopo *topo, unsigned int n)
+{
+    g_autoptr(GArray) vcpus = mirror_node_vcpus(topo, n);
+
+    return mirror_cpulist((const unsigned int *)vcpus->data, vcpus->len);
+}
+
 const char *vtopo_mirror_cache_name(const VTopoCache *cache)
 {
     switch (cache->level) {
@@ -1270,10 +1278,7 @@ static void mirror_xml_numa(GString *x, const VTopoMirror *m)
     g_string_append(x, "    <numa>\n");
     for (unsigned int n = 0; n < m->topology->nr_nodes; n++) {
         const VTopoNode *node = &m->topology->nodes[n];
-        g_autoptr(GArray) vcpus = mirror_node_vcpus(m->topology, n);
-        g_autofree char *cpus =
-            mirror_cpulist((const unsigned int *)vcpus->data,
-                           vcpus->len);
+        g_autofree char *cpus = mirror_node_cpulist(m->topology, n);
 
         g_string_append_printf(x, "      <cell id='%u' cpus='%s' "
                                "memory='%" PRIu64 "' unit='MiB'>\n"
@@ -1426,10 +1431,7 @@ char *vtopo_mirror_json(const VTopoMirror *m)
     g_string_append(j, "],\n  \"nodes\": [");
     for (unsigned int n = 0; n < m->topology->nr_nodes; n++) {
         const VTopoNode *node = &m->topology->nodes[n];
-        g_autoptr(GArray) vcpus = mirror_node_vcpus(m->topology, n);
-        g_autofree char *cpus =
-            mirror_cpulist((const unsigned int *)vcpus->data,
-                           vcpus->len);
+        g_autofree char *cpus = mirror_node_cpulist(m->topology, n);
 
         g_string_append_printf(j, "%s\n    {\"node-id\": %u, \"host-node\": "
                                "%u, \"memory\": %" PRIu64 ", \"cpus\": \"%s\""
