@@ -829,6 +829,8 @@ static void mirror_caches(const MirrorPlanner *p, VTopoMirror *m)
 {
     const VTopoHost *host = p->host;
     const VTopoHostCpu *cpu = &host->cpus[m->plan[0]];
+    VTopoSharedCache caches[VTOPO_MAX_CACHES];
+    unsigned int nr_caches = 0;
 
     if (!cpu->nr_caches) {
         /*
@@ -895,10 +897,11 @@ static void mirror_caches(const MirrorPlanner *p, VTopoMirror *m)
                 "same size", hc->level, vtopo_cache_type_name(hc->type),
                 hc->ways, sc.geometry.ways));
         }
-        if (m->topology->nr_caches < VTOPO_MAX_CACHES) {
-            m->topology->caches[m->topology->nr_caches++] = sc;
+        if (nr_caches < VTOPO_MAX_CACHES) {
+            caches[nr_caches++] = sc;
         }
     }
+    vtopo_set_caches(m->topology, caches, nr_caches);
 }
 
 static const char *mirror_core_sched_name(VTopoCoreSched mode)
